@@ -1,0 +1,17 @@
+package mailbox
+
+import "errors"
+
+var (
+	// ErrFull is returned by TryPut, and by Put under the Reject policy,
+	// when the queue holds as many items as its capacity.
+	ErrFull = errors.New("mailbox: full")
+
+	// ErrClosed is returned by Put and TryPut once the queue is closed, and by
+	// Get and Wait once it is closed and drained.
+	ErrClosed = errors.New("mailbox: closed")
+
+	// ErrDropped is the reason given to an OnDrop callback: the item was
+	// pushed out by the DropNewest or DropOldest policy.
+	ErrDropped = errors.New("mailbox: dropped by overflow policy")
+)
