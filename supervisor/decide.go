@@ -18,8 +18,8 @@ type Failure struct {
 
 // Decision is what the runtime must do about one failure.
 type Decision struct {
-	// Directive is what happens to the failed child (and, for Restart and
-	// Stop, to the siblings Affected names).
+	// Directive is what happens to the failed child and, for Restart
+	// only, to the siblings Affected names.
 	Directive Directive
 	// Delay, with Restart, is how long to wait before starting the new
 	// instance. The runtime arms a timer rather than sleeping, so the

@@ -40,7 +40,7 @@ func (k Kind) String() string {
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-// Affected tells which of a parent's n children a failure of child number
+// Affected tells which of a parent's n children a restart of child number
 // failed touches, as the half-open range [lo, hi) of spawn-order indices:
 //
 //	KindOneForOne   [failed, failed+1)
@@ -48,7 +48,9 @@ func (k Kind) String() string {
 //	KindRestForOne  [failed, n)
 //
 // The runtime stops the affected children in reverse spawn order and starts
-// them again in spawn order, so a child never outlives one it depends on.
+// them again in spawn order, so a child never runs without the siblings
+// spawned before it. Only Restart touches siblings, as in OTP: Resume and
+// Stop concern the failed child alone, and Escalate hands up the parent.
 // Affected panics if n < 1 or failed is not in [0, n): the runtime asked
 // about a child it does not have.
 func (s *Strategy) Affected(n, failed int) (lo, hi int) {
