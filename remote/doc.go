@@ -1,0 +1,41 @@
+// Package remote connects troupe programs over the network.
+//
+// It will hold two parts: a general stream server, described here, and the
+// actor transport that joins actor systems into a network of nodes, which
+// is built on that server and comes later.
+//
+// # The stream server
+//
+// A Server accepts TCP connections, or TLS ones, and runs a Handler for
+// each in a goroutine of its own; when the handler returns, the connection
+// is closed. It is gevent's StreamServer made Go, and it is meant to be
+// started and stopped at will while the process goes on:
+//
+//   - Start binds and listens and returns once listening; Serve does the
+//     same and then blocks until the server stops.
+//   - Stop stops accepting, cancels the handlers' context, lets them finish
+//     for a grace period (WithStopTimeout, bounded by Stop's context) and
+//     then closes the connections left.
+//   - StopOn ties the server to an Event, which any goroutine may Set;
+//     SetOnSignal sets an Event on SIGINT or SIGTERM, so Ctrl-C stops the
+//     server and not the process.
+//
+// A server runs once: after Stop it cannot be started again.
+//
+// WithMaxConns bounds the handlers that run at once. While the pool is
+// full the server accepts nothing, so further clients wait in the kernel's
+// listen backlog instead of in memory. Temporary accept errors, such as
+// running out of file descriptors, are retried after a pause that doubles
+// from WithAcceptBackoff's minimum to its maximum. With WithTLS or
+// WithCertFiles every connection makes its TLS handshake (TLS 1.2 at
+// least) in its own goroutine, under the deadline of WithHandshakeTimeout,
+// so a slow client never holds up the others.
+//
+// A panic in a handler is recovered, logged with its stack, and closes only
+// that connection. Logs go to the slog.Logger given by WithLogger, and
+// nowhere without it; a ServerObserver given by WithObserver hears of every
+// accept, close, full pool and accept error, for metrics.
+//
+// See the Server example for a complete echo server in a few lines, and
+// docs/guide/server.md in the repository for the whole guide.
+package remote

@@ -1,0 +1,34 @@
+package remote
+
+import "errors"
+
+// Sentinel errors of the stream server. Compare with errors.Is: some are
+// returned wrapped with more context.
+var (
+	// ErrServerClosed is returned by Serve once the server has been stopped,
+	// and by Start on a server that was already stopped: a stopped server
+	// cannot be started again.
+	ErrServerClosed = errors.New("remote: server closed")
+
+	// ErrServerStarted is returned by Start on a server that is already
+	// running.
+	ErrServerStarted = errors.New("remote: server already started")
+
+	// ErrNilHandler is returned by Start (and Serve) when the server was made
+	// with a nil Handler, and by SetHandler when given one.
+	ErrNilHandler = errors.New("remote: nil handler")
+
+	// ErrNilListener is returned by Start (and Serve) when NewServerListener
+	// was given a nil listener.
+	ErrNilListener = errors.New("remote: nil listener")
+
+	// ErrInvalidOption is wrapped by the error Start returns when an option
+	// passed to NewServer or NewServerListener holds a value out of range;
+	// the wrapping message names the option.
+	ErrInvalidOption = errors.New("remote: invalid option")
+
+	// ErrStopTimeout is wrapped by the error Stop returns when some handlers
+	// were still running when the grace period ran out, so their connections
+	// were closed under them.
+	ErrStopTimeout = errors.New("remote: stop timed out; connections closed")
+)

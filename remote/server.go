@@ -1,0 +1,343 @@
+package remote
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+)
+
+// A Handler serves one connection in a goroutine of its own. When it
+// returns the server closes conn, so it must not keep conn.
+//
+// ctx is cancelled, with ErrServerClosed as its cause, when the server
+// starts to stop. A handler should return soon after; one blocked in a read
+// can be woken with context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) }).
+// Handlers still running when the grace period of Stop runs out have their
+// connection closed under them.
+//
+// With TLS, conn is a *tls.Conn whose handshake is already complete. A
+// panic in the handler is recovered and logged with its stack, and closes
+// only this connection.
+type Handler func(ctx context.Context, conn net.Conn)
+
+// state is where a Server is in its one-way lifecycle.
+type state uint8
+
+const (
+	stateNew      state = iota // made, not started
+	stateRunning               // listening and accepting
+	stateStopping              // Stop has begun
+	stateClosed                // stopped for good
+)
+
+// A Server accepts TCP (or TLS) connections and hands each to a Handler in
+// its own goroutine. It is gevent's StreamServer made Go: it can be started
+// and stopped at will from any goroutine, by a call, an Event or a signal,
+// and stopping it does not end the process.
+//
+// A Server runs once: after Stop it cannot be started again; make a new
+// one. All methods are safe for concurrent use.
+type Server struct {
+	addr string // as given to NewServer; "" for NewServerListener
+	cfg  config
+	err  error // a construction error, returned by Start
+	log  *slog.Logger
+	obs  ServerObserver // nil: no calls
+
+	handler atomic.Pointer[Handler]
+	active  atomic.Int64  // connections accepted and not yet closed
+	sem     chan struct{} // one token per running handler; nil: no limit
+	conns   connSet
+
+	quit     chan struct{} // closed when stopping begins
+	loopDone chan struct{} // closed when the accept loop has returned
+	done     chan struct{} // closed when the server has stopped
+
+	mu       sync.Mutex
+	state    state
+	ln       net.Listener            // given to NewServerListener, or made by Start
+	tls      *tls.Config             // set by Start, read-only afterwards
+	cancel   context.CancelCauseFunc // cancels the handlers' context
+	events   []*Event                // StopOn events waiting for Start
+	watchers sync.WaitGroup          // goroutines watching StopOn events
+	serveErr error                   // what Serve returns; set before done is closed
+}
+
+// NewServer returns a server that will listen on the TCP address addr
+// ("host:port"; port 0 picks a free port, see Addr) and serve each
+// connection with h. Nothing happens until Start or Serve.
+//
+// NewServer does not fail: a nil handler or an option out of range is
+// reported by Start (and Serve).
+func NewServer(addr string, h Handler, opts ...ServerOption) *Server {
+	return newServer(addr, nil, h, opts)
+}
+
+// NewServerListener is NewServer for a listener the caller has made, of any
+// kind (TCP, Unix, a test's in-memory listener). The server owns ln from
+// now on: Stop closes it, even if the server was never started.
+func NewServerListener(ln net.Listener, h Handler, opts ...ServerOption) *Server {
+	s := newServer("", ln, h, opts)
+	if ln == nil && s.err == nil {
+		s.err = ErrNilListener
+	}
+	return s
+}
+
+func newServer(addr string, ln net.Listener, h Handler, opts []ServerOption) *Server {
+	cfg := defaultConfig()
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	s := &Server{
+		addr:     addr,
+		cfg:      cfg,
+		err:      cfg.validate(),
+		log:      cfg.logger,
+		obs:      cfg.observer,
+		quit:     make(chan struct{}),
+		loopDone: make(chan struct{}),
+		done:     make(chan struct{}),
+		ln:       ln,
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.maxConns > 0 {
+		s.sem = make(chan struct{}, cfg.maxConns)
+	}
+	s.conns.init()
+	if h != nil {
+		s.handler.Store(&h)
+	}
+	return s
+}
+
+// SetHandler makes h serve the connections accepted from now on; those
+// already being served keep their handler. It may be called at any time,
+// also before Start on a server made with a nil handler. It returns
+// ErrNilHandler, and changes nothing, if h is nil.
+func (s *Server) SetHandler(h Handler) error {
+	if h == nil {
+		return ErrNilHandler
+	}
+	s.handler.Store(&h)
+	return nil
+}
+
+// Start binds and listens (unless the server was given a listener), then
+// accepts connections in the background, and returns once listening.
+// Listening errors such as an address in use are returned here, as are
+// construction errors (ErrNilHandler, ErrNilListener, ErrInvalidOption)
+// and a certificate that WithCertFiles cannot load; after such an error
+// Start may be called again.
+//
+// Start returns ErrServerStarted if the server is running, and
+// ErrServerClosed if it has been stopped or one of its StopOn events is
+// already set.
+func (s *Server) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.state {
+	case stateRunning:
+		return ErrServerStarted
+	case stateStopping, stateClosed:
+		return ErrServerClosed
+	}
+	if s.err != nil {
+		return s.err
+	}
+	if s.handler.Load() == nil {
+		return ErrNilHandler
+	}
+	for _, ev := range s.events {
+		if ev.IsSet() {
+			s.closeUnstartedLocked()
+			return ErrServerClosed
+		}
+	}
+	tlsCfg, err := s.cfg.serverTLS()
+	if err != nil {
+		return err
+	}
+	ln := s.ln
+	if ln == nil {
+		if ln, err = net.Listen("tcp", s.addr); err != nil {
+			return err
+		}
+	}
+
+	s.ln, s.tls = ln, tlsCfg
+	s.state = stateRunning
+	// The handlers' context lives as long as the server; only the cancel
+	// function is kept, the context itself is handed down as a parameter.
+	ctx, cancel := context.WithCancelCause(context.Background())
+	s.cancel = cancel
+	go s.run(ctx, ln)
+	for _, ev := range s.events {
+		s.watchLocked(ev)
+	}
+	s.events = nil
+	s.log.Info("remote: server listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
+	return nil
+}
+
+// Serve starts the server if it is not running yet and blocks until it has
+// stopped, like gevent's serve_forever. It returns ErrServerClosed after
+// Stop (or a StopOn event), the error that made the listener fail if that
+// is what ended the server, or Start's error if the server could not
+// start. Any number of goroutines may wait in Serve.
+func (s *Server) Serve() error {
+	err := s.Start()
+	if err != nil && !errors.Is(err, ErrServerStarted) && !errors.Is(err, ErrServerClosed) {
+		return err
+	}
+	<-s.done
+	return s.serveErr
+}
+
+// Stop stops the server gracefully: it stops accepting, closes the
+// listener, cancels the handlers' context, and waits for the handlers to
+// return until ctx is done or the stop timeout (WithStopTimeout) runs out.
+// Then it closes the connections still open and waits up to one more second
+// for their handlers to return (Go cannot kill a goroutine: a handler
+// that ignores both its context and its closed connection is logged and
+// left running).
+//
+// Stop returns nil when every handler returned in time, and an error
+// wrapping ErrStopTimeout when connections had to be closed. Stop is
+// idempotent: later and concurrent calls wait for the first to finish (or
+// for their own ctx) and return nil. Stop before Start is harmless and
+// leaves the server stopped; a stopped server cannot be started again.
+func (s *Server) Stop(ctx context.Context) error {
+	s.mu.Lock()
+	switch s.state {
+	case stateNew:
+		s.closeUnstartedLocked()
+		s.mu.Unlock()
+		return nil
+	case stateStopping, stateClosed:
+		s.mu.Unlock()
+		select {
+		case <-s.done:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	s.state = stateStopping
+	close(s.quit)
+	s.mu.Unlock()
+	return s.shutdown(ctx)
+}
+
+// StopOn makes the server stop (as by Stop with the default timeout) when
+// ev is set, by any goroutine, at any time. An event set before Start makes
+// Start return ErrServerClosed. StopOn on a stopped server does nothing;
+// it panics if ev is nil.
+func (s *Server) StopOn(ev *Event) {
+	if ev == nil {
+		panic("remote: StopOn with a nil event")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch s.state {
+	case stateNew:
+		s.events = append(s.events, ev)
+	case stateRunning:
+		s.watchLocked(ev)
+	}
+}
+
+// Addr returns the address the server listens on, with the port actually
+// bound once started (so port 0 gives the real port). Before Start it is
+// the address given to NewServer.
+func (s *Server) Addr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.ln != nil {
+		return s.ln.Addr().String()
+	}
+	return s.addr
+}
+
+// closeUnstartedLocked stops a server that never ran. s.mu is held.
+func (s *Server) closeUnstartedLocked() {
+	s.state = stateClosed
+	s.events = nil
+	close(s.quit)
+	s.serveErr = ErrServerClosed
+	close(s.done)
+	if s.ln != nil {
+		s.ln.Close()
+	}
+}
+
+// watchLocked starts the goroutine that stops the server when ev is set.
+// s.mu is held and the server is running.
+func (s *Server) watchLocked(ev *Event) {
+	s.watchers.Add(1)
+	go func() {
+		select {
+		case <-ev.Done():
+			// Leave the group first: Stop waits for the watchers. The
+			// goroutine ends when Stop returns; Stop logs its own outcome.
+			s.watchers.Done()
+			_ = s.Stop(context.Background())
+		case <-s.quit:
+			s.watchers.Done()
+		}
+	}()
+}
+
+// run owns the accept loop and decides what its end means: nothing if Stop
+// ended it, otherwise the listener is broken and the server stops itself.
+func (s *Server) run(ctx context.Context, ln net.Listener) {
+	err := s.acceptLoop(ctx, ln)
+	close(s.loopDone)
+	if err == nil {
+		return
+	}
+	if errors.Is(err, net.ErrClosed) {
+		s.log.Info("remote: listener closed; stopping", "addr", ln.Addr().String())
+	} else {
+		s.log.Error("remote: accept failed; stopping", "addr", ln.Addr().String(), "err", err)
+	}
+	if s.obs != nil {
+		s.obs.AcceptError(err, 0)
+	}
+	s.mu.Lock()
+	if s.serveErr == nil {
+		s.serveErr = err
+	}
+	s.mu.Unlock()
+	_ = s.Stop(context.Background())
+}
+
+// shutdown is the body of the first Stop on a running server.
+func (s *Server) shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	ln := s.ln
+	s.mu.Unlock()
+	ln.Close()
+	<-s.loopDone
+	s.cancel(ErrServerClosed)
+	err := s.drain(ctx)
+	s.watchers.Wait()
+
+	s.mu.Lock()
+	s.state = stateClosed
+	if s.serveErr == nil {
+		s.serveErr = ErrServerClosed
+	}
+	s.mu.Unlock()
+	close(s.done)
+	s.log.Info("remote: server stopped", "addr", ln.Addr().String())
+	return err
+}

@@ -1,0 +1,279 @@
+package remote_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/troupe-go/troupe/remote"
+)
+
+// kindHandler behaves as the first byte the client sends says:
+//
+//	'f' returns as soon as the server stops,
+//	's' returns 300 ms after the server stops,
+//	'x' ignores the server and reads until its connection is closed.
+func kindHandler(slowDone *atomic.Bool) remote.Handler {
+	return func(ctx context.Context, conn net.Conn) {
+		var kind [1]byte
+		if _, err := io.ReadFull(conn, kind[:]); err != nil {
+			return
+		}
+		switch kind[0] {
+		case 'f':
+			<-ctx.Done()
+		case 's':
+			<-ctx.Done()
+			time.Sleep(300 * time.Millisecond)
+			slowDone.Store(true)
+		case 'x':
+			io.Copy(io.Discard, conn)
+		}
+	}
+}
+
+// connectKinds opens one connection per kind and waits until every
+// handler has read its kind.
+func connectKinds(t *testing.T, ln *pipeListener, kinds string) {
+	for i := range len(kinds) {
+		c := ln.Dial()
+		t.Cleanup(func() { c.Close() })
+		if _, err := c.Write([]byte{kinds[i]}); err != nil { // returns once read
+			t.Fatal(err)
+		}
+	}
+	synctest.Wait()
+}
+
+func TestStopGracePeriod(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln, rec := newPipeListener(), newRecorder()
+		var slowDone atomic.Bool
+		srv := remote.NewServerListener(ln, kindHandler(&slowDone),
+			remote.WithStopTimeout(time.Second), remote.WithObserver(rec))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		connectKinds(t, ln, "fsx")
+
+		start := time.Now()
+		err := srv.Stop(context.Background())
+		if elapsed := time.Since(start); elapsed != time.Second {
+			t.Errorf("Stop took %v, want exactly the stop timeout (1s)", elapsed)
+		}
+		if !errors.Is(err, remote.ErrStopTimeout) {
+			t.Errorf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if !slowDone.Load() {
+			t.Error("the slow handler did not get to finish within the grace period")
+		}
+		got := rec.drainReasons()
+		if got[remote.CloseNormal] != 2 || got[remote.CloseForced] != 1 {
+			t.Errorf("close reasons = %v, want 2 normal and 1 forced", got)
+		}
+	})
+}
+
+func TestStopReturnsWhenHandlersFinish(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln := newPipeListener()
+		var slowDone atomic.Bool
+		srv := remote.NewServerListener(ln, kindHandler(&slowDone), remote.WithStopTimeout(time.Minute))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		connectKinds(t, ln, "ffs")
+		start := time.Now()
+		if err := srv.Stop(context.Background()); err != nil {
+			t.Errorf("Stop = %v, want nil: every handler returned in time", err)
+		}
+		if elapsed := time.Since(start); elapsed != 300*time.Millisecond {
+			t.Errorf("Stop took %v, want 300ms, when the last handler returned", elapsed)
+		}
+	})
+}
+
+func TestStopContextShorterThanTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln, rec := newPipeListener(), newRecorder()
+		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second), remote.WithObserver(rec))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		connectKinds(t, ln, "fx")
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		start := time.Now()
+		if err := srv.Stop(ctx); !errors.Is(err, remote.ErrStopTimeout) {
+			t.Errorf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if elapsed := time.Since(start); elapsed != 200*time.Millisecond {
+			t.Errorf("Stop took %v, want the context's 200ms", elapsed)
+		}
+		if got := rec.drainReasons(); got[remote.CloseNormal] != 1 || got[remote.CloseForced] != 1 {
+			t.Errorf("close reasons = %v, want 1 normal and 1 forced", got)
+		}
+	})
+}
+
+func TestStopTimeoutZeroClosesAtOnce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln, rec := newPipeListener(), newRecorder()
+		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(0), remote.WithObserver(rec))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		connectKinds(t, ln, "x")
+		start := time.Now()
+		if err := srv.Stop(context.Background()); !errors.Is(err, remote.ErrStopTimeout) {
+			t.Errorf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if elapsed := time.Since(start); elapsed != 0 {
+			t.Errorf("Stop took %v, want no time at all", elapsed)
+		}
+		if r := <-rec.closed; r != remote.CloseForced {
+			t.Errorf("close reason = %v, want forced", r)
+		}
+	})
+}
+
+func TestStopLeavesAStuckHandler(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln, rec := newPipeListener(), newRecorder()
+		release := make(chan struct{})
+		var logs logBuffer
+		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) { <-release },
+			remote.WithStopTimeout(time.Second), remote.WithObserver(rec), remote.WithLogger(logs.logger()))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		ln.Dial()
+		synctest.Wait()
+
+		start := time.Now()
+		if err := srv.Stop(context.Background()); !errors.Is(err, remote.ErrStopTimeout) {
+			t.Errorf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if want := time.Second + remote.ForcedCloseWait; time.Since(start) != want {
+			t.Errorf("Stop took %v, want %v: grace period, then the wait after closing", time.Since(start), want)
+		}
+		if got := logs.String(); !strings.Contains(got, "handlers still running") {
+			t.Errorf("the stuck handler was not reported:\n%s", got)
+		}
+		close(release)
+		if r := <-rec.closed; r != remote.CloseForced {
+			t.Errorf("close reason = %v, want forced", r)
+		}
+	})
+}
+
+func TestConcurrentStops(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln := newPipeListener()
+		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		connectKinds(t, ln, "x")
+		errs := make(chan error, 2)
+		start := time.Now()
+		for range 2 {
+			go func() { errs <- srv.Stop(context.Background()) }()
+		}
+		first, second := <-errs, <-errs
+		if elapsed := time.Since(start); elapsed != time.Second {
+			t.Errorf("Stops returned after %v, want 1s", elapsed)
+		}
+		if errors.Is(first, remote.ErrStopTimeout) == errors.Is(second, remote.ErrStopTimeout) {
+			t.Errorf("Stop results %v and %v: want one ErrStopTimeout (the stopper) and one nil", first, second)
+		}
+	})
+}
+
+// TestStopOverTCP checks the grace period with real sockets and the wall
+// clock, as an upper bound.
+func TestStopOverTCP(t *testing.T) {
+	const grace = 200 * time.Millisecond
+	var slowDone atomic.Bool
+	rec := newRecorder()
+	srv := startServer(t, kindHandler(&slowDone), remote.WithStopTimeout(grace), remote.WithObserver(rec))
+	for _, kind := range "fx" {
+		c := dial(t, srv.Addr())
+		c.Write([]byte{byte(kind)})
+	}
+	recv(t, rec.accepted, "accept")
+	recv(t, rec.accepted, "accept")
+
+	start := time.Now()
+	err := srv.Stop(context.Background())
+	elapsed := time.Since(start)
+	if !errors.Is(err, remote.ErrStopTimeout) {
+		t.Errorf("Stop = %v, want ErrStopTimeout", err)
+	}
+	if elapsed < grace || elapsed > grace+2*time.Second {
+		t.Errorf("Stop took %v, want the %v grace period and little more", elapsed, grace)
+	}
+	if srv.Active() != 0 {
+		t.Errorf("%d connections still open after Stop", srv.Active())
+	}
+}
+
+func TestStopOnEvent(t *testing.T) {
+	stop := remote.NewEvent()
+	srv := remote.NewServer("127.0.0.1:0", echo)
+	srv.StopOn(stop) // before Start: armed by Start
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	c := dial(t, srv.Addr())
+	roundTrip(t, c, "hi")
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve() }()
+
+	go stop.Set()
+	if err := recv(t, served, "Serve to return"); !errors.Is(err, remote.ErrServerClosed) {
+		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	}
+	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
+		t.Fatalf("Start after the event = %v, want ErrServerClosed", err)
+	}
+}
+
+func TestStopOnEventAfterStart(t *testing.T) {
+	srv := startServer(t, echo)
+	stop := remote.NewEvent()
+	srv.StopOn(stop)
+	stop.Set()
+	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
+		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	}
+	srv.StopOn(remote.NewEvent()) // on a stopped server: nothing to watch
+}
+
+func TestStopOnEventAlreadySet(t *testing.T) {
+	stop := remote.NewEvent()
+	stop.Set()
+	srv := remote.NewServer("127.0.0.1:0", echo)
+	srv.StopOn(stop)
+	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
+		t.Fatalf("Start = %v, want ErrServerClosed", err)
+	}
+	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
+		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	}
+}
+
+func TestStopOnNilPanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Fatal("StopOn(nil) did not panic")
+		}
+	}()
+	remote.NewServer("127.0.0.1:0", echo).StopOn(nil)
+}
