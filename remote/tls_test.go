@@ -52,7 +52,7 @@ func TestTLSRoundTrip(t *testing.T) {
 	}
 
 	old := cert.client()
-	old.MaxVersion = tls.VersionTLS11
+	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
 	if c, err := tls.Dial("tcp", srv.Addr(), old); err == nil {
 		c.Close()
 		t.Fatal("a TLS 1.1 client was accepted; the minimum is TLS 1.2")
