@@ -112,7 +112,7 @@ func (s *Server) serveConn(ctx context.Context, c *serverConn, h Handler) {
 		if v := recover(); v != nil {
 			reason = ClosePanic
 			s.log.Error("remote: handler panicked; connection closed",
-				"remote", c.raw.RemoteAddr().String(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				"remote", addrString(c.raw.RemoteAddr()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 		s.closeConn(c, conn, reason)
 	}()
@@ -120,7 +120,7 @@ func (s *Server) serveConn(ctx context.Context, c *serverConn, h Handler) {
 		tc, err := s.handshake(ctx, c.raw)
 		if err != nil {
 			reason = CloseHandshake
-			s.log.Debug("remote: TLS handshake failed", "remote", c.raw.RemoteAddr().String(), "err", err)
+			s.log.Debug("remote: TLS handshake failed", "remote", addrString(c.raw.RemoteAddr()), "err", err)
 			return
 		}
 		conn = tc
@@ -134,7 +134,7 @@ func (s *Server) serveConn(ctx context.Context, c *serverConn, h Handler) {
 func (s *Server) handshake(ctx context.Context, raw net.Conn) (*tls.Conn, error) {
 	tc := tls.Server(raw, s.tls)
 	if err := raw.SetDeadline(time.Now().Add(s.cfg.handshakeTimeout)); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("setting the handshake deadline: %w", err)
 	}
 	if err := tc.HandshakeContext(ctx); err != nil {
 		return nil, err
@@ -193,4 +193,13 @@ func (s *Server) drain(ctx context.Context) error {
 		s.log.Error("remote: handlers still running after their connections were closed", "count", s.conns.len())
 	}
 	return fmt.Errorf("%w: closed %d", ErrStopTimeout, n)
+}
+
+// addrString is a.String(), also for the nil address some net.Conn
+// implementations give.
+func addrString(a net.Addr) string {
+	if a == nil {
+		return ""
+	}
+	return a.String()
 }

@@ -4,8 +4,9 @@ import "time"
 
 // A ServerObserver is told what happens to a Server's connections, so that
 // metrics can be kept outside this package. Its methods are called from the
-// server's goroutines, possibly at the same time, and must return quickly:
-// the accept loop waits for ConnAccepted, PoolFull and PoolResumed.
+// server's goroutines, possibly at the same time, and must return quickly
+// and not panic: the accept loop waits for ConnAccepted, PoolFull and
+// PoolResumed.
 //
 // Set one with WithObserver; when none is set the server makes no calls and
 // keeps no timings for it.

@@ -84,7 +84,8 @@ func (c *config) validate() error {
 // WithMaxConns limits the number of handlers running at once to n, like
 // a gevent pool. While n handlers run the server accepts nothing: new
 // clients wait in the kernel's listen backlog, not in memory, and
-// accepting resumes as soon as one handler returns. 0, the default, means
+// accepting resumes as soon as one handler returns. A connection counts
+// from accept to close, its TLS handshake included. 0, the default, means
 // no limit.
 func WithMaxConns(n int) ServerOption {
 	return func(c *config) { c.maxConns = n }

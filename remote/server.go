@@ -39,8 +39,9 @@ const (
 // and stopped at will from any goroutine, by a call, an Event or a signal,
 // and stopping it does not end the process.
 //
-// A Server runs once: after Stop it cannot be started again; make a new
-// one. All methods are safe for concurrent use.
+// Make one with NewServer or NewServerListener. A Server runs once: after
+// Stop it cannot be started again; make a new one. All methods are safe for
+// concurrent use.
 type Server struct {
 	addr string // as given to NewServer; "" for NewServerListener
 	cfg  config
@@ -215,6 +216,10 @@ func (s *Server) Serve() error {
 // idempotent: later and concurrent calls wait for the first to finish (or
 // for their own ctx) and return nil. Stop before Start is harmless and
 // leaves the server stopped; a stopped server cannot be started again.
+//
+// Stop waits for every handler, so a handler that wants to stop its own
+// server must not call Stop itself: it sets an Event given to StopOn, or
+// calls Stop in a new goroutine.
 func (s *Server) Stop(ctx context.Context) error {
 	s.mu.Lock()
 	switch s.state {
@@ -300,6 +305,15 @@ func (s *Server) watchLocked(ev *Event) {
 // ended it, otherwise the listener is broken and the server stops itself.
 func (s *Server) run(ctx context.Context, ln net.Listener) {
 	err := s.acceptLoop(ctx, ln)
+	if err != nil {
+		// Recorded before loopDone is closed: a Stop racing with the
+		// failure must find it when it finishes.
+		s.mu.Lock()
+		if s.serveErr == nil {
+			s.serveErr = err
+		}
+		s.mu.Unlock()
+	}
 	close(s.loopDone)
 	if err == nil {
 		return
@@ -312,11 +326,6 @@ func (s *Server) run(ctx context.Context, ln net.Listener) {
 	if s.obs != nil {
 		s.obs.AcceptError(err, 0)
 	}
-	s.mu.Lock()
-	if s.serveErr == nil {
-		s.serveErr = err
-	}
-	s.mu.Unlock()
 	_ = s.Stop(context.Background())
 }
 
