@@ -30,7 +30,7 @@ func ExampleWithOnDrop() {
 	for i := 1; i <= 3; i++ {
 		q.TryPut(i)
 	}
-	batch, _ := q.Drain(nil, 0)
+	batch, _ := q.Drain(0)
 	fmt.Println(batch)
 	// Output:
 	// dropped 1

@@ -1,8 +1,9 @@
 package mailbox
 
-// RingLen reports how many slots the queue's storage holds, queued or not.
-func (q *Queue[T]) RingLen() int {
+// Storage reports how many slots the queue holds, queued or not: the items
+// buffer and the batch buffer Drain hands out.
+func (q *Queue[T]) Storage() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return len(q.ring)
+	return cap(q.in) + cap(q.out)
 }

@@ -58,7 +58,7 @@ func FuzzQueueModel(f *testing.F) {
 				}
 			case 3, 4: // Drain some
 				max := int(op/7) % 4
-				got, first := q.Drain(nil, max)
+				got, first := q.Drain(max)
 				n := len(model)
 				if max > 0 && max < n {
 					n = max

@@ -4,13 +4,26 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sync"
+	"time"
 )
 
-// shrinkAbove is the ring size above which a queue gives its storage back
-// when its consumer goes to sleep on an empty queue: an idle queue then holds
-// no more than this many slots, whatever its capacity.
+// shrinkAbove is the storage size, in slots, above which a queue whose
+// consumer has slept for idleRelease gives its storage back: an idle queue
+// holds no more than this many slots, whatever its capacity.
 const shrinkAbove = 64
+
+// idleRelease is how long a consumer must sleep before its queue's storage is
+// given back. A busy consumer that sleeps briefly keeps its storage and does
+// not pay to grow it again.
+const idleRelease = 5 * time.Millisecond
+
+// spinYields is how many times a consumer that finds the queue empty yields
+// the processor and looks again before it goes to sleep. A producer that is
+// still sending is caught without the cost of a sleep and a wake-up; an idle
+// consumer sleeps after a few microseconds and then costs nothing.
+const spinYields = 8
 
 // errNilContext is returned by the calls that wait when given a nil context.
 var errNilContext = errors.New("mailbox: nil context")
@@ -23,9 +36,10 @@ var errNilContext = errors.New("mailbox: nil context")
 // The zero Queue is not usable; make one with New.
 type Queue[T any] struct {
 	mu       sync.Mutex
-	ring     []T // grows by doubling up to capacity
-	head     int // index in ring of the oldest item
-	count    int
+	in       []T // queued items are in[head:]; grows by doubling up to capacity
+	head     int
+	out      []T // the last batch Drain returned; becomes in at the next Drain
+	count    int // len(in) - head
 	capacity int
 	overflow Overflow
 	onDrop   func(T)
@@ -141,6 +155,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
 		return zero, errNilContext
 	}
+	spins := 0
 	q.mu.Lock()
 	for {
 		if q.count > 0 {
@@ -153,6 +168,11 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 			q.passToken()
 			q.mu.Unlock()
 			return zero, ErrClosed
+		}
+		if spins < spinYields {
+			spins++
+			q.yield()
+			continue
 		}
 		if err := q.park(ctx); err != nil {
 			return zero, err
@@ -174,33 +194,47 @@ func (q *Queue[T]) TryGet() (T, bool) {
 }
 
 // Drain removes up to max items (all of them if max < 1) from the head in one
-// step, appends them to buf in order and returns it, with the sequence number
-// of the first item taken (see Mark). It never waits. A consumer that handles
-// items in batches takes the lock once per batch instead of once per item.
-func (q *Queue[T]) Drain(buf []T, max int) ([]T, uint64) {
+// step and returns them in order, with the sequence number of the first item
+// taken (see Mark). It never waits. A consumer that handles items in batches
+// takes the lock once per batch instead of once per item.
+//
+// The returned slice belongs to the queue: it is valid until the next Drain
+// or Wait, and is meant for a single consumer. The queue keeps it between
+// batches and gives it back with the rest of its storage when the consumer
+// sleeps.
+func (q *Queue[T]) Drain(max int) ([]T, uint64) {
+	// The consumer is done with the previous batch: clear it outside the
+	// lock so that it holds no references when it is reused for new items.
+	spent := q.out
+	clear(spent)
+	q.out = nil
 	q.mu.Lock()
 	defer q.mu.Unlock()
 	first := q.seq
 	n := q.count
-	if max > 0 && max < n {
-		n = max
-	}
 	if n == 0 {
-		return buf, first
+		q.out = spent[:0]
+		return q.out, first
 	}
-	var zero T
-	for i := 0; i < n; i++ {
-		buf = append(buf, q.ring[q.head])
-		q.ring[q.head] = zero
-		q.head++
-		if q.head == len(q.ring) {
-			q.head = 0
-		}
+	if max > 0 && max < n {
+		// Hand out the oldest max items by copy; the rest stay queued.
+		out := append(spent[:0], q.in[q.head:q.head+max]...)
+		clear(q.in[q.head : q.head+max])
+		q.head += max
+		q.count -= max
+		q.seq += uint64(max)
+		q.out = out
+		q.removed()
+		return out, first
 	}
-	q.count -= n
+	// Take everything by swapping buffers: constant time under the lock.
+	out := q.in[q.head:]
+	q.out = q.in // keep the whole buffer, head included, for reuse
+	q.in, q.head = spent[:0], 0
+	q.count = 0
 	q.seq += uint64(n)
 	q.removed()
-	return buf, first
+	return out, first
 }
 
 // Wait blocks until the queue has an item, Wake is called, or ctx is done, for
@@ -211,6 +245,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext
 	}
+	spins := 0
 	q.mu.Lock()
 	for {
 		if q.count > 0 || q.woken {
@@ -222,6 +257,11 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 			q.passToken()
 			q.mu.Unlock()
 			return ErrClosed
+		}
+		if spins < spinYields {
+			spins++
+			q.yield()
+			continue
 		}
 		if err := q.park(ctx); err != nil {
 			return err
@@ -285,17 +325,13 @@ func (q *Queue[T]) Dropped() uint64 {
 // Overflow returns the queue's overflow policy.
 func (q *Queue[T]) Overflow() Overflow { return q.overflow }
 
-// push adds v at the tail, growing the ring if needed, and wakes a parked
-// consumer. The caller holds mu and has checked that count < capacity.
+// push adds v at the tail and wakes a parked consumer. The caller holds mu
+// and has checked that count < capacity.
 func (q *Queue[T]) push(v T) {
-	if q.count == len(q.ring) {
+	if len(q.in) == cap(q.in) {
 		q.grow()
 	}
-	i := q.head + q.count
-	if i >= len(q.ring) {
-		i -= len(q.ring)
-	}
-	q.ring[i] = v
+	q.in = append(q.in, v)
 	q.count++
 	if q.waiters > 0 {
 		q.passToken()
@@ -305,14 +341,14 @@ func (q *Queue[T]) push(v T) {
 // pop removes the head item. The caller holds mu and has checked count > 0.
 func (q *Queue[T]) pop() T {
 	var zero T
-	v := q.ring[q.head]
-	q.ring[q.head] = zero
+	v := q.in[q.head]
+	q.in[q.head] = zero
 	q.head++
-	if q.head == len(q.ring) {
-		q.head = 0
-	}
 	q.count--
 	q.seq++
+	if q.count == 0 {
+		q.in, q.head = q.in[:0], 0
+	}
 	return v
 }
 
@@ -328,19 +364,26 @@ func (q *Queue[T]) removed() {
 	}
 }
 
+// grow makes room for one more item at the end of in: by moving the queued
+// items to the front when items were taken from it, otherwise by doubling,
+// never past capacity.
 func (q *Queue[T]) grow() {
-	n := 2 * len(q.ring)
+	if q.head > 0 {
+		n := copy(q.in, q.in[q.head:])
+		clear(q.in[n:])
+		q.in, q.head = q.in[:n], 0
+		return
+	}
+	n := 2 * cap(q.in)
 	if n < 8 {
 		n = 8
 	}
 	if n > q.capacity {
 		n = q.capacity
 	}
-	ring := make([]T, n)
-	k := copy(ring, q.ring[q.head:])
-	copy(ring[k:], q.ring[:q.head])
-	q.ring = ring
-	q.head = 0
+	in := make([]T, len(q.in), n)
+	copy(in, q.in)
+	q.in = in
 }
 
 // passToken wakes one parked consumer, if the token is not already waiting.
@@ -354,30 +397,54 @@ func (q *Queue[T]) passToken() {
 	}
 }
 
+// yield releases mu, lets other goroutines run, and takes mu again.
+func (q *Queue[T]) yield() {
+	q.mu.Unlock()
+	runtime.Gosched()
+	q.mu.Lock()
+}
+
 // park releases mu, sleeps until a token or ctx, and takes mu again, except
-// when ctx ends the wait: then it returns ctx.Err() without mu.
+// when ctx ends the wait: then it returns ctx.Err() without mu. A consumer
+// that holds more than shrinkAbove slots and sleeps for idleRelease gives
+// them back; a busy one that parks briefly keeps them.
 func (q *Queue[T]) park(ctx context.Context) error {
-	if q.count == 0 && len(q.ring) > shrinkAbove {
-		q.ring, q.head = nil, 0
-	}
 	if q.ready == nil {
 		q.ready = make(chan struct{}, 1)
 	}
 	ready := q.ready
 	q.waiters++
+	var idle <-chan time.Time
+	if cap(q.in) > shrinkAbove || cap(q.out) > shrinkAbove {
+		t := time.NewTimer(idleRelease)
+		defer t.Stop()
+		idle = t.C
+	} else {
+		clear(q.out[:cap(q.out)]) // the consumer is done with them: let them go
+	}
 	q.mu.Unlock()
-	select {
-	case <-ready:
-		q.mu.Lock()
-		q.waiters--
-		return nil
-	case <-ctx.Done():
-		q.mu.Lock()
-		q.waiters--
-		// A token sent for us may now be in the channel; it wakes the next
-		// consumer, who looks again and finds what we leave.
-		q.mu.Unlock()
-		return ctx.Err()
+	for {
+		select {
+		case <-ready:
+			q.mu.Lock()
+			q.waiters--
+			return nil
+		case <-ctx.Done():
+			q.mu.Lock()
+			q.waiters--
+			// A token sent for us may now be in the channel; it wakes the next
+			// consumer, who looks again and finds what we leave.
+			q.mu.Unlock()
+			return ctx.Err()
+		case <-idle:
+			idle = nil
+			q.mu.Lock()
+			if q.count == 0 {
+				q.in, q.head = nil, 0
+			}
+			q.out = nil
+			q.mu.Unlock()
+		}
 	}
 }
 

@@ -101,7 +101,7 @@ func TestPolicies(t *testing.T) {
 			if err := q.Put(ctx, 3); !errors.Is(err, tt.putErr) {
 				t.Fatalf("Put on full = %v, want %v", err, tt.putErr)
 			}
-			got, _ := q.Drain(nil, 0)
+			got, _ := q.Drain(0)
 			if fmt.Sprint(got) != fmt.Sprint(tt.wantQueue) {
 				t.Errorf("queue = %v, want %v", got, tt.wantQueue)
 			}
@@ -253,15 +253,15 @@ func TestDrainMarkAndSequence(t *testing.T) {
 	if m := q.Mark(); m != 5 {
 		t.Fatalf("Mark = %d, want 5", m)
 	}
-	got, first := q.Drain(nil, 2)
+	got, first := q.Drain(2)
 	if fmt.Sprint(got) != "[2 3]" || first != 2 {
 		t.Fatalf("Drain = %v from %d; want [2 3] from 2", got, first)
 	}
-	got, first = q.Drain(got[:0], 0)
+	got, first = q.Drain(0)
 	if fmt.Sprint(got) != "[4]" || first != 4 {
 		t.Fatalf("Drain = %v from %d; want [4] from 4", got, first)
 	}
-	got, first = q.Drain(got[:0], 0)
+	got, first = q.Drain(0)
 	if len(got) != 0 || first != 5 {
 		t.Fatalf("Drain on empty = %v from %d; want [] from 5", got, first)
 	}
@@ -343,7 +343,7 @@ func TestManyProducersOneBatchConsumer(t *testing.T) {
 		if n := q.Len(); n > capacity {
 			t.Fatalf("Len = %d > Cap %d", n, capacity)
 		}
-		batch, _ = q.Drain(batch[:0], 0)
+		batch, _ = q.Drain(0)
 		for _, v := range batch {
 			if v[1] != next[v[0]] {
 				t.Fatalf("producer %d: got %d, want %d", v[0], v[1], next[v[0]])
@@ -365,25 +365,34 @@ func TestManyProducersOneBatchConsumer(t *testing.T) {
 func TestStorageFollowsWhatIsQueued(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		q := mailbox.New[int](1000)
-		if n := q.RingLen(); n != 0 {
+		if n := q.Storage(); n != 0 {
 			t.Fatalf("new queue holds %d slots", n)
 		}
 		q.TryPut(1)
-		if n := q.RingLen(); n > 8 {
+		if n := q.Storage(); n > 8 {
 			t.Fatalf("one item: %d slots", n)
 		}
 		for i := range 999 {
 			q.TryPut(i)
 		}
-		if n := q.RingLen(); n != 1000 {
+		if n := q.Storage(); n != 1000 {
 			t.Fatalf("full queue of 1000 holds %d slots", n)
 		}
-		q.Drain(nil, 0)
-		ctx, cancel := context.WithCancel(context.Background())
-		cancel()
-		q.Wait(ctx) // the consumer goes to sleep on an empty queue
-		if n := q.RingLen(); n != 0 {
+		q.Drain(0)
+		woke := make(chan error)
+		go func() { woke <- q.Wait(context.Background()) }()
+		synctest.Wait() // the consumer sleeps on an empty queue
+		if n := q.Storage(); n != 1000 {
+			t.Fatalf("storage released at once: %d slots; want it kept until idle", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		if n := q.Storage(); n != 0 {
 			t.Fatalf("idle queue after a burst holds %d slots", n)
+		}
+		q.TryPut(1)
+		if err := <-woke; err != nil {
+			t.Fatal(err)
 		}
 	})
 }

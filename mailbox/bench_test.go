@@ -1,0 +1,38 @@
+package mailbox_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/troupe-go/troupe/mailbox"
+)
+
+type benchItem struct {
+	v    any
+	a, b string
+	p    *int
+}
+
+// BenchmarkPutDrain measures one producer and one batch consumer on their
+// own goroutines: the queue's share of an actor's one-way cost.
+func BenchmarkPutDrain(b *testing.B) {
+	q := mailbox.New[benchItem](1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; n < b.N; {
+			batch, _ := q.Drain(256)
+			n += len(batch)
+			if len(batch) == 0 {
+				q.Wait(context.Background())
+			}
+		}
+	}()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		q.Put(ctx, benchItem{v: i & 127})
+	}
+	<-done
+}
