@@ -6,87 +6,15 @@ import (
 	"fmt"
 	"net"
 	"runtime/debug"
-	"sync"
 	"sync/atomic"
 	"time"
 )
-
-// forcedCloseWait is how long Stop waits, after closing the connections of
-// handlers that outlived the grace period, for those handlers to return.
-// gevent waits as long after killing its greenlets.
-const forcedCloseWait = time.Second
 
 // serverConn is one accepted connection while its handler runs.
 type serverConn struct {
 	raw    net.Conn
 	start  time.Time   // accept time; only kept for an observer
 	forced atomic.Bool // closed by Stop under a running handler
-}
-
-// connSet tracks the open connections so that Stop can wait for them and
-// close the ones left.
-type connSet struct {
-	mu       sync.Mutex
-	conns    map[*serverConn]struct{}
-	draining bool          // Stop is waiting; no more are added
-	idle     chan struct{} // closed once draining and empty
-	idleDone bool
-}
-
-func (cs *connSet) init() {
-	cs.conns = make(map[*serverConn]struct{})
-	cs.idle = make(chan struct{})
-}
-
-func (cs *connSet) add(c *serverConn) {
-	cs.mu.Lock()
-	cs.conns[c] = struct{}{}
-	cs.mu.Unlock()
-}
-
-func (cs *connSet) remove(c *serverConn) {
-	cs.mu.Lock()
-	delete(cs.conns, c)
-	cs.closeIdleLocked()
-	cs.mu.Unlock()
-}
-
-func (cs *connSet) closeIdleLocked() {
-	if cs.draining && len(cs.conns) == 0 && !cs.idleDone {
-		cs.idleDone = true
-		close(cs.idle)
-	}
-}
-
-// drain marks the set as draining and returns a channel closed once it is
-// empty. Nothing may be added after.
-func (cs *connSet) drain() <-chan struct{} {
-	cs.mu.Lock()
-	cs.draining = true
-	cs.closeIdleLocked()
-	cs.mu.Unlock()
-	return cs.idle
-}
-
-// closeAll closes every connection still in the set and says how many.
-func (cs *connSet) closeAll() int {
-	cs.mu.Lock()
-	open := make([]*serverConn, 0, len(cs.conns))
-	for c := range cs.conns {
-		open = append(open, c)
-	}
-	cs.mu.Unlock()
-	for _, c := range open {
-		c.forced.Store(true)
-		c.raw.Close()
-	}
-	return len(open)
-}
-
-func (cs *connSet) len() int {
-	cs.mu.Lock()
-	defer cs.mu.Unlock()
-	return len(cs.conns)
 }
 
 // spawn starts serving a connection just accepted. It runs in the accept
@@ -159,40 +87,6 @@ func (s *Server) closeConn(c *serverConn, conn net.Conn, reason CloseReason) {
 	}
 	s.release()
 	s.conns.remove(c)
-}
-
-// drain waits for the handlers to return until ctx is done or the stop
-// timeout runs out, then closes the connections left and waits a little
-// for their handlers.
-func (s *Server) drain(ctx context.Context) error {
-	idle := s.conns.drain()
-	select {
-	case <-idle:
-		return nil
-	default:
-	}
-	grace := time.NewTimer(s.cfg.stopTimeout)
-	defer grace.Stop()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-	case <-grace.C:
-	}
-
-	n := s.conns.closeAll()
-	if n == 0 {
-		return nil
-	}
-	s.log.Warn("remote: stop timed out; closing connections", "count", n)
-	wait := time.NewTimer(forcedCloseWait)
-	defer wait.Stop()
-	select {
-	case <-idle:
-	case <-wait.C:
-		s.log.Error("remote: handlers still running after their connections were closed", "count", s.conns.len())
-	}
-	return fmt.Errorf("%w: closed %d", ErrStopTimeout, n)
 }
 
 // addrString is a.String(), also for the nil address some net.Conn
