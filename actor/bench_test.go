@@ -1,0 +1,159 @@
+package actor_test
+
+import (
+	"context"
+	"runtime"
+	"sync"
+	"testing"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// tick is the message of the throughput benchmarks: a small value, boxed on
+// every send as a user's message would be.
+type tick struct{ n int }
+
+// counter counts ticks and closes done at want.
+func counter(want int, done chan<- struct{}) func(c *actor.Context) {
+	seen := 0
+	return func(c *actor.Context) {
+		if _, ok := c.Message().(tick); ok {
+			seen++
+			if seen == want {
+				close(done)
+			}
+		}
+	}
+}
+
+func newBenchSystem(b *testing.B) *actor.System {
+	sys := actor.NewSystem()
+	b.Cleanup(func() { sys.Shutdown(context.Background()) })
+	return sys
+}
+
+// benchOneWay runs senders goroutines, each sending its share of b.N ticks
+// to one of receivers actors, and waits until every tick is handled.
+func benchOneWay(b *testing.B, senders, receivers int) {
+	sys := newBenchSystem(b)
+	pids := make([]actor.PID, receivers)
+	dones := make([]chan struct{}, receivers)
+	per := make([]int, receivers)
+	for s := range senders {
+		per[s%receivers] += b.N / senders
+	}
+	per[0] += b.N % senders
+	for i := range receivers {
+		dones[i] = make(chan struct{})
+		if per[i] == 0 {
+			close(dones[i])
+			continue
+		}
+		pid, err := sys.SpawnFunc(counter(per[i], dones[i]))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pids[i] = pid
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for s := range senders {
+		n := b.N / senders
+		if s == 0 {
+			n += b.N % senders
+		}
+		pid := pids[s%receivers]
+		wg.Go(func() {
+			for i := range n {
+				if err := sys.Send(pid, tick{i}); err != nil {
+					b.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for _, d := range dones {
+		<-d
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+}
+
+func BenchmarkSend1To1(b *testing.B)   { benchOneWay(b, 1, 1) }
+func BenchmarkSend2To2(b *testing.B)   { benchOneWay(b, 2, 2) }
+func BenchmarkSend100To1(b *testing.B) { benchOneWay(b, 100, 1) }
+
+func BenchmarkRequest(b *testing.B) {
+	sys := newBenchSystem(b)
+	pid, err := sys.SpawnFunc(func(c *actor.Context) {
+		if m, ok := c.Message().(tick); ok {
+			c.Respond(m.n)
+		}
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		if _, err := sys.Request(ctx, pid, tick{i}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSpawnStop spawns and stops b.N actors and waits until all have
+// stopped.
+func BenchmarkSpawnStop(b *testing.B) {
+	sys := newBenchSystem(b)
+	var wg sync.WaitGroup
+	wg.Add(b.N)
+	stopped := func(c *actor.Context) {
+		if _, ok := c.Message().(actor.Stopped); ok {
+			wg.Done()
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		pid, err := sys.SpawnFunc(stopped)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sys.Stop(pid)
+	}
+	wg.Wait()
+}
+
+// BenchmarkIdleActor reports the memory an idle actor holds, heap and stack,
+// after it has handled one message.
+func BenchmarkIdleActor(b *testing.B) {
+	sys := newBenchSystem(b)
+	var wg sync.WaitGroup
+	handled := func(c *actor.Context) {
+		if _, ok := c.Message().(tick); ok {
+			wg.Done()
+		}
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	b.ResetTimer()
+	wg.Add(b.N)
+	for i := range b.N {
+		pid, err := sys.SpawnFunc(handled)
+		if err != nil {
+			b.Fatal(err)
+		}
+		sys.Send(pid, tick{i})
+	}
+	wg.Wait()
+	b.StopTimer()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	used := (after.HeapAlloc + after.StackInuse) - (before.HeapAlloc + before.StackInuse)
+	b.ReportMetric(float64(used)/float64(b.N), "B/actor")
+}

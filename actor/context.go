@@ -1,0 +1,167 @@
+package actor
+
+import (
+	"context"
+	"errors"
+
+	"github.com/troupe-go/troupe/mailbox"
+)
+
+// Context is what Receive gets with each message: the message, who sent it,
+// and the operations an actor performs on itself and on others. It is valid
+// only during the Receive call it was given to, and only on the actor's own
+// goroutine.
+type Context struct {
+	proc   *process
+	msg    any
+	sender PID
+	reply  *Future
+}
+
+// Message returns the message being handled: a user message, or one of the
+// lifecycle values Started, Stopping, Stopped and Terminated.
+func (c *Context) Message() any { return c.msg }
+
+// Sender returns the PID of the actor that sent the message, or the zero PID
+// when it came from outside any actor (System.Send, System.Request).
+func (c *Context) Sender() PID { return c.sender }
+
+// Self returns the actor's own PID.
+func (c *Context) Self() PID { return c.proc.pid }
+
+// Parent returns the PID of the actor that spawned this one, or the zero PID
+// for a top-level actor.
+func (c *Context) Parent() PID {
+	if c.proc.parent == nil {
+		return PID{}
+	}
+	return c.proc.parent.pid
+}
+
+// System returns the system the actor belongs to.
+func (c *Context) System() *System { return c.proc.sys }
+
+// Context returns a context cancelled when the actor is asked to stop, so
+// that long work in Receive can end cooperatively. A handler that keeps
+// running past the system's stop grace is reported (see WithStopGrace).
+func (c *Context) Context() context.Context { return c.proc.context() }
+
+// Respond answers the message being handled: it completes the waiting
+// request of System.Request or RequestFuture, or sends v to the sender
+// actor. It returns ErrNoSender when there is no one to answer, and
+// ErrAnswered when the request was already answered or abandoned (its
+// caller timed out); v then becomes a dead letter.
+func (c *Context) Respond(v any) error {
+	if c.reply != nil {
+		if !c.reply.complete(v, nil) {
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid}, ErrAnswered)
+			return ErrAnswered
+		}
+		return nil
+	}
+	if c.sender.IsZero() {
+		if v != nil {
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid}, ErrNoSender)
+		}
+		return ErrNoSender
+	}
+	return c.Send(c.sender, v)
+}
+
+// Send sends msg to pid with this actor as its sender. When the target's
+// mailbox is full and blocks, Send waits until there is room or this actor
+// is asked to stop. Beware of cycles: two actors that block sending to each
+// other's full mailboxes wait forever; use TrySend or a drop policy there.
+func (c *Context) Send(pid PID, msg any) error {
+	return c.send(pid, msg)
+}
+
+// TrySend sends msg to pid with this actor as its sender, never waiting.
+func (c *Context) TrySend(pid PID, msg any) error {
+	return c.proc.sys.send(nil, pid, msg, c.proc.pid, nil)
+}
+
+// Request sends msg to pid with this actor as its sender; the answer, if
+// any, arrives later as an ordinary message.
+func (c *Context) Request(pid PID, msg any) error {
+	return c.send(pid, msg)
+}
+
+func (c *Context) send(pid PID, msg any) error {
+	s := c.proc.sys
+	err := s.send(nil, pid, msg, c.proc.pid, nil)
+	if errors.Is(err, mailbox.ErrFull) {
+		if t := s.lookup(pid.ID); t != nil && t.mbox.Overflow() == mailbox.Block {
+			err = s.send(c.proc.context(), pid, msg, c.proc.pid, nil)
+		}
+	}
+	return err
+}
+
+// Spawn starts a child of this actor. Children stop before their parent.
+// It returns ErrStopping while the actor is stopping.
+func (c *Context) Spawn(producer Producer, opts ...Option) (PID, error) {
+	if c.proc.stopping {
+		return PID{}, ErrStopping
+	}
+	return c.proc.sys.spawn(c.proc, producer, opts)
+}
+
+// SpawnFunc starts a child of this actor whose Receive is f.
+func (c *Context) SpawnFunc(f func(c *Context), opts ...Option) (PID, error) {
+	if f == nil {
+		return PID{}, ErrNilProducer
+	}
+	return c.Spawn(func() Actor { return ReceiveFunc(f) }, opts...)
+}
+
+// Children returns the PIDs of the running children, in spawn order.
+func (c *Context) Children() []PID {
+	pids := make([]PID, len(c.proc.children))
+	for i, ch := range c.proc.children {
+		pids[i] = ch.pid
+	}
+	return pids
+}
+
+// Stop asks the actor pid (this one too) to stop after its current message.
+func (c *Context) Stop(pid PID) error { return c.proc.sys.Stop(pid) }
+
+// Watch asks to be told when pid stops: this actor receives
+// Terminated{PID: pid} exactly once. Watching an actor that is already gone
+// answers Terminated at once, with reason ErrNotFound. Watching twice is the
+// same as watching once.
+func (c *Context) Watch(pid PID) error {
+	if pid.IsZero() {
+		return ErrZeroPID
+	}
+	if pid.Address != "" {
+		return ErrNoTransport
+	}
+	p := c.proc
+	if _, ok := p.watching[pid]; ok {
+		return nil
+	}
+	if p.watching == nil {
+		p.watching = make(map[PID]struct{})
+	}
+	p.watching[pid] = struct{}{}
+	if !p.sys.tell(pid, sysMsg{kind: sysWatch, pid: p.pid}) {
+		p.pushSystem(sysMsg{kind: sysTerminated, pid: pid, reason: ErrNotFound})
+	}
+	return nil
+}
+
+// Unwatch cancels Watch: no Terminated for pid arrives after it returns.
+func (c *Context) Unwatch(pid PID) error {
+	if pid.IsZero() {
+		return ErrZeroPID
+	}
+	p := c.proc
+	if _, ok := p.watching[pid]; !ok {
+		return nil
+	}
+	delete(p.watching, pid)
+	p.sys.tell(pid, sysMsg{kind: sysUnwatch, pid: p.pid})
+	return nil
+}

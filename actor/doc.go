@@ -1,0 +1,50 @@
+// Package actor is troupe's local actor runtime.
+//
+// An actor is a goroutine with a bounded mailbox and a receive loop. It owns
+// its state; the only way to reach it is to send it a message. A System
+// spawns actors and routes messages to them by PID, a plain comparable value:
+//
+//	sys := actor.NewSystem()
+//	pid, _ := sys.Spawn(func() actor.Actor { return &Counter{} }, actor.WithName("counter"))
+//	sys.Send(pid, Add{N: 2})
+//	n, _ := sys.Request(ctx, pid, Get{})
+//
+// Receive is called with one message at a time, on the actor's goroutine, so
+// an actor needs no locks. Besides user messages it receives lifecycle
+// values: Started first, Stopping and Stopped at the end, and Terminated for
+// every actor it watches.
+//
+// # Sending
+//
+// Send follows the target mailbox's overflow policy (WithOverflow): by
+// default it waits for room, which slows a fast sender to its receiver's
+// pace. TrySend never waits and SendContext waits until its context is done.
+// Request waits for the answer given with Context.Respond; RequestFuture
+// returns a Future at once.
+//
+// # Guarantees
+//
+// Messages from one sender to one actor arrive in the order they were sent.
+// Delivery is at most once: a message reaches Receive once or not at all.
+// A message that does not arrive is never lost unseen: either the send
+// returns an error, or the message becomes a DeadLetter that is counted,
+// logged and published to subscribers (System.Subscribe).
+//
+// # Stopping
+//
+// Stop jumps the queue: the actor stops after the message it is handling,
+// and what is still queued becomes dead letters. Poison lets the actor
+// handle what was queued before it. Both cancel Context.Context, so long
+// work can end early; a handler that ignores it is reported, never hidden.
+// An actor stops its children, in reverse spawn order, before it stops
+// itself. Shutdown stops everything and waits.
+//
+// # Failures
+//
+// A panic in Receive never leaves the actor: it is recovered with its stack,
+// logged, published as ActorFailed, and stops the actor with a *PanicError
+// as its reason, which watchers see in Terminated and Wait returns.
+//
+// Instrumentation comes through the Observer interface; package metrics
+// implements it for Prometheus.
+package actor

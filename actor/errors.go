@@ -1,0 +1,103 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+var (
+	// ErrNotFound means no local actor has the PID's ID: it never existed or
+	// has stopped. A message sent to it becomes a dead letter.
+	ErrNotFound = errors.New("actor: not found")
+
+	// ErrNameTaken is returned by Spawn when a running actor already has the
+	// name given with WithName.
+	ErrNameTaken = errors.New("actor: name taken")
+
+	// ErrSystemStopped is returned by every call on a System after Shutdown,
+	// and by Spawn once Shutdown has begun.
+	ErrSystemStopped = errors.New("actor: system stopped")
+
+	// ErrNilMessage is returned when the message to send is nil.
+	ErrNilMessage = errors.New("actor: nil message")
+
+	// ErrZeroPID is returned when the target PID has no ID.
+	ErrZeroPID = errors.New("actor: zero PID")
+
+	// ErrNilProducer is returned by Spawn when the producer is nil or
+	// produces a nil Actor.
+	ErrNilProducer = errors.New("actor: nil producer")
+
+	// ErrNoTransport is returned for a PID with an Address when no remote
+	// transport is attached to the system.
+	ErrNoTransport = errors.New("actor: no remote transport for address")
+
+	// ErrNoReply completes a request whose target stopped, failed or dropped
+	// the request before answering it.
+	ErrNoReply = errors.New("actor: no reply")
+
+	// ErrNoSender is returned by Context.Respond when the message being
+	// handled came with neither a sender nor a waiting request.
+	ErrNoSender = errors.New("actor: no sender to respond to")
+
+	// ErrAnswered is returned by Context.Respond when the request was already
+	// answered, or its caller stopped waiting (timeout or cancellation).
+	ErrAnswered = errors.New("actor: request already answered or abandoned")
+
+	// ErrStopping is returned by Context.Spawn while the actor is stopping.
+	ErrStopping = errors.New("actor: stopping")
+
+	// ErrIgnoredStop is the stop reason, or wraps it, when a handler was
+	// still running after the system's stop grace period: it did not watch
+	// Context.Context. See WithStopGrace.
+	ErrIgnoredStop = errors.New("actor: handler kept running after stop")
+
+	// ErrStopped is the reason given with a dead letter that was still in an
+	// actor's mailbox when the actor stopped.
+	ErrStopped = errors.New("actor: stopped before handling the message")
+)
+
+// ErrTimeout completes a future whose time ran out. It satisfies net.Error
+// (Timeout reports true) and errors.Is(ErrTimeout, context.DeadlineExceeded).
+var ErrTimeout error = timeoutError{}
+
+type timeoutError struct{}
+
+func (timeoutError) Error() string        { return "actor: request timed out" }
+func (timeoutError) Timeout() bool        { return true }
+func (timeoutError) Temporary() bool      { return true }
+func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// PanicError is the failure of an actor whose Receive panicked: the value
+// given to panic, the stack where it happened, and the message being handled
+// (nil for a lifecycle message). It is the stop reason of an actor that a
+// panic stopped, and reaches watchers in Terminated.
+type PanicError struct {
+	Value   any
+	Stack   []byte
+	Message any
+}
+
+// Error describes the panic value.
+func (e *PanicError) Error() string { return fmt.Sprintf("actor: panic: %v", e.Value) }
+
+// Unwrap returns the panic value when it is an error, so errors.Is and
+// errors.As see through the panic.
+func (e *PanicError) Unwrap() error {
+	err, _ := e.Value.(error)
+	return err
+}
+
+// errNoReply says why a request got no answer.
+func errNoReply(cause error) error { return fmt.Errorf("%w: %w", ErrNoReply, cause) }
+
+// ignoredStop marks a stop reason when a handler outlived the stop grace.
+func ignoredStop(reason error) error {
+	if reason == nil {
+		return ErrIgnoredStop
+	}
+	return fmt.Errorf("%w: %w", ErrIgnoredStop, reason)
+}
+
+func typeName(v any) string { return fmt.Sprintf("%T", v) }

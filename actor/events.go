@@ -1,0 +1,129 @@
+package actor
+
+import (
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Event is something the system publishes to its subscribers: a DeadLetter,
+// or an ActorFailed.
+type Event interface {
+	event()
+}
+
+// DeadLetter is a message that did not reach its target's Receive: the
+// target did not exist, its mailbox's drop policy pushed the message out, or
+// it stopped with the message still queued. Reason says which (ErrNotFound,
+// mailbox.ErrDropped, ErrStopped).
+type DeadLetter struct {
+	Target  PID
+	Sender  PID
+	Message any
+	Reason  error
+}
+
+func (DeadLetter) event() {}
+
+// String describes the dead letter in one line.
+func (d DeadLetter) String() string {
+	return fmt.Sprintf("dead letter %T to %v from %v: %v", d.Message, d.Target, d.Sender, d.Reason)
+}
+
+// ActorFailed is published when an actor's Receive panics.
+type ActorFailed struct {
+	PID  PID
+	Kind string
+	Err  *PanicError
+}
+
+func (ActorFailed) event() {}
+
+// events holds the subscribers. Publishing reads one atomic pointer, so it
+// costs nothing when there are none.
+type events struct {
+	mu   sync.Mutex
+	subs atomic.Pointer[[]*subscriber]
+}
+
+type subscriber struct{ f func(Event) }
+
+// Subscribe calls f with every event the system publishes from now on, until
+// the returned function is called. f runs on the goroutine where the event
+// happened: it must be quick and must not block. A panic in f is recovered
+// and logged.
+func (s *System) Subscribe(f func(Event)) (unsubscribe func()) {
+	if f == nil {
+		return func() {}
+	}
+	sub := &subscriber{f: f}
+	e := &s.events
+	e.mu.Lock()
+	old := e.subs.Load()
+	var next []*subscriber
+	if old != nil {
+		next = append(next, *old...)
+	}
+	next = append(next, sub)
+	e.subs.Store(&next)
+	e.mu.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			cur := *e.subs.Load()
+			next := make([]*subscriber, 0, len(cur))
+			for _, x := range cur {
+				if x != sub {
+					next = append(next, x)
+				}
+			}
+			e.subs.Store(&next)
+		})
+	}
+}
+
+func (s *System) publish(ev Event) {
+	subs := s.events.subs.Load()
+	if subs == nil {
+		return
+	}
+	for _, sub := range *subs {
+		s.callSubscriber(sub, ev)
+	}
+}
+
+func (s *System) callSubscriber(sub *subscriber, ev Event) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.logger.Error("actor: event subscriber panicked", "panic", r)
+		}
+	}()
+	sub.f(ev)
+}
+
+// deadLetter counts, publishes and logs a message that did not arrive. A
+// waiting request is answered with ErrNoReply. Logging is limited to one line
+// a second so that a flood of dead letters cannot flood the log.
+func (s *System) deadLetter(target PID, env envelope, reason error) {
+	d := DeadLetter{Target: target, Sender: env.sender, Message: env.msg, Reason: reason}
+	if env.reply != nil {
+		env.reply.complete(nil, errNoReply(reason))
+	}
+	n := s.deadLetters.Add(1)
+	if s.observer != nil {
+		s.observer.DeadLetter(d)
+	}
+	s.publish(d)
+	now := time.Now().UnixNano()
+	last := s.lastDeadLog.Load()
+	if now-last >= int64(time.Second) && s.lastDeadLog.CompareAndSwap(last, now) {
+		s.logger.Warn("actor: dead letter", "target", target.String(), "sender", env.sender.String(),
+			"message", fmt.Sprintf("%T", env.msg), "reason", reason, "total", n)
+	}
+}
+
+// DeadLetters returns how many dead letters the system has seen.
+func (s *System) DeadLetters() uint64 { return s.deadLetters.Load() }

@@ -1,0 +1,45 @@
+package actor
+
+import "time"
+
+// Observer receives the runtime's instrumentation events. Package metrics
+// implements it for Prometheus. It is set with WithObserver; when it is not,
+// the runtime pays one nil check per event.
+//
+// Methods are called on the goroutine where the event happens, often an
+// actor's own, so they must be fast and must not block. kind is the actor's
+// kind (see WithKind): a bounded label, never a PID. New methods may be added
+// to Observer; embed NopObserver to keep compiling when they are.
+type Observer interface {
+	// ActorSpawned is called when an actor has been registered.
+	ActorSpawned(kind string)
+	// ActorStopped is called when an actor has stopped for good, with the
+	// reason given to its watchers.
+	ActorStopped(kind string, reason error)
+	// ActorPanicked is called when Receive panicked.
+	ActorPanicked(kind string, err *PanicError)
+	// MessageHandled is called after Receive returns for a user message,
+	// with how long it took.
+	MessageHandled(kind string, d time.Duration)
+	// DeadLetter is called for every dead letter.
+	DeadLetter(d DeadLetter)
+}
+
+// NopObserver implements Observer and does nothing. Embed it in an observer
+// that cares about only some events.
+type NopObserver struct{}
+
+// ActorSpawned does nothing.
+func (NopObserver) ActorSpawned(string) {}
+
+// ActorStopped does nothing.
+func (NopObserver) ActorStopped(string, error) {}
+
+// ActorPanicked does nothing.
+func (NopObserver) ActorPanicked(string, *PanicError) {}
+
+// MessageHandled does nothing.
+func (NopObserver) MessageHandled(string, time.Duration) {}
+
+// DeadLetter does nothing.
+func (NopObserver) DeadLetter(DeadLetter) {}

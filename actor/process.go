@@ -1,0 +1,442 @@
+package actor
+
+import (
+	"context"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/mailbox"
+)
+
+// envelope is a user message in a mailbox.
+type envelope struct {
+	msg    any
+	sender PID
+	reply  *Future // set by System.Request: Context.Respond completes it
+}
+
+type sysKind uint8
+
+const (
+	sysStop         sysKind = iota + 1
+	sysPoison               // stop once every message before mark is handled
+	sysWatch                // pid watches us
+	sysUnwatch              // pid no longer watches us
+	sysTerminated           // pid, which we watch, stopped with reason
+	sysChildStopped         // child has stopped
+)
+
+// sysMsg travels in the system lane: unbounded, small, and always taken
+// before user messages, so a full mailbox never delays a stop.
+type sysMsg struct {
+	kind   sysKind
+	pid    PID
+	reason error
+	mark   uint64
+	child  *process
+}
+
+// process is the runtime side of one actor: its mailbox, its system lane and
+// its receive loop, which runs on the process's own goroutine.
+type process struct {
+	sys      *System
+	pid      PID
+	kind     string
+	parent   *process
+	producer Producer
+	actor    Actor
+	mbox     *mailbox.Queue[envelope]
+
+	sysMu      sync.Mutex
+	sysQ       []sysMsg
+	sysClosed  bool // the actor has stopped: pushSystem refuses
+	sysPending atomic.Bool
+
+	ctxMu    sync.Mutex
+	stopReq  bool // someone asked this actor to stop
+	ctxDone  bool // the instance's context is cancelled
+	goctx    context.Context
+	cancel   context.CancelFunc
+	watchdog *time.Timer
+	slowStop atomic.Bool // a handler outlived the stop grace
+
+	// Owned by the actor's goroutine.
+	c        Context
+	sysSpare []sysMsg
+	children []*process // in spawn order
+	watchers map[PID]struct{}
+	watching map[PID]struct{}
+	poisoned bool
+	poisonAt uint64
+	stopping bool
+
+	doneMu sync.Mutex
+	done   chan struct{} // made on demand by Wait
+	ended  bool
+	reason error
+}
+
+func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
+	p := &process{sys: s, pid: pid, kind: cfg.kind, parent: parent, producer: producer, actor: a}
+	opts := []mailbox.Option{mailbox.WithOverflow(cfg.overflow)}
+	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
+		opts = append(opts, mailbox.WithOnDrop(func(env envelope) {
+			s.deadLetter(pid, env, mailbox.ErrDropped)
+		}))
+	}
+	p.mbox = mailbox.New[envelope](cfg.size, opts...)
+	p.c.proc = p
+	return p
+}
+
+// run is the actor's goroutine.
+func (p *process) run() {
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		if r := recover(); r != nil {
+			panic(r) // a bug in the runtime itself, not in Receive: crash loudly
+		}
+		// Receive called runtime.Goexit: the goroutine ends, the actor too.
+		p.stop(&PanicError{Value: "runtime.Goexit called in Receive", Stack: debug.Stack()}, nil)
+	}()
+	reason, leftover := p.serve()
+	p.stop(reason, leftover)
+	finished = true
+}
+
+// serve runs the receive loop until the actor must stop, and returns why,
+// with the messages it had taken from the mailbox but not handled.
+func (p *process) serve() (error, []envelope) {
+	if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
+		return perr, nil
+	}
+	for {
+		if p.sysPending.Load() {
+			if stop, reason := p.handleSystem(); stop {
+				return reason, nil
+			}
+		}
+		batch, first := p.mbox.Drain(0)
+		if len(batch) == 0 {
+			if p.poisoned && first >= p.poisonAt {
+				return nil, nil
+			}
+			if p.sysPending.Load() {
+				continue
+			}
+			p.mbox.Wait(context.Background())
+			continue
+		}
+		for i := range batch {
+			seq := first + uint64(i)
+			if p.sysPending.Load() {
+				if stop, reason := p.handleSystem(); stop {
+					return reason, batch[i:]
+				}
+			}
+			if p.poisoned && seq >= p.poisonAt {
+				return nil, batch[i:]
+			}
+			env := batch[i]
+			batch[i] = envelope{}
+			if perr := p.handle(env); perr != nil {
+				return perr, batch[i+1:]
+			}
+		}
+	}
+}
+
+// handle delivers one user message to Receive.
+func (p *process) handle(env envelope) *PanicError {
+	obs := p.sys.observer
+	if obs == nil {
+		return p.invoke(env.msg, env.sender, env.reply)
+	}
+	start := time.Now()
+	perr := p.invoke(env.msg, env.sender, env.reply)
+	obs.MessageHandled(p.kind, time.Since(start))
+	return perr
+}
+
+// invoke calls Receive with msg, turning a panic into a *PanicError.
+func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) {
+	c := &p.c
+	c.msg, c.sender, c.reply = msg, sender, reply
+	defer func() {
+		if r := recover(); r != nil {
+			perr = &PanicError{Value: r, Stack: debug.Stack(), Message: msg}
+			p.panicked(perr, reply)
+		}
+		c.msg, c.sender, c.reply = nil, PID{}, nil
+	}()
+	p.actor.Receive(c)
+	return nil
+}
+
+// panicked reports a recovered panic: logged with its stack, counted,
+// published, and the request being handled, if any, is answered.
+func (p *process) panicked(perr *PanicError, reply *Future) {
+	p.sys.logger.Error("actor: panic in Receive", "pid", p.pid.String(), "kind", p.kind,
+		"panic", perr.Value, "message", typeName(perr.Message), "stack", string(perr.Stack))
+	if reply != nil {
+		reply.complete(nil, errNoReply(perr))
+	}
+	if obs := p.sys.observer; obs != nil {
+		obs.ActorPanicked(p.kind, perr)
+	}
+	p.sys.publish(ActorFailed{PID: p.pid, Kind: p.kind, Err: perr})
+}
+
+// pushSystem queues a system message; it returns false once the actor has
+// stopped.
+func (p *process) pushSystem(m sysMsg) bool {
+	p.sysMu.Lock()
+	if p.sysClosed {
+		p.sysMu.Unlock()
+		return false
+	}
+	p.sysQ = append(p.sysQ, m)
+	p.sysMu.Unlock()
+	p.sysPending.Store(true)
+	p.mbox.Wake()
+	return true
+}
+
+// handleSystem takes every queued system message and acts on it. It reports
+// whether the actor must stop, and why (nil for a requested stop).
+func (p *process) handleSystem() (stop bool, reason error) {
+	p.sysPending.Store(false)
+	p.sysMu.Lock()
+	msgs := p.sysQ
+	p.sysQ = p.sysSpare[:0]
+	p.sysMu.Unlock()
+	var failure *PanicError
+	for i := range msgs {
+		m := msgs[i]
+		msgs[i] = sysMsg{}
+		switch m.kind {
+		case sysStop:
+			stop = true
+		case sysPoison:
+			if !p.poisoned || m.mark < p.poisonAt {
+				p.poisoned, p.poisonAt = true, m.mark
+			}
+		case sysWatch:
+			if p.watchers == nil {
+				p.watchers = make(map[PID]struct{})
+			}
+			p.watchers[m.pid] = struct{}{}
+		case sysUnwatch:
+			delete(p.watchers, m.pid)
+		case sysChildStopped:
+			p.removeChild(m.child)
+		case sysTerminated:
+			if _, ok := p.watching[m.pid]; !ok {
+				continue // unwatched since: say nothing
+			}
+			delete(p.watching, m.pid)
+			if stop || p.stopping || failure != nil {
+				continue
+			}
+			failure = p.invoke(Terminated{PID: m.pid, Reason: m.reason}, PID{}, nil)
+		}
+	}
+	p.sysSpare = msgs[:0]
+	if failure != nil {
+		return true, failure
+	}
+	return stop, nil
+}
+
+func (p *process) hasChild(child *process) bool {
+	for _, c := range p.children {
+		if c == child {
+			return true
+		}
+	}
+	return false
+}
+
+func (p *process) removeChild(child *process) {
+	for i, c := range p.children {
+		if c == child {
+			last := len(p.children) - 1
+			copy(p.children[i:], p.children[i+1:])
+			p.children[last] = nil
+			p.children = p.children[:last]
+			return
+		}
+	}
+}
+
+// requestStop asks the actor to stop after its current message. Its context
+// is cancelled at once, and a watchdog reports a handler that is still
+// running when the stop grace has passed.
+func (p *process) requestStop() {
+	p.ctxMu.Lock()
+	if p.stopReq {
+		p.ctxMu.Unlock()
+		return
+	}
+	p.stopReq = true
+	p.cancelLocked()
+	p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
+	p.ctxMu.Unlock()
+	p.pushSystem(sysMsg{kind: sysStop})
+}
+
+func (p *process) cancelLocked() {
+	p.ctxDone = true
+	if p.cancel != nil {
+		p.cancel()
+	}
+}
+
+// context returns the instance's context, made on first use: most actors
+// never ask for it and do not pay for it.
+func (p *process) context() context.Context {
+	p.ctxMu.Lock()
+	defer p.ctxMu.Unlock()
+	if p.goctx == nil {
+		p.goctx, p.cancel = context.WithCancel(context.Background())
+		if p.ctxDone {
+			p.cancel()
+		}
+	}
+	return p.goctx
+}
+
+func (p *process) reportSlowStop() {
+	p.doneMu.Lock()
+	ended := p.ended
+	p.doneMu.Unlock()
+	if ended {
+		return
+	}
+	p.slowStop.Store(true)
+	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
+		"pid", p.pid.String(), "kind", p.kind, "grace", p.sys.grace)
+}
+
+// stop runs the actor's end: Stopping, its children stopped one at a time in
+// reverse spawn order, Stopped, the mailbox closed and what is left in it
+// turned into dead letters, then watchers and parent told.
+func (p *process) stop(reason error, leftover []envelope) {
+	p.stopping = true
+	p.ctxMu.Lock()
+	p.cancelLocked()
+	p.ctxMu.Unlock()
+	p.deadLetters(leftover)
+	p.invokeWhileStopping(Stopping{})
+
+	// Children stop one at a time, the last spawned first, as in OTP.
+	for len(p.children) > 0 {
+		child := p.children[len(p.children)-1]
+		child.requestStop()
+		for p.hasChild(child) {
+			if p.sysPending.Load() {
+				p.handleSystem()
+			}
+			batch, _ := p.mbox.Drain(0)
+			p.deadLetters(batch)
+			if p.hasChild(child) && len(batch) == 0 && !p.sysPending.Load() {
+				p.mbox.Wait(context.Background())
+			}
+		}
+	}
+	p.invokeWhileStopping(Stopped{})
+
+	p.mbox.Close()
+	for {
+		batch, _ := p.mbox.Drain(0)
+		if len(batch) == 0 {
+			break
+		}
+		p.deadLetters(batch)
+	}
+	p.sys.registry.remove(p)
+
+	p.sysMu.Lock()
+	p.sysClosed = true
+	rest := p.sysQ
+	p.sysQ = nil
+	p.sysMu.Unlock()
+	for _, m := range rest {
+		switch m.kind {
+		case sysWatch:
+			if p.watchers == nil {
+				p.watchers = make(map[PID]struct{})
+			}
+			p.watchers[m.pid] = struct{}{}
+		case sysUnwatch:
+			delete(p.watchers, m.pid)
+		}
+	}
+
+	p.ctxMu.Lock()
+	if p.watchdog != nil {
+		p.watchdog.Stop()
+	}
+	p.ctxMu.Unlock()
+	if p.slowStop.Load() {
+		reason = ignoredStop(reason)
+	}
+	// The parent first: a parent that also watches sees its list of
+	// children without this one by the time Terminated arrives.
+	if p.parent != nil {
+		p.parent.pushSystem(sysMsg{kind: sysChildStopped, child: p})
+	}
+	for w := range p.watchers {
+		p.sys.tell(w, sysMsg{kind: sysTerminated, pid: p.pid, reason: reason})
+	}
+	if obs := p.sys.observer; obs != nil {
+		obs.ActorStopped(p.kind, reason)
+	}
+	p.doneMu.Lock()
+	p.ended, p.reason = true, reason
+	if p.done != nil {
+		close(p.done)
+	}
+	p.doneMu.Unlock()
+	p.sys.release()
+}
+
+// invokeWhileStopping delivers a lifecycle message during the stop; a panic
+// there is reported but does not change the stop reason.
+func (p *process) invokeWhileStopping(msg any) {
+	p.invoke(msg, PID{}, nil)
+}
+
+func (p *process) deadLetters(envs []envelope) {
+	for i := range envs {
+		p.sys.deadLetter(p.pid, envs[i], ErrStopped)
+		envs[i] = envelope{}
+	}
+}
+
+// doneChan returns a channel closed when the actor has stopped.
+func (p *process) doneChan() <-chan struct{} {
+	p.doneMu.Lock()
+	defer p.doneMu.Unlock()
+	if p.done == nil {
+		p.done = make(chan struct{})
+		if p.ended {
+			close(p.done)
+		}
+	}
+	return p.done
+}
+
+// tell queues a system message for a local actor, if it is still there.
+func (s *System) tell(pid PID, m sysMsg) bool {
+	if pid.Address != "" {
+		return false
+	}
+	p := s.lookup(pid.ID)
+	return p != nil && p.pushSystem(m)
+}

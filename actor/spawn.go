@@ -1,0 +1,134 @@
+package actor
+
+import (
+	"fmt"
+	"reflect"
+
+	"github.com/google/uuid"
+	"github.com/troupe-go/troupe/mailbox"
+)
+
+// DefaultMailboxSize is the capacity of an actor's mailbox when WithMailboxSize
+// is not given. Storage is taken only for what is queued.
+const DefaultMailboxSize = 1024
+
+// Option configures an actor at Spawn.
+type Option func(*spawnConfig)
+
+type spawnConfig struct {
+	name     string
+	kind     string
+	size     int
+	overflow mailbox.Overflow
+}
+
+// WithName gives the actor its ID. Spawn returns ErrNameTaken if a running
+// actor already has it. Without a name the ID is a generated uuid.
+func WithName(name string) Option {
+	return func(c *spawnConfig) { c.name = name }
+}
+
+// WithKind sets the actor's kind, the label under which its metrics and logs
+// are grouped. The default is the Go type of the actor the producer makes
+// (for example "*main.Ponger"). Keep kinds few: they are metric labels.
+func WithKind(kind string) Option {
+	return func(c *spawnConfig) { c.kind = kind }
+}
+
+// WithMailboxSize sets how many messages may wait in the actor's mailbox.
+// Zero or less means DefaultMailboxSize.
+func WithMailboxSize(n int) Option {
+	return func(c *spawnConfig) { c.size = n }
+}
+
+// WithOverflow sets what a full mailbox does with one more message (see
+// package mailbox): Block, the default, makes senders wait; Reject fails the
+// send with mailbox.ErrFull; DropNewest and DropOldest turn the message they
+// drop into a dead letter.
+func WithOverflow(o mailbox.Overflow) Option {
+	return func(c *spawnConfig) { c.overflow = o }
+}
+
+// Spawn starts a top-level actor made by producer and returns its PID. The
+// producer is called at once, on the caller's goroutine, and again for every
+// restart. Spawn returns ErrNilProducer if producer is nil or returns nil,
+// an error if it panics; ErrNameTaken for a name in use; ErrSystemStopped once Shutdown has
+// begun.
+func (s *System) Spawn(producer Producer, opts ...Option) (PID, error) {
+	return s.spawn(nil, producer, opts)
+}
+
+// SpawnFunc starts a top-level actor whose Receive is f.
+func (s *System) SpawnFunc(f func(c *Context), opts ...Option) (PID, error) {
+	if f == nil {
+		return PID{}, ErrNilProducer
+	}
+	return s.spawn(nil, func() Actor { return ReceiveFunc(f) }, opts)
+}
+
+func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, error) {
+	if s.stopped.Load() {
+		return PID{}, ErrSystemStopped
+	}
+	cfg := spawnConfig{size: DefaultMailboxSize}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(&cfg)
+		}
+	}
+	if cfg.size <= 0 {
+		cfg.size = DefaultMailboxSize
+	}
+	if cfg.overflow > mailbox.Reject {
+		return PID{}, fmt.Errorf("actor: unknown overflow policy %v", cfg.overflow)
+	}
+	a, err := produce(producer)
+	if err != nil {
+		return PID{}, err
+	}
+	if cfg.name == "" {
+		cfg.name = uuid.NewString()
+	}
+	if cfg.kind == "" {
+		cfg.kind = kindOf(a)
+	}
+	p := newProcess(s, parent, PID{ID: cfg.name}, producer, a, &cfg)
+	if err := s.register(p); err != nil {
+		return PID{}, err
+	}
+	if parent != nil {
+		parent.children = append(parent.children, p)
+	}
+	if s.observer != nil {
+		s.observer.ActorSpawned(p.kind)
+	}
+	go p.run()
+	return p.pid, nil
+}
+
+// produce calls the producer, turning a nil result or a panic into an error.
+func produce(producer Producer) (a Actor, err error) {
+	if producer == nil {
+		return nil, ErrNilProducer
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = nil, fmt.Errorf("actor: producer panicked: %v", r)
+		}
+	}()
+	a = producer()
+	if a == nil {
+		return nil, ErrNilProducer
+	}
+	if v := reflect.ValueOf(a); v.Kind() == reflect.Func && v.IsNil() {
+		return nil, ErrNilProducer
+	}
+	return a, nil
+}
+
+func kindOf(a Actor) string {
+	if _, ok := a.(ReceiveFunc); ok {
+		return "func"
+	}
+	return reflect.TypeOf(a).String()
+}

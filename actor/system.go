@@ -1,0 +1,270 @@
+package actor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/mailbox"
+)
+
+// DefaultStopGrace is how long a handler may keep running after its actor is
+// asked to stop before the runtime reports that it ignores its context.
+const DefaultStopGrace = time.Second
+
+// System owns a set of actors: it spawns them, routes messages between them
+// and stops them. A program usually has one. All its methods are safe for
+// concurrent use. The zero System is not usable; make one with NewSystem.
+type System struct {
+	logger   *slog.Logger
+	observer Observer
+	grace    time.Duration
+
+	registry *registry
+	stopped  atomic.Bool
+
+	mu       sync.Mutex
+	shutting bool
+	live     int           // actors spawned and not yet stopped
+	idle     chan struct{} // closed when live reaches 0 during Shutdown
+
+	events      events
+	deadLetters atomic.Uint64
+	lastDeadLog atomic.Int64
+}
+
+// SystemOption configures a System.
+type SystemOption func(*System)
+
+// WithLogger sets the logger for panics, dead letters and slow stops. The
+// default is slog.Default() as it is when NewSystem is called; the system
+// never changes the default logger.
+func WithLogger(l *slog.Logger) SystemOption {
+	return func(s *System) {
+		if l != nil {
+			s.logger = l
+		}
+	}
+}
+
+// WithObserver sets the instrumentation hooks (see Observer). The default is
+// none, which costs nothing.
+func WithObserver(o Observer) SystemOption {
+	return func(s *System) { s.observer = o }
+}
+
+// WithStopGrace sets how long a handler may keep running after its actor was
+// asked to stop before it is reported (logged, and its stop reason wraps
+// ErrIgnoredStop). Zero or less means DefaultStopGrace.
+func WithStopGrace(d time.Duration) SystemOption {
+	return func(s *System) {
+		if d > 0 {
+			s.grace = d
+		}
+	}
+}
+
+// NewSystem returns a running actor system.
+func NewSystem(opts ...SystemOption) *System {
+	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry()}
+	for _, opt := range opts {
+		if opt != nil {
+			opt(s)
+		}
+	}
+	return s
+}
+
+// Send delivers msg to the actor pid. When its mailbox is full, Send follows
+// the mailbox's overflow policy: under Block (the default) it waits for room.
+// Sending to an actor that does not exist returns ErrNotFound and makes a
+// dead letter.
+func (s *System) Send(pid PID, msg any) error {
+	return s.send(context.Background(), pid, msg, PID{}, nil)
+}
+
+// TrySend is Send that never waits: it returns mailbox.ErrFull when the
+// mailbox of a Block actor is full.
+func (s *System) TrySend(pid PID, msg any) error {
+	return s.send(nil, pid, msg, PID{}, nil)
+}
+
+// SendContext is Send that waits for room in a full mailbox only until ctx
+// is done, and then returns ctx.Err().
+func (s *System) SendContext(ctx context.Context, pid PID, msg any) error {
+	if ctx == nil {
+		return errors.New("actor: nil context")
+	}
+	return s.send(ctx, pid, msg, PID{}, nil)
+}
+
+// send puts a message in pid's mailbox; a nil ctx means never wait.
+func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *Future) error {
+	if msg == nil {
+		return ErrNilMessage
+	}
+	if pid.ID == "" {
+		return ErrZeroPID
+	}
+	if s.stopped.Load() {
+		return ErrSystemStopped
+	}
+	if pid.Address != "" {
+		return ErrNoTransport
+	}
+	env := envelope{msg: msg, sender: sender, reply: reply}
+	p := s.lookup(pid.ID)
+	if p == nil {
+		s.deadLetter(pid, env, ErrNotFound)
+		return ErrNotFound
+	}
+	var err error
+	if ctx == nil {
+		err = p.mbox.TryPut(env)
+	} else {
+		err = p.mbox.Put(ctx, env)
+	}
+	if errors.Is(err, mailbox.ErrClosed) {
+		s.deadLetter(pid, env, ErrNotFound)
+		return ErrNotFound
+	}
+	return err
+}
+
+func (s *System) lookup(id string) *process { return s.registry.load(id) }
+
+// Stop asks the actor to stop after the message it is handling: the request
+// jumps ahead of queued messages, which become dead letters. Its
+// Context.Context is cancelled at once. Stop does not wait; use Wait for
+// that. Stopping an actor that is already stopping is harmless.
+func (s *System) Stop(pid PID) error {
+	p, err := s.local(pid)
+	if err != nil {
+		return err
+	}
+	p.requestStop()
+	return nil
+}
+
+// Poison asks the actor to stop once it has handled every message queued
+// before the call. Messages sent after Poison become dead letters.
+func (s *System) Poison(pid PID) error {
+	p, err := s.local(pid)
+	if err != nil {
+		return err
+	}
+	if !p.pushSystem(sysMsg{kind: sysPoison, mark: p.mbox.Mark()}) {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// Wait blocks until the actor has stopped and returns its stop reason: nil
+// for a normal stop, a *PanicError if a panic stopped it. It returns
+// ErrNotFound if the actor is already gone, and ctx.Err() if ctx ends first.
+func (s *System) Wait(ctx context.Context, pid PID) (reason error, err error) {
+	if ctx == nil {
+		return nil, errors.New("actor: nil context")
+	}
+	p, err := s.local(pid)
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case <-p.doneChan():
+		return p.reason, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// local finds the local actor pid names.
+func (s *System) local(pid PID) (*process, error) {
+	if pid.ID == "" {
+		return nil, ErrZeroPID
+	}
+	if s.stopped.Load() {
+		return nil, ErrSystemStopped
+	}
+	if pid.Address != "" {
+		return nil, ErrNoTransport
+	}
+	p := s.lookup(pid.ID)
+	if p == nil {
+		return nil, ErrNotFound
+	}
+	return p, nil
+}
+
+// Shutdown stops every actor, children before their parents, and waits for
+// them until ctx is done. Actors whose handlers are still running then are
+// logged by name and Shutdown returns an error wrapping ctx.Err(): Go cannot
+// stop a goroutine from outside. Either way the system is stopped afterwards
+// and every call on it returns ErrSystemStopped.
+func (s *System) Shutdown(ctx context.Context) error {
+	if ctx == nil {
+		return errors.New("actor: nil context")
+	}
+	s.mu.Lock()
+	if s.stopped.Load() {
+		s.mu.Unlock()
+		return ErrSystemStopped
+	}
+	s.shutting = true
+	if s.idle == nil {
+		s.idle = make(chan struct{})
+		if s.live == 0 {
+			close(s.idle)
+		}
+	}
+	idle := s.idle
+	s.mu.Unlock()
+
+	s.registry.each(func(p *process) {
+		if p.parent == nil {
+			p.requestStop()
+		}
+	})
+	var err error
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		var stuck int
+		s.registry.each(func(p *process) {
+			stuck++
+			s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
+				"pid", p.pid.String(), "kind", p.kind)
+		})
+		err = fmt.Errorf("actor: shutdown left %d actors running: %w", stuck, ctx.Err())
+	}
+	s.stopped.Store(true)
+	return err
+}
+
+// register counts a new actor, or refuses it once Shutdown has begun.
+func (s *System) register(p *process) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.shutting {
+		return ErrSystemStopped
+	}
+	if !s.registry.add(p) {
+		return ErrNameTaken
+	}
+	s.live++
+	return nil
+}
+
+// release forgets a stopped actor: the last step of its stopping.
+func (s *System) release() {
+	s.mu.Lock()
+	s.live--
+	if s.live == 0 && s.idle != nil {
+		close(s.idle)
+	}
+	s.mu.Unlock()
+}
