@@ -1,0 +1,195 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+func TestPanicStopsTheActorWithItsStack(t *testing.T) {
+	var log strings.Builder
+	var mu sync.Mutex
+	sys := newSystem(t, actor.WithLogger(testLogger(&mu, &log)))
+	ev := subscribe(t, sys)
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		if c.Message() == "bad" {
+			panic(errors.New("bad input"))
+		}
+	}, actor.WithKind("worker"))
+	reason := make(chan error, 1)
+	sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			c.Watch(pid)
+			c.Send(pid, "bad")
+		case actor.Terminated:
+			reason <- m.Reason
+		}
+	})
+	err := receive(t, reason)
+	var perr *actor.PanicError
+	if !errors.As(err, &perr) {
+		t.Fatalf("stop reason %v is not a *PanicError", err)
+	}
+	if perr.Message != "bad" || !strings.Contains(string(perr.Stack), "failure_test.go") {
+		t.Fatalf("PanicError lacks the message or the stack: %+v", perr)
+	}
+	if err.Error() != "actor: panic: bad input" || !strings.Contains(perr.Unwrap().Error(), "bad input") {
+		t.Fatalf("Error() = %q", err.Error())
+	}
+	failed, ok := ev.next(t).(actor.ActorFailed)
+	if !ok || failed.PID != pid || failed.Kind != "worker" || failed.Err != perr {
+		t.Fatalf("published %+v, want ActorFailed", failed)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !strings.Contains(log.String(), "panic in Receive") || !strings.Contains(log.String(), "goroutine") {
+		t.Fatalf("panic not logged with its stack:\n%s", log.String())
+	}
+}
+
+func TestPanicInLifecycleMessages(t *testing.T) {
+	sys := newSystem(t)
+	t.Run("Started", func(t *testing.T) {
+		ev := subscribe(t, sys)
+		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+			if _, ok := c.Message().(actor.Started); ok {
+				panic("no start")
+			}
+		})
+		failed, ok := ev.next(t).(actor.ActorFailed)
+		if !ok || failed.PID != pid || failed.Err.Value != "no start" {
+			t.Fatalf("event = %+v, want the panic in Started", failed)
+		}
+		if _, ok := failed.Err.Message.(actor.Started); !ok {
+			t.Fatalf("failing message = %#v, want Started", failed.Err.Message)
+		}
+	})
+	t.Run("Stopping", func(t *testing.T) {
+		stopped := make(chan struct{})
+		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+			switch c.Message().(type) {
+			case actor.Stopping:
+				panic("no stop")
+			case actor.Stopped:
+				close(stopped) // the stop goes on after the panic
+			}
+		})
+		sys.Stop(pid)
+		receive(t, stopped)
+	})
+}
+
+func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
+	sys := newSystem(t)
+	reason := make(chan error, 1)
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		if c.Message() == "exit" {
+			runtime.Goexit()
+		}
+	})
+	sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			c.Watch(pid)
+			c.Send(pid, "exit")
+		case actor.Terminated:
+			reason <- m.Reason
+		}
+	})
+	var perr *actor.PanicError
+	if err := receive(t, reason); !errors.As(err, &perr) {
+		t.Fatalf("reason = %v, want a *PanicError for Goexit", err)
+	}
+}
+
+// A storm of panics leaves no goroutine behind (goleak in TestMain checks)
+// and the process running.
+func TestPanicStorm(t *testing.T) {
+	sys := newSystem(t)
+	const n = 2000
+	var wg sync.WaitGroup
+	wg.Add(n)
+	unsub := sys.Subscribe(func(ev actor.Event) {
+		if _, ok := ev.(actor.ActorFailed); ok {
+			wg.Done()
+		}
+	})
+	defer unsub()
+	for i := range n {
+		pid, err := sys.SpawnFunc(func(c *actor.Context) {
+			if _, ok := c.Message().(int); ok {
+				panic(i)
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sys.Send(pid, i)
+	}
+	wg.Wait()
+}
+
+func TestSubscribers(t *testing.T) {
+	sys := newSystem(t)
+	var calls atomic.Int32
+	unsub := sys.Subscribe(func(actor.Event) { calls.Add(1) })
+	sys.Subscribe(func(actor.Event) { panic("a bad subscriber") }) // recovered
+	sys.Send(actor.PID{ID: "ghost"}, 1)
+	unsub()
+	unsub() // twice is harmless
+	sys.Send(actor.PID{ID: "ghost"}, 2)
+	if calls.Load() != 1 {
+		t.Fatalf("subscriber called %d times, want 1", calls.Load())
+	}
+	if sys.Subscribe(nil) == nil {
+		t.Fatal("Subscribe(nil) returned a nil unsubscribe")
+	}
+}
+
+// countingObserver counts what the runtime reports.
+type countingObserver struct {
+	actor.NopObserver
+	spawned, stopped, panicked, handled, dead atomic.Int32
+}
+
+func (o *countingObserver) ActorSpawned(string)                     { o.spawned.Add(1) }
+func (o *countingObserver) ActorStopped(string, error)              { o.stopped.Add(1) }
+func (o *countingObserver) ActorPanicked(string, *actor.PanicError) { o.panicked.Add(1) }
+func (o *countingObserver) MessageHandled(string, time.Duration)    { o.handled.Add(1) }
+func (o *countingObserver) DeadLetter(actor.DeadLetter)             { o.dead.Add(1) }
+
+func TestObserver(t *testing.T) {
+	obs := &countingObserver{}
+	sys := newSystem(t, actor.WithObserver(obs))
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		switch c.Message() {
+		case "good":
+			c.Respond("ok")
+		case "bad":
+			panic("x")
+		}
+	})
+	ctx := context.Background()
+	if _, err := sys.Request(ctx, pid, "good"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sys.Request(ctx, pid, "bad"); !errors.Is(err, actor.ErrNoReply) {
+		t.Fatalf("Request(bad) = %v", err)
+	}
+	sys.Send(actor.PID{ID: "ghost"}, 1)
+	if err := sys.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	got := [5]int32{obs.spawned.Load(), obs.stopped.Load(), obs.panicked.Load(), obs.handled.Load(), obs.dead.Load()}
+	if got != [5]int32{1, 1, 1, 2, 1} {
+		t.Fatalf("spawned, stopped, panicked, handled, dead = %v; want [1 1 1 2 1]", got)
+	}
+}

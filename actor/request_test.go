@@ -1,0 +1,140 @@
+package actor_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// echo answers every string with itself.
+func echo(c *actor.Context) {
+	if m, ok := c.Message().(string); ok {
+		c.Respond(m)
+	}
+}
+
+func TestRequestAndFuture(t *testing.T) {
+	sys := newSystem(t)
+	pid, _ := sys.SpawnFunc(echo)
+	got, err := sys.Request(context.Background(), pid, "hello")
+	if err != nil || got != "hello" {
+		t.Fatalf("Request = %v, %v", got, err)
+	}
+	f := sys.RequestFuture(pid, "again", 5*time.Second)
+	<-f.Done()
+	if got, err := f.Result(); err != nil || got != "again" {
+		t.Fatalf("Future = %v, %v", got, err)
+	}
+}
+
+func TestRequestBadInput(t *testing.T) {
+	sys := newSystem(t)
+	pid, _ := sys.SpawnFunc(echo)
+	ghost := actor.PID{ID: "ghost"}
+	if _, err := sys.Request(nil, pid, "x"); err == nil { //nolint:staticcheck
+		t.Error("Request(nil ctx) = nil error")
+	}
+	if _, err := sys.Request(context.Background(), pid, nil); !errors.Is(err, actor.ErrNilMessage) {
+		t.Errorf("Request(nil msg) = %v", err)
+	}
+	if _, err := sys.Request(context.Background(), ghost, "x"); !errors.Is(err, actor.ErrNotFound) {
+		t.Errorf("Request(unknown) = %v", err)
+	}
+	if _, err := sys.RequestFuture(ghost, "x", time.Second).Result(); !errors.Is(err, actor.ErrNotFound) {
+		t.Errorf("RequestFuture(unknown) = %v", err)
+	}
+	if _, err := sys.RequestFuture(pid, "x", 0).Result(); !errors.Is(err, actor.ErrTimeout) {
+		t.Errorf("RequestFuture(timeout 0) = %v", err)
+	}
+}
+
+func TestRequestTimesOut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sys := newSystem(t)
+		silent, _ := sys.SpawnFunc(func(*actor.Context) {}) // never answers
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		if _, err := sys.Request(ctx, silent, "x"); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Request = %v, want DeadlineExceeded", err)
+		}
+		start := time.Now()
+		_, err := sys.RequestFuture(silent, "x", 2*time.Second).Result()
+		if !errors.Is(err, actor.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("Future = %v, want ErrTimeout", err)
+		}
+		if ne, ok := err.(net.Error); !ok || !ne.Timeout() {
+			t.Fatalf("ErrTimeout is not a net.Error timeout: %T", err)
+		}
+		if d := time.Since(start); d != 2*time.Second {
+			t.Fatalf("future timed out after %v, want 2s", d)
+		}
+	})
+}
+
+// A request whose target stops, fails or drops it is answered with an
+// error at once, never left to hang.
+func TestRequestWhoseTargetDies(t *testing.T) {
+	t.Run("stopped with the request queued", func(t *testing.T) {
+		sys := newSystem(t)
+		entered, release := make(chan struct{}), make(chan struct{})
+		pid, _ := sys.SpawnFunc(blocker(entered, release, nil))
+		sys.Send(pid, "block")
+		<-entered
+		f := sys.RequestFuture(pid, "question", time.Hour)
+		sys.Stop(pid)
+		close(release)
+		if _, err := f.Result(); !errors.Is(err, actor.ErrNoReply) || !errors.Is(err, actor.ErrStopped) {
+			t.Fatalf("Result = %v, want ErrNoReply wrapping ErrStopped", err)
+		}
+	})
+	t.Run("panicked on the request", func(t *testing.T) {
+		sys := newSystem(t)
+		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+			if c.Message() == "question" {
+				panic("cannot answer")
+			}
+		})
+		_, err := sys.Request(context.Background(), pid, "question")
+		var perr *actor.PanicError
+		if !errors.Is(err, actor.ErrNoReply) || !errors.As(err, &perr) || perr.Value != "cannot answer" {
+			t.Fatalf("Request = %v, want ErrNoReply wrapping the panic", err)
+		}
+	})
+}
+
+func TestRespond(t *testing.T) {
+	sys := newSystem(t)
+	ev := subscribe(t, sys)
+	got := make(chan error, 4)
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		switch c.Message() {
+		case "told":
+			got <- c.Respond("nobody asked")
+		case "asked":
+			got <- c.Respond(1)
+			got <- c.Respond(2) // answered already
+		}
+	})
+	sys.Send(pid, "told")
+	if err := receive(t, got); !errors.Is(err, actor.ErrNoSender) {
+		t.Fatalf("Respond without sender = %v", err)
+	}
+	if d, ok := ev.next(t).(actor.DeadLetter); !ok || d.Message != "nobody asked" {
+		t.Fatalf("unanswerable response not a dead letter: %+v", d)
+	}
+	reply, err := sys.Request(context.Background(), pid, "asked")
+	if reply != 1 || err != nil {
+		t.Fatalf("Request = %v, %v", reply, err)
+	}
+	if err := receive(t, got); err != nil {
+		t.Fatalf("first Respond = %v", err)
+	}
+	if err := receive(t, got); !errors.Is(err, actor.ErrAnswered) {
+		t.Fatalf("second Respond = %v, want ErrAnswered", err)
+	}
+}
