@@ -33,9 +33,10 @@
 // # Stopping
 //
 // Stop jumps the queue: the actor stops after the message it is handling,
-// and what is still queued becomes dead letters. Poison lets the actor
-// handle what was queued before it. Both cancel Context.Context, so long
-// work can end early; a handler that ignores it is reported, never hidden.
+// and what is still queued becomes dead letters. Stop cancels
+// Context.Context at once, so long work can end early; a handler that
+// ignores it is reported, never hidden. Poison lets the actor first handle
+// what was queued before it.
 // An actor stops its children, in reverse spawn order, before it stops
 // itself. Shutdown stops everything and waits.
 //

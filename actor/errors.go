@@ -33,8 +33,9 @@ var (
 	// transport is attached to the system.
 	ErrNoTransport = errors.New("actor: no remote transport for address")
 
-	// ErrNoReply completes a request whose target stopped, failed or dropped
-	// the request before answering it.
+	// ErrNoReply completes a request that will get no answer: its target
+	// stopped, failed or dropped it, or handled it without calling Respond
+	// (Respond is valid only during Receive).
 	ErrNoReply = errors.New("actor: no reply")
 
 	// ErrNoSender is returned by Context.Respond when the message being
@@ -71,7 +72,7 @@ func (timeoutError) Is(target error) bool { return target == context.DeadlineExc
 
 // PanicError is the failure of an actor whose Receive panicked: the value
 // given to panic, the stack where it happened, and the message being handled
-// (nil for a lifecycle message). It is the stop reason of an actor that a
+// (a lifecycle value such as Started included). It is the stop reason of an actor that a
 // panic stopped, and reaches watchers in Terminated.
 type PanicError struct {
 	Value   any
@@ -88,6 +89,10 @@ func (e *PanicError) Unwrap() error {
 	err, _ := e.Value.(error)
 	return err
 }
+
+// errUnanswered completes a request whose handler returned without calling
+// Respond.
+var errUnanswered = fmt.Errorf("%w: handler returned without calling Respond", ErrNoReply)
 
 // errNoReply says why a request got no answer.
 func errNoReply(cause error) error { return fmt.Errorf("%w: %w", ErrNoReply, cause) }

@@ -14,9 +14,10 @@ type Event interface {
 }
 
 // DeadLetter is a message that did not reach its target's Receive: the
-// target did not exist, its mailbox's drop policy pushed the message out, or
-// it stopped with the message still queued. Reason says which (ErrNotFound,
-// mailbox.ErrDropped, ErrStopped).
+// target did not exist (Reason ErrNotFound), its mailbox's drop policy pushed
+// the message out (mailbox.ErrDropped), or it stopped with the message still
+// queued (ErrStopped). A response that has no one to go to is one too, with
+// a zero Target: Reason ErrNoSender or ErrAnswered.
 type DeadLetter struct {
 	Target  PID
 	Sender  PID
@@ -28,7 +29,7 @@ func (DeadLetter) event() {}
 
 // String describes the dead letter in one line.
 func (d DeadLetter) String() string {
-	return fmt.Sprintf("dead letter %T to %v from %v: %v", d.Message, d.Target, d.Sender, d.Reason)
+	return fmt.Sprintf("dead letter %T to %s from %s: %v", d.Message, pidOrNone(d.Target), pidOrNone(d.Sender), d.Reason)
 }
 
 // ActorFailed is published when an actor's Receive panics.
@@ -120,10 +121,17 @@ func (s *System) deadLetter(target PID, env envelope, reason error) {
 	now := time.Now().UnixNano()
 	last := s.lastDeadLog.Load()
 	if now-last >= int64(time.Second) && s.lastDeadLog.CompareAndSwap(last, now) {
-		s.logger.Warn("actor: dead letter", "target", target.String(), "sender", env.sender.String(),
+		s.logger.Warn("actor: dead letter", "target", pidOrNone(target), "sender", pidOrNone(env.sender),
 			"message", fmt.Sprintf("%T", env.msg), "reason", reason, "total", n)
 	}
 }
 
 // DeadLetters returns how many dead letters the system has seen.
 func (s *System) DeadLetters() uint64 { return s.deadLetters.Load() }
+
+func pidOrNone(p PID) string {
+	if p.IsZero() {
+		return "(none)"
+	}
+	return p.String()
+}

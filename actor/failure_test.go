@@ -89,24 +89,47 @@ func TestPanicInLifecycleMessages(t *testing.T) {
 
 func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 	sys := newSystem(t)
+	ev := subscribe(t, sys)
+	entered, release := make(chan struct{}), make(chan struct{})
 	reason := make(chan error, 1)
 	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
-		if c.Message() == "exit" {
+		switch c.Message() {
+		case "block":
+			entered <- struct{}{}
+			<-release
+		case "exit":
 			runtime.Goexit()
 		}
 	})
+	watching := make(chan struct{})
 	sys.SpawnFunc(func(c *actor.Context) {
 		switch m := c.Message().(type) {
 		case actor.Started:
 			c.Watch(pid)
-			c.Send(pid, "exit")
+			close(watching)
 		case actor.Terminated:
 			reason <- m.Reason
 		}
 	})
+	<-watching
+	// Queue the exit behind a blocked message, with two more after it, so
+	// that all three are in the same batch.
+	sys.Send(pid, "block")
+	<-entered
+	sys.Send(pid, "exit")
+	sys.Send(pid, 1)
+	sys.Send(pid, 2)
+	close(release)
 	var perr *actor.PanicError
-	if err := receive(t, reason); !errors.As(err, &perr) {
+	if err := receive(t, reason); !errors.As(err, &perr) || perr.Message != "exit" {
 		t.Fatalf("reason = %v, want a *PanicError for Goexit", err)
+	}
+	if _, ok := ev.next(t).(actor.ActorFailed); !ok {
+		t.Fatal("Goexit not published as ActorFailed")
+	}
+	dl := ev.deadLetters()
+	if len(dl) != 2 || dl[0].Message != 1 || dl[1].Message != 2 {
+		t.Fatalf("dead letters = %+v, want the 2 messages after the Goexit", dl)
 	}
 }
 

@@ -344,3 +344,35 @@ func TestSpawnInsideStoppingActorIsRefused(t *testing.T) {
 		t.Fatalf("Spawn while stopping = %v", err)
 	}
 }
+
+// A parent whose own handler is idle is not blamed for a child that ignores
+// its context: only the child's stop reason says so.
+func TestSlowChildDoesNotBlameItsParent(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sys := newSystem(t, actor.WithStopGrace(100*time.Millisecond))
+		entered, release := make(chan struct{}), make(chan struct{})
+		reasons := make(chan error, 2)
+		parent, _ := sys.SpawnFunc(func(c *actor.Context) {
+			if _, ok := c.Message().(actor.Started); ok {
+				child, _ := c.SpawnFunc(blocker(entered, release, nil))
+				c.Send(child, "block")
+			}
+		})
+		<-entered
+		sys.SpawnFunc(func(c *actor.Context) {
+			switch m := c.Message().(type) {
+			case actor.Started:
+				c.Watch(parent)
+			case actor.Terminated:
+				reasons <- m.Reason
+			}
+		})
+		synctest.Wait()
+		sys.Stop(parent)
+		time.Sleep(time.Second) // well past the grace
+		close(release)
+		if err := <-reasons; err != nil {
+			t.Fatalf("parent's stop reason = %v, want nil", err)
+		}
+	})
+}

@@ -61,9 +61,12 @@ type process struct {
 	cancel   context.CancelFunc
 	watchdog *time.Timer
 	slowStop atomic.Bool // a handler outlived the stop grace
+	stopped  atomic.Bool // the receive loop has ended: stop is under way
 
 	// Owned by the actor's goroutine.
 	c        Context
+	rest     []envelope  // the messages of the current batch not yet handled
+	exited   *PanicError // set when Receive called runtime.Goexit
 	sysSpare []sysMsg
 	children []*process // in spawn order
 	watchers map[PID]struct{}
@@ -101,8 +104,9 @@ func (p *process) run() {
 		if r := recover(); r != nil {
 			panic(r) // a bug in the runtime itself, not in Receive: crash loudly
 		}
-		// Receive called runtime.Goexit: the goroutine ends, the actor too.
-		p.stop(&PanicError{Value: "runtime.Goexit called in Receive", Stack: debug.Stack()}, nil)
+		// Receive called runtime.Goexit: the goroutine ends, the actor too,
+		// and what it had taken from the mailbox becomes dead letters.
+		p.stop(p.exited, p.rest)
 	}()
 	reason, leftover := p.serve()
 	p.stop(reason, leftover)
@@ -121,6 +125,7 @@ func (p *process) serve() (error, []envelope) {
 				return reason, nil
 			}
 		}
+		p.rest = nil
 		batch, first := p.mbox.Drain(0)
 		if len(batch) == 0 {
 			if p.poisoned && first >= p.poisonAt {
@@ -144,8 +149,9 @@ func (p *process) serve() (error, []envelope) {
 			}
 			env := batch[i]
 			batch[i] = envelope{}
+			p.rest = batch[i+1:]
 			if perr := p.handle(env); perr != nil {
-				return perr, batch[i+1:]
+				return perr, p.rest
 			}
 		}
 	}
@@ -167,14 +173,24 @@ func (p *process) handle(env envelope) *PanicError {
 func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) {
 	c := &p.c
 	c.msg, c.sender, c.reply = msg, sender, reply
+	returned := false
 	defer func() {
 		if r := recover(); r != nil {
 			perr = &PanicError{Value: r, Stack: debug.Stack(), Message: msg}
 			p.panicked(perr, reply)
+		} else if !returned {
+			// runtime.Goexit: the goroutine is ending; run records why.
+			p.exited = &PanicError{Value: "runtime.Goexit called in Receive", Stack: debug.Stack(), Message: msg}
+			p.panicked(p.exited, reply)
 		}
 		c.msg, c.sender, c.reply = nil, PID{}, nil
 	}()
 	p.actor.Receive(c)
+	returned = true
+	if reply != nil {
+		// Respond is valid only during Receive: no answer can come now.
+		reply.complete(nil, errUnanswered)
+	}
 	return nil
 }
 
@@ -311,11 +327,11 @@ func (p *process) context() context.Context {
 	return p.goctx
 }
 
+// reportSlowStop runs when the stop grace has passed. An actor whose
+// receive loop has ended is stopping its children or finishing: not its
+// handler's fault. One still in its loop is stuck in a handler.
 func (p *process) reportSlowStop() {
-	p.doneMu.Lock()
-	ended := p.ended
-	p.doneMu.Unlock()
-	if ended {
+	if p.stopped.Load() {
 		return
 	}
 	p.slowStop.Store(true)
@@ -328,6 +344,7 @@ func (p *process) reportSlowStop() {
 // turned into dead letters, then watchers and parent told.
 func (p *process) stop(reason error, leftover []envelope) {
 	p.stopping = true
+	p.stopped.Store(true)
 	p.ctxMu.Lock()
 	p.cancelLocked()
 	p.ctxMu.Unlock()

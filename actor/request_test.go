@@ -56,14 +56,20 @@ func TestRequestBadInput(t *testing.T) {
 func TestRequestTimesOut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := newSystem(t)
-		silent, _ := sys.SpawnFunc(func(*actor.Context) {}) // never answers
+		release := make(chan struct{})
+		defer close(release)
+		slow, _ := sys.SpawnFunc(func(c *actor.Context) {
+			if c.Message() == "x" {
+				<-release // answers only when the test ends
+			}
+		})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
-		if _, err := sys.Request(ctx, silent, "x"); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := sys.Request(ctx, slow, "x"); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Request = %v, want DeadlineExceeded", err)
 		}
 		start := time.Now()
-		_, err := sys.RequestFuture(silent, "x", 2*time.Second).Result()
+		_, err := sys.RequestFuture(slow, "x", 2*time.Second).Result()
 		if !errors.Is(err, actor.ErrTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("Future = %v, want ErrTimeout", err)
 		}
@@ -74,6 +80,17 @@ func TestRequestTimesOut(t *testing.T) {
 			t.Fatalf("future timed out after %v, want 2s", d)
 		}
 	})
+}
+
+// Respond is valid only during Receive, so a handler that returns without
+// answering fails the request at once instead of leaving it to time out.
+func TestUnansweredRequestFailsAtOnce(t *testing.T) {
+	sys := newSystem(t)
+	silent, _ := sys.SpawnFunc(func(*actor.Context) {})
+	_, err := sys.Request(context.Background(), silent, "x")
+	if !errors.Is(err, actor.ErrNoReply) {
+		t.Fatalf("Request = %v, want ErrNoReply", err)
+	}
 }
 
 // A request whose target stops, fails or drops it is answered with an

@@ -151,7 +151,8 @@ func (s *System) Stop(pid PID) error {
 }
 
 // Poison asks the actor to stop once it has handled every message queued
-// before the call. Messages sent after Poison become dead letters.
+// before the call. Messages sent after Poison become dead letters. Its
+// Context.Context is cancelled when the stop begins, after those messages.
 func (s *System) Poison(pid PID) error {
 	p, err := s.local(pid)
 	if err != nil {
@@ -201,10 +202,10 @@ func (s *System) local(pid PID) (*process, error) {
 }
 
 // Shutdown stops every actor, children before their parents, and waits for
-// them until ctx is done. Actors whose handlers are still running then are
-// logged by name and Shutdown returns an error wrapping ctx.Err(): Go cannot
-// stop a goroutine from outside. Either way the system is stopped afterwards
-// and every call on it returns ErrSystemStopped.
+// them until ctx is done. Actors still running then are logged by name and
+// Shutdown returns an error wrapping ctx.Err(): Go cannot stop a goroutine
+// from outside. Either way the system is stopped afterwards: every call that
+// spawns, sends, stops or waits returns ErrSystemStopped.
 func (s *System) Shutdown(ctx context.Context) error {
 	if ctx == nil {
 		return errors.New("actor: nil context")
@@ -236,6 +237,10 @@ func (s *System) Shutdown(ctx context.Context) error {
 		var stuck int
 		s.registry.each(func(p *process) {
 			stuck++
+			if p.stopped.Load() {
+				s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind)
+				return
+			}
 			s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
 				"pid", p.pid.String(), "kind", p.kind)
 		})

@@ -9,9 +9,10 @@ import (
 	"time"
 )
 
-// shrinkAbove is the storage size, in slots, above which a queue whose
-// consumer has slept for idleRelease gives its storage back: an idle queue
-// holds no more than this many slots, whatever its capacity.
+// shrinkAbove is the size, in slots, above which a buffer of a queue whose
+// consumer has slept for idleRelease is given back: an idle queue keeps no
+// more than this many slots in each of its two buffers, whatever its
+// capacity.
 const shrinkAbove = 64
 
 // idleRelease is how long a consumer must sleep before its queue's storage is
