@@ -148,7 +148,7 @@ func (p *process) serve() (error, []envelope) {
 				return nil, batch[i:]
 			}
 			env := batch[i]
-			batch[i] = envelope{}
+			// batch[i] is not cleared: see mailbox.Queue.Drain
 			p.rest = batch[i+1:]
 			if perr := p.handle(env); perr != nil {
 				return perr, p.rest
