@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -49,6 +50,7 @@ type Queue[T any] struct {
 	seq     uint64 // sequence number of the item at head: items removed so far
 	dropped uint64
 
+	hint    atomic.Bool   // set when the queue becomes non-empty, woken or closed: a spinning consumer looks again
 	waiters int           // consumers parked in Get or Wait
 	woken   bool          // Wake was called and no Wait has returned since
 	ready   chan struct{} // one token wakes one parked consumer; made on first park
@@ -170,9 +172,9 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 			q.mu.Unlock()
 			return zero, ErrClosed
 		}
-		if spins < spinYields {
+		if spins == 0 {
 			spins++
-			q.yield()
+			q.spin()
 			continue
 		}
 		if err := q.park(ctx); err != nil {
@@ -260,9 +262,9 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 			q.mu.Unlock()
 			return ErrClosed
 		}
-		if spins < spinYields {
+		if spins == 0 {
 			spins++
-			q.yield()
+			q.spin()
 			continue
 		}
 		if err := q.park(ctx); err != nil {
@@ -277,6 +279,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 func (q *Queue[T]) Wake() {
 	q.mu.Lock()
 	q.woken = true
+	q.hint.Store(true)
 	q.passToken()
 	q.mu.Unlock()
 }
@@ -300,6 +303,7 @@ func (q *Queue[T]) Close() {
 		return
 	}
 	q.closed = true
+	q.hint.Store(true)
 	if q.room != nil {
 		close(q.room)
 		q.room = nil
@@ -335,6 +339,9 @@ func (q *Queue[T]) push(v T) {
 	}
 	q.in = append(q.in, v)
 	q.count++
+	if q.count == 1 {
+		q.hint.Store(true)
+	}
 	if q.waiters > 0 {
 		q.passToken()
 	}
@@ -399,10 +406,16 @@ func (q *Queue[T]) passToken() {
 	}
 }
 
-// yield releases mu, lets other goroutines run, and takes mu again.
-func (q *Queue[T]) yield() {
+// spin releases mu and yields the processor until the hint says there may be
+// something to look at, at most spinYields times, then takes mu again. It
+// does not touch the lock while it waits, so the producers have it to
+// themselves.
+func (q *Queue[T]) spin() {
+	q.hint.Store(false)
 	q.mu.Unlock()
-	runtime.Gosched()
+	for i := 0; i < spinYields && !q.hint.Load(); i++ {
+		runtime.Gosched()
+	}
 	q.mu.Lock()
 }
 
