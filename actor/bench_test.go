@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 )
@@ -129,7 +130,7 @@ func BenchmarkSpawnStop(b *testing.B) {
 }
 
 // BenchmarkIdleActor reports the memory an idle actor holds, heap and stack,
-// after it has handled one message.
+// after it has handled one message and stayed idle for a while.
 func BenchmarkIdleActor(b *testing.B) {
 	sys := newBenchSystem(b)
 	var wg sync.WaitGroup
@@ -152,6 +153,7 @@ func BenchmarkIdleActor(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	time.Sleep(20 * time.Millisecond) // idle: past the storage release
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	used := (after.HeapAlloc + after.StackInuse) - (before.HeapAlloc + before.StackInuse)

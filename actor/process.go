@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -53,6 +54,9 @@ type process struct {
 	sysQ       []sysMsg
 	sysClosed  bool // the actor has stopped: pushSystem refuses
 	sysPending atomic.Bool
+	state      atomic.Int32 // idle or running: whether a goroutine serves the actor
+	idleMu     sync.Mutex
+	idleTimer  *time.Timer // gives the mailbox's storage back after idleRelease
 
 	ctxMu    sync.Mutex
 	stopReq  bool // someone asked this actor to stop
@@ -65,6 +69,7 @@ type process struct {
 
 	// Owned by the actor's goroutine.
 	c        Context
+	started  bool        // Started has been delivered
 	rest     []envelope  // the messages of the current batch not yet handled
 	exited   *PanicError // set when Receive called runtime.Goexit
 	sysSpare []sysMsg
@@ -94,7 +99,36 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 	return p
 }
 
-// run is the actor's goroutine.
+// spinYields is how many times an actor that has run out of messages yields
+// the processor, watching for more, before its goroutine ends. A sender that
+// is still sending is caught without the cost of a new goroutine.
+const spinYields = 8
+
+// Scheduling states. An actor has a goroutine only while it has work: an
+// idle actor costs its memory and nothing else.
+const (
+	idle int32 = iota
+	running
+)
+
+// schedule starts the actor's goroutine if it is idle. Senders call it after
+// every message they queue; it costs one atomic load when the actor runs.
+func (p *process) schedule() bool {
+	if p.state.Load() != idle {
+		return false // the fast path, inlined into every send
+	}
+	return p.start()
+}
+
+func (p *process) start() bool {
+	if p.state.CompareAndSwap(idle, running) {
+		go p.run()
+		return true
+	}
+	return false
+}
+
+// run is the actor's goroutine while it has work.
 func (p *process) run() {
 	finished := false
 	defer func() {
@@ -108,52 +142,106 @@ func (p *process) run() {
 		// and what it had taken from the mailbox becomes dead letters.
 		p.stop(p.exited, p.rest)
 	}()
-	reason, leftover := p.serve()
-	p.stop(reason, leftover)
+	if stop, reason, leftover := p.serve(); stop {
+		p.stop(reason, leftover)
+	}
 	finished = true
 }
 
 // serve runs the receive loop until the actor must stop, and returns why,
-// with the messages it had taken from the mailbox but not handled.
-func (p *process) serve() (error, []envelope) {
-	if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
-		return perr, nil
+// with the messages it had taken from the mailbox but not handled; or until
+// it has no work left, and returns stop false.
+func (p *process) serve() (stop bool, reason error, leftover []envelope) {
+	if !p.started {
+		p.started = true
+		if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
+			return true, perr, nil
+		}
 	}
 	for {
 		if p.sysPending.Load() {
 			if stop, reason := p.handleSystem(); stop {
-				return reason, nil
+				return true, reason, nil
 			}
 		}
 		p.rest = nil
 		batch, first := p.mbox.Drain(0)
 		if len(batch) == 0 {
 			if p.poisoned && first >= p.poisonAt {
-				return nil, nil
+				return true, nil, nil
 			}
-			if p.sysPending.Load() {
+			if p.sysPending.Load() || !p.goIdle() {
 				continue
 			}
-			p.mbox.Wait(context.Background())
-			continue
+			return false, nil, nil
 		}
 		for i := range batch {
 			seq := first + uint64(i)
 			if p.sysPending.Load() {
 				if stop, reason := p.handleSystem(); stop {
-					return reason, batch[i:]
+					return true, reason, batch[i:]
 				}
 			}
 			if p.poisoned && seq >= p.poisonAt {
-				return nil, batch[i:]
+				return true, nil, batch[i:]
 			}
 			env := batch[i]
 			// batch[i] is not cleared: see mailbox.Queue.Drain
 			p.rest = batch[i+1:]
 			if perr := p.handle(env); perr != nil {
-				return perr, p.rest
+				return true, perr, p.rest
 			}
 		}
+	}
+}
+
+// goIdle is called with nothing to do. It yields a few times watching for
+// work, then gives back the mailbox's storage and marks the actor idle,
+// unless work arrived meanwhile. It reports whether the goroutine may end.
+func (p *process) goIdle() bool {
+	for i := 0; i < spinYields; i++ {
+		runtime.Gosched()
+		if p.mbox.Pending() || p.sysPending.Load() {
+			return false
+		}
+	}
+	p.state.Store(idle)
+	// A sender that queued after our last look saw running and left the
+	// work to us: look once more. Either we see its message here, or it
+	// sees idle and starts a new goroutine; the CAS picks one of us.
+	if p.mbox.Len() > 0 || p.sysPending.Load() {
+		if p.state.CompareAndSwap(idle, running) {
+			return false
+		}
+		return true
+	}
+	// Give the mailbox's storage back if the actor stays idle. Not at once:
+	// an actor between two bursts would pay to grow it again.
+	p.idleMu.Lock()
+	if p.idleTimer == nil {
+		p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
+	} else {
+		p.idleTimer.Reset(idleRelease)
+	}
+	p.idleMu.Unlock()
+	return true
+}
+
+// idleRelease is how long an actor must be idle before its mailbox's
+// storage is given back.
+const idleRelease = 5 * time.Millisecond
+
+// releaseIdle runs on a timer. It claims an idle actor as a sender would, so
+// no goroutine can be using the mailbox's buffers, gives them back, and
+// hands the actor back, starting it if work arrived meanwhile.
+func (p *process) releaseIdle() {
+	if !p.state.CompareAndSwap(idle, running) {
+		return // busy again: it keeps its storage
+	}
+	p.mbox.Release()
+	p.state.Store(idle)
+	if p.mbox.Len() > 0 || p.sysPending.Load() {
+		p.schedule()
 	}
 }
 
@@ -219,7 +307,9 @@ func (p *process) pushSystem(m sysMsg) bool {
 	p.sysQ = append(p.sysQ, m)
 	p.sysMu.Unlock()
 	p.sysPending.Store(true)
-	p.mbox.Wake()
+	if !p.schedule() {
+		p.mbox.Wake() // a stopping actor may be waiting for its children
+	}
 	return true
 }
 
@@ -400,6 +490,11 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.watchdog.Stop()
 	}
 	p.ctxMu.Unlock()
+	p.idleMu.Lock()
+	if p.idleTimer != nil {
+		p.idleTimer.Stop()
+	}
+	p.idleMu.Unlock()
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
 	}

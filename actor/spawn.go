@@ -102,7 +102,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	if s.observer != nil {
 		s.observer.ActorSpawned(p.kind)
 	}
-	go p.run()
+	p.schedule() // delivers Started
 	return p.pid, nil
 }
 

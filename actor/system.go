@@ -128,6 +128,10 @@ func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *
 	} else {
 		err = p.mbox.Put(ctx, env)
 	}
+	if err == nil {
+		p.schedule()
+		return nil
+	}
 	if errors.Is(err, mailbox.ErrClosed) {
 		s.deadLetter(pid, env, ErrNotFound)
 		return ErrNotFound

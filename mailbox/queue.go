@@ -50,7 +50,7 @@ type Queue[T any] struct {
 	seq     uint64 // sequence number of the item at head: items removed so far
 	dropped uint64
 
-	hint    atomic.Bool   // set when the queue becomes non-empty, woken or closed: a spinning consumer looks again
+	hint    atomic.Bool   // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
 	waiters int           // consumers parked in Get or Wait
 	woken   bool          // Wake was called and no Wait has returned since
 	ready   chan struct{} // one token wakes one parked consumer; made on first park
@@ -217,6 +217,7 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 	first := q.seq
 	n := q.count
 	if n == 0 {
+		q.hint.Store(false)
 		q.out = spent[:0]
 		return q.out, first
 	}
@@ -236,6 +237,7 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 	q.out = q.in // keep the whole buffer, head included, for reuse
 	q.in, q.head = spent[:0], 0
 	q.count = 0
+	q.hint.Store(false)
 	q.seq += uint64(n)
 	q.removed()
 	return out, first
@@ -282,6 +284,23 @@ func (q *Queue[T]) Wake() {
 	q.hint.Store(true)
 	q.passToken()
 	q.mu.Unlock()
+}
+
+// Pending reports, without taking the lock, whether items may have arrived
+// since the last Drain emptied the queue. It is a hint for a consumer
+// deciding whether to go idle, and can be stale: confirm with Len.
+func (q *Queue[T]) Pending() bool { return q.hint.Load() }
+
+// Release gives back the storage of an empty queue, for a consumer that goes
+// idle without waiting in Wait. The batch Drain returned last is invalid
+// afterwards.
+func (q *Queue[T]) Release() {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.count == 0 {
+		q.in, q.head = nil, 0
+	}
+	q.out = nil
 }
 
 // Mark returns the sequence number that the next item put will carry. Items

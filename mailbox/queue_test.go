@@ -407,3 +407,40 @@ func TestOverflowString(t *testing.T) {
 		}
 	}
 }
+
+func TestPendingAndRelease(t *testing.T) {
+	q := mailbox.New[int](100)
+	if q.Pending() {
+		t.Fatal("new queue is pending")
+	}
+	for i := range 50 {
+		q.TryPut(i)
+	}
+	if !q.Pending() {
+		t.Fatal("queue with items is not pending")
+	}
+	q.Drain(0)
+	if q.Pending() {
+		t.Fatal("drained queue still pending")
+	}
+	if q.Storage() == 0 {
+		t.Fatal("no storage after a batch of 50")
+	}
+	q.Release()
+	if n := q.Storage(); n != 0 {
+		t.Fatalf("released queue holds %d slots", n)
+	}
+	q.Wake()
+	if !q.Pending() {
+		t.Fatal("woken queue is not pending")
+	}
+	q.Drain(0) // finds nothing, and says so: a consumer may now go idle
+	if q.Pending() {
+		t.Fatal("Pending stays set after an empty Drain")
+	}
+	q.TryPut(1)
+	q.Release() // not empty: its item stays
+	if v, ok := q.TryGet(); !ok || v != 1 {
+		t.Fatalf("Release lost an item: %v %v", v, ok)
+	}
+}
