@@ -16,7 +16,7 @@ import (
 func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 	var log strings.Builder
 	var mu sync.Mutex
-	sys := newSystem(t, actor.WithLogger(testLogger(&mu, &log)))
+	sys := newSystem(t, actor.WithLogger(testLogger(&mu, &log)), stopOnPanic())
 	ev := subscribe(t, sys)
 	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
 		if c.Message() == "bad" {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // newSystem returns a system that logs to the test's output only when the
@@ -128,4 +129,11 @@ func waitFor(sys *actor.System, pid actor.PID) <-chan error {
 	}()
 	synctest.Wait()
 	return waited
+}
+
+// stopOnPanic makes the system stop, not restart, a top-level actor that
+// panics: for tests of what a stop by panic looks like.
+func stopOnPanic() actor.SystemOption {
+	return actor.WithGuardian(supervisor.OneForOne(
+		supervisor.WithDecider(func(any) supervisor.Directive { return supervisor.Stop })))
 }

@@ -265,7 +265,7 @@ func TestChildKnowsParentAndLeavesChildrenWhenItStops(t *testing.T) {
 }
 
 func TestWatch(t *testing.T) {
-	sys := newSystem(t)
+	sys := newSystem(t, stopOnPanic())
 	got := make(chan actor.Terminated, 4)
 	target, _ := sys.SpawnFunc(func(c *actor.Context) {
 		if c.Message() == "die" {

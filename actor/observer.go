@@ -18,6 +18,8 @@ type Observer interface {
 	ActorStopped(kind string, reason error)
 	// ActorPanicked is called when Receive panicked.
 	ActorPanicked(kind string, err *PanicError)
+	// ActorRestarted is called when a failed actor has a new instance.
+	ActorRestarted(kind string)
 	// MessageHandled is called after Receive returns for a user message,
 	// with how long it took.
 	MessageHandled(kind string, d time.Duration)
@@ -37,6 +39,9 @@ func (NopObserver) ActorStopped(string, error) {}
 
 // ActorPanicked does nothing.
 func (NopObserver) ActorPanicked(string, *PanicError) {}
+
+// ActorRestarted does nothing.
+func (NopObserver) ActorRestarted(string) {}
 
 // MessageHandled does nothing.
 func (NopObserver) MessageHandled(string, time.Duration) {}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // envelope is a user message in a mailbox.
@@ -27,6 +28,13 @@ const (
 	sysUnwatch              // pid no longer watches us
 	sysTerminated           // pid, which we watch, stopped with reason
 	sysChildStopped         // child has stopped
+	sysFailed               // to a parent: child panicked with reason
+	sysResume               // from the parent: go on with the next message
+	sysHalt                 // from the parent: end the instance, then ack sysHalted
+	sysHalted               // to a parent: child has ended its instance
+	sysStart                // start a new instance (ack sysStarted to a parent)
+	sysStarted              // to a parent: child has a new instance
+	sysPlanResume           // to a parent: a restart plan's backoff is over
 )
 
 // sysMsg travels in the system lane: unbounded, small, and always taken
@@ -37,6 +45,7 @@ type sysMsg struct {
 	reason error
 	mark   uint64
 	child  *process
+	plan   *restartPlan
 }
 
 // process is the runtime side of one actor: its mailbox, its system lane and
@@ -54,7 +63,9 @@ type process struct {
 	sysQ       []sysMsg
 	sysClosed  bool // the actor has stopped: pushSystem refuses
 	sysPending atomic.Bool
-	state      atomic.Int32 // idle or running: whether a goroutine serves the actor
+	sysWaiting bool          // the loop sleeps on sysWake for a system message
+	sysWake    chan struct{} // made on first use
+	state      atomic.Int32  // idle, running or suspended: whether a goroutine serves the actor
 	idleMu     sync.Mutex
 	idleTimer  *time.Timer // gives the mailbox's storage back after idleRelease
 
@@ -67,18 +78,30 @@ type process struct {
 	slowStop atomic.Bool // a handler outlived the stop grace
 	stopped  atomic.Bool // the receive loop has ended: stop is under way
 
+	strategy *supervisor.Strategy // for this actor's children
+
 	// Owned by the actor's goroutine.
-	c        Context
-	started  bool        // Started has been delivered
-	rest     []envelope  // the messages of the current batch not yet handled
-	exited   *PanicError // set when Receive called runtime.Goexit
-	sysSpare []sysMsg
-	children []*process // in spawn order
-	watchers map[PID]struct{}
-	watching map[PID]struct{}
-	poisoned bool
-	poisonAt uint64
-	stopping bool
+	c         Context
+	started   bool // Started has been delivered to the current instance
+	suspended bool // failed: only system messages until a directive comes
+	mustStop  bool // a system message or a directive says stop, with stopCause
+	stopCause error
+	pending   []envelope         // taken from the mailbox, not handled, kept over a failure
+	pendFirst uint64             // sequence number of pending[0]
+	deferred  []sysMsg           // Terminated notices kept while suspended
+	hist      supervisor.History // this actor's restarts, kept by its supervisor
+	groupHist supervisor.History // the children's restarts, for AllForOne and RestForOne
+	plans     []*restartPlan
+	queued    []sysMsg    // children's failures waiting for a group restart to end
+	rest      []envelope  // the messages of the current batch not yet handled
+	exited    *PanicError // set when Receive called runtime.Goexit
+	sysSpare  []sysMsg
+	children  []*process // in spawn order
+	watchers  map[PID]struct{}
+	watching  map[PID]struct{}
+	poisoned  bool
+	poisonAt  uint64
+	stopping  bool
 
 	doneMu sync.Mutex
 	done   chan struct{} // made on demand by Wait
@@ -87,7 +110,7 @@ type process struct {
 }
 
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
-	p := &process{sys: s, pid: pid, kind: cfg.kind, parent: parent, producer: producer, actor: a}
+	p := &process{sys: s, pid: pid, kind: cfg.kind, parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
 	opts := []mailbox.Option{mailbox.WithOverflow(cfg.overflow)}
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
 		opts = append(opts, mailbox.WithOnDrop(func(env envelope) {
@@ -109,6 +132,7 @@ const spinYields = 8
 const (
 	idle int32 = iota
 	running
+	suspended // failed and idle: only a system message starts it
 )
 
 // schedule starts the actor's goroutine if it is idle. Senders call it after
@@ -152,20 +176,36 @@ func (p *process) run() {
 // with the messages it had taken from the mailbox but not handled; or until
 // it has no work left, and returns stop false.
 func (p *process) serve() (stop bool, reason error, leftover []envelope) {
-	if !p.started {
-		p.started = true
-		if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
-			return true, perr, nil
-		}
-	}
 	for {
-		if p.sysPending.Load() {
-			if stop, reason := p.handleSystem(); stop {
-				return true, reason, nil
+		if !p.started && !p.suspended && !p.mustStop {
+			// Started comes first for every instance, before any message.
+			p.started = true
+			if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
+				p.fail(perr)
+				continue
 			}
 		}
-		p.rest = nil
-		batch, first := p.mbox.Drain(0)
+		if p.sysPending.Load() {
+			p.handleSystem()
+		}
+		if p.mustStop {
+			return true, p.stopCause, p.takePending()
+		}
+		if p.suspended {
+			if !p.sysPending.Load() && p.goIdle() {
+				return false, nil, nil
+			}
+			continue
+		}
+		if !p.started {
+			continue
+		}
+		batch, first := p.pending, p.pendFirst
+		if batch != nil {
+			p.pending = nil
+		} else {
+			batch, first = p.mbox.Drain(0)
+		}
 		if len(batch) == 0 {
 			if p.poisoned && first >= p.poisonAt {
 				return true, nil, nil
@@ -178,8 +218,13 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 		for i := range batch {
 			seq := first + uint64(i)
 			if p.sysPending.Load() {
-				if stop, reason := p.handleSystem(); stop {
-					return true, reason, batch[i:]
+				p.handleSystem()
+				if p.mustStop {
+					return true, p.stopCause, batch[i:]
+				}
+				if p.suspended { // a failure while handling a system message
+					p.keep(batch[i:], seq)
+					break
 				}
 			}
 			if p.poisoned && seq >= p.poisonAt {
@@ -189,41 +234,66 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 			// batch[i] is not cleared: see mailbox.Queue.Drain
 			p.rest = batch[i+1:]
 			if perr := p.handle(env); perr != nil {
-				return true, perr, p.rest
+				p.keep(p.rest, seq+1)
+				p.fail(perr)
+				break
 			}
 		}
 	}
+}
+
+// keep saves the unhandled rest of a batch over a failure: it is handled
+// first when the actor goes on, and becomes dead letters if it stops.
+func (p *process) keep(rest []envelope, first uint64) {
+	p.pending = append([]envelope(nil), rest...)
+	p.pendFirst = first
+	if len(p.pending) == 0 {
+		p.pending = nil
+	}
+}
+
+func (p *process) takePending() []envelope {
+	rest := p.pending
+	p.pending = nil
+	return rest
 }
 
 // goIdle is called with nothing to do. It yields a few times watching for
 // work, then gives back the mailbox's storage and marks the actor idle,
 // unless work arrived meanwhile. It reports whether the goroutine may end.
 func (p *process) goIdle() bool {
+	userWork := !p.suspended // a suspended actor waits for system messages only
 	for i := 0; i < spinYields; i++ {
 		runtime.Gosched()
-		if p.mbox.Pending() || p.sysPending.Load() {
+		if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
 			return false
 		}
 	}
-	p.state.Store(idle)
+	to := idle
+	if p.suspended {
+		to = suspended
+	}
+	p.state.Store(to)
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
-	if p.mbox.Len() > 0 || p.sysPending.Load() {
-		if p.state.CompareAndSwap(idle, running) {
+	if (userWork && p.mbox.Len() > 0) || p.sysPending.Load() {
+		if p.state.CompareAndSwap(to, running) {
 			return false
 		}
 		return true
 	}
-	// Give the mailbox's storage back if the actor stays idle. Not at once:
-	// an actor between two bursts would pay to grow it again.
-	p.idleMu.Lock()
-	if p.idleTimer == nil {
-		p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
-	} else {
-		p.idleTimer.Reset(idleRelease)
+	if userWork {
+		// Give the mailbox's storage back if the actor stays idle. Not at
+		// once: an actor between two bursts would pay to grow it again.
+		p.idleMu.Lock()
+		if p.idleTimer == nil {
+			p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
+		} else {
+			p.idleTimer.Reset(idleRelease)
+		}
+		p.idleMu.Unlock()
 	}
-	p.idleMu.Unlock()
 	return true
 }
 
@@ -259,6 +329,12 @@ func (p *process) handle(env envelope) *PanicError {
 
 // invoke calls Receive with msg, turning a panic into a *PanicError.
 func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) {
+	if p.actor == nil { // halted between two instances
+		if reply != nil {
+			reply.complete(nil, errNoReply(ErrStopped))
+		}
+		return nil
+	}
 	c := &p.c
 	c.msg, c.sender, c.reply = msg, sender, reply
 	returned := false
@@ -305,29 +381,56 @@ func (p *process) pushSystem(m sysMsg) bool {
 		return false
 	}
 	p.sysQ = append(p.sysQ, m)
+	waiting := p.sysWaiting
+	p.sysWaiting = false
 	p.sysMu.Unlock()
 	p.sysPending.Store(true)
-	if !p.schedule() {
-		p.mbox.Wake() // a stopping actor may be waiting for its children
+	if waiting {
+		select {
+		case p.sysWake <- struct{}{}:
+		default:
+		}
+		return true
+	}
+	if p.state.Load() != running && (p.state.CompareAndSwap(idle, running) || p.state.CompareAndSwap(suspended, running)) {
+		go p.run()
 	}
 	return true
 }
 
-// handleSystem takes every queued system message and acts on it. It reports
-// whether the actor must stop, and why (nil for a requested stop).
-func (p *process) handleSystem() (stop bool, reason error) {
+// waitSystem sleeps until a system message arrives, for a loop that waits
+// for its children to stop.
+func (p *process) waitSystem() {
+	p.sysMu.Lock()
+	if len(p.sysQ) > 0 {
+		p.sysMu.Unlock()
+		return
+	}
+	if p.sysWake == nil {
+		p.sysWake = make(chan struct{}, 1)
+	}
+	wake := p.sysWake
+	p.sysWaiting = true
+	p.sysMu.Unlock()
+	<-wake
+}
+
+// handleSystem takes every queued system message and acts on it. A stop it
+// decides on is left in mustStop and stopCause. It may run again, nested,
+// while a restart waits for children to stop.
+func (p *process) handleSystem() {
 	p.sysPending.Store(false)
 	p.sysMu.Lock()
 	msgs := p.sysQ
 	p.sysQ = p.sysSpare[:0]
+	p.sysSpare = nil // a nested call must not reuse the slice we iterate
 	p.sysMu.Unlock()
-	var failure *PanicError
 	for i := range msgs {
 		m := msgs[i]
 		msgs[i] = sysMsg{}
 		switch m.kind {
 		case sysStop:
-			stop = true
+			p.stopNow(m.reason)
 		case sysPoison:
 			if !p.poisoned || m.mark < p.poisonAt {
 				p.poisoned, p.poisonAt = true, m.mark
@@ -341,22 +444,55 @@ func (p *process) handleSystem() (stop bool, reason error) {
 			delete(p.watchers, m.pid)
 		case sysChildStopped:
 			p.removeChild(m.child)
+			if len(p.plans) > 0 {
+				p.childGone(m.child)
+			}
 		case sysTerminated:
 			if _, ok := p.watching[m.pid]; !ok {
 				continue // unwatched since: say nothing
 			}
-			delete(p.watching, m.pid)
-			if stop || p.stopping || failure != nil {
+			if p.mustStop || p.stopping {
 				continue
 			}
-			failure = p.invoke(Terminated{PID: m.pid, Reason: m.reason}, PID{}, nil)
+			if p.suspended {
+				p.deferred = append(p.deferred, m) // for the instance that comes next
+				continue
+			}
+			delete(p.watching, m.pid)
+			if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, PID{}, nil); perr != nil {
+				p.fail(perr)
+			}
+		case sysFailed:
+			p.childFailed(m.child, m.reason.(*PanicError))
+		case sysResume:
+			if !p.mustStop && !p.stopping {
+				p.resume()
+			}
+		case sysHalt:
+			if !p.mustStop && !p.stopping {
+				p.halt(m.reason)
+				p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
+			}
+		case sysStart:
+			if !p.mustStop && !p.stopping {
+				p.startInstance(m.reason)
+				if p.parent != nil {
+					p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
+				}
+			}
+		case sysHalted:
+			p.acked(m.child, false)
+		case sysStarted:
+			p.acked(m.child, true)
+		case sysPlanResume:
+			if !p.stopping {
+				p.advance(m.plan)
+			}
 		}
 	}
-	p.sysSpare = msgs[:0]
-	if failure != nil {
-		return true, failure
+	if p.sysSpare == nil {
+		p.sysSpare = msgs[:0]
 	}
-	return stop, nil
 }
 
 func (p *process) hasChild(child *process) bool {
@@ -383,7 +519,7 @@ func (p *process) removeChild(child *process) {
 // requestStop asks the actor to stop after its current message. Its context
 // is cancelled at once, and a watchdog reports a handler that is still
 // running when the stop grace has passed.
-func (p *process) requestStop() {
+func (p *process) requestStop(reason ...error) {
 	p.ctxMu.Lock()
 	if p.stopReq {
 		p.ctxMu.Unlock()
@@ -393,7 +529,11 @@ func (p *process) requestStop() {
 	p.cancelLocked()
 	p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
 	p.ctxMu.Unlock()
-	p.pushSystem(sysMsg{kind: sysStop})
+	m := sysMsg{kind: sysStop}
+	if len(reason) > 0 {
+		m.reason = reason[0]
+	}
+	p.pushSystem(m)
 }
 
 func (p *process) cancelLocked() {
@@ -441,21 +581,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	p.deadLetters(leftover)
 	p.invokeWhileStopping(Stopping{})
 
-	// Children stop one at a time, the last spawned first, as in OTP.
-	for len(p.children) > 0 {
-		child := p.children[len(p.children)-1]
-		child.requestStop()
-		for p.hasChild(child) {
-			if p.sysPending.Load() {
-				p.handleSystem()
-			}
-			batch, _ := p.mbox.Drain(0)
-			p.deadLetters(batch)
-			if p.hasChild(child) && len(batch) == 0 && !p.sysPending.Load() {
-				p.mbox.Wait(context.Background())
-			}
-		}
-	}
+	p.stopChildren()
 	p.invokeWhileStopping(Stopped{})
 
 	p.mbox.Close()

@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // DefaultMailboxSize is the capacity of an actor's mailbox when WithMailboxSize
@@ -20,6 +21,7 @@ type spawnConfig struct {
 	kind     string
 	size     int
 	overflow mailbox.Overflow
+	strategy *supervisor.Strategy
 }
 
 // WithName gives the actor its ID. Spawn returns ErrNameTaken if a running
@@ -78,6 +80,9 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	}
 	if cfg.size <= 0 {
 		cfg.size = DefaultMailboxSize
+	}
+	if cfg.strategy == nil {
+		cfg.strategy = supervisor.Default()
 	}
 	if cfg.overflow > mailbox.Reject {
 		return PID{}, fmt.Errorf("actor: unknown overflow policy %v", cfg.overflow)

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // DefaultStopGrace is how long a handler may keep running after its actor is
@@ -23,6 +24,7 @@ type System struct {
 	logger   *slog.Logger
 	observer Observer
 	grace    time.Duration
+	guardian *supervisor.Strategy // for top-level actors
 
 	registry *registry
 	stopped  atomic.Bool
@@ -70,7 +72,7 @@ func WithStopGrace(d time.Duration) SystemOption {
 
 // NewSystem returns a running actor system.
 func NewSystem(opts ...SystemOption) *System {
-	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry()}
+	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default()}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)

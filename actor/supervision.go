@@ -1,0 +1,297 @@
+package actor
+
+import (
+	"time"
+
+	"github.com/troupe-go/troupe/supervisor"
+)
+
+// Restarting is the last message a failed actor instance receives before
+// the runtime replaces it with a new one from the producer. Reason is the
+// failure that caused the restart: the instance's own, or a sibling's under
+// AllForOne and RestForOne. Its children are stopped after it.
+type Restarting struct {
+	Reason error
+}
+
+// ActorRestarted is published when an actor has been given a new instance
+// after a failure.
+type ActorRestarted struct {
+	PID    PID
+	Kind   string
+	Reason error
+}
+
+func (ActorRestarted) event() {}
+
+// WithSupervisor sets the strategy this actor applies to its children when
+// they fail. The default is supervisor.Default(): one for one, restart on any
+// panic, more than 10 restarts within 10 s escalates, backoff from 10 ms to
+// 1 s.
+func WithSupervisor(s *supervisor.Strategy) Option {
+	return func(c *spawnConfig) { c.strategy = s }
+}
+
+// WithGuardian sets the strategy the system applies to its top-level
+// actors, which have no parent actor. Its intensity, backoff and decider are
+// used one for one (its kind is ignored), and Escalate stops the actor: there
+// is nobody above to escalate to. The default is supervisor.Default().
+func WithGuardian(s *supervisor.Strategy) SystemOption {
+	return func(sys *System) {
+		if s != nil {
+			sys.guardian = s
+		}
+	}
+}
+
+// restartPlan restarts a group of siblings after a failure: it halts them
+// one at a time, the last spawned first, then, after the backoff delay,
+// starts new instances one at a time in spawn order. Each step waits for the
+// child's acknowledgement, so the order holds across goroutines.
+type restartPlan struct {
+	group    []*process // in spawn order
+	reason   error
+	delay    time.Duration
+	i        int  // the child being halted or started
+	starting bool // halting is done
+}
+
+// fail suspends the actor after a panic: it handles no user message until
+// its supervisor has decided. The parent decides on its own goroutine; the
+// system's guardian decides here, for a top-level actor.
+func (p *process) fail(perr *PanicError) {
+	p.suspended = true
+	if p.parent != nil {
+		p.parent.pushSystem(sysMsg{kind: sysFailed, child: p, reason: perr})
+		return
+	}
+	dec := p.sys.guardian.Decide(&p.hist, failureOf(perr))
+	switch dec.Directive {
+	case supervisor.Resume:
+		p.resume()
+	case supervisor.Restart:
+		p.halt(perr)
+		if dec.Delay > 0 {
+			time.AfterFunc(dec.Delay, func() { p.pushSystem(sysMsg{kind: sysStart, reason: perr}) })
+		} else {
+			p.startInstance(perr)
+		}
+	default: // Stop, or Escalate with nobody above
+		if dec.Directive == supervisor.Escalate {
+			p.sys.logger.Error("actor: failure escalated to the system; stopping", "pid", p.pid.String(),
+				"kind", p.kind, "reason", perr, "intensity_exceeded", dec.Exceeded)
+		}
+		p.stopNow(perr)
+	}
+}
+
+func failureOf(perr *PanicError) supervisor.Failure {
+	return supervisor.Failure{Reason: perr.Value, Stack: perr.Stack, Message: perr.Message}
+}
+
+// resume lets a suspended actor go on with its next message.
+func (p *process) resume() {
+	p.suspended = false
+	p.redeliverDeferred()
+}
+
+// stopNow makes the receive loop stop the actor with reason.
+func (p *process) stopNow(reason error) {
+	if !p.mustStop {
+		p.mustStop, p.stopCause = true, reason
+	}
+}
+
+// halt ends the current instance before a restart: Restarting is delivered
+// to it, its children are stopped, its context is cancelled. The actor stays
+// suspended until startInstance.
+func (p *process) halt(reason error) {
+	p.suspended = true
+	if p.actor != nil {
+		p.invoke(Restarting{Reason: reason}, PID{}, nil)
+		p.stopChildren()
+		p.ctxMu.Lock()
+		p.cancelLocked()
+		p.goctx, p.cancel = nil, nil
+		if !p.stopReq {
+			p.ctxDone = false // the next instance gets a fresh context
+		}
+		p.ctxMu.Unlock()
+		p.actor = nil
+	}
+}
+
+// startInstance gives a halted actor a new instance from its producer; the
+// receive loop delivers Started to it next.
+func (p *process) startInstance(reason error) {
+	a, err := produce(p.producer)
+	if err != nil {
+		p.stopNow(err)
+		return
+	}
+	p.actor, p.started = a, false
+	p.resume()
+	if obs := p.sys.observer; obs != nil {
+		obs.ActorRestarted(p.kind)
+	}
+	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind, Reason: reason})
+}
+
+// childFailed runs on the parent's goroutine: it asks the parent's strategy
+// what to do about a child's panic, and does it.
+func (p *process) childFailed(child *process, perr *PanicError) {
+	if !p.hasChild(child) || p.inPlan(child) {
+		return // gone, or about to get a new instance anyway
+	}
+	if p.stopping {
+		return // every child is being stopped
+	}
+	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.plans) > 0 {
+		// One group restart at a time; this failure waits its turn.
+		p.queued = append(p.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
+		return
+	}
+	hist := &p.groupHist
+	if p.strategy.Kind() == supervisor.KindOneForOne {
+		hist = &child.hist
+	}
+	dec := p.strategy.Decide(hist, failureOf(perr))
+	switch dec.Directive {
+	case supervisor.Resume:
+		child.pushSystem(sysMsg{kind: sysResume})
+	case supervisor.Restart:
+		lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
+		plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: perr, delay: dec.Delay}
+		plan.i = len(plan.group) - 1
+		p.plans = append(p.plans, plan)
+		p.advance(plan)
+	case supervisor.Stop:
+		child.requestStop(perr)
+	default: // Escalate: the child stops and this actor fails in turn
+		child.requestStop(perr)
+		p.sys.logger.Error("actor: failure escalated", "from", child.pid.String(), "to", p.pid.String(),
+			"reason", perr, "intensity_exceeded", dec.Exceeded)
+		p.fail(perr)
+	}
+}
+
+// advance takes a restart plan one step further, after an acknowledgement.
+func (p *process) advance(plan *restartPlan) {
+	if !plan.starting {
+		for ; plan.i >= 0; plan.i-- {
+			if c := plan.group[plan.i]; p.hasChild(c) {
+				c.pushSystem(sysMsg{kind: sysHalt, reason: plan.reason})
+				return
+			}
+		}
+		plan.starting, plan.i = true, 0
+		if plan.delay > 0 {
+			time.AfterFunc(plan.delay, func() { p.pushSystem(sysMsg{kind: sysPlanResume, plan: plan}) })
+			return
+		}
+	}
+	for ; plan.i < len(plan.group); plan.i++ {
+		if c := plan.group[plan.i]; p.hasChild(c) {
+			c.pushSystem(sysMsg{kind: sysStart, reason: plan.reason})
+			return
+		}
+	}
+	p.finishPlan(plan)
+}
+
+// acked moves the plan that child belongs to past it.
+func (p *process) acked(child *process, starting bool) {
+	for _, plan := range p.plans {
+		if plan.starting == starting && plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
+			if starting {
+				plan.i++
+			} else {
+				plan.i--
+			}
+			p.advance(plan)
+			return
+		}
+	}
+}
+
+func (p *process) finishPlan(plan *restartPlan) {
+	for i, x := range p.plans {
+		if x == plan {
+			p.plans = append(p.plans[:i], p.plans[i+1:]...)
+			break
+		}
+	}
+	if len(p.plans) == 0 && len(p.queued) > 0 {
+		next := p.queued[0]
+		p.queued = p.queued[1:]
+		p.childFailed(next.child, next.reason.(*PanicError))
+	}
+}
+
+// childGone moves past a child that stopped while a plan waited for it.
+func (p *process) childGone(child *process) {
+	for _, plan := range p.plans {
+		if plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
+			p.advance(plan) // advance skips children that are gone
+			return
+		}
+	}
+}
+
+// inPlan reports whether child is due to be halted or started by a plan.
+func (p *process) inPlan(child *process) bool {
+	for _, plan := range p.plans {
+		for j, c := range plan.group {
+			if c == child && (!plan.starting || j >= plan.i) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (p *process) childIndex(child *process) int {
+	for i, c := range p.children {
+		if c == child {
+			return i
+		}
+	}
+	return -1
+}
+
+// stopChildren stops the children one at a time, the last spawned first, as
+// in OTP, handling system messages while it waits. User messages stay
+// queued while the actor is suspended, and become dead letters while it
+// stops.
+func (p *process) stopChildren() {
+	for len(p.children) > 0 {
+		child := p.children[len(p.children)-1]
+		child.requestStop()
+		for p.hasChild(child) {
+			if p.sysPending.Load() {
+				p.handleSystem()
+			}
+			var batch []envelope
+			if p.stopping {
+				batch, _ = p.mbox.Drain(0)
+				p.deadLetters(batch)
+			}
+			if p.hasChild(child) && len(batch) == 0 {
+				p.waitSystem()
+			}
+		}
+	}
+}
+
+// redeliverDeferred queues again the Terminated notices that arrived while
+// the actor was suspended, for the instance that now runs.
+func (p *process) redeliverDeferred() {
+	if len(p.deferred) == 0 {
+		return
+	}
+	d := p.deferred
+	p.deferred = nil
+	for _, m := range d {
+		p.pushSystem(m)
+	}
+}
