@@ -2,12 +2,14 @@ package actor_test
 
 import (
 	"context"
+	"log/slog"
 	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // tick is the message of the throughput benchmarks: a small value, boxed on
@@ -158,4 +160,60 @@ func BenchmarkIdleActor(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	used := (after.HeapAlloc + after.StackInuse) - (before.HeapAlloc + before.StackInuse)
 	b.ReportMetric(float64(used)/float64(b.N), "B/actor")
+}
+
+// boomer panics on "boom" and answers anything else.
+func boomer(c *actor.Context) {
+	switch c.Message() {
+	case "boom":
+		panic("boom")
+	case "ping":
+		c.Respond("pong")
+	}
+}
+
+// BenchmarkRestart measures one failure and recovery of a top-level actor:
+// a message that panics, the guardian's decision, Restarting, a new
+// instance, Started, and a Request answered by that instance. Subtract
+// BenchmarkRequest for the restart alone.
+func BenchmarkRestart(b *testing.B) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)),
+		actor.WithGuardian(supervisor.OneForOne(supervisor.WithBackoff(0, 0),
+			supervisor.WithMaxRestarts(1<<30, time.Hour))))
+	b.Cleanup(func() { sys.Shutdown(context.Background()) })
+	pid, _ := sys.SpawnFunc(boomer)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		sys.Send(pid, "boom")
+		if _, err := sys.Request(ctx, pid, "ping"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkRestartChild is BenchmarkRestart for a child, whose parent
+// decides on its own goroutine: two more hops through system lanes.
+func BenchmarkRestartChild(b *testing.B) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	b.Cleanup(func() { sys.Shutdown(context.Background()) })
+	strategy := supervisor.OneForOne(supervisor.WithBackoff(0, 0), supervisor.WithMaxRestarts(1<<30, time.Hour))
+	ready := make(chan actor.PID)
+	sys.SpawnFunc(func(c *actor.Context) {
+		if _, ok := c.Message().(actor.Started); ok {
+			child, _ := c.SpawnFunc(boomer)
+			ready <- child
+		}
+	}, actor.WithSupervisor(strategy))
+	pid := <-ready
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		sys.Send(pid, "boom")
+		if _, err := sys.Request(ctx, pid, "ping"); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

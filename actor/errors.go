@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"strings"
+	"sync"
 )
 
 var (
@@ -71,13 +74,43 @@ func (timeoutError) Temporary() bool      { return true }
 func (timeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
 
 // PanicError is the failure of an actor whose Receive panicked: the value
-// given to panic, the stack where it happened, and the message being handled
-// (a lifecycle value such as Started included). It is the stop reason of an actor that a
-// panic stopped, and reaches watchers in Terminated.
+// given to panic, the message being handled (a lifecycle value such as
+// Started included), and the stack where it happened. It is the stop reason
+// of an actor that a panic stopped, and reaches watchers in Terminated.
 type PanicError struct {
 	Value   any
-	Stack   []byte
 	Message any
+
+	pcs   []uintptr // captured at the panic; formatted by Stack on demand
+	once  sync.Once
+	stack []byte
+}
+
+// newPanicError records a panic with the stack of the goroutine that
+// recovers it. Only the program counters are taken here: formatting a stack
+// costs more than a whole restart, and most are never read.
+func newPanicError(value, msg any) *PanicError {
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs)
+	return &PanicError{Value: value, Message: msg, pcs: pcs[:n]}
+}
+
+// Stack returns the stack at the panic, one function and one file:line per
+// frame, formatted on first use.
+func (e *PanicError) Stack() []byte {
+	e.once.Do(func() {
+		var b strings.Builder
+		frames := runtime.CallersFrames(e.pcs)
+		for {
+			f, more := frames.Next()
+			fmt.Fprintf(&b, "%s\n\t%s:%d\n", f.Function, f.File, f.Line)
+			if !more {
+				break
+			}
+		}
+		e.stack = []byte(b.String())
+	})
+	return e.stack
 }
 
 // Error describes the panic value.

@@ -38,7 +38,7 @@ func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 	if !errors.As(err, &perr) {
 		t.Fatalf("stop reason %v is not a *PanicError", err)
 	}
-	if perr.Message != "bad" || !strings.Contains(string(perr.Stack), "failure_test.go") {
+	if perr.Message != "bad" || !strings.Contains(string(perr.Stack()), "failure_test.go") {
 		t.Fatalf("PanicError lacks the message or the stack: %+v", perr)
 	}
 	if err.Error() != "actor: panic: bad input" || !strings.Contains(perr.Unwrap().Error(), "bad input") {
@@ -50,7 +50,7 @@ func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 	}
 	mu.Lock()
 	defer mu.Unlock()
-	if !strings.Contains(log.String(), "panic in Receive") || !strings.Contains(log.String(), "goroutine") {
+	if !strings.Contains(log.String(), "panic in Receive") || !strings.Contains(log.String(), "failure_test.go:") {
 		t.Fatalf("panic not logged with its stack:\n%s", log.String())
 	}
 }

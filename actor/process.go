@@ -2,8 +2,8 @@ package actor
 
 import (
 	"context"
+	"log/slog"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -340,11 +340,11 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 	returned := false
 	defer func() {
 		if r := recover(); r != nil {
-			perr = &PanicError{Value: r, Stack: debug.Stack(), Message: msg}
+			perr = newPanicError(r, msg)
 			p.panicked(perr, reply)
 		} else if !returned {
 			// runtime.Goexit: the goroutine is ending; run records why.
-			p.exited = &PanicError{Value: "runtime.Goexit called in Receive", Stack: debug.Stack(), Message: msg}
+			p.exited = newPanicError("runtime.Goexit called in Receive", msg)
 			p.panicked(p.exited, reply)
 		}
 		c.msg, c.sender, c.reply = nil, PID{}, nil
@@ -361,8 +361,10 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 // panicked reports a recovered panic: logged with its stack, counted,
 // published, and the request being handled, if any, is answered.
 func (p *process) panicked(perr *PanicError, reply *Future) {
-	p.sys.logger.Error("actor: panic in Receive", "pid", p.pid.String(), "kind", p.kind,
-		"panic", perr.Value, "message", typeName(perr.Message), "stack", string(perr.Stack))
+	if l := p.sys.logger; l.Enabled(context.Background(), slog.LevelError) {
+		l.Error("actor: panic in Receive", "pid", p.pid.String(), "kind", p.kind,
+			"panic", perr.Value, "message", typeName(perr.Message), "stack", string(perr.Stack()))
+	}
 	if reply != nil {
 		reply.complete(nil, errNoReply(perr))
 	}

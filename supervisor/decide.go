@@ -9,8 +9,10 @@ import (
 type Failure struct {
 	// Reason is the value the child panicked with.
 	Reason any
-	// Stack is the child's stack at the panic, for logs.
-	Stack []byte
+	// Stack formats the child's stack at the panic, for logs. It is a
+	// function because formatting a stack costs more than a restart, and
+	// most are never read. It may be nil.
+	Stack func() []byte
 	// Message is the message the child was handling, nil if none (a
 	// failure while starting, for instance).
 	Message any

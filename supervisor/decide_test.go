@@ -58,7 +58,7 @@ func TestDeciderSeesReason(t *testing.T) {
 		return supervisor.Resume
 	}))
 	reason := struct{ code int }{42}
-	s.Decide(new(supervisor.History), supervisor.Failure{Reason: reason, Stack: []byte("stack"), Message: "msg"})
+	s.Decide(new(supervisor.History), supervisor.Failure{Reason: reason, Stack: func() []byte { return []byte("stack") }, Message: "msg"})
 	if seen != reason {
 		t.Errorf("decider saw %v, want %v", seen, reason)
 	}
