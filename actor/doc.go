@@ -1,7 +1,8 @@
 // Package actor is troupe's local actor runtime.
 //
-// An actor is a goroutine with a bounded mailbox and a receive loop. It owns
-// its state; the only way to reach it is to send it a message. A System
+// An actor is a bounded mailbox and a receive loop that runs on its own
+// goroutine while there are messages, and costs no goroutine while idle. It
+// owns its state; the only way to reach it is to send it a message. A System
 // spawns actors and routes messages to them by PID, a plain comparable value:
 //
 //	sys := actor.NewSystem()
@@ -43,7 +44,12 @@
 // # Failures
 //
 // A panic in Receive never leaves the actor: it is recovered with its stack,
-// logged, published as ActorFailed, and stops the actor with a *PanicError
+// logged, published as ActorFailed, and handed to the actor's supervisor:
+// the parent's strategy (WithSupervisor) or, for a top-level actor, the
+// system's guardian (WithGuardian). By default the actor is restarted: a new
+// instance from the producer, with the same PID and mailbox. Resume, Stop and
+// Escalate are the other directives; restart intensity and backoff come from
+// package supervisor. An actor that is stopped by a panic has a *PanicError
 // as its reason, which watchers see in Terminated and Wait returns.
 //
 // Instrumentation comes through the Observer interface; package metrics

@@ -8,7 +8,7 @@ import (
 )
 
 // Event is something the system publishes to its subscribers: a DeadLetter,
-// or an ActorFailed.
+// an ActorFailed or an ActorRestarted.
 type Event interface {
 	event()
 }
