@@ -437,13 +437,8 @@ func (p *process) handleSystem() {
 			if !p.poisoned || m.mark < p.poisonAt {
 				p.poisoned, p.poisonAt = true, m.mark
 			}
-		case sysWatch:
-			if p.watchers == nil {
-				p.watchers = make(map[PID]struct{})
-			}
-			p.watchers[m.pid] = struct{}{}
-		case sysUnwatch:
-			delete(p.watchers, m.pid)
+		case sysWatch, sysUnwatch:
+			p.updateWatchers(m)
 		case sysChildStopped:
 			p.removeChild(m.child)
 			if len(p.plans) > 0 {
@@ -494,6 +489,19 @@ func (p *process) handleSystem() {
 	}
 	if p.sysSpare == nil {
 		p.sysSpare = msgs[:0]
+	}
+}
+
+// updateWatchers applies a sysWatch or sysUnwatch; it ignores other kinds.
+func (p *process) updateWatchers(m sysMsg) {
+	switch m.kind {
+	case sysWatch:
+		if p.watchers == nil {
+			p.watchers = make(map[PID]struct{})
+		}
+		p.watchers[m.pid] = struct{}{}
+	case sysUnwatch:
+		delete(p.watchers, m.pid)
 	}
 }
 
@@ -602,15 +610,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	p.sysQ = nil
 	p.sysMu.Unlock()
 	for _, m := range rest {
-		switch m.kind {
-		case sysWatch:
-			if p.watchers == nil {
-				p.watchers = make(map[PID]struct{})
-			}
-			p.watchers[m.pid] = struct{}{}
-		case sysUnwatch:
-			delete(p.watchers, m.pid)
-		}
+		p.updateWatchers(m) // late watchers are told too
 	}
 
 	p.ctxMu.Lock()
