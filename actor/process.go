@@ -273,6 +273,13 @@ func (p *process) goIdle() bool {
 	if p.suspended {
 		to = suspended
 	}
+	small := false
+	if userWork && p.mbox.Storage() <= smallStorage {
+		// Little to keep, nothing worth a timer: give it back now, while
+		// no other goroutine can be using it.
+		p.mbox.Release()
+		small = true
+	}
 	p.state.Store(to)
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
@@ -283,7 +290,7 @@ func (p *process) goIdle() bool {
 		}
 		return true
 	}
-	if userWork {
+	if userWork && !small {
 		// Give the mailbox's storage back if the actor stays idle. Not at
 		// once: an actor between two bursts would pay to grow it again.
 		p.idleMu.Lock()
@@ -296,6 +303,10 @@ func (p *process) goIdle() bool {
 	}
 	return true
 }
+
+// smallStorage is the mailbox storage, in slots, that an actor going idle
+// gives back at once; more waits for idleRelease.
+const smallStorage = 16
 
 // idleRelease is how long an actor must be idle before its mailbox's
 // storage is given back.
@@ -537,7 +548,11 @@ func (p *process) requestStop(reason ...error) {
 	}
 	p.stopReq = true
 	p.cancelLocked()
-	p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
+	if p.state.Load() == running {
+		// A handler may be running: report it if it outlives the grace. An
+		// idle actor handles the stop before any other message.
+		p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
+	}
 	p.ctxMu.Unlock()
 	m := sysMsg{kind: sysStop}
 	if len(reason) > 0 {

@@ -82,7 +82,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 		cfg.size = DefaultMailboxSize
 	}
 	if cfg.strategy == nil {
-		cfg.strategy = supervisor.Default()
+		cfg.strategy = s.children // strategies are immutable: one serves all
 	}
 	if cfg.overflow > mailbox.Reject {
 		return PID{}, fmt.Errorf("actor: unknown overflow policy %v", cfg.overflow)

@@ -25,6 +25,7 @@ type System struct {
 	observer Observer
 	grace    time.Duration
 	guardian *supervisor.Strategy // for top-level actors
+	children *supervisor.Strategy // for the children of actors spawned without WithSupervisor
 
 	registry *registry
 	stopped  atomic.Bool
@@ -72,7 +73,7 @@ func WithStopGrace(d time.Duration) SystemOption {
 
 // NewSystem returns a running actor system.
 func NewSystem(opts ...SystemOption) *System {
-	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default()}
+	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default(), children: supervisor.Default()}
 	for _, opt := range opts {
 		if opt != nil {
 			opt(s)

@@ -303,6 +303,14 @@ func (q *Queue[T]) Release() {
 	q.out = nil
 }
 
+// Storage returns how many slots the queue holds, queued or not: its own
+// buffer and the batch buffer Drain hands out.
+func (q *Queue[T]) Storage() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return cap(q.in) + cap(q.out)
+}
+
 // Mark returns the sequence number that the next item put will carry. Items
 // are numbered from 0 in the order they enter the queue; an item dropped by
 // DropOldest keeps its number unused. A consumer that sees sequence numbers
