@@ -41,13 +41,15 @@ func (d Directive) String() string {
 func (d Directive) valid() bool { return d >= Resume && d <= Escalate }
 
 // Decider maps a failure's reason (the recovered panic value) to a
-// directive. It runs on the parent's goroutine, so it must not block.
+// directive. The actor runtime calls it on an actor's goroutine, the
+// parent's for a child and the failing actor's own for a top-level actor, so
+// it must not block.
 //
 // A Decider that returns a value that is not a Directive is treated as if it
 // had returned Escalate: the supervisor cannot guess what was meant, and
 // handing the failure up is what OTP does when a supervisor's own code is
-// broken. A Decider that panics panics out of Decide, which the runtime sees
-// as a failure of the parent itself.
+// broken. A Decider that panics panics out of Decide; the actor runtime does
+// not recover that panic, so a Decider must not panic.
 type Decider func(reason any) Directive
 
 // restartAll is the default Decider: every failure is worth a fresh start.
