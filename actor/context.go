@@ -124,8 +124,16 @@ func (c *Context) Children() []PID {
 	return pids
 }
 
-// Stop asks the actor pid (this one too) to stop after its current message.
-func (c *Context) Stop(pid PID) error { return c.proc.sys.Stop(pid) }
+// Stop asks the actor pid to stop after its current message. An actor that
+// stops itself this way ends normally: it is restarted only when its
+// supervisor's restart type is supervisor.Permanent, as in OTP.
+func (c *Context) Stop(pid PID) error {
+	if pid == c.proc.pid {
+		c.proc.pushSystem(sysMsg{kind: sysExit})
+		return nil
+	}
+	return c.proc.sys.Stop(pid)
+}
 
 // Watch asks to be told when pid stops: this actor receives
 // Terminated{PID: pid} exactly once. Watching an actor that is already gone

@@ -57,6 +57,10 @@ var (
 	// Context.Context. See WithStopGrace.
 	ErrIgnoredStop = errors.New("actor: handler kept running after stop")
 
+	// ErrRestartLimit is the failure of a parent whose Permanent child
+	// stopped itself more often than the restart intensity allows.
+	ErrRestartLimit = errors.New("actor: restart intensity exceeded")
+
 	// ErrStopped is the reason given with a dead letter that was still in an
 	// actor's mailbox when the actor stopped.
 	ErrStopped = errors.New("actor: stopped before handling the message")

@@ -35,6 +35,8 @@ const (
 	sysStart                // start a new instance (ack sysStarted to a parent)
 	sysStarted              // to a parent: child has a new instance
 	sysPlanResume           // to a parent: a restart plan's backoff is over
+	sysExit                 // from the actor itself: it stops, or restarts if Permanent
+	sysExited               // to a parent: child stopped itself normally
 )
 
 // sysMsg travels in the system lane: unbounded, small, and always taken
@@ -83,6 +85,7 @@ type process struct {
 	// Owned by the actor's goroutine.
 	c         Context
 	started   bool // Started has been delivered to the current instance
+	ackStart  bool // tell the parent once Started has run (a restart plan waits)
 	suspended bool // failed: only system messages until a directive comes
 	mustStop  bool // a system message or a directive says stop, with stopCause
 	stopCause error
@@ -180,7 +183,12 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 		if !p.started && !p.suspended && !p.mustStop {
 			// Started comes first for every instance, before any message.
 			p.started = true
-			if perr := p.invoke(Started{}, PID{}, nil); perr != nil {
+			perr := p.invoke(Started{}, PID{}, nil)
+			if p.ackStart {
+				p.ackStart = false
+				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
+			}
+			if perr != nil {
 				p.fail(perr)
 				continue
 			}
@@ -472,6 +480,12 @@ func (p *process) handleSystem() {
 			}
 		case sysFailed:
 			p.childFailed(m.child, m.reason.(*PanicError))
+		case sysExit:
+			if !p.mustStop && !p.stopping {
+				p.exitNormally()
+			}
+		case sysExited:
+			p.childExited(m.child)
 		case sysResume:
 			if !p.mustStop && !p.stopping {
 				p.resume()
@@ -484,9 +498,9 @@ func (p *process) handleSystem() {
 		case sysStart:
 			if !p.mustStop && !p.stopping {
 				p.startInstance(m.reason)
-				if p.parent != nil {
-					p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
-				}
+				// The parent hears of it once Started has run, so that a
+				// group restart starts the next sibling only then.
+				p.ackStart = p.parent != nil
 			}
 		case sysHalted:
 			p.acked(m.child, false)

@@ -65,7 +65,7 @@ func (p *process) fail(perr *PanicError) {
 		p.parent.pushSystem(sysMsg{kind: sysFailed, child: p, reason: perr})
 		return
 	}
-	dec := p.sys.guardian.Decide(&p.hist, failureOf(perr))
+	dec := p.decide(p.sys.guardian, &p.hist, perr)
 	switch dec.Directive {
 	case supervisor.Resume:
 		p.resume()
@@ -83,6 +83,19 @@ func (p *process) fail(perr *PanicError) {
 		}
 		p.stopNow(perr)
 	}
+}
+
+// decide asks strategy about a failure. A decider that panics is a bug in
+// the supervisor, not in the child: it is logged and the failure escalates.
+func (p *process) decide(strategy *supervisor.Strategy, hist *supervisor.History, perr *PanicError) (dec supervisor.Decision) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.sys.logger.Error("actor: supervisor's decider panicked; escalating", "pid", p.pid.String(),
+				"kind", p.kind, "panic", r, "failure", perr)
+			dec = supervisor.Decision{Directive: supervisor.Escalate}
+		}
+	}()
+	return strategy.Decide(hist, failureOf(perr))
 }
 
 func failureOf(perr *PanicError) supervisor.Failure {
@@ -118,7 +131,19 @@ func (p *process) halt(reason error) {
 		}
 		p.ctxMu.Unlock()
 		p.actor = nil
+		p.forgetWatches()
 	}
+}
+
+// forgetWatches drops the watches of an instance that ends: the next one
+// starts with none, as a restarted process does in OTP, and watches again in
+// Started what it needs. Notices held back while suspended go too.
+func (p *process) forgetWatches() {
+	for pid := range p.watching {
+		p.sys.tell(pid, sysMsg{kind: sysUnwatch, pid: p.pid})
+	}
+	p.watching = nil
+	p.deferred = nil
 }
 
 // startInstance gives a halted actor a new instance from its producer; the
@@ -135,6 +160,60 @@ func (p *process) startInstance(reason error) {
 		obs.ActorRestarted(p.kind)
 	}
 	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind, Reason: reason})
+}
+
+// exitNormally runs when the actor has stopped itself: it stops, unless its
+// supervisor restarts children that end (OTP's Permanent restart type).
+func (p *process) exitNormally() {
+	strategy := p.sys.guardian
+	if p.parent != nil {
+		strategy = p.parent.strategy
+	}
+	if !strategy.RestartOnNormalExit() {
+		p.stopNow(nil)
+		return
+	}
+	if p.parent != nil {
+		p.suspended = true
+		p.parent.pushSystem(sysMsg{kind: sysExited, child: p})
+		return
+	}
+	dec := strategy.DecideExit(&p.hist)
+	if dec.Directive != supervisor.Restart {
+		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid.String(), "kind", p.kind)
+		p.stopNow(nil)
+		return
+	}
+	p.halt(nil)
+	if dec.Delay > 0 {
+		time.AfterFunc(dec.Delay, func() { p.pushSystem(sysMsg{kind: sysStart}) })
+		return
+	}
+	p.startInstance(nil)
+}
+
+// childExited runs on the parent's goroutine when a Permanent child has
+// stopped itself: a restart, limited and delayed like any other.
+func (p *process) childExited(child *process) {
+	if !p.hasChild(child) || p.inPlan(child) || p.stopping {
+		return
+	}
+	hist := &p.groupHist
+	if p.strategy.Kind() == supervisor.KindOneForOne {
+		hist = &child.hist
+	}
+	dec := p.strategy.DecideExit(hist)
+	switch dec.Directive {
+	case supervisor.Restart:
+		p.restart(child, nil, dec.Delay)
+	case supervisor.Escalate:
+		child.requestStop()
+		perr := newPanicError(ErrRestartLimit, nil)
+		p.sys.logger.Error("actor: permanent child exits too often", "child", child.pid.String(), "parent", p.pid.String())
+		p.fail(perr)
+	default:
+		child.requestStop()
+	}
 }
 
 // childFailed runs on the parent's goroutine: it asks the parent's strategy
@@ -155,16 +234,12 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	if p.strategy.Kind() == supervisor.KindOneForOne {
 		hist = &child.hist
 	}
-	dec := p.strategy.Decide(hist, failureOf(perr))
+	dec := p.decide(p.strategy, hist, perr)
 	switch dec.Directive {
 	case supervisor.Resume:
 		child.pushSystem(sysMsg{kind: sysResume})
 	case supervisor.Restart:
-		lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
-		plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: perr, delay: dec.Delay}
-		plan.i = len(plan.group) - 1
-		p.plans = append(p.plans, plan)
-		p.advance(plan)
+		p.restart(child, perr, dec.Delay)
 	case supervisor.Stop:
 		child.requestStop(perr)
 	default: // Escalate: the child stops and this actor fails in turn
@@ -173,6 +248,15 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 			"reason", perr, "intensity_exceeded", dec.Exceeded)
 		p.fail(perr)
 	}
+}
+
+// restart begins a restart plan for the siblings child's failure touches.
+func (p *process) restart(child *process, reason error, delay time.Duration) {
+	lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
+	plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: reason, delay: delay}
+	plan.i = len(plan.group) - 1
+	p.plans = append(p.plans, plan)
+	p.advance(plan)
 }
 
 // advance takes a restart plan one step further, after an acknowledgement.

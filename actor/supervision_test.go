@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -407,5 +408,162 @@ func TestPanicStormOfRestarts(t *testing.T) {
 	defer mu.Unlock()
 	if obs != failures {
 		t.Fatalf("%d restarts published, want %d", obs, failures)
+	}
+}
+
+// quitter stops itself on "quit".
+func quitter(note func(string)) func(c *actor.Context) {
+	return func(c *actor.Context) {
+		switch c.Message() {
+		case actor.Started{}:
+			note("started")
+		case actor.Stopped{}:
+			note("stopped")
+		case "quit":
+			c.Stop(c.Self())
+		}
+	}
+}
+
+// A child that stops itself is restarted only if its supervisor's restart
+// type is Permanent, as in OTP; Transient, the default, lets it go.
+func TestPermanentChildIsRestartedWhenItStopsItself(t *testing.T) {
+	for _, tt := range []struct {
+		restart supervisor.RestartType
+		want    string
+	}{
+		{supervisor.Permanent, "kid started, kid started"},
+		{supervisor.Transient, "kid started, kid stopped"},
+	} {
+		t.Run(tt.restart.String(), func(t *testing.T) {
+			sys := newSystem(t)
+			log := newLifelog()
+			strategy := supervisor.OneForOne(append(noBackoff(), supervisor.WithRestartType(tt.restart))...)
+			sys.SpawnFunc(func(c *actor.Context) {
+				if _, ok := c.Message().(actor.Started); ok {
+					c.SpawnFunc(quitter(log.note("kid")), actor.WithName("kid"))
+				}
+			}, actor.WithSupervisor(strategy))
+			log.waitFor(t, 1)
+			sys.Send(actor.PID{ID: "kid"}, "quit")
+			if got := strings.Join(log.waitFor(t, 2), ", "); got != tt.want {
+				t.Fatalf("got %s, want %s", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestPermanentTopLevelActorIsRestarted(t *testing.T) {
+	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(
+		append(noBackoff(), supervisor.WithRestartType(supervisor.Permanent))...)))
+	log := newLifelog()
+	pid, _ := sys.SpawnFunc(quitter(log.note("top")))
+	log.waitFor(t, 1)
+	sys.Send(pid, "quit")
+	if got := strings.Join(log.waitFor(t, 2), ", "); got != "top started, top started" {
+		t.Fatalf("got %s", got)
+	}
+	// A stop from outside is never a reason to restart.
+	sys.Stop(pid)
+	if got := log.waitFor(t, 3); got[2] != "top stopped" {
+		t.Fatalf("got %v", got)
+	}
+}
+
+// A decider that panics is a bug in the supervisor: the failure escalates,
+// and the process goes on.
+func TestPanickingDeciderEscalates(t *testing.T) {
+	sys := newSystem(t, stopOnPanic())
+	bad := supervisor.OneForOne(supervisor.WithDecider(func(any) supervisor.Directive { panic("decider bug") }))
+	log := newLifelog()
+	reasons := make(chan error, 1)
+	parent, _ := sys.SpawnFunc(func(c *actor.Context) {
+		if _, ok := c.Message().(actor.Started); ok {
+			c.Spawn(func() actor.Actor { return &tally{log: log.note("kid")} }, actor.WithName("kid"))
+		}
+	}, actor.WithSupervisor(bad))
+	log.waitFor(t, 1)
+	watching := make(chan struct{})
+	sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			c.Watch(parent)
+			close(watching)
+		case actor.Terminated:
+			reasons <- m.Reason
+		}
+	})
+	<-watching
+	sys.Send(actor.PID{ID: "kid"}, "boom")
+	var perr *actor.PanicError
+	if err := receive(t, reasons); !errors.As(err, &perr) || perr.Value != "boom" {
+		t.Fatalf("parent stopped with %v, want the child's failure escalated", err)
+	}
+}
+
+// A new instance starts with no watches: it hears nothing of the children
+// its predecessor watched and the restart stopped.
+func TestRestartForgetsTheOldInstancesWatches(t *testing.T) {
+	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
+	got := make(chan any, 8)
+	gen := 0
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			gen++
+			if gen == 1 {
+				kid, _ := c.SpawnFunc(func(*actor.Context) {})
+				c.Watch(kid)
+			}
+		case actor.Terminated:
+			got <- m
+		case string:
+			if m == "boom" {
+				panic("boom")
+			}
+			c.Respond(gen)
+		}
+	})
+	sys.Send(pid, "boom")
+	if g, err := sys.Request(context.Background(), pid, "gen"); err != nil || g != 2 {
+		t.Fatalf("Request = %v, %v; want generation 2", g, err)
+	}
+	if len(got) != 0 {
+		t.Fatalf("new instance got %+v for its predecessor's child", <-got)
+	}
+}
+
+// A group restart starts each sibling only when the one before has run its
+// Started: their Started handlers never overlap.
+func TestGroupRestartStartsOneAtATime(t *testing.T) {
+	sys := newSystem(t)
+	log := newLifelog()
+	slowStart := func(name string) func(c *actor.Context) {
+		note := log.note(name)
+		return func(c *actor.Context) {
+			switch c.Message() {
+			case actor.Started{}:
+				note("begin")
+				for range 100 {
+					runtime.Gosched() // give a sibling every chance to overlap
+				}
+				note("end")
+			case "boom":
+				panic("boom")
+			}
+		}
+	}
+	sys.SpawnFunc(func(c *actor.Context) {
+		if _, ok := c.Message().(actor.Started); ok {
+			for _, name := range []string{"a", "b", "c"} {
+				c.SpawnFunc(slowStart(name), actor.WithName(name))
+			}
+		}
+	}, actor.WithSupervisor(supervisor.AllForOne(noBackoff()...)))
+	log.waitFor(t, 6)
+	sys.Send(actor.PID{ID: "a"}, "boom")
+	got := strings.Join(log.waitFor(t, 12)[6:], ", ")
+	if got != "a begin, a end, b begin, b end, c begin, c end" {
+		t.Fatalf("restart starts: %s", got)
 	}
 }
