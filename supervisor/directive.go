@@ -48,8 +48,8 @@ func (d Directive) valid() bool { return d >= Resume && d <= Escalate }
 // A Decider that returns a value that is not a Directive is treated as if it
 // had returned Escalate: the supervisor cannot guess what was meant, and
 // handing the failure up is what OTP does when a supervisor's own code is
-// broken. A Decider that panics panics out of Decide; the actor runtime does
-// not recover that panic, so a Decider must not panic.
+// broken. A Decider that panics panics out of Decide; the actor runtime
+// recovers that panic, logs it and escalates the failure.
 type Decider func(reason any) Directive
 
 // restartAll is the default Decider: every failure is worth a fresh start.

@@ -2,8 +2,9 @@
 //
 // It is pure policy, in the manner of Erlang/OTP's supervisor: it starts no
 // goroutine, keeps no timer and knows nothing about actors. The actor
-// runtime recovers a panic, hands it to the parent's Strategy as a Failure,
-// and carries out the Decision that comes back. Keeping the two apart means
+// runtime recovers a panic, hands it to the parent's Strategy (the system's
+// guardian Strategy for a top-level actor) as a Failure, and carries out the
+// Decision that comes back. Keeping the two apart means
 // every rule here can be tested with a table and a fake clock.
 //
 // A Strategy answers four questions:
