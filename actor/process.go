@@ -68,12 +68,11 @@ type process struct {
 	sysWaiting bool          // the loop sleeps on sysWake for a system message
 	sysWake    chan struct{} // made on first use
 	state      atomic.Int32  // idle, running or suspended: whether a goroutine serves the actor
-	idleMu     sync.Mutex
-	idleTimer  *time.Timer // gives the mailbox's storage back after idleRelease
+	idleTimer  *time.Timer   // gives the mailbox's storage back after idleRelease; under mu
 
-	ctxMu    sync.Mutex
-	stopReq  bool // someone asked this actor to stop
-	ctxDone  bool // the instance's context is cancelled
+	mu       sync.Mutex // guards the fields below, the idle timer and the end
+	stopReq  bool       // someone asked this actor to stop
+	ctxDone  bool       // the instance's context is cancelled
 	goctx    context.Context
 	cancel   context.CancelFunc
 	watchdog *time.Timer
@@ -89,15 +88,11 @@ type process struct {
 	suspended bool // failed: only system messages until a directive comes
 	mustStop  bool // a system message or a directive says stop, with stopCause
 	stopCause error
-	pending   []envelope         // taken from the mailbox, not handled, kept over a failure
-	pendFirst uint64             // sequence number of pending[0]
-	deferred  []sysMsg           // Terminated notices kept while suspended
-	hist      supervisor.History // this actor's restarts, kept by its supervisor
-	groupHist supervisor.History // the children's restarts, for AllForOne and RestForOne
-	plans     []*restartPlan
-	queued    []sysMsg    // children's failures waiting for a group restart to end
-	rest      []envelope  // the messages of the current batch not yet handled
-	exited    *PanicError // set when Receive called runtime.Goexit
+	pending   []envelope          // taken from the mailbox, not handled, kept over a failure
+	pendFirst uint64              // sequence number of pending[0]
+	hist      *supervisor.History // this actor's restarts; used only by whoever decides for it
+	sup       *supState           // restart bookkeeping, made on the first failure
+	rest      []envelope          // the messages of the current batch not yet handled
 	sysSpare  []sysMsg
 	children  []*process // in spawn order
 	watchers  map[PID]struct{}
@@ -106,8 +101,7 @@ type process struct {
 	poisonAt  uint64
 	stopping  bool
 
-	doneMu sync.Mutex
-	done   chan struct{} // made on demand by Wait
+	done   chan struct{} // made on demand by Wait; under mu
 	ended  bool
 	reason error
 }
@@ -167,7 +161,7 @@ func (p *process) run() {
 		}
 		// Receive called runtime.Goexit: the goroutine ends, the actor too,
 		// and what it had taken from the mailbox becomes dead letters.
-		p.stop(p.exited, p.rest)
+		p.stop(p.stopCause, p.rest)
 	}()
 	if stop, reason, leftover := p.serve(); stop {
 		p.stop(reason, leftover)
@@ -301,13 +295,13 @@ func (p *process) goIdle() bool {
 	if userWork && !small {
 		// Give the mailbox's storage back if the actor stays idle. Not at
 		// once: an actor between two bursts would pay to grow it again.
-		p.idleMu.Lock()
+		p.mu.Lock()
 		if p.idleTimer == nil {
 			p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
 		} else {
 			p.idleTimer.Reset(idleRelease)
 		}
-		p.idleMu.Unlock()
+		p.mu.Unlock()
 	}
 	return true
 }
@@ -363,8 +357,9 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 			p.panicked(perr, reply)
 		} else if !returned {
 			// runtime.Goexit: the goroutine is ending; run records why.
-			p.exited = newPanicError("runtime.Goexit called in Receive", msg)
-			p.panicked(p.exited, reply)
+			perr := newPanicError("runtime.Goexit called in Receive", msg)
+			p.stopCause = perr // the loop never returns: run's defer reads it
+			p.panicked(perr, reply)
 		}
 		c.msg, c.sender, c.reply = nil, PID{}, nil
 	}()
@@ -460,7 +455,7 @@ func (p *process) handleSystem() {
 			p.updateWatchers(m)
 		case sysChildStopped:
 			p.removeChild(m.child)
-			if len(p.plans) > 0 {
+			if p.sup != nil && len(p.sup.plans) > 0 {
 				p.childGone(m.child)
 			}
 		case sysTerminated:
@@ -471,7 +466,7 @@ func (p *process) handleSystem() {
 				continue
 			}
 			if p.suspended {
-				p.deferred = append(p.deferred, m) // for the instance that comes next
+				p.su().deferred = append(p.su().deferred, m) // for the instance that comes next
 				continue
 			}
 			delete(p.watching, m.pid)
@@ -555,9 +550,9 @@ func (p *process) removeChild(child *process) {
 // is cancelled at once, and a watchdog reports a handler that is still
 // running when the stop grace has passed.
 func (p *process) requestStop(reason ...error) {
-	p.ctxMu.Lock()
+	p.mu.Lock()
 	if p.stopReq {
-		p.ctxMu.Unlock()
+		p.mu.Unlock()
 		return
 	}
 	p.stopReq = true
@@ -567,7 +562,7 @@ func (p *process) requestStop(reason ...error) {
 		// idle actor handles the stop before any other message.
 		p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
 	}
-	p.ctxMu.Unlock()
+	p.mu.Unlock()
 	m := sysMsg{kind: sysStop}
 	if len(reason) > 0 {
 		m.reason = reason[0]
@@ -585,8 +580,8 @@ func (p *process) cancelLocked() {
 // context returns the instance's context, made on first use: most actors
 // never ask for it and do not pay for it.
 func (p *process) context() context.Context {
-	p.ctxMu.Lock()
-	defer p.ctxMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.goctx == nil {
 		p.goctx, p.cancel = context.WithCancel(context.Background())
 		if p.ctxDone {
@@ -614,9 +609,9 @@ func (p *process) reportSlowStop() {
 func (p *process) stop(reason error, leftover []envelope) {
 	p.stopping = true
 	p.stopped.Store(true)
-	p.ctxMu.Lock()
+	p.mu.Lock()
 	p.cancelLocked()
-	p.ctxMu.Unlock()
+	p.mu.Unlock()
 	p.deadLetters(leftover)
 	p.invokeWhileStopping(Stopping{})
 
@@ -642,16 +637,16 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.updateWatchers(m) // late watchers are told too
 	}
 
-	p.ctxMu.Lock()
+	p.mu.Lock()
 	if p.watchdog != nil {
 		p.watchdog.Stop()
 	}
-	p.ctxMu.Unlock()
-	p.idleMu.Lock()
+	p.mu.Unlock()
+	p.mu.Lock()
 	if p.idleTimer != nil {
 		p.idleTimer.Stop()
 	}
-	p.idleMu.Unlock()
+	p.mu.Unlock()
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
 	}
@@ -666,12 +661,12 @@ func (p *process) stop(reason error, leftover []envelope) {
 	if obs := p.sys.observer; obs != nil {
 		obs.ActorStopped(p.kind, reason)
 	}
-	p.doneMu.Lock()
+	p.mu.Lock()
 	p.ended, p.reason = true, reason
 	if p.done != nil {
 		close(p.done)
 	}
-	p.doneMu.Unlock()
+	p.mu.Unlock()
 	p.sys.release()
 }
 
@@ -690,8 +685,8 @@ func (p *process) deadLetters(envs []envelope) {
 
 // doneChan returns a channel closed when the actor has stopped.
 func (p *process) doneChan() <-chan struct{} {
-	p.doneMu.Lock()
-	defer p.doneMu.Unlock()
+	p.mu.Lock()
+	defer p.mu.Unlock()
 	if p.done == nil {
 		p.done = make(chan struct{})
 		if p.ended {

@@ -44,6 +44,32 @@ func WithGuardian(s *supervisor.Strategy) SystemOption {
 	}
 }
 
+// supState is an actor's restart bookkeeping, made on first use: most
+// actors never fail and never pay for it. It is owned by the actor's own
+// goroutine.
+type supState struct {
+	groupHist supervisor.History // the children's restarts, for AllForOne and RestForOne
+	plans     []*restartPlan
+	queued    []sysMsg // children's failures waiting for a group restart to end
+	deferred  []sysMsg // Terminated notices kept while suspended
+}
+
+func (p *process) su() *supState {
+	if p.sup == nil {
+		p.sup = new(supState)
+	}
+	return p.sup
+}
+
+// history is the actor's restart record, made on first use. Only one
+// goroutine ever uses it: the parent's, or the actor's own at the top.
+func (p *process) history() *supervisor.History {
+	if p.hist == nil {
+		p.hist = new(supervisor.History)
+	}
+	return p.hist
+}
+
 // restartPlan restarts a group of siblings after a failure: it halts them
 // one at a time, the last spawned first, then, after the backoff delay,
 // starts new instances one at a time in spawn order. Each step waits for the
@@ -65,7 +91,7 @@ func (p *process) fail(perr *PanicError) {
 		p.parent.pushSystem(sysMsg{kind: sysFailed, child: p, reason: perr})
 		return
 	}
-	dec := p.decide(p.sys.guardian, &p.hist, perr)
+	dec := p.decide(p.sys.guardian, p.history(), perr)
 	switch dec.Directive {
 	case supervisor.Resume:
 		p.resume()
@@ -123,13 +149,13 @@ func (p *process) halt(reason error) {
 	if p.actor != nil {
 		p.invoke(Restarting{Reason: reason}, PID{}, nil)
 		p.stopChildren()
-		p.ctxMu.Lock()
+		p.mu.Lock()
 		p.cancelLocked()
 		p.goctx, p.cancel = nil, nil
 		if !p.stopReq {
 			p.ctxDone = false // the next instance gets a fresh context
 		}
-		p.ctxMu.Unlock()
+		p.mu.Unlock()
 		p.actor = nil
 		p.forgetWatches()
 	}
@@ -143,7 +169,9 @@ func (p *process) forgetWatches() {
 		p.sys.tell(pid, sysMsg{kind: sysUnwatch, pid: p.pid})
 	}
 	p.watching = nil
-	p.deferred = nil
+	if p.sup != nil {
+		p.sup.deferred = nil
+	}
 }
 
 // startInstance gives a halted actor a new instance from its producer; the
@@ -178,7 +206,7 @@ func (p *process) exitNormally() {
 		p.parent.pushSystem(sysMsg{kind: sysExited, child: p})
 		return
 	}
-	dec := strategy.DecideExit(&p.hist)
+	dec := strategy.DecideExit(p.history())
 	if dec.Directive != supervisor.Restart {
 		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid.String(), "kind", p.kind)
 		p.stopNow(nil)
@@ -198,9 +226,9 @@ func (p *process) childExited(child *process) {
 	if !p.hasChild(child) || p.inPlan(child) || p.stopping {
 		return
 	}
-	hist := &p.groupHist
+	hist := &p.su().groupHist
 	if p.strategy.Kind() == supervisor.KindOneForOne {
-		hist = &child.hist
+		hist = child.history()
 	}
 	dec := p.strategy.DecideExit(hist)
 	switch dec.Directive {
@@ -225,14 +253,14 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	if p.stopping {
 		return // every child is being stopped
 	}
-	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.plans) > 0 {
+	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.su().plans) > 0 {
 		// One group restart at a time; this failure waits its turn.
-		p.queued = append(p.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
+		p.sup.queued = append(p.sup.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
 		return
 	}
-	hist := &p.groupHist
+	hist := &p.su().groupHist
 	if p.strategy.Kind() == supervisor.KindOneForOne {
-		hist = &child.hist
+		hist = child.history()
 	}
 	dec := p.decide(p.strategy, hist, perr)
 	switch dec.Directive {
@@ -255,7 +283,7 @@ func (p *process) restart(child *process, reason error, delay time.Duration) {
 	lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
 	plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: reason, delay: delay}
 	plan.i = len(plan.group) - 1
-	p.plans = append(p.plans, plan)
+	p.su().plans = append(p.su().plans, plan)
 	p.advance(plan)
 }
 
@@ -285,7 +313,7 @@ func (p *process) advance(plan *restartPlan) {
 
 // acked moves the plan that child belongs to past it.
 func (p *process) acked(child *process, starting bool) {
-	for _, plan := range p.plans {
+	for _, plan := range p.su().plans {
 		if plan.starting == starting && plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
 			if starting {
 				plan.i++
@@ -299,22 +327,23 @@ func (p *process) acked(child *process, starting bool) {
 }
 
 func (p *process) finishPlan(plan *restartPlan) {
-	for i, x := range p.plans {
+	sup := p.su()
+	for i, x := range sup.plans {
 		if x == plan {
-			p.plans = append(p.plans[:i], p.plans[i+1:]...)
+			sup.plans = append(sup.plans[:i], sup.plans[i+1:]...)
 			break
 		}
 	}
-	if len(p.plans) == 0 && len(p.queued) > 0 {
-		next := p.queued[0]
-		p.queued = p.queued[1:]
+	if len(sup.plans) == 0 && len(sup.queued) > 0 {
+		next := sup.queued[0]
+		sup.queued = sup.queued[1:]
 		p.childFailed(next.child, next.reason.(*PanicError))
 	}
 }
 
 // childGone moves past a child that stopped while a plan waited for it.
 func (p *process) childGone(child *process) {
-	for _, plan := range p.plans {
+	for _, plan := range p.su().plans {
 		if plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
 			p.advance(plan) // advance skips children that are gone
 			return
@@ -324,7 +353,7 @@ func (p *process) childGone(child *process) {
 
 // inPlan reports whether child is due to be halted or started by a plan.
 func (p *process) inPlan(child *process) bool {
-	for _, plan := range p.plans {
+	for _, plan := range p.su().plans {
 		for j, c := range plan.group {
 			if c == child && (!plan.starting || j >= plan.i) {
 				return true
@@ -370,11 +399,11 @@ func (p *process) stopChildren() {
 // redeliverDeferred queues again the Terminated notices that arrived while
 // the actor was suspended, for the instance that now runs.
 func (p *process) redeliverDeferred() {
-	if len(p.deferred) == 0 {
+	if p.sup == nil || len(p.sup.deferred) == 0 {
 		return
 	}
-	d := p.deferred
-	p.deferred = nil
+	d := p.sup.deferred
+	p.sup.deferred = nil
 	for _, m := range d {
 		p.pushSystem(m)
 	}
