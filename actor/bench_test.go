@@ -38,6 +38,15 @@ func newBenchSystem(b *testing.B) *actor.System {
 // benchOneWay runs senders goroutines, each sending its share of b.N ticks
 // to one of receivers actors, and waits until every tick is handled.
 func benchOneWay(b *testing.B, senders, receivers int) {
+	benchOneWayMsg(b, senders, receivers, func(i int) any { return tick{i} })
+}
+
+// shared is sent by BenchmarkSend1To1Shared: one message value, boxed once,
+// as the peers' pair benchmarks send it. It measures the runtime alone, with
+// no allocation by the sender.
+var shared any = tick{1}
+
+func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any) {
 	sys := newBenchSystem(b)
 	pids := make([]actor.PID, receivers)
 	dones := make([]chan struct{}, receivers)
@@ -69,7 +78,7 @@ func benchOneWay(b *testing.B, senders, receivers int) {
 		pid := pids[s%receivers]
 		wg.Go(func() {
 			for i := range n {
-				if err := sys.Send(pid, tick{i}); err != nil {
+				if err := sys.Send(pid, msg(i)); err != nil {
 					b.Error(err)
 					return
 				}
@@ -84,7 +93,10 @@ func benchOneWay(b *testing.B, senders, receivers int) {
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
 }
 
-func BenchmarkSend1To1(b *testing.B)   { benchOneWay(b, 1, 1) }
+func BenchmarkSend1To1(b *testing.B) { benchOneWay(b, 1, 1) }
+func BenchmarkSend1To1Shared(b *testing.B) {
+	benchOneWayMsg(b, 1, 1, func(int) any { return shared })
+}
 func BenchmarkSend2To2(b *testing.B)   { benchOneWay(b, 2, 2) }
 func BenchmarkSend100To1(b *testing.B) { benchOneWay(b, 100, 1) }
 
