@@ -78,7 +78,7 @@ func (c *Context) Send(pid PID, msg any) error {
 
 // TrySend sends msg to pid with this actor as its sender, never waiting.
 func (c *Context) TrySend(pid PID, msg any) error {
-	return c.proc.sys.send(nil, pid, msg, c.proc.pid, nil)
+	return c.proc.sys.send(noWait, pid, msg, c.proc.pid, nil)
 }
 
 // Request sends msg to pid with this actor as its sender; the answer, if
@@ -89,7 +89,7 @@ func (c *Context) Request(pid PID, msg any) error {
 
 func (c *Context) send(pid PID, msg any) error {
 	s := c.proc.sys
-	err := s.send(nil, pid, msg, c.proc.pid, nil)
+	err := s.send(noWait, pid, msg, c.proc.pid, nil)
 	if errors.Is(err, mailbox.ErrFull) {
 		if t := s.lookup(pid.ID); t != nil && t.mbox.Overflow() == mailbox.Block {
 			err = s.send(c.proc.context(), pid, msg, c.proc.pid, nil)

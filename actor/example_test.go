@@ -20,7 +20,7 @@ func (p *Ponger) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case Ping:
 		p.seen++
-		c.Respond(Pong{N: m.N})
+		c.Respond(Pong(m))
 	}
 }
 

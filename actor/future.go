@@ -75,7 +75,7 @@ func (s *System) RequestFuture(pid PID, msg any, timeout time.Duration) *Future 
 		return f
 	}
 	f.timer.Store(time.AfterFunc(timeout, func() { f.complete(nil, ErrTimeout) }))
-	if err := s.send(nil, pid, msg, PID{}, f); err != nil {
+	if err := s.send(noWait, pid, msg, PID{}, f); err != nil {
 		f.complete(nil, err)
 	}
 	return f

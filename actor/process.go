@@ -163,7 +163,7 @@ func (p *process) run() {
 		// and what it had taken from the mailbox becomes dead letters.
 		p.stop(p.stopCause, p.rest)
 	}()
-	if stop, reason, leftover := p.serve(); stop {
+	if stop, leftover, reason := p.serve(); stop {
 		p.stop(reason, leftover)
 	}
 	finished = true
@@ -172,7 +172,7 @@ func (p *process) run() {
 // serve runs the receive loop until the actor must stop, and returns why,
 // with the messages it had taken from the mailbox but not handled; or until
 // it has no work left, and returns stop false.
-func (p *process) serve() (stop bool, reason error, leftover []envelope) {
+func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 	for {
 		if !p.started && !p.suspended && !p.mustStop {
 			// Started comes first for every instance, before any message.
@@ -191,7 +191,7 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 			p.handleSystem()
 		}
 		if p.mustStop {
-			return true, p.stopCause, p.takePending()
+			return true, p.takePending(), p.stopCause
 		}
 		if p.suspended {
 			if !p.sysPending.Load() && p.goIdle() {
@@ -222,7 +222,7 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 			if p.sysPending.Load() {
 				p.handleSystem()
 				if p.mustStop {
-					return true, p.stopCause, batch[i:]
+					return true, batch[i:], p.stopCause
 				}
 				if p.suspended { // a failure while handling a system message
 					p.keep(batch[i:], seq)
@@ -230,7 +230,7 @@ func (p *process) serve() (stop bool, reason error, leftover []envelope) {
 				}
 			}
 			if p.poisoned && seq >= p.poisonAt {
-				return true, nil, batch[i:]
+				return true, batch[i:], nil
 			}
 			env := batch[i]
 			// batch[i] is not cleared: see mailbox.Queue.Drain
@@ -287,10 +287,7 @@ func (p *process) goIdle() bool {
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
 	if (userWork && p.mbox.Len() > 0) || p.sysPending.Load() {
-		if p.state.CompareAndSwap(to, running) {
-			return false
-		}
-		return true
+		return !p.state.CompareAndSwap(to, running)
 	}
 	if userWork && !small {
 		// Give the mailbox's storage back if the actor stays idle. Not at

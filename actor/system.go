@@ -93,7 +93,7 @@ func (s *System) Send(pid PID, msg any) error {
 // TrySend is Send that never waits: it returns mailbox.ErrFull when the
 // mailbox of a Block actor is full.
 func (s *System) TrySend(pid PID, msg any) error {
-	return s.send(nil, pid, msg, PID{}, nil)
+	return s.send(noWait, pid, msg, PID{}, nil)
 }
 
 // SendContext is Send that waits for room in a full mailbox only until ctx
@@ -105,7 +105,14 @@ func (s *System) SendContext(ctx context.Context, pid PID, msg any) error {
 	return s.send(ctx, pid, msg, PID{}, nil)
 }
 
-// send puts a message in pid's mailbox; a nil ctx means never wait.
+// noWait makes send never wait for room: it is recognised by identity, so
+// no context a caller passes can be mistaken for it.
+var noWait context.Context = noWaitCtx{context.Background()}
+
+type noWaitCtx struct{ context.Context }
+
+// send puts a message in pid's mailbox, waiting for room until ctx is done,
+// or not at all when ctx is noWait.
 func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *Future) error {
 	if msg == nil {
 		return ErrNilMessage
@@ -126,7 +133,7 @@ func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *
 		return ErrNotFound
 	}
 	var err error
-	if ctx == nil {
+	if ctx == noWait {
 		err = p.mbox.TryPut(env)
 	} else {
 		err = p.mbox.Put(ctx, env)

@@ -7,6 +7,7 @@ import (
 	"github.com/troupe-go/troupe/mailbox"
 )
 
+// benchItem has the size and pointers of an actor's envelope.
 type benchItem struct {
 	v    any
 	a, b string

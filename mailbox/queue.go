@@ -94,17 +94,17 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if ctx == nil {
 		return errNilContext
 	}
-	return q.put(ctx, v)
+	return q.put(ctx, true, v)
 }
 
 // TryPut is Put that never waits: under Block it returns ErrFull at once when
 // the queue is full. The other policies behave as in Put.
 func (q *Queue[T]) TryPut(v T) error {
-	return q.put(nil, v)
+	return q.put(context.Background(), false, v)
 }
 
-// put waits for room only when ctx is not nil.
-func (q *Queue[T]) put(ctx context.Context, v T) error {
+// put waits for room, until ctx is done, only when wait is true.
+func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 	q.mu.Lock()
 	for {
 		if q.closed {
@@ -133,7 +133,7 @@ func (q *Queue[T]) put(ctx context.Context, v T) error {
 			q.drop(old)
 			return nil
 		}
-		if ctx == nil {
+		if !wait {
 			q.mu.Unlock()
 			return ErrFull
 		}
