@@ -77,7 +77,7 @@ type process struct {
 	cancel   context.CancelFunc
 	watchdog *time.Timer
 	slowStop atomic.Bool // a handler outlived the stop grace
-	stopped  atomic.Bool // the receive loop has ended: stop is under way
+	stopped  atomic.Bool // the receive loop has ended: stop is under way; read by other goroutines too
 
 	strategy *supervisor.Strategy // for this actor's children
 
@@ -99,7 +99,6 @@ type process struct {
 	watching  map[PID]struct{}
 	poisoned  bool
 	poisonAt  uint64
-	stopping  bool
 
 	done   chan struct{} // made on demand by Wait; under mu
 	ended  bool
@@ -459,7 +458,7 @@ func (p *process) handleSystem() {
 			if _, ok := p.watching[m.pid]; !ok {
 				continue // unwatched since: say nothing
 			}
-			if p.mustStop || p.stopping {
+			if p.mustStop || p.stopped.Load() {
 				continue
 			}
 			if p.suspended {
@@ -473,22 +472,22 @@ func (p *process) handleSystem() {
 		case sysFailed:
 			p.childFailed(m.child, m.reason.(*PanicError))
 		case sysExit:
-			if !p.mustStop && !p.stopping {
+			if !p.mustStop && !p.stopped.Load() {
 				p.exitNormally()
 			}
 		case sysExited:
 			p.childExited(m.child)
 		case sysResume:
-			if !p.mustStop && !p.stopping {
+			if !p.mustStop && !p.stopped.Load() {
 				p.resume()
 			}
 		case sysHalt:
-			if !p.mustStop && !p.stopping {
+			if !p.mustStop && !p.stopped.Load() {
 				p.halt(m.reason)
 				p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
 			}
 		case sysStart:
-			if !p.mustStop && !p.stopping {
+			if !p.mustStop && !p.stopped.Load() {
 				p.startInstance(m.reason)
 				// The parent hears of it once Started has run, so that a
 				// group restart starts the next sibling only then.
@@ -499,7 +498,7 @@ func (p *process) handleSystem() {
 		case sysStarted:
 			p.acked(m.child, true)
 		case sysPlanResume:
-			if !p.stopping {
+			if !p.stopped.Load() {
 				p.advance(m.plan)
 			}
 		}
@@ -604,7 +603,6 @@ func (p *process) reportSlowStop() {
 // reverse spawn order, Stopped, the mailbox closed and what is left in it
 // turned into dead letters, then watchers and parent told.
 func (p *process) stop(reason error, leftover []envelope) {
-	p.stopping = true
 	p.stopped.Store(true)
 	p.mu.Lock()
 	p.cancelLocked()

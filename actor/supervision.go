@@ -223,7 +223,7 @@ func (p *process) exitNormally() {
 // childExited runs on the parent's goroutine when a Permanent child has
 // stopped itself: a restart, limited and delayed like any other.
 func (p *process) childExited(child *process) {
-	if !p.hasChild(child) || p.inPlan(child) || p.stopping {
+	if !p.hasChild(child) || p.inPlan(child) || p.stopped.Load() {
 		return
 	}
 	hist := &p.su().groupHist
@@ -250,7 +250,7 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	if !p.hasChild(child) || p.inPlan(child) {
 		return // gone, or about to get a new instance anyway
 	}
-	if p.stopping {
+	if p.stopped.Load() {
 		return // every child is being stopped
 	}
 	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.su().plans) > 0 {
@@ -385,7 +385,7 @@ func (p *process) stopChildren() {
 				p.handleSystem()
 			}
 			var batch []envelope
-			if p.stopping {
+			if p.stopped.Load() {
 				batch, _ = p.mbox.Drain(0)
 				p.deadLetters(batch)
 			}

@@ -158,7 +158,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	if ctx == nil {
 		return zero, errNilContext
 	}
-	spins := 0
+	spun := false // one spin, then sleep
 	q.mu.Lock()
 	for {
 		if q.count > 0 {
@@ -172,8 +172,8 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 			q.mu.Unlock()
 			return zero, ErrClosed
 		}
-		if spins == 0 {
-			spins++
+		if !spun {
+			spun = true
 			q.spin()
 			continue
 		}
@@ -251,7 +251,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 	if ctx == nil {
 		return errNilContext
 	}
-	spins := 0
+	spun := false // one spin, then sleep
 	q.mu.Lock()
 	for {
 		if q.count > 0 || q.woken {
@@ -264,8 +264,8 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 			q.mu.Unlock()
 			return ErrClosed
 		}
-		if spins == 0 {
-			spins++
+		if !spun {
+			spun = true
 			q.spin()
 			continue
 		}
