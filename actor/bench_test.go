@@ -194,15 +194,7 @@ func BenchmarkRestart(b *testing.B) {
 			supervisor.WithMaxRestarts(1<<30, time.Hour))))
 	b.Cleanup(func() { sys.Shutdown(context.Background()) })
 	pid, _ := sys.SpawnFunc(boomer)
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for range b.N {
-		sys.Send(pid, "boom")
-		if _, err := sys.Request(ctx, pid, "ping"); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchRestarts(b, sys, pid)
 }
 
 // BenchmarkRestartChild is BenchmarkRestart for a child, whose parent
@@ -219,6 +211,12 @@ func BenchmarkRestartChild(b *testing.B) {
 		}
 	}, actor.WithSupervisor(strategy))
 	pid := <-ready
+	benchRestarts(b, sys, pid)
+}
+
+// benchRestarts makes the boomer pid fail b.N times, each time waiting until
+// its new instance has answered a Request.
+func benchRestarts(b *testing.B, sys *actor.System, pid actor.PID) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()

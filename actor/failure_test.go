@@ -23,17 +23,9 @@ func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 			panic(errors.New("bad input"))
 		}
 	}, actor.WithKind("worker"))
-	reason := make(chan error, 1)
-	sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(pid)
-			c.Send(pid, "bad")
-		case actor.Terminated:
-			reason <- m.Reason
-		}
-	})
-	err := receive(t, reason)
+	terms := watch(t, sys, pid)
+	sys.Send(pid, "bad")
+	err := receive(t, terms).Reason
 	var perr *actor.PanicError
 	if !errors.As(err, &perr) {
 		t.Fatalf("stop reason %v is not a *PanicError", err)
@@ -91,7 +83,6 @@ func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 	sys := newSystem(t)
 	ev := subscribe(t, sys)
 	entered, release := make(chan struct{}), make(chan struct{})
-	reason := make(chan error, 1)
 	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
 		switch c.Message() {
 		case "block":
@@ -101,17 +92,7 @@ func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 			runtime.Goexit()
 		}
 	})
-	watching := make(chan struct{})
-	sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(pid)
-			close(watching)
-		case actor.Terminated:
-			reason <- m.Reason
-		}
-	})
-	<-watching
+	terms := watch(t, sys, pid)
 	// Queue the exit behind a blocked message, with two more after it, so
 	// that all three are in the same batch.
 	sys.Send(pid, "block")
@@ -121,7 +102,7 @@ func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 	sys.Send(pid, 2)
 	close(release)
 	var perr *actor.PanicError
-	if err := receive(t, reason); !errors.As(err, &perr) || perr.Message != "exit" {
+	if err := receive(t, terms).Reason; !errors.As(err, &perr) || perr.Message != "exit" {
 		t.Fatalf("reason = %v, want a *PanicError for Goexit", err)
 	}
 	if _, ok := ev.next(t).(actor.ActorFailed); !ok {

@@ -351,7 +351,6 @@ func TestSlowChildDoesNotBlameItsParent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := newSystem(t, actor.WithStopGrace(100*time.Millisecond))
 		entered, release := make(chan struct{}), make(chan struct{})
-		reasons := make(chan error, 2)
 		parent, _ := sys.SpawnFunc(func(c *actor.Context) {
 			if _, ok := c.Message().(actor.Started); ok {
 				child, _ := c.SpawnFunc(blocker(entered, release, nil))
@@ -359,19 +358,12 @@ func TestSlowChildDoesNotBlameItsParent(t *testing.T) {
 			}
 		})
 		<-entered
-		sys.SpawnFunc(func(c *actor.Context) {
-			switch m := c.Message().(type) {
-			case actor.Started:
-				c.Watch(parent)
-			case actor.Terminated:
-				reasons <- m.Reason
-			}
-		})
+		terms := watch(t, sys, parent)
 		synctest.Wait()
 		sys.Stop(parent)
 		time.Sleep(time.Second) // well past the grace
 		close(release)
-		if err := <-reasons; err != nil {
+		if err := (<-terms).Reason; err != nil {
 			t.Fatalf("parent's stop reason = %v, want nil", err)
 		}
 	})

@@ -133,18 +133,7 @@ func TestWatchersDoNotSeeRestarts(t *testing.T) {
 	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
 	log := newLifelog()
 	pid, _ := sys.Spawn(func() actor.Actor { return &tally{log: log.note("c")} })
-	got := make(chan actor.Terminated, 4)
-	watching := make(chan struct{})
-	sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(pid)
-			close(watching)
-		case actor.Terminated:
-			got <- m
-		}
-	})
-	<-watching
+	got := watch(t, sys, pid)
 	sys.Send(pid, "boom")
 	sys.Send(pid, "boom")
 	if _, err := sys.Request(context.Background(), pid, "get"); err != nil {
@@ -292,7 +281,6 @@ func TestIntensityExceededEscalates(t *testing.T) {
 	sys := newSystem(t, stopOnPanic())
 	strategy := supervisor.OneForOne(supervisor.WithBackoff(0, 0), supervisor.WithMaxRestarts(2, time.Hour))
 	log := newLifelog()
-	reasons := make(chan actor.Terminated, 2)
 	parent, _ := sys.SpawnFunc(func(c *actor.Context) {
 		if _, ok := c.Message().(actor.Started); ok {
 			child, _ := c.Spawn(func() actor.Actor { return &tally{log: log.note("child")} }, actor.WithName("child"))
@@ -300,18 +288,7 @@ func TestIntensityExceededEscalates(t *testing.T) {
 		}
 	}, actor.WithSupervisor(strategy))
 	log.waitFor(t, 1) // the child exists
-	watching := make(chan struct{})
-	sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(parent)
-			c.Watch(actor.PID{ID: "child"})
-			close(watching)
-		case actor.Terminated:
-			reasons <- m
-		}
-	})
-	<-watching
+	reasons := watch(t, sys, parent, actor.PID{ID: "child"})
 	for range 3 {
 		sys.Send(actor.PID{ID: "child"}, "boom")
 	}
@@ -476,27 +453,16 @@ func TestPanickingDeciderEscalates(t *testing.T) {
 	sys := newSystem(t, stopOnPanic())
 	bad := supervisor.OneForOne(supervisor.WithDecider(func(any) supervisor.Directive { panic("decider bug") }))
 	log := newLifelog()
-	reasons := make(chan error, 1)
 	parent, _ := sys.SpawnFunc(func(c *actor.Context) {
 		if _, ok := c.Message().(actor.Started); ok {
 			c.Spawn(func() actor.Actor { return &tally{log: log.note("kid")} }, actor.WithName("kid"))
 		}
 	}, actor.WithSupervisor(bad))
 	log.waitFor(t, 1)
-	watching := make(chan struct{})
-	sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(parent)
-			close(watching)
-		case actor.Terminated:
-			reasons <- m.Reason
-		}
-	})
-	<-watching
+	terms := watch(t, sys, parent)
 	sys.Send(actor.PID{ID: "kid"}, "boom")
 	var perr *actor.PanicError
-	if err := receive(t, reasons); !errors.As(err, &perr) || perr.Value != "boom" {
+	if err := receive(t, terms).Reason; !errors.As(err, &perr) || perr.Value != "boom" {
 		t.Fatalf("parent stopped with %v, want the child's failure escalated", err)
 	}
 }
