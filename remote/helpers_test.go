@@ -31,16 +31,7 @@ const waitLimit = 10 * time.Second
 func echo(ctx context.Context, conn net.Conn) {
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Now()) })
 	defer stop()
-	r := bufio.NewReader(conn)
-	for {
-		line, err := r.ReadSlice('\n')
-		if err != nil {
-			return
-		}
-		if _, err := conn.Write(line); err != nil {
-			return
-		}
-	}
+	echoLoop(conn)
 }
 
 // startServer starts a server on a free loopback port and stops it when
