@@ -15,12 +15,22 @@
 //     same and then blocks until the server stops.
 //   - Stop stops accepting, cancels the handlers' context, lets them finish
 //     for a grace period (WithStopTimeout, bounded by Stop's context) and
-//     then closes the connections left.
+//     then closes the connections left. A nil context is refused with
+//     ErrNilContext, and a Stop that fails half-way leaves the server for
+//     the next Stop or Close to finish.
+//   - Close is the immediate stop beside it, as in net/http: no grace
+//     period, every connection is closed at once, and Close returns when
+//     the handlers have. It may cut short a Stop in progress.
 //   - StopOn ties the server to an Event, which any goroutine may Set;
 //     SetOnSignal sets an Event on SIGINT or SIGTERM, so Ctrl-C stops the
 //     server and not the process.
 //
-// A server runs once: after Stop it cannot be started again.
+// A server runs once: after Stop or Close it cannot be started again.
+//
+// NewServer never listens on every interface by accident: an empty address
+// means 127.0.0.1 on a free port, and an address with no host, such as
+// ":7000", means 127.0.0.1 on that port. To be reachable from other
+// machines, ask for it: "0.0.0.0:7000" or "[::]:7000".
 //
 // WithMaxConns bounds the handlers that run at once. While the pool is
 // full the server accepts nothing, so further clients wait in the kernel's

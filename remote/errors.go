@@ -5,9 +5,9 @@ import "errors"
 // Sentinel errors of the stream server. Compare with errors.Is: some are
 // returned wrapped with more context.
 var (
-	// ErrServerClosed is returned by Serve once the server has been stopped,
-	// and by Start on a server that was already stopped: a stopped server
-	// cannot be started again.
+	// ErrServerClosed is returned by Serve once the server has been stopped
+	// (by Stop, Close or a StopOn event), and by Start on a server that was
+	// already stopped: a stopped server cannot be started again.
 	ErrServerClosed = errors.New("remote: server closed")
 
 	// ErrServerStarted is returned by Start on a server that is already
@@ -22,6 +22,10 @@ var (
 	// was given a nil listener.
 	ErrNilListener = errors.New("remote: nil listener")
 
+	// ErrNilContext is returned by Stop when given a nil context. Nothing
+	// changes: the server keeps its state, and a later Stop still works.
+	ErrNilContext = errors.New("remote: nil context")
+
 	// ErrInvalidOption is wrapped by the error Start returns when an option
 	// passed to NewServer or NewServerListener holds a value out of range;
 	// the wrapping message names the option.
@@ -29,6 +33,8 @@ var (
 
 	// ErrStopTimeout is wrapped by the error Stop returns when some handlers
 	// were still running when the grace period ran out, so their connections
-	// were closed under them.
+	// were closed under them, and by the error Close returns when some
+	// handlers were still running a second after their connections were
+	// closed.
 	ErrStopTimeout = errors.New("remote: stop timed out; connections closed")
 )

@@ -1,7 +1,7 @@
 package remote
 
-// ForcedCloseWait is how long Stop waits for handlers after closing their
-// connections.
+// ForcedCloseWait is how long Stop and Close wait for handlers after
+// closing their connections.
 const ForcedCloseWait = forcedCloseWait
 
 // Active returns the number of connections accepted and not yet closed.

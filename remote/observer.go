@@ -46,8 +46,8 @@ const (
 	// CloseHandshake: the TLS handshake failed or ran out of time, so the
 	// handler never ran.
 	CloseHandshake
-	// CloseForced: Stop closed the connection because its handler was still
-	// running when the grace period ran out.
+	// CloseForced: the server closed the connection under its running
+	// handler, because Stop's grace period ran out or Close was called.
 	CloseForced
 )
 

@@ -25,9 +25,17 @@ const (
 )
 
 // A ServerOption configures a Server made by NewServer or
-// NewServerListener. An option given an out-of-range value does not panic:
-// Start reports it as an error wrapping ErrInvalidOption.
-type ServerOption func(*config)
+// NewServerListener; the WithXxx functions make them, and a nil option is
+// ignored. An option given an out-of-range value does not panic: Start
+// reports it as an error wrapping ErrInvalidOption.
+type ServerOption interface {
+	apply(*config)
+}
+
+// optionFunc makes a plain function a ServerOption.
+type optionFunc func(*config)
+
+func (f optionFunc) apply(c *config) { f(c) }
 
 // config holds everything the options can set. It is filled with the
 // defaults, then by the options, then checked once by validate.
@@ -88,7 +96,7 @@ func (c *config) validate() error {
 // from accept to close, its TLS handshake included. 0, the default, means
 // no limit.
 func WithMaxConns(n int) ServerOption {
-	return func(c *config) { c.maxConns = n }
+	return optionFunc(func(c *config) { c.maxConns = n })
 }
 
 // WithTLS serves TLS with a copy of cfg, which must carry a certificate
@@ -96,28 +104,28 @@ func WithMaxConns(n int) ServerOption {
 // supplies one. The minimum version is raised to TLS 1.2 if set lower; the
 // maximum stays Go's default (TLS 1.3) unless cfg sets it.
 func WithTLS(cfg *tls.Config) ServerOption {
-	return func(c *config) { c.tlsConfig, c.tlsSet = cfg, true }
+	return optionFunc(func(c *config) { c.tlsConfig, c.tlsSet = cfg, true })
 }
 
 // WithCertFiles serves TLS with the PEM certificate chain and key read by
 // Start from the two files. Given with WithTLS, the certificate is added to
 // that config's.
 func WithCertFiles(certFile, keyFile string) ServerOption {
-	return func(c *config) { c.certFile, c.keyFile = certFile, keyFile }
+	return optionFunc(func(c *config) { c.certFile, c.keyFile = certFile, keyFile })
 }
 
 // WithHandshakeTimeout bounds each connection's TLS handshake, which runs
 // in the connection's own goroutine so a slow client never holds up
 // accepting. It must be positive; the default is DefaultHandshakeTimeout.
 func WithHandshakeTimeout(d time.Duration) ServerOption {
-	return func(c *config) { c.handshakeTimeout = d }
+	return optionFunc(func(c *config) { c.handshakeTimeout = d })
 }
 
 // WithStopTimeout sets how long Stop lets running handlers finish before it
 // closes their connections (Stop's context can cut it shorter). 0 closes
 // them at once; the default is DefaultStopTimeout.
 func WithStopTimeout(d time.Duration) ServerOption {
-	return func(c *config) { c.stopTimeout = d }
+	return optionFunc(func(c *config) { c.stopTimeout = d })
 }
 
 // WithAcceptBackoff sets the pause after a temporary accept error (such as
@@ -125,17 +133,17 @@ func WithStopTimeout(d time.Duration) ServerOption {
 // further error in a row up to max, back to min after a success. The
 // defaults are DefaultAcceptBackoffMin and DefaultAcceptBackoffMax.
 func WithAcceptBackoff(min, max time.Duration) ServerOption {
-	return func(c *config) { c.backoffMin, c.backoffMax = min, max }
+	return optionFunc(func(c *config) { c.backoffMin, c.backoffMax = min, max })
 }
 
 // WithLogger sends the server's log records to l. Without it, or with nil,
 // nothing is logged.
 func WithLogger(l *slog.Logger) ServerOption {
-	return func(c *config) { c.logger = l }
+	return optionFunc(func(c *config) { c.logger = l })
 }
 
 // WithObserver reports the server's connection events to o. Without it the
 // server makes no observer calls at all.
 func WithObserver(o ServerObserver) ServerOption {
-	return func(c *config) { c.observer = o }
+	return optionFunc(func(c *config) { c.observer = o })
 }

@@ -17,7 +17,7 @@ import (
 // starts to stop. A handler should return soon after; one blocked in a read
 // can be woken with context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) }).
 // Handlers still running when the grace period of Stop runs out have their
-// connection closed under them.
+// connection closed under them; Close closes it at once.
 //
 // With TLS, conn is a *tls.Conn whose handshake is already complete. A
 // panic in the handler is recovered and logged with its stack, and closes
@@ -30,7 +30,7 @@ type state uint8
 const (
 	stateNew      state = iota // made, not started
 	stateRunning               // listening and accepting
-	stateStopping              // Stop has begun
+	stateStopping              // Stop or Close has begun
 	stateClosed                // stopped for good
 )
 
@@ -40,10 +40,10 @@ const (
 // and stopping it does not end the process.
 //
 // Make one with NewServer or NewServerListener. A Server runs once: after
-// Stop it cannot be started again; make a new one. All methods are safe for
-// concurrent use.
+// Stop or Close it cannot be started again; make a new one. All methods are
+// safe for concurrent use.
 type Server struct {
-	addr string // as given to NewServer; "" for NewServerListener
+	addr string // to listen on (see listenAddr); "" for NewServerListener
 	cfg  config
 	err  error // a construction error, returned by Start
 	log  *slog.Logger
@@ -55,6 +55,7 @@ type Server struct {
 	conns   connSet
 
 	quit     chan struct{} // closed when stopping begins
+	closeNow chan struct{} // closed by Close: no more grace period
 	loopDone chan struct{} // closed when the accept loop has returned
 	done     chan struct{} // closed when the server has stopped
 
@@ -66,21 +67,42 @@ type Server struct {
 	events   []*Event                // StopOn events waiting for Start
 	watchers sync.WaitGroup          // goroutines watching StopOn events
 	serveErr error                   // what Serve returns; set before done is closed
+	closing  bool                    // closeNow is closed
+	stopping chan struct{}           // closed when the running shutdown ends; nil: none runs
+	stuck    int                     // handlers left running after their connections were closed
 }
 
 // NewServer returns a server that will listen on the TCP address addr
 // ("host:port"; port 0 picks a free port, see Addr) and serve each
 // connection with h. Nothing happens until Start or Serve.
 //
+// An empty addr means "127.0.0.1:0", and an empty host, as in ":7000",
+// means 127.0.0.1: a server is reachable from other machines only when
+// asked for, with "0.0.0.0:7000" (or "[::]:7000") for every interface, or
+// the address of one of them.
+//
 // NewServer does not fail: a nil handler or an option out of range is
 // reported by Start (and Serve).
 func NewServer(addr string, h Handler, opts ...ServerOption) *Server {
-	return newServer(addr, nil, h, opts)
+	return newServer(listenAddr(addr), nil, h, opts)
+}
+
+// listenAddr gives an empty address, or an empty host, the loopback
+// host. An address it cannot split is left for net.Listen to refuse.
+func listenAddr(addr string) string {
+	if addr == "" {
+		return "127.0.0.1:0"
+	}
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil || host != "" {
+		return addr
+	}
+	return net.JoinHostPort("127.0.0.1", port)
 }
 
 // NewServerListener is NewServer for a listener the caller has made, of any
 // kind (TCP, Unix, a test's in-memory listener). The server owns ln from
-// now on: Stop closes it, even if the server was never started.
+// now on: Stop or Close closes it, even if the server was never started.
 func NewServerListener(ln net.Listener, h Handler, opts ...ServerOption) *Server {
 	s := newServer("", ln, h, opts)
 	if ln == nil && s.err == nil {
@@ -93,7 +115,7 @@ func newServer(addr string, ln net.Listener, h Handler, opts []ServerOption) *Se
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&cfg)
+			opt.apply(&cfg)
 		}
 	}
 	s := &Server{
@@ -103,6 +125,7 @@ func newServer(addr string, ln net.Listener, h Handler, opts []ServerOption) *Se
 		log:      cfg.logger,
 		obs:      cfg.observer,
 		quit:     make(chan struct{}),
+		closeNow: make(chan struct{}),
 		loopDone: make(chan struct{}),
 		done:     make(chan struct{}),
 		ln:       ln,
@@ -191,8 +214,8 @@ func (s *Server) Start() error {
 
 // Serve starts the server if it is not running yet and blocks until it has
 // stopped, like gevent's serve_forever. It returns ErrServerClosed after
-// Stop (or a StopOn event), the error that made the listener fail if that
-// is what ended the server, or Start's error if the server could not
+// Stop, Close or a StopOn event, the error that made the listener fail if
+// that is what ended the server, or Start's error if the server could not
 // start. Any number of goroutines may wait in Serve.
 func (s *Server) Serve() error {
 	err := s.Start()
@@ -205,7 +228,7 @@ func (s *Server) Serve() error {
 
 // Addr returns the address the server listens on, with the port actually
 // bound once started (so port 0 gives the real port). Before Start it is
-// the address given to NewServer.
+// the address NewServer will listen on, with an empty host made 127.0.0.1.
 func (s *Server) Addr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -216,7 +239,7 @@ func (s *Server) Addr() string {
 }
 
 // run owns the accept loop and decides what its end means: nothing if Stop
-// ended it, otherwise the listener is broken and the server stops itself.
+// or Close ended it, otherwise the listener is broken and the server stops itself.
 func (s *Server) run(ctx context.Context, ln net.Listener) {
 	err := s.acceptLoop(ctx, ln)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"net"
@@ -65,6 +66,36 @@ func TestServeStartsTheServer(t *testing.T) {
 	}
 	if err := recv(t, served, "Serve"); !errors.Is(err, remote.ErrServerClosed) {
 		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	}
+}
+
+// TestEmptyHostMeansLoopback checks that no address, or one without a
+// host, never listens on every interface by accident.
+func TestEmptyHostMeansLoopback(t *testing.T) {
+	for _, addr := range []string{"", ":0"} {
+		t.Run(fmt.Sprintf("%q", addr), func(t *testing.T) {
+			srv := remote.NewServer(addr, echo)
+			if got := srv.Addr(); got != "127.0.0.1:0" {
+				t.Errorf("Addr before Start = %q, want 127.0.0.1:0", got)
+			}
+			if err := srv.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer srv.Stop(context.Background())
+			host, port, err := net.SplitHostPort(srv.Addr())
+			if err != nil || host != "127.0.0.1" || port == "0" {
+				t.Fatalf("Addr after Start = %q (%v), want 127.0.0.1 and the bound port", srv.Addr(), err)
+			}
+			roundTrip(t, dial(t, srv.Addr()), "hi")
+		})
+	}
+	if got := remote.NewServer(":7000", echo).Addr(); got != "127.0.0.1:7000" {
+		t.Errorf(`NewServer(":7000").Addr() = %q, want 127.0.0.1:7000`, got)
+	}
+	for _, all := range []string{"0.0.0.0:7000", "[::]:7000"} {
+		if got := remote.NewServer(all, echo).Addr(); got != all {
+			t.Errorf("NewServer(%q).Addr() = %q: an explicit address must be kept", all, got)
+		}
 	}
 }
 
@@ -196,6 +227,13 @@ func TestInvalidOptions(t *testing.T) {
 				t.Fatalf("Start = %v, want ErrInvalidOption", err)
 			}
 		})
+	}
+}
+
+func TestNilOptionIgnored(t *testing.T) {
+	srv := startServer(t, echo, nil, remote.WithMaxConns(1), nil)
+	if got := roundTrip(t, dial(t, srv.Addr()), "hi"); got != "hi" {
+		t.Fatalf("echo = %q, want hi", got)
 	}
 }
 

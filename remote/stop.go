@@ -6,9 +6,9 @@ import (
 	"time"
 )
 
-// forcedCloseWait is how long Stop waits, after closing the connections of
-// handlers that outlived the grace period, for those handlers to return.
-// gevent waits as long after killing its greenlets.
+// forcedCloseWait is how long Stop and Close wait, after closing the
+// connections of running handlers, for those handlers to return. gevent
+// waits as long after killing its greenlets.
 const forcedCloseWait = time.Second
 
 // Stop stops the server gracefully: it stops accepting, closes the
@@ -17,37 +17,95 @@ const forcedCloseWait = time.Second
 // Then it closes the connections still open and waits up to one more second
 // for their handlers to return (Go cannot kill a goroutine: a handler
 // that ignores both its context and its closed connection is logged and
-// left running).
+// left running). Close is the immediate stop beside it.
 //
 // Stop returns nil when every handler returned in time, and an error
 // wrapping ErrStopTimeout when connections had to be closed. Stop is
 // idempotent: later and concurrent calls wait for the first to finish (or
 // for their own ctx) and return nil. Stop before Start is harmless and
 // leaves the server stopped; a stopped server cannot be started again.
+// Stop with a nil ctx returns ErrNilContext and changes nothing. If a Stop
+// fails half-way (say the Close method of a listener given to
+// NewServerListener panics), the next Stop or Close finishes the job.
 //
 // Stop waits for every handler, so a handler that wants to stop its own
-// server must not call Stop itself: it sets an Event given to StopOn, or
-// calls Stop in a new goroutine.
+// server must not call Stop or Close itself: it sets an Event given to
+// StopOn, or calls Stop in a new goroutine.
 func (s *Server) Stop(ctx context.Context) error {
-	s.mu.Lock()
-	switch s.state {
-	case stateNew:
-		s.closeUnstartedLocked()
-		s.mu.Unlock()
-		return nil
-	case stateStopping, stateClosed:
+	if ctx == nil {
+		return ErrNilContext
+	}
+	return s.stop(ctx, false)
+}
+
+// Close stops the server at once, as net/http's Server.Close does beside
+// Shutdown: it stops accepting, closes the listener, cancels the handlers'
+// context and closes every connection with no grace period, then waits for
+// the accept loop and the handlers to return. It returns nil, or an error
+// wrapping ErrStopTimeout if some handler, ignoring its context and its
+// closed connection, was still running a second later; that handler is
+// logged and left running, as by Stop.
+//
+// Close is idempotent, and safe at the same time as Stop: while a Stop
+// waits out its grace period, Close ends that period, and both return once
+// the server has stopped. Close before Start leaves the server stopped.
+// After Close, Serve returns ErrServerClosed.
+func (s *Server) Close() error {
+	return s.stop(context.Background(), true)
+}
+
+// stop is Stop, or Close when now is set. The first call on a running
+// server runs the shutdown and the others wait for it to end; if it ended
+// without stopping the server (it panicked), the next one runs it again.
+func (s *Server) stop(ctx context.Context, now bool) error {
+	reports := false // this call is the Close that cut the grace period
+	for {
+		s.mu.Lock()
+		if now && !s.closing {
+			s.closing, reports = true, true
+			close(s.closeNow)
+		}
+		switch s.state {
+		case stateNew:
+			s.closeUnstartedLocked()
+			s.mu.Unlock()
+			return nil
+		case stateClosed:
+			stuck := s.stuck
+			s.mu.Unlock()
+			if reports && stuck > 0 {
+				return stuckError(stuck)
+			}
+			return nil
+		case stateRunning:
+			s.state = stateStopping
+			close(s.quit)
+		}
+		running := s.stopping
+		if running == nil {
+			s.stopping = make(chan struct{})
+			s.mu.Unlock()
+			forced, stuck := s.shutdown(ctx)
+			switch {
+			case now && stuck > 0:
+				return stuckError(stuck)
+			case !now && forced > 0:
+				return fmt.Errorf("%w: %d handlers were still running", ErrStopTimeout, forced)
+			}
+			return nil
+		}
 		s.mu.Unlock()
 		select {
-		case <-s.done:
-			return nil
+		case <-running:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	s.state = stateStopping
-	close(s.quit)
-	s.mu.Unlock()
-	return s.shutdown(ctx)
+}
+
+// stuckError reports handlers that outlived their closed connections.
+func stuckError(n int) error {
+	return fmt.Errorf("%w: %d handlers still running after their connections were closed", ErrStopTimeout, n)
 }
 
 // StopOn makes the server stop (as by Stop with the default timeout) when
@@ -97,58 +155,79 @@ func (s *Server) watchLocked(ev *Event) {
 	}()
 }
 
-// shutdown is the body of the first Stop on a running server.
-func (s *Server) shutdown(ctx context.Context) error {
+// shutdown is the body of the first Stop or Close on a running server. It
+// returns how many connections it closed under running handlers, and how
+// many of those handlers were still running forcedCloseWait later. Every
+// step may be run twice, so if one panics the deferred cleanup leaves the
+// server stopping, with no shutdown running, for the next call to finish.
+func (s *Server) shutdown(ctx context.Context) (forced, stuck int) {
+	finished := false
+	defer func() {
+		s.mu.Lock()
+		if finished {
+			s.state = stateClosed
+			s.stuck = stuck
+			if s.serveErr == nil {
+				s.serveErr = ErrServerClosed
+			}
+			close(s.done)
+		}
+		close(s.stopping)
+		s.stopping = nil
+		s.mu.Unlock()
+	}()
 	s.mu.Lock()
 	ln := s.ln
 	s.mu.Unlock()
 	ln.Close()
 	<-s.loopDone
 	s.cancel(ErrServerClosed)
-	err := s.drain(ctx)
+	forced, stuck = s.drain(ctx)
 	s.watchers.Wait()
-
-	s.mu.Lock()
-	s.state = stateClosed
-	if s.serveErr == nil {
-		s.serveErr = ErrServerClosed
-	}
-	s.mu.Unlock()
-	close(s.done)
+	finished = true
 	s.log.Info("remote: server stopped", "addr", ln.Addr().String())
-	return err
+	return forced, stuck
 }
 
-// drain waits for the handlers to return until ctx is done or the stop
-// timeout runs out, then closes the connections left and waits a little
-// for their handlers.
-func (s *Server) drain(ctx context.Context) error {
+// drain waits for the handlers to return until ctx is done, the stop
+// timeout runs out or Close is called, then closes the connections left
+// and waits a little for their handlers. It returns how many connections
+// it closed and how many handlers were still running after the wait.
+func (s *Server) drain(ctx context.Context) (forced, stuck int) {
 	idle := s.conns.drain()
 	select {
 	case <-idle:
-		return nil
+		return 0, 0
 	default:
 	}
 	grace := time.NewTimer(s.cfg.stopTimeout)
 	defer grace.Stop()
 	select {
 	case <-idle:
-		return nil
+		return 0, 0
 	case <-ctx.Done():
 	case <-grace.C:
+	case <-s.closeNow:
 	}
 
-	n := s.conns.closeAll()
-	if n == 0 {
-		return nil
+	forced = s.conns.closeAll()
+	if forced == 0 {
+		return 0, 0
 	}
-	s.log.Warn("remote: stop timed out; closing connections", "count", n)
+	select {
+	case <-s.closeNow:
+		s.log.Info("remote: closing connections", "count", forced)
+	default:
+		s.log.Warn("remote: stop timed out; closing connections", "count", forced)
+	}
 	wait := time.NewTimer(forcedCloseWait)
 	defer wait.Stop()
 	select {
 	case <-idle:
+		return forced, 0
 	case <-wait.C:
-		s.log.Error("remote: handlers still running after their connections were closed", "count", s.conns.len())
 	}
-	return fmt.Errorf("%w: %d handlers were still running", ErrStopTimeout, n)
+	stuck = s.conns.len()
+	s.log.Error("remote: handlers still running after their connections were closed", "count", stuck)
+	return forced, stuck
 }

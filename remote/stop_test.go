@@ -3,6 +3,7 @@ package remote_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"strings"
@@ -276,4 +277,89 @@ func TestStopOnNilPanics(t *testing.T) {
 		}
 	}()
 	remote.NewServer("127.0.0.1:0", echo).StopOn(nil)
+}
+
+// stopNoPanic calls Stop and turns a panic into an error.
+func stopNoPanic(srv *remote.Server, ctx context.Context) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("Stop panicked: %v", v)
+		}
+	}()
+	return srv.Stop(ctx)
+}
+
+func TestStopNilContext(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var nilCtx context.Context
+		ln := newPipeListener()
+		srv := remote.NewServerListener(ln, kindHandler(nil))
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+			t.Fatalf("Stop(nil) before Start = %v, want ErrNilContext", err)
+		}
+		if err := srv.Start(); err != nil {
+			t.Fatalf("Start after Stop(nil) = %v, want nil: Stop(nil) changes nothing", err)
+		}
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve() }()
+		connectKinds(t, ln, "x")
+
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+			t.Fatalf("Stop(nil) on a running server = %v, want ErrNilContext", err)
+		}
+		connectKinds(t, ln, "x") // the server still serves
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		if err := srv.Stop(ctx); !errors.Is(err, remote.ErrStopTimeout) {
+			t.Fatalf("Stop after Stop(nil) = %v, want ErrStopTimeout after the grace period", err)
+		}
+		if err := <-served; !errors.Is(err, remote.ErrServerClosed) {
+			t.Fatalf("Serve = %v, want ErrServerClosed", err)
+		}
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+			t.Fatalf("Stop(nil) on a stopped server = %v, want ErrNilContext", err)
+		}
+	})
+}
+
+// panickyListener panics in its first Close, after closing.
+type panickyListener struct {
+	*pipeListener
+	panicked atomic.Bool
+}
+
+func (l *panickyListener) Close() error {
+	l.pipeListener.Close()
+	if l.panicked.CompareAndSwap(false, true) {
+		panic("listener close failed")
+	}
+	return nil
+}
+
+// TestStopAfterFailedStop checks that a Stop that fails half-way leaves a
+// server that a later Stop can still stop.
+func TestStopAfterFailedStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln := &panickyListener{pipeListener: newPipeListener()}
+		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second))
+		served := make(chan error, 1)
+		go func() { served <- srv.Serve() }()
+		connectKinds(t, ln.pipeListener, "f")
+
+		if err := stopNoPanic(srv, context.Background()); err == nil || !strings.Contains(err.Error(), "panicked") {
+			t.Fatalf("first Stop = %v, want the listener's panic", err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		start := time.Now()
+		if err := srv.Stop(ctx); err != nil {
+			t.Fatalf("second Stop = %v, want nil", err)
+		}
+		if elapsed := time.Since(start); elapsed != 0 {
+			t.Errorf("second Stop took %v, want no time: the handler returns when its context ends", elapsed)
+		}
+		if err := <-served; !errors.Is(err, remote.ErrServerClosed) {
+			t.Fatalf("Serve = %v, want ErrServerClosed", err)
+		}
+	})
 }

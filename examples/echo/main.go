@@ -31,7 +31,7 @@ import (
 )
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:7000", "address to listen on")
+	addr := flag.String("addr", "127.0.0.1:7000", `address to listen on; an empty host is 127.0.0.1, "0.0.0.0:7000" listens on every interface`)
 	maxConns := flag.Int("maxconns", 0, "most clients served at once (0: no limit)")
 	useTLS := flag.Bool("tls", false, "serve TLS, with a self-signed certificate made in memory unless -cert and -key are given")
 	certFile := flag.String("cert", "", "PEM certificate file (with -tls)")
