@@ -22,21 +22,25 @@ func FuzzQueueModel(f *testing.F) {
 			mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
 		var model, modelDropped []int
 		var seq uint64 // sequence number of model[0]
+		held := 0      // items of the last Drain, which keep their slots until the consumer comes back
+		taken := 0     // how many of them the consumer has begun to handle
 		closed := false
 		next := 0
 		for _, op := range ops {
-			switch op % 7 {
+			switch op % 8 {
 			case 0, 1: // TryPut
 				err := q.TryPut(next)
 				var want error
 				switch {
 				case closed:
 					want = mailbox.ErrClosed
-				case len(model) < c:
+				case len(model)+held-taken < c:
 					model = append(model, next)
 				case p == mailbox.Block || p == mailbox.Reject:
 					want = mailbox.ErrFull
-				case p == mailbox.DropNewest:
+				case p == mailbox.DropNewest || len(model) == 0:
+					// DropOldest with every slot held by the batch has
+					// nothing queued to push out: the new item goes.
 					modelDropped = append(modelDropped, next)
 				case p == mailbox.DropOldest:
 					modelDropped = append(modelDropped, model[0])
@@ -48,6 +52,7 @@ func FuzzQueueModel(f *testing.F) {
 				}
 				next++
 			case 2: // TryGet
+				held, taken = 0, 0
 				v, ok := q.TryGet()
 				if ok != (len(model) > 0) || (ok && v != model[0]) {
 					t.Fatalf("TryGet = %d, %v; model %v", v, ok, model)
@@ -57,7 +62,7 @@ func FuzzQueueModel(f *testing.F) {
 					seq++
 				}
 			case 3, 4: // Drain some
-				max := int(op/7) % 4
+				max := int(op/8) % 4
 				got, first := q.Drain(max)
 				n := len(model)
 				if max > 0 && max < n {
@@ -73,22 +78,29 @@ func FuzzQueueModel(f *testing.F) {
 				}
 				model = model[n:]
 				seq += uint64(n)
+				held, taken = n, 0
 			case 5:
 				if m := q.Mark(); m != seq+uint64(len(model)) {
 					t.Fatalf("Mark = %d, want %d", m, seq+uint64(len(model)))
+				}
+			case 7: // the consumer begins the next item of its batch
+				if taken < held {
+					taken++
+					q.Taken(taken)
 				}
 			case 6:
 				if op%3 == 0 {
 					q.Close()
 					closed = true
 				} else if len(model) == 0 && closed {
+					held, taken = 0, 0
 					if _, err := q.Get(context.Background()); !errors.Is(err, mailbox.ErrClosed) {
 						t.Fatalf("Get on closed, drained = %v", err)
 					}
 				}
 			}
-			if q.Len() != len(model) || q.Len() > c {
-				t.Fatalf("Len = %d, model %d, cap %d", q.Len(), len(model), c)
+			if q.Len() != len(model) || q.Held() != held-taken || q.Len()+q.Held() > c {
+				t.Fatalf("Len = %d, Held = %d; model %d, %d; cap %d", q.Len(), q.Held(), len(model), held-taken, c)
 			}
 		}
 		if len(dropped) != len(modelDropped) || q.Dropped() != uint64(len(modelDropped)) {

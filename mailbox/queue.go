@@ -31,9 +31,11 @@ const spinYields = 8
 var errNilContext = errors.New("mailbox: nil context")
 
 // Queue is a bounded first-in first-out queue for any number of producers and
-// consumers. It never holds more than Cap items. Its storage grows with what
-// is queued, not with its capacity, and is given back when the queue drains
-// and its consumer waits.
+// consumers. It never holds more than Cap items, counting the batch that its
+// consumer last took with Drain and has not begun to handle (see Taken), so
+// a consumer that works in batches never lets 2×Cap items wait.
+// Its storage grows with what is queued, not with its capacity, and is given
+// back when the queue drains and its consumer waits.
 //
 // The zero Queue is not usable; make one with New.
 type Queue[T any] struct {
@@ -42,6 +44,7 @@ type Queue[T any] struct {
 	head     int
 	out      []T // the last batch Drain returned; becomes in at the next Drain
 	count    int // len(in) - head
+	held     int // items of the last Drain: they keep their slots until Taken or the next Drain
 	capacity int
 	overflow Overflow
 	onDrop   func(T)
@@ -55,6 +58,9 @@ type Queue[T any] struct {
 	woken   bool          // Wake was called and no Wait has returned since
 	ready   chan struct{} // one token wakes one parked consumer; made on first park
 	room    chan struct{} // closed to wake every parked Put; nil while none waits
+
+	taken   atomic.Int64 // how many of the held items the consumer has begun to handle: their slots are free
+	blocked atomic.Bool  // room != nil: a Put waits, and Taken must wake it
 }
 
 // New returns an empty queue that holds at most capacity items. It panics if
@@ -111,7 +117,7 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 			q.mu.Unlock()
 			return ErrClosed
 		}
-		if q.count < q.capacity {
+		if q.hasRoom() {
 			q.push(v)
 			q.mu.Unlock()
 			return nil
@@ -126,6 +132,14 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 			q.drop(v)
 			return nil
 		case DropOldest:
+			if q.count == 0 {
+				// Every slot is held by the consumer's batch: there is no
+				// queued item older than v to push out, so v goes.
+				q.dropped++
+				q.mu.Unlock()
+				q.drop(v)
+				return nil
+			}
 			old := q.pop()
 			q.dropped++
 			q.push(v)
@@ -139,6 +153,12 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 		}
 		if q.room == nil {
 			q.room = make(chan struct{})
+			q.blocked.Store(true)
+			// A Taken that ran before the store did not see it and will
+			// not wake us: look at its count once more.
+			if q.hasRoom() {
+				continue
+			}
 		}
 		room := q.room
 		q.mu.Unlock()
@@ -160,6 +180,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 	}
 	spun := false // one spin, then sleep
 	q.mu.Lock()
+	q.unhold()
 	for {
 		if q.count > 0 {
 			v := q.pop()
@@ -187,6 +208,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 func (q *Queue[T]) TryGet() (T, bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.unhold()
 	if q.count == 0 {
 		var zero T
 		return zero, false
@@ -200,6 +222,12 @@ func (q *Queue[T]) TryGet() (T, bool) {
 // step and returns them in order, with the sequence number of the first item
 // taken (see Mark). It never waits. A consumer that handles items in batches
 // takes the lock once per batch instead of once per item.
+//
+// The items taken keep their slots until the consumer says it has begun to
+// handle them (Taken), or comes back for more (the next Drain, Get, TryGet
+// or Wait, or Release): Put counts them against the capacity, so a consumer
+// that handles a batch while producers refill the queue never has more than
+// Cap items waiting, in its hand and in the queue together.
 //
 // The returned slice belongs to the queue: it is valid until the next Drain
 // or Wait, and is meant for a single consumer. The queue keeps it between
@@ -216,6 +244,9 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 	defer q.mu.Unlock()
 	first := q.seq
 	n := q.count
+	// The last batch's slots are free now: that is the only room a Drain
+	// makes, since what it takes keeps its slots.
+	q.unhold()
 	if n == 0 {
 		q.hint.Store(false)
 		q.out = spent[:0]
@@ -227,9 +258,9 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 		clear(q.in[q.head : q.head+max])
 		q.head += max
 		q.count -= max
+		q.held = max
 		q.seq += uint64(max)
 		q.out = out
-		q.removed()
 		return out, first
 	}
 	// Take everything by swapping buffers: constant time under the lock.
@@ -237,9 +268,9 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 	q.out = q.in // keep the whole buffer, head included, for reuse
 	q.in, q.head = spent[:0], 0
 	q.count = 0
+	q.held = n
 	q.hint.Store(false)
 	q.seq += uint64(n)
-	q.removed()
 	return out, first
 }
 
@@ -253,6 +284,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 	}
 	spun := false // one spin, then sleep
 	q.mu.Lock()
+	q.unhold()
 	for {
 		if q.count > 0 || q.woken {
 			q.woken = false
@@ -297,6 +329,7 @@ func (q *Queue[T]) Pending() bool { return q.hint.Load() }
 func (q *Queue[T]) Release() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
+	q.unhold()
 	if q.count == 0 {
 		q.in, q.head = nil, 0
 	}
@@ -331,14 +364,20 @@ func (q *Queue[T]) Close() {
 	}
 	q.closed = true
 	q.hint.Store(true)
-	if q.room != nil {
-		close(q.room)
-		q.room = nil
-	}
+	q.wakeProducers()
 	q.passToken()
 }
 
-// Len returns the number of items queued.
+// Held returns how many items of the last Drain's batch the consumer has
+// not yet begun to handle (see Taken): they count against the capacity until
+// then, or until the consumer comes back for more.
+func (q *Queue[T]) Held() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.held - int(q.taken.Load())
+}
+
+// Len returns the number of items queued, not counting those Held.
 func (q *Queue[T]) Len() int {
 	q.mu.Lock()
 	defer q.mu.Unlock()
@@ -391,12 +430,60 @@ func (q *Queue[T]) pop() T {
 // removed wakes the producers parked in Put now that there is room, and hands
 // the consumer token on if items are left for another parked consumer.
 func (q *Queue[T]) removed() {
+	q.wakeProducers()
+	if q.count > 0 && q.waiters > 0 {
+		q.passToken()
+	}
+}
+
+// hasRoom reports whether one more item fits. The caller holds mu. The
+// consumer's Taken count is read only when the queue looks full, so that
+// producers do not share its cache line on every Put.
+func (q *Queue[T]) hasRoom() bool {
+	used := q.count + q.held
+	return used < q.capacity || used-int(q.taken.Load()) < q.capacity
+}
+
+// Taken tells the queue that the consumer has begun to handle the first n
+// items of the batch the last Drain returned: they no longer wait, and their
+// slots are free for producers. A consumer that handles a batch one item at
+// a time calls it before each, so that what it holds back never counts
+// against the capacity twice. It is cheap (one atomic store and one load)
+// unless a Put waits for room.
+func (q *Queue[T]) Taken(n int) {
+	q.taken.Store(int64(n))
+	// Parked producers are woken at the first item, then every wakeEvery
+	// items and at the last: a producer that waits for room is not woken
+	// for every single slot, which would cost a wake-up per item.
+	if q.blocked.Load() && (n == 1 || n%wakeEvery == 0 || n == q.held) {
+		q.mu.Lock()
+		q.wakeProducers()
+		q.mu.Unlock()
+	}
+}
+
+// wakeEvery is how many slots Taken frees between two wake-ups of the
+// producers parked in Put.
+const wakeEvery = 64
+
+// unhold gives back the slots of the consumer's last batch, which it is done
+// with once it comes back for more, and wakes the producers parked in Put.
+// The caller holds mu.
+func (q *Queue[T]) unhold() {
+	if q.held == 0 {
+		return
+	}
+	q.held = 0
+	q.taken.Store(0)
+	q.wakeProducers()
+}
+
+// wakeProducers wakes every Put parked for room. The caller holds mu.
+func (q *Queue[T]) wakeProducers() {
 	if q.room != nil {
 		close(q.room)
 		q.room = nil
-	}
-	if q.count > 0 && q.waiters > 0 {
-		q.passToken()
+		q.blocked.Store(false)
 	}
 }
 

@@ -444,3 +444,74 @@ func TestPendingAndRelease(t *testing.T) {
 		t.Fatalf("Release lost an item: %v %v", v, ok)
 	}
 }
+
+// What Drain takes keeps its slots until the consumer begins each item
+// (Taken) or comes back for more: a batch consumer never lets 2×Cap wait.
+func TestDrainedBatchHoldsItsSlots(t *testing.T) {
+	q := mailbox.New[int](3, mailbox.WithOverflow(mailbox.Reject))
+	for i := range 3 {
+		q.TryPut(i)
+	}
+	batch, _ := q.Drain(0)
+	if len(batch) != 3 || q.Len() != 0 || q.Held() != 3 {
+		t.Fatalf("Drain took %v; Len %d, Held %d", batch, q.Len(), q.Held())
+	}
+	if err := q.TryPut(3); !errors.Is(err, mailbox.ErrFull) {
+		t.Fatalf("TryPut with 3 held of 3 = %v, want ErrFull", err)
+	}
+	q.Taken(1) // the consumer begins item 0: one slot is free
+	if err := q.TryPut(3); err != nil {
+		t.Fatalf("TryPut after Taken(1) = %v", err)
+	}
+	if err := q.TryPut(4); !errors.Is(err, mailbox.ErrFull) {
+		t.Fatalf("TryPut with 2 held and 1 queued = %v, want ErrFull", err)
+	}
+	if batch, _ = q.Drain(0); len(batch) != 1 || batch[0] != 3 || q.Held() != 1 {
+		t.Fatalf("second Drain = %v, Held %d", batch, q.Held())
+	}
+	for i := 4; i < 6; i++ {
+		if err := q.TryPut(i); err != nil {
+			t.Fatalf("TryPut(%d) after the batch was let go = %v", i, err)
+		}
+	}
+}
+
+// DropOldest pushes out the oldest queued item; with every slot held by the
+// batch in hand there is none, and the new item is dropped instead.
+func TestDropOldestWithEverySlotHeld(t *testing.T) {
+	var dropped []int
+	q := mailbox.New[int](2, mailbox.WithOverflow(mailbox.DropOldest),
+		mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
+	q.TryPut(0)
+	q.TryPut(1)
+	q.Drain(0)
+	q.TryPut(2)
+	if len(dropped) != 1 || dropped[0] != 2 || q.Len() != 0 {
+		t.Fatalf("dropped %v, Len %d; want [2], 0", dropped, q.Len())
+	}
+}
+
+// A Put parked for room wakes when the consumer begins an item of its batch.
+func TestTakenWakesABlockedPut(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		q := mailbox.New[int](2)
+		q.TryPut(0)
+		q.TryPut(1)
+		q.Drain(0)
+		put := make(chan error)
+		go func() { put <- q.Put(context.Background(), 2) }()
+		synctest.Wait()
+		select {
+		case err := <-put:
+			t.Fatalf("Put with every slot held returned %v", err)
+		default:
+		}
+		q.Taken(1)
+		if err := <-put; err != nil {
+			t.Fatal(err)
+		}
+		if q.Len() != 1 || q.Held() != 1 {
+			t.Fatalf("Len %d, Held %d; want 1, 1", q.Len(), q.Held())
+		}
+	})
+}
