@@ -114,16 +114,39 @@ func (s *System) deadLetter(target PID, env envelope, reason error) {
 		env.reply.complete(nil, errNoReply(reason))
 	}
 	n := s.deadLetters.Add(1)
-	if s.observer != nil {
-		s.observer.DeadLetter(d)
-	}
-	s.publish(d)
+	s.observeDeadLetter(d)
+	s.publishDeadLetter(d)
 	now := time.Now().UnixNano()
 	last := s.lastDeadLog.Load()
 	if now-last >= int64(time.Second) && s.lastDeadLog.CompareAndSwap(last, now) {
 		s.logger.Warn("actor: dead letter", "target", pidOrNone(target), "sender", pidOrNone(env.sender),
 			"message", fmt.Sprintf("%T", env.msg), "reason", reason, "total", n)
 	}
+}
+
+// maxPublishDepth bounds how many dead-letter publications may be under way
+// at once. A subscriber that sends, and whose send fails, makes a dead
+// letter inside the publication of another; past this depth such a dead
+// letter is counted and logged but not published, so the nesting ends.
+const maxPublishDepth = 256
+
+// publishDeadLetter publishes d unless that would recurse. A dead letter
+// whose message is itself a DeadLetter (a subscriber forwarded one, and the
+// forward failed) is never published again: publishing it would call the
+// same subscriber, which would forward it again, without end.
+func (s *System) publishDeadLetter(d DeadLetter) {
+	if s.events.subs.Load() == nil {
+		return
+	}
+	switch d.Message.(type) {
+	case DeadLetter, *DeadLetter:
+		return
+	}
+	defer s.publishing.Add(-1)
+	if s.publishing.Add(1) > maxPublishDepth {
+		return
+	}
+	s.publish(d)
 }
 
 // DeadLetters returns how many dead letters the system has seen.

@@ -1,6 +1,9 @@
 package actor
 
-import "time"
+import (
+	"runtime/debug"
+	"time"
+)
 
 // Observer receives the runtime's instrumentation events. Package metrics
 // implements it for Prometheus. It is set with WithObserver; when it is not,
@@ -48,3 +51,53 @@ func (NopObserver) MessageHandled(string, time.Duration) {}
 
 // DeadLetter does nothing.
 func (NopObserver) DeadLetter(DeadLetter) {}
+
+// The runtime calls the Observer through these, so that an observer that
+// panics is logged, at a limited rate, and never takes an actor or the
+// process down. Each costs one nil check when no observer is set.
+
+func (s *System) observeSpawned(kind string) {
+	if s.observer != nil {
+		defer s.recoverObserver()
+		s.observer.ActorSpawned(kind)
+	}
+}
+
+func (s *System) observeStopped(kind string, reason error) {
+	if s.observer != nil {
+		defer s.recoverObserver()
+		s.observer.ActorStopped(kind, reason)
+	}
+}
+
+func (s *System) observePanicked(kind string, err *PanicError) {
+	if s.observer != nil {
+		defer s.recoverObserver()
+		s.observer.ActorPanicked(kind, err)
+	}
+}
+
+func (s *System) observeRestarted(kind string) {
+	if s.observer != nil {
+		defer s.recoverObserver()
+		s.observer.ActorRestarted(kind)
+	}
+}
+
+func (s *System) observeHandled(kind string, d time.Duration) {
+	defer s.recoverObserver()
+	s.observer.MessageHandled(kind, d)
+}
+
+func (s *System) observeDeadLetter(d DeadLetter) {
+	if s.observer != nil {
+		defer s.recoverObserver()
+		s.observer.DeadLetter(d)
+	}
+}
+
+func (s *System) recoverObserver() {
+	if r := recover(); r != nil {
+		s.logLimited("observer", "", "actor: observer panicked", debug.Stack, "panic", r)
+	}
+}

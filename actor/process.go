@@ -2,7 +2,6 @@ package actor
 
 import (
 	"context"
-	"log/slog"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -90,6 +89,7 @@ type process struct {
 	stopCause error
 	pending   []envelope          // taken from the mailbox, not handled, kept over a failure
 	pendFirst uint64              // sequence number of pending[0]
+	drained   uint64              // sequence number of the first message of the last Drain
 	hist      *supervisor.History // this actor's restarts; used only by whoever decides for it
 	sup       *supState           // restart bookkeeping, made on the first failure
 	rest      []envelope          // the messages of the current batch not yet handled
@@ -99,6 +99,9 @@ type process struct {
 	watching  map[PID]struct{}
 	poisoned  bool
 	poisonAt  uint64
+
+	step       uint8 // how far the stop has gone: stepNone until it begins
+	stopReason error // the reason the stop began with
 
 	done   chan struct{} // made on demand by Wait; under mu
 	ended  bool
@@ -159,12 +162,35 @@ func (p *process) run() {
 			panic(r) // a bug in the runtime itself, not in Receive: crash loudly
 		}
 		// Receive called runtime.Goexit: the goroutine ends, the actor too,
-		// and what it had taken from the mailbox becomes dead letters.
-		p.stop(p.stopCause, p.rest)
+		// and what it had taken from the mailbox becomes dead letters. A
+		// Goexit in Stopping or Stopped lands here too, and the stop goes
+		// on from the step after the one it interrupted.
+		leftover := append(p.rest, p.takePending()...)
+		p.rest = nil
+		p.finishStop(p.stopCause, leftover)
 	}()
 	if stop, leftover, reason := p.serve(); stop {
-		p.stop(reason, leftover)
+		p.finishStop(reason, leftover)
 	}
+	finished = true
+}
+
+// finishStop runs the stop to its end whatever the handlers do: when one
+// calls runtime.Goexit, the goroutine unwinds through the deferred call
+// here, which goes on with the next step. Each step runs once, so this
+// recurses at most once per step.
+func (p *process) finishStop(reason error, leftover []envelope) {
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		if r := recover(); r != nil {
+			panic(r) // a bug in the runtime itself
+		}
+		p.finishStop(reason, nil)
+	}()
+	p.stop(reason, leftover)
 	finished = true
 }
 
@@ -206,6 +232,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			p.pending = nil
 		} else {
 			batch, first = p.mbox.Drain(0)
+			p.drained = first
 		}
 		if len(batch) == 0 {
 			if p.poisoned && first >= p.poisonAt {
@@ -234,6 +261,8 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			env := batch[i]
 			// batch[i] is not cleared: see mailbox.Queue.Drain
 			p.rest = batch[i+1:]
+			// It no longer waits: its slot is free for a sender.
+			p.mbox.Taken(int(seq-p.drained) + 1)
 			if perr := p.handle(env); perr != nil {
 				p.keep(p.rest, seq+1)
 				p.fail(perr)
@@ -246,6 +275,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // keep saves the unhandled rest of a batch over a failure: it is handled
 // first when the actor goes on, and becomes dead letters if it stops.
 func (p *process) keep(rest []envelope, first uint64) {
+	p.rest = nil // pending holds them now
 	p.pending = append([]envelope(nil), rest...)
 	p.pendFirst = first
 	if len(p.pending) == 0 {
@@ -332,7 +362,7 @@ func (p *process) handle(env envelope) *PanicError {
 	}
 	start := time.Now()
 	perr := p.invoke(env.msg, env.sender, env.reply)
-	obs.MessageHandled(p.kind, time.Since(start))
+	p.sys.observeHandled(p.kind, time.Since(start))
 	return perr
 }
 
@@ -371,16 +401,12 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 // panicked reports a recovered panic: logged with its stack, counted,
 // published, and the request being handled, if any, is answered.
 func (p *process) panicked(perr *PanicError, reply *Future) {
-	if l := p.sys.logger; l.Enabled(context.Background(), slog.LevelError) {
-		l.Error("actor: panic in Receive", "pid", p.pid.String(), "kind", p.kind,
-			"panic", perr.Value, "message", typeName(perr.Message), "stack", string(perr.Stack()))
-	}
+	p.sys.logLimited("panic", p.kind, "actor: panic in Receive", perr.Stack,
+		"pid", p.pid.String(), "kind", p.kind, "panic", perr.Value, "message", typeName(perr.Message))
 	if reply != nil {
 		reply.complete(nil, errNoReply(perr))
 	}
-	if obs := p.sys.observer; obs != nil {
-		obs.ActorPanicked(p.kind, perr)
-	}
+	p.sys.observePanicked(p.kind, perr)
 	p.sys.publish(ActorFailed{PID: p.pid, Kind: p.kind, Err: perr})
 }
 
@@ -599,20 +625,47 @@ func (p *process) reportSlowStop() {
 		"pid", p.pid.String(), "kind", p.kind, "grace", p.sys.grace)
 }
 
+// Steps of an actor's stop, in order. Each is entered once: a handler that
+// calls runtime.Goexit during one makes the stop go on from the next.
+const (
+	stepNone     uint8 = iota
+	stepStopping       // Stopping is delivered
+	stepChildren       // the children are stopped
+	stepStopped        // Stopped is delivered
+	stepEnd            // the mailbox is closed, watchers and parent told
+)
+
 // stop runs the actor's end: Stopping, its children stopped one at a time in
 // reverse spawn order, Stopped, the mailbox closed and what is left in it
-// turned into dead letters, then watchers and parent told.
+// turned into dead letters, then watchers and parent told. Called again
+// after a Goexit, it goes on from the step that was interrupted.
 func (p *process) stop(reason error, leftover []envelope) {
-	p.stopped.Store(true)
-	p.mu.Lock()
-	p.cancelLocked()
-	p.mu.Unlock()
-	p.deadLetters(leftover)
-	p.invokeWhileStopping(Stopping{})
+	if p.step < stepStopping {
+		p.step = stepStopping
+		p.stopReason = reason
+		p.stopped.Store(true)
+		p.mu.Lock()
+		p.cancelLocked()
+		p.mu.Unlock()
+		p.deadLetters(leftover)
+		p.invokeWhileStopping(Stopping{})
+	}
+	if p.step < stepChildren {
+		p.step = stepChildren
+		p.stopChildren()
+	}
+	if p.step < stepStopped {
+		p.step = stepStopped
+		p.invokeWhileStopping(Stopped{})
+	}
+	if p.step < stepEnd {
+		p.step = stepEnd
+		p.end(p.stopReason)
+	}
+}
 
-	p.stopChildren()
-	p.invokeWhileStopping(Stopped{})
-
+// end is the last step of a stop, where no handler runs.
+func (p *process) end(reason error) {
 	p.mbox.Close()
 	for {
 		batch, _ := p.mbox.Drain(0)
@@ -636,8 +689,6 @@ func (p *process) stop(reason error, leftover []envelope) {
 	if p.watchdog != nil {
 		p.watchdog.Stop()
 	}
-	p.mu.Unlock()
-	p.mu.Lock()
 	if p.idleTimer != nil {
 		p.idleTimer.Stop()
 	}
@@ -653,9 +704,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	for w := range p.watchers {
 		p.sys.tell(w, sysMsg{kind: sysTerminated, pid: p.pid, reason: reason})
 	}
-	if obs := p.sys.observer; obs != nil {
-		obs.ActorStopped(p.kind, reason)
-	}
+	p.sys.observeStopped(p.kind, reason)
 	p.mu.Lock()
 	p.ended, p.reason = true, reason
 	if p.done != nil {

@@ -104,9 +104,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	if parent != nil {
 		parent.children = append(parent.children, p)
 	}
-	if s.observer != nil {
-		s.observer.ActorSpawned(p.kind)
-	}
+	s.observeSpawned(p.kind)
 	p.schedule() // delivers Started
 	return p.pid, nil
 }
@@ -118,15 +116,22 @@ func produce(producer Producer) (a Actor, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			a, err = nil, fmt.Errorf("actor: producer panicked: %v", r)
+			// Keep the panic's value and stack: errors.As finds the
+			// *PanicError, errors.Is the value if it is an error.
+			a, err = nil, fmt.Errorf("actor: producer panicked: %w", newPanicError(r, nil))
 		}
 	}()
 	a = producer()
 	if a == nil {
 		return nil, ErrNilProducer
 	}
-	if v := reflect.ValueOf(a); v.Kind() == reflect.Func && v.IsNil() {
-		return nil, ErrNilProducer
+	// A typed nil (a nil *T in the interface) would panic at every
+	// message: refuse it once here rather than at every restart.
+	switch v := reflect.ValueOf(a); v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		if v.IsNil() {
+			return nil, ErrNilProducer
+		}
 	}
 	return a, nil
 }

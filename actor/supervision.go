@@ -184,9 +184,7 @@ func (p *process) startInstance(reason error) {
 	}
 	p.actor, p.started = a, false
 	p.resume()
-	if obs := p.sys.observer; obs != nil {
-		obs.ActorRestarted(p.kind)
-	}
+	p.sys.observeRestarted(p.kind)
 	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind, Reason: reason})
 }
 

@@ -36,7 +36,9 @@ type System struct {
 	idle     chan struct{} // closed when live reaches 0 during Shutdown
 
 	events      events
+	limits      logLimits
 	deadLetters atomic.Uint64
+	publishing  atomic.Int32 // dead-letter publications under way
 	lastDeadLog atomic.Int64
 }
 
@@ -126,6 +128,13 @@ func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *
 	if pid.Address != "" {
 		return ErrNoTransport
 	}
+	if ctx != noWait {
+		// A caller whose context is done has been told the send failed:
+		// the message must not arrive.
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
 	env := envelope{msg: msg, sender: sender, reply: reply}
 	p := s.lookup(pid.ID)
 	if p == nil {
@@ -181,11 +190,18 @@ func (s *System) Poison(pid PID) error {
 // Wait blocks until the actor has stopped and returns its stop reason: nil
 // for a normal stop, a *PanicError if a panic stopped it. It returns
 // ErrNotFound if the actor is already gone, and ctx.Err() if ctx ends first.
+// After a Shutdown that ran out of time, Wait still waits for the actors it
+// left running; once they are gone it returns ErrSystemStopped.
 func (s *System) Wait(ctx context.Context, pid PID) (reason error, err error) {
 	if ctx == nil {
 		return nil, errors.New("actor: nil context")
 	}
 	p, err := s.local(pid)
+	if errors.Is(err, ErrSystemStopped) {
+		if p = s.lookup(pid.ID); p != nil && pid.Address == "" {
+			err = nil
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -219,15 +235,21 @@ func (s *System) local(pid PID) (*process, error) {
 // them until ctx is done. Actors still running then are logged by name and
 // Shutdown returns an error wrapping ctx.Err(): Go cannot stop a goroutine
 // from outside. Either way the system is stopped afterwards: every call that
-// spawns, sends, stops or waits returns ErrSystemStopped.
+// spawns, sends or stops returns ErrSystemStopped. A second Shutdown, like
+// Wait, can still wait for the actors the first one left running; once
+// every actor is gone it returns ErrSystemStopped.
 func (s *System) Shutdown(ctx context.Context) error {
 	if ctx == nil {
 		return errors.New("actor: nil context")
 	}
 	s.mu.Lock()
 	if s.stopped.Load() {
+		idle, left := s.idle, s.live
 		s.mu.Unlock()
-		return ErrSystemStopped
+		if left == 0 {
+			return ErrSystemStopped
+		}
+		return s.awaitIdle(ctx, idle)
 	}
 	s.shutting = true
 	if s.idle == nil {
@@ -244,24 +266,30 @@ func (s *System) Shutdown(ctx context.Context) error {
 			p.requestStop()
 		}
 	})
-	var err error
-	select {
-	case <-idle:
-	case <-ctx.Done():
-		var stuck int
-		s.registry.each(func(p *process) {
-			stuck++
-			if p.stopped.Load() {
-				s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind)
-				return
-			}
-			s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
-				"pid", p.pid.String(), "kind", p.kind)
-		})
-		err = fmt.Errorf("actor: shutdown left %d actors running: %w", stuck, ctx.Err())
-	}
+	err := s.awaitIdle(ctx, idle)
 	s.stopped.Store(true)
 	return err
+}
+
+// awaitIdle waits until every actor has stopped or ctx is done, and then
+// names the actors still running.
+func (s *System) awaitIdle(ctx context.Context, idle <-chan struct{}) error {
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+	}
+	var stuck int
+	s.registry.each(func(p *process) {
+		stuck++
+		if p.stopped.Load() {
+			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind)
+			return
+		}
+		s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
+			"pid", p.pid.String(), "kind", p.kind)
+	})
+	return fmt.Errorf("actor: shutdown left %d actors running: %w", stuck, ctx.Err())
 }
 
 // register counts a new actor, or refuses it once Shutdown has begun.

@@ -1,0 +1,4 @@
+package actor
+
+// MaxPublishDepth is maxPublishDepth, for the tests.
+const MaxPublishDepth = maxPublishDepth
