@@ -13,8 +13,16 @@ import (
 // is not given. Storage is taken only for what is queued.
 const DefaultMailboxSize = 1024
 
-// Option configures an actor at Spawn.
-type Option func(*spawnConfig)
+// Option configures an actor at Spawn; the WithXxx functions make them, and
+// a nil option is ignored.
+type Option interface {
+	applySpawn(*spawnConfig)
+}
+
+// spawnOption makes a plain function an Option.
+type spawnOption func(*spawnConfig)
+
+func (f spawnOption) applySpawn(c *spawnConfig) { f(c) }
 
 type spawnConfig struct {
 	name     string
@@ -27,20 +35,20 @@ type spawnConfig struct {
 // WithName gives the actor its ID. Spawn returns ErrNameTaken if a running
 // actor already has it. Without a name the ID is a generated uuid.
 func WithName(name string) Option {
-	return func(c *spawnConfig) { c.name = name }
+	return spawnOption(func(c *spawnConfig) { c.name = name })
 }
 
 // WithKind sets the actor's kind, the label under which its metrics and logs
 // are grouped. The default is the Go type of the actor the producer makes
 // (for example "*main.Ponger"). Keep kinds few: they are metric labels.
 func WithKind(kind string) Option {
-	return func(c *spawnConfig) { c.kind = kind }
+	return spawnOption(func(c *spawnConfig) { c.kind = kind })
 }
 
 // WithMailboxSize sets how many messages may wait in the actor's mailbox.
 // Zero or less means DefaultMailboxSize.
 func WithMailboxSize(n int) Option {
-	return func(c *spawnConfig) { c.size = n }
+	return spawnOption(func(c *spawnConfig) { c.size = n })
 }
 
 // WithOverflow sets what a full mailbox does with one more message (see
@@ -48,7 +56,7 @@ func WithMailboxSize(n int) Option {
 // send with mailbox.ErrFull; DropNewest and DropOldest turn the message they
 // drop into a dead letter.
 func WithOverflow(o mailbox.Overflow) Option {
-	return func(c *spawnConfig) { c.overflow = o }
+	return spawnOption(func(c *spawnConfig) { c.overflow = o })
 }
 
 // Spawn starts a top-level actor made by producer and returns its PID. The
@@ -75,7 +83,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	cfg := spawnConfig{size: DefaultMailboxSize}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&cfg)
+			opt.applySpawn(&cfg)
 		}
 	}
 	if cfg.size <= 0 {

@@ -29,7 +29,7 @@ func (ActorRestarted) event() {}
 // panic, more than 10 restarts within 10 s escalates, backoff from 10 ms to
 // 1 s.
 func WithSupervisor(s *supervisor.Strategy) Option {
-	return func(c *spawnConfig) { c.strategy = s }
+	return spawnOption(func(c *spawnConfig) { c.strategy = s })
 }
 
 // WithGuardian sets the strategy the system applies to its top-level
@@ -37,11 +37,11 @@ func WithSupervisor(s *supervisor.Strategy) Option {
 // used one for one (its kind is ignored), and Escalate stops the actor: there
 // is nobody above to escalate to. The default is supervisor.Default().
 func WithGuardian(s *supervisor.Strategy) SystemOption {
-	return func(sys *System) {
+	return systemOption(func(sys *System) {
 		if s != nil {
 			sys.guardian = s
 		}
-	}
+	})
 }
 
 // supState is an actor's restart bookkeeping, made on first use: most

@@ -42,35 +42,43 @@ type System struct {
 	lastDeadLog atomic.Int64
 }
 
-// SystemOption configures a System.
-type SystemOption func(*System)
+// SystemOption configures a System at NewSystem; the WithXxx functions
+// make them, and a nil option is ignored.
+type SystemOption interface {
+	applySystem(*System)
+}
+
+// systemOption makes a plain function a SystemOption.
+type systemOption func(*System)
+
+func (f systemOption) applySystem(s *System) { f(s) }
 
 // WithLogger sets the logger for panics, dead letters and slow stops. The
 // default is slog.Default() as it is when NewSystem is called; the system
 // never changes the default logger.
 func WithLogger(l *slog.Logger) SystemOption {
-	return func(s *System) {
+	return systemOption(func(s *System) {
 		if l != nil {
 			s.logger = l
 		}
-	}
+	})
 }
 
 // WithObserver sets the instrumentation hooks (see Observer). The default is
 // none, which costs nothing.
 func WithObserver(o Observer) SystemOption {
-	return func(s *System) { s.observer = o }
+	return systemOption(func(s *System) { s.observer = o })
 }
 
 // WithStopGrace sets how long a handler may keep running after its actor was
 // asked to stop before it is reported (logged, and its stop reason wraps
 // ErrIgnoredStop). Zero or less means DefaultStopGrace.
 func WithStopGrace(d time.Duration) SystemOption {
-	return func(s *System) {
+	return systemOption(func(s *System) {
 		if d > 0 {
 			s.grace = d
 		}
-	}
+	})
 }
 
 // NewSystem returns a running actor system.
@@ -78,7 +86,7 @@ func NewSystem(opts ...SystemOption) *System {
 	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default(), children: supervisor.Default()}
 	for _, opt := range opts {
 		if opt != nil {
-			opt(s)
+			opt.applySystem(s)
 		}
 	}
 	return s

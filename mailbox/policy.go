@@ -36,8 +36,16 @@ func (o Overflow) String() string {
 
 func (o Overflow) valid() bool { return o <= Reject }
 
-// Option configures a Queue at construction.
-type Option func(*options)
+// Option configures a Queue at construction; the WithXxx functions make
+// them, and a nil option is ignored.
+type Option interface {
+	apply(*options)
+}
+
+// optionFunc makes a plain function an Option.
+type optionFunc func(*options)
+
+func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
 	overflow Overflow
@@ -47,7 +55,7 @@ type options struct {
 // WithOverflow sets the policy for a full queue. The zero value, Block, is
 // the default.
 func WithOverflow(o Overflow) Option {
-	return func(opts *options) { opts.overflow = o }
+	return optionFunc(func(opts *options) { opts.overflow = o })
 }
 
 // WithOnDrop sets the callback that receives every item a drop policy
@@ -56,9 +64,9 @@ func WithOverflow(o Overflow) Option {
 // Its item type must be the queue's: New panics otherwise. Without a callback
 // dropped items are still counted (see Dropped).
 func WithOnDrop[T any](f func(item T)) Option {
-	return func(opts *options) {
+	return optionFunc(func(opts *options) {
 		if f != nil {
 			opts.onDrop = f
 		}
-	}
+	})
 }

@@ -74,7 +74,7 @@ func New[T any](capacity int, opts ...Option) *Queue[T] {
 	var o options
 	for _, opt := range opts {
 		if opt != nil {
-			opt(&o)
+			opt.apply(&o)
 		}
 	}
 	if !o.overflow.valid() {
