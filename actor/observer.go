@@ -5,9 +5,10 @@ import (
 	"time"
 )
 
-// Observer receives the runtime's instrumentation events. Package metrics
-// implements it for Prometheus. It is set with WithObserver; when it is not,
-// the runtime pays one nil check per event.
+// Observer receives the runtime's instrumentation events, for a metrics
+// exporter to implement. It is set with WithObserver; when it is not, the
+// runtime pays one nil check per event. A panic in a method is recovered and
+// logged at a limited rate: it never stops an actor or the process.
 //
 // Methods are called on the goroutine where the event happens, often an
 // actor's own, so they must be fast and must not block. kind is the actor's
