@@ -1,0 +1,238 @@
+package wire
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+
+	"github.com/vmihailenco/msgpack/v5"
+	"github.com/vmihailenco/msgpack/v5/msgpcode"
+)
+
+// A Decoder reads frame bodies into their Go types, with a msgpack decoder
+// it reuses. It decodes the protocol's own fields only, each into a string,
+// an unsigned integer or a fixed-size byte array, never into interface{};
+// a payload is not decoded at all but returned as the sub-slice of the body
+// that holds it (no copy), for the caller to decode into the type the
+// frame names.
+//
+// Frames from a Reader have passed Check before they reach a Decoder; the
+// Decoder is safe on unchecked bytes too, since it reads nothing but the
+// fields it expects. Every error wraps ErrMalformed, except those of the
+// handshake bodies' magic and version (ErrBadMagic, ErrVersion) and
+// ErrUnexpectedFrame for a frame of another type.
+//
+// A Reader embeds a Decoder. A Decoder is not safe for concurrent use.
+type Decoder struct {
+	src  bytes.Reader
+	dec  *msgpack.Decoder
+	body []byte
+
+	// Bodies Dispatch decodes into and hands to the handlers.
+	msg        Message
+	reply      Reply
+	watch      Watch
+	terminated Terminated
+	stop       Stop
+	spawn      Spawn
+	spawned    Spawned
+	close      Close
+}
+
+// NewDecoder returns a Decoder.
+func NewDecoder() *Decoder {
+	d := new(Decoder)
+	d.init()
+	return d
+}
+
+func (d *Decoder) init() {
+	d.dec = msgpack.NewDecoder(&d.src) // a bytes.Reader: the decoder adds no buffering
+}
+
+// parse reads the frame's [type, body] header; b has passed Check.
+func (d *Decoder) parse(b []byte) (Frame, error) {
+	d.body = b
+	d.src.Reset(b)
+	n, err := d.arrayLen()
+	if err != nil {
+		return Frame{}, err
+	}
+	if n != 2 {
+		return Frame{}, malformed("frame is an array of %d elements, want 2", n)
+	}
+	t, err := d.uint(0xff)
+	if err != nil {
+		return Frame{}, err
+	}
+	f := Frame{Type: FrameType(t), Body: b[d.pos():]}
+	if !f.Type.Known() {
+		return Frame{}, fmt.Errorf("%w: %d", ErrUnknownFrame, t)
+	}
+	if len(f.Body) == 0 || !isArray(f.Body[0]) {
+		return Frame{}, malformed("%s body is not an array", f.Type)
+	}
+	return f, nil
+}
+
+// open starts decoding the body of f, which must be of one of the types
+// want, and returns its element count.
+func (d *Decoder) open(f Frame, want ...FrameType) (int, error) {
+	ok := false
+	for _, t := range want {
+		ok = ok || f.Type == t
+	}
+	if !ok {
+		return 0, fmt.Errorf("%w: %s, want %s", ErrUnexpectedFrame, f.Type, want[0])
+	}
+	d.body = f.Body
+	d.src.Reset(f.Body)
+	return d.arrayLen()
+}
+
+// openN is open for a body that must have exactly n elements.
+func (d *Decoder) openN(f Frame, n int, want ...FrameType) error {
+	got, err := d.open(f, want...)
+	if err != nil {
+		return err
+	}
+	if got != n {
+		return malformed("%s body of %d elements, want %d", f.Type, got, n)
+	}
+	return nil
+}
+
+// pos returns the offset in d.body of the next byte to decode.
+func (d *Decoder) pos() int { return len(d.body) - d.src.Len() }
+
+func (d *Decoder) peek() (byte, error) {
+	c, err := d.dec.PeekCode()
+	if err != nil {
+		return 0, malformed("body ends at offset %d: %v", d.pos(), err)
+	}
+	return c, nil
+}
+
+func isArray(c byte) bool {
+	return msgpcode.IsFixedArray(c) || c == msgpcode.Array16 || c == msgpcode.Array32
+}
+
+func (d *Decoder) arrayLen() (int, error) {
+	c, err := d.peek()
+	if err != nil {
+		return 0, err
+	}
+	if !isArray(c) {
+		return 0, malformed("array expected at offset %d, found 0x%02x", d.pos(), c)
+	}
+	n, err := d.dec.DecodeArrayLen()
+	if err != nil {
+		return 0, malformed("%v", err)
+	}
+	return n, nil
+}
+
+// uint decodes an integer of any msgpack format whose value is between 0
+// and limit.
+func (d *Decoder) uint(limit uint64) (uint64, error) {
+	at := d.pos()
+	c, err := d.peek()
+	if err != nil {
+		return 0, err
+	}
+	var v uint64
+	switch {
+	case c <= 0x7f || (c >= msgpcode.Uint8 && c <= msgpcode.Uint64):
+		v, err = d.dec.DecodeUint64()
+	case c >= msgpcode.Int8 && c <= msgpcode.Int64:
+		var s int64
+		s, err = d.dec.DecodeInt64()
+		if err == nil && s < 0 {
+			return 0, malformed("negative integer %d at offset %d", s, at)
+		}
+		v = uint64(s)
+	default:
+		return 0, malformed("integer expected at offset %d, found 0x%02x", at, c)
+	}
+	if err != nil {
+		return 0, malformed("%v", err)
+	}
+	if v > limit {
+		return 0, malformed("integer %d at offset %d is over %d", v, at, limit)
+	}
+	return v, nil
+}
+
+func (d *Decoder) str() (string, error) {
+	c, err := d.peek()
+	if err != nil {
+		return "", err
+	}
+	if !msgpcode.IsString(c) {
+		return "", malformed("string expected at offset %d, found 0x%02x", d.pos(), c)
+	}
+	s, err := d.dec.DecodeString()
+	if err != nil {
+		return "", malformed("%v", err)
+	}
+	return s, nil
+}
+
+// bin decodes a bin of exactly len(dst) bytes into dst.
+func (d *Decoder) bin(dst []byte) error {
+	at := d.pos()
+	c, err := d.peek()
+	if err != nil {
+		return err
+	}
+	if !msgpcode.IsBin(c) {
+		return malformed("bin expected at offset %d, found 0x%02x", at, c)
+	}
+	n, err := d.dec.DecodeBytesLen()
+	if err != nil {
+		return malformed("%v", err)
+	}
+	if n != len(dst) {
+		return malformed("bin of %d bytes at offset %d, want %d", n, at, len(dst))
+	}
+	if err := d.dec.ReadFull(dst); err != nil {
+		return malformed("bin at offset %d: %v", at, err)
+	}
+	return nil
+}
+
+// raw returns the next value, whatever it is, as a sub-slice of the body.
+func (d *Decoder) raw() (msgpack.RawMessage, error) {
+	at := d.pos()
+	end, err := walk(d.body, at, MaxDepth)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := d.src.Seek(int64(end), io.SeekStart); err != nil {
+		return nil, malformed("%v", err)
+	}
+	return msgpack.RawMessage(d.body[at:end:end]), nil
+}
+
+// code decodes a Code.
+func (d *Decoder) code() (Code, error) {
+	v, err := d.uint(1<<32 - 1)
+	return Code(v), err
+}
+
+// empty checks that f is of type t with an empty body.
+func (d *Decoder) empty(f Frame, t FrameType) error {
+	return d.openN(f, 0, t)
+}
+
+// strs decodes consecutive strings into the pointers given.
+func (d *Decoder) strs(dst ...*string) error {
+	for _, p := range dst {
+		s, err := d.str()
+		if err != nil {
+			return err
+		}
+		*p = s
+	}
+	return nil
+}
