@@ -37,3 +37,30 @@ func BenchmarkPutDrain(b *testing.B) {
 	}
 	<-done
 }
+
+// BenchmarkPutDrainTaken is PutDrain with a consumer that reports each item
+// begun, as the actor runtime does: the price of the exact bound.
+func BenchmarkPutDrainTaken(b *testing.B) {
+	q := mailbox.New[benchItem](1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; n < b.N; {
+			batch, _ := q.Drain(0)
+			for i := range batch {
+				q.Taken(i + 1)
+			}
+			n += len(batch)
+			if len(batch) == 0 {
+				q.Wait(context.Background())
+			}
+		}
+	}()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		q.Put(ctx, benchItem{v: i & 127})
+	}
+	<-done
+}

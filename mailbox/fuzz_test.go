@@ -22,25 +22,29 @@ func FuzzQueueModel(f *testing.F) {
 			mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
 		var model, modelDropped []int
 		var seq uint64 // sequence number of model[0]
-		held := 0      // items of the last Drain, which keep their slots until the consumer comes back
+		held := 0      // items of the last Drain but its first, which keep their slots until the consumer comes back
+		batch := 0     // items of the last Drain
 		taken := 0     // how many of them the consumer has begun to handle
+		published := 0 // how many of those Taken has published to producers
+		pressed := false
 		closed := false
 		next := 0
 		for _, op := range ops {
 			switch op % 8 {
 			case 0, 1: // TryPut
 				err := q.TryPut(next)
+				if !closed && len(model)+held-published >= c && held > 0 {
+					pressed = true // a producer found it full
+				}
 				var want error
 				switch {
 				case closed:
 					want = mailbox.ErrClosed
-				case len(model)+held-taken < c:
+				case len(model)+held-published < c:
 					model = append(model, next)
 				case p == mailbox.Block || p == mailbox.Reject:
 					want = mailbox.ErrFull
-				case p == mailbox.DropNewest || len(model) == 0:
-					// DropOldest with every slot held by the batch has
-					// nothing queued to push out: the new item goes.
+				case p == mailbox.DropNewest:
 					modelDropped = append(modelDropped, next)
 				case p == mailbox.DropOldest:
 					modelDropped = append(modelDropped, model[0])
@@ -52,7 +56,7 @@ func FuzzQueueModel(f *testing.F) {
 				}
 				next++
 			case 2: // TryGet
-				held, taken = 0, 0
+				held, batch, taken, published, pressed = 0, 0, 0, 0, false
 				v, ok := q.TryGet()
 				if ok != (len(model) > 0) || (ok && v != model[0]) {
 					t.Fatalf("TryGet = %d, %v; model %v", v, ok, model)
@@ -78,29 +82,36 @@ func FuzzQueueModel(f *testing.F) {
 				}
 				model = model[n:]
 				seq += uint64(n)
-				held, taken = n, 0
+				batch, taken, published, pressed = n, 1, 0, false
+				held = 0
+				if n > 0 {
+					held = n - 1
+				}
 			case 5:
 				if m := q.Mark(); m != seq+uint64(len(model)) {
 					t.Fatalf("Mark = %d, want %d", m, seq+uint64(len(model)))
 				}
 			case 7: // the consumer begins the next item of its batch
-				if taken < held {
+				if taken < batch {
 					taken++
 					q.Taken(taken)
+					if taken >= 2 && (taken%16 == 0 || taken == batch/2 || taken == batch || pressed) {
+						published = taken - 1
+					}
 				}
 			case 6:
 				if op%3 == 0 {
 					q.Close()
 					closed = true
 				} else if len(model) == 0 && closed {
-					held, taken = 0, 0
+					held, batch, taken, published, pressed = 0, 0, 0, 0, false
 					if _, err := q.Get(context.Background()); !errors.Is(err, mailbox.ErrClosed) {
 						t.Fatalf("Get on closed, drained = %v", err)
 					}
 				}
 			}
-			if q.Len() != len(model) || q.Held() != held-taken || q.Len()+q.Held() > c {
-				t.Fatalf("Len = %d, Held = %d; model %d, %d; cap %d", q.Len(), q.Held(), len(model), held-taken, c)
+			if q.Len() != len(model) || q.Held() != held-published || q.Len()+q.Held() > c {
+				t.Fatalf("Len = %d, Held = %d; model %d, %d; cap %d", q.Len(), q.Held(), len(model), held-published, c)
 			}
 		}
 		if len(dropped) != len(modelDropped) || q.Dropped() != uint64(len(modelDropped)) {

@@ -39,28 +39,39 @@ var errNilContext = errors.New("mailbox: nil context")
 //
 // The zero Queue is not usable; make one with New.
 type Queue[T any] struct {
+	// The fields are laid out by who writes them, so that the consumer's
+	// per-item Taken does not take the cache line the producers use on
+	// every Put away from them. The struct is a multiple of 64 bytes, and
+	// so is its allocation's alignment, so each group is one cache line.
+
+	// Producers: read and written on every Put.
 	mu       sync.Mutex
-	in       []T // queued items are in[head:]; grows by doubling up to capacity
-	head     int
-	out      []T // the last batch Drain returned; becomes in at the next Drain
-	count    int // len(in) - head
-	held     int // items of the last Drain: they keep their slots until Taken or the next Drain
-	capacity int
+	in       []T         // queued items are in[head:]; grows by doubling up to capacity
+	count    int         // len(in) - head
+	held     int         // items of the last Drain but its first: they keep their slots until Taken or the next Drain
+	capacity int         //
+	hint     atomic.Bool // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
 	overflow Overflow
-	onDrop   func(T)
-	closed   bool
+	_        [3]byte
 
+	// The consumer: written per item or per batch.
+	taken   atomic.Int64 // how many of the held items the consumer has published as begun: their slots are free
+	blocked atomic.Bool  // room != nil: a Put waits, and Taken must wake it
+	pressed atomic.Bool  // a producer was refused room: Taken publishes every item until the next Drain
+	batch   int          // how many items the last Drain returned; read by Taken
+	out     []T          // the last batch Drain returned; becomes in at the next Drain
+	head    int
 	seq     uint64 // sequence number of the item at head: items removed so far
-	dropped uint64
 
-	hint    atomic.Bool   // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
-	waiters int           // consumers parked in Get or Wait
+	// Rarely used.
+	onDrop  func(T)
+	closed  bool
 	woken   bool          // Wake was called and no Wait has returned since
+	dropped uint64        //
+	waiters int           // consumers parked in Get or Wait
 	ready   chan struct{} // one token wakes one parked consumer; made on first park
 	room    chan struct{} // closed to wake every parked Put; nil while none waits
-
-	taken   atomic.Int64 // how many of the held items the consumer has begun to handle: their slots are free
-	blocked atomic.Bool  // room != nil: a Put waits, and Taken must wake it
+	_       [16]byte
 }
 
 // New returns an empty queue that holds at most capacity items. It panics if
@@ -122,6 +133,12 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 			q.mu.Unlock()
 			return nil
 		}
+		if (!wait || q.overflow != Block) && q.held > 0 && !q.pressed.Load() {
+			// This item is refused or dropped: ask the consumer to publish
+			// every item it begins from now on, so the next producer sees
+			// every slot it frees.
+			q.pressed.Store(true)
+		}
 		switch q.overflow {
 		case Reject:
 			q.mu.Unlock()
@@ -132,14 +149,8 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 			q.drop(v)
 			return nil
 		case DropOldest:
-			if q.count == 0 {
-				// Every slot is held by the consumer's batch: there is no
-				// queued item older than v to push out, so v goes.
-				q.dropped++
-				q.mu.Unlock()
-				q.drop(v)
-				return nil
-			}
+			// count > 0: a batch holds at most Cap-1 slots, its first
+			// item being under way.
 			old := q.pop()
 			q.dropped++
 			q.push(v)
@@ -258,7 +269,7 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 		clear(q.in[q.head : q.head+max])
 		q.head += max
 		q.count -= max
-		q.held = max
+		q.took(max)
 		q.seq += uint64(max)
 		q.out = out
 		return out, first
@@ -268,7 +279,7 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 	q.out = q.in // keep the whole buffer, head included, for reuse
 	q.in, q.head = spent[:0], 0
 	q.count = 0
-	q.held = n
+	q.took(n)
 	q.hint.Store(false)
 	q.seq += uint64(n)
 	return out, first
@@ -436,6 +447,14 @@ func (q *Queue[T]) removed() {
 	}
 }
 
+// took records a batch of n items handed to the consumer. Its first item is
+// the one the consumer handles next, so it waits no longer and its slot is
+// free at once; the others are held. The caller holds mu.
+func (q *Queue[T]) took(n int) {
+	q.batch, q.held = n, n-1
+	q.wakeProducers() // for the first item's slot
+}
+
 // hasRoom reports whether one more item fits. The caller holds mu. The
 // consumer's Taken count is read only when the queue looks full, so that
 // producers do not share its cache line on every Put.
@@ -448,23 +467,32 @@ func (q *Queue[T]) hasRoom() bool {
 // items of the batch the last Drain returned: they no longer wait, and their
 // slots are free for producers. A consumer that handles a batch one item at
 // a time calls it before each, so that what it holds back never counts
-// against the capacity twice. It is cheap (one atomic store and one load)
-// unless a Put waits for room.
+// against the capacity twice. The first item counts as begun as soon as
+// Drain returns it.
+//
+// Publishing the count to producers costs an atomic store, which would
+// stall the consumer on every item; so Taken publishes it every
+// publishEvery items, half-way through the batch, at its last item, and at
+// every item once a producer has been refused room or had an item dropped.
+// Until then producers may see up to publishEvery-1 fewer free slots than
+// there are, never more: the bound holds. Producers parked in a Block Put
+// are woken half-way through the batch, and when the consumer comes back for
+// more: waking them for every slot would cost more than the slot.
 func (q *Queue[T]) Taken(n int) {
-	q.taken.Store(int64(n))
-	// Parked producers are woken at the first item, then every wakeEvery
-	// items and at the last: a producer that waits for room is not woken
-	// for every single slot, which would cost a wake-up per item.
-	if q.blocked.Load() && (n == 1 || n%wakeEvery == 0 || n == q.held) {
+	if n < 2 || (n%publishEvery != 0 && n != q.batch/2 && n != q.batch && !q.pressed.Load()) {
+		return
+	}
+	q.taken.Store(int64(n - 1))
+	if n == q.batch/2 && q.blocked.Load() {
 		q.mu.Lock()
 		q.wakeProducers()
 		q.mu.Unlock()
 	}
 }
 
-// wakeEvery is how many slots Taken frees between two wake-ups of the
-// producers parked in Put.
-const wakeEvery = 64
+// publishEvery is how often, in items, Taken publishes its count when no
+// producer is pressing.
+const publishEvery = 16
 
 // unhold gives back the slots of the consumer's last batch, which it is done
 // with once it comes back for more, and wakes the producers parked in Put.
@@ -475,6 +503,9 @@ func (q *Queue[T]) unhold() {
 	}
 	q.held = 0
 	q.taken.Store(0)
+	if q.pressed.Load() {
+		q.pressed.Store(false)
+	}
 	q.wakeProducers()
 }
 

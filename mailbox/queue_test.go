@@ -447,71 +447,67 @@ func TestPendingAndRelease(t *testing.T) {
 
 // What Drain takes keeps its slots until the consumer begins each item
 // (Taken) or comes back for more: a batch consumer never lets 2×Cap wait.
+// The first item of a batch is the one the consumer handles next, so its
+// slot is free at once.
 func TestDrainedBatchHoldsItsSlots(t *testing.T) {
 	q := mailbox.New[int](3, mailbox.WithOverflow(mailbox.Reject))
 	for i := range 3 {
 		q.TryPut(i)
 	}
 	batch, _ := q.Drain(0)
-	if len(batch) != 3 || q.Len() != 0 || q.Held() != 3 {
-		t.Fatalf("Drain took %v; Len %d, Held %d", batch, q.Len(), q.Held())
+	if len(batch) != 3 || q.Len() != 0 || q.Held() != 2 {
+		t.Fatalf("Drain took %v; Len %d, Held %d; want 3 items, 0, 2", batch, q.Len(), q.Held())
 	}
-	if err := q.TryPut(3); !errors.Is(err, mailbox.ErrFull) {
-		t.Fatalf("TryPut with 3 held of 3 = %v, want ErrFull", err)
-	}
-	q.Taken(1) // the consumer begins item 0: one slot is free
 	if err := q.TryPut(3); err != nil {
-		t.Fatalf("TryPut after Taken(1) = %v", err)
+		t.Fatalf("TryPut into the first item's slot = %v", err)
 	}
 	if err := q.TryPut(4); !errors.Is(err, mailbox.ErrFull) {
 		t.Fatalf("TryPut with 2 held and 1 queued = %v, want ErrFull", err)
 	}
-	if batch, _ = q.Drain(0); len(batch) != 1 || batch[0] != 3 || q.Held() != 1 {
-		t.Fatalf("second Drain = %v, Held %d", batch, q.Held())
+	q.Taken(2) // the consumer begins item 1: after a refusal, Taken publishes at once
+	if err := q.TryPut(4); err != nil {
+		t.Fatalf("TryPut after Taken(2) = %v", err)
 	}
-	for i := 4; i < 6; i++ {
+	if err := q.TryPut(5); !errors.Is(err, mailbox.ErrFull) {
+		t.Fatalf("TryPut with 1 held and 2 queued = %v, want ErrFull", err)
+	}
+	if batch, _ = q.Drain(0); len(batch) != 2 || batch[0] != 3 || q.Held() != 1 {
+		t.Fatalf("second Drain = %v, Held %d; want [3 4], 1", batch, q.Held())
+	}
+	for i := 5; i < 7; i++ {
 		if err := q.TryPut(i); err != nil {
-			t.Fatalf("TryPut(%d) after the batch was let go = %v", i, err)
+			t.Fatalf("TryPut(%d) after the first batch was let go = %v", i, err)
 		}
 	}
-}
-
-// DropOldest pushes out the oldest queued item; with every slot held by the
-// batch in hand there is none, and the new item is dropped instead.
-func TestDropOldestWithEverySlotHeld(t *testing.T) {
-	var dropped []int
-	q := mailbox.New[int](2, mailbox.WithOverflow(mailbox.DropOldest),
-		mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
-	q.TryPut(0)
-	q.TryPut(1)
-	q.Drain(0)
-	q.TryPut(2)
-	if len(dropped) != 1 || dropped[0] != 2 || q.Len() != 0 {
-		t.Fatalf("dropped %v, Len %d; want [2], 0", dropped, q.Len())
+	if err := q.TryPut(7); !errors.Is(err, mailbox.ErrFull) {
+		t.Fatalf("TryPut over the bound = %v, want ErrFull", err)
 	}
 }
 
-// A Put parked for room wakes when the consumer begins an item of its batch.
+// A Put parked for room wakes when the consumer is half-way through the
+// batch that holds the slots.
 func TestTakenWakesABlockedPut(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		q := mailbox.New[int](2)
-		q.TryPut(0)
-		q.TryPut(1)
+		q := mailbox.New[int](4)
+		for i := range 4 {
+			q.TryPut(i)
+		}
 		q.Drain(0)
+		q.TryPut(4) // the first item's slot
 		put := make(chan error)
-		go func() { put <- q.Put(context.Background(), 2) }()
+		go func() { put <- q.Put(context.Background(), 5) }()
 		synctest.Wait()
 		select {
 		case err := <-put:
-			t.Fatalf("Put with every slot held returned %v", err)
+			t.Fatalf("Put with every slot used returned %v", err)
 		default:
 		}
-		q.Taken(1)
+		q.Taken(2)
 		if err := <-put; err != nil {
 			t.Fatal(err)
 		}
-		if q.Len() != 1 || q.Held() != 1 {
-			t.Fatalf("Len %d, Held %d; want 1, 1", q.Len(), q.Held())
+		if q.Len() != 2 || q.Held() != 2 {
+			t.Fatalf("Len %d, Held %d; want 2, 2", q.Len(), q.Held())
 		}
 	})
 }
