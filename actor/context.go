@@ -78,7 +78,7 @@ func (c *Context) Send(pid PID, msg any) error {
 
 // TrySend sends msg to pid with this actor as its sender, never waiting.
 func (c *Context) TrySend(pid PID, msg any) error {
-	return c.proc.sys.send(noWait, pid, msg, c.proc.pid, nil)
+	return c.proc.sys.send(context.Background(), false, pid, msg, c.proc.pid, nil)
 }
 
 // Request sends msg to pid with this actor as its sender; the answer, if
@@ -87,13 +87,28 @@ func (c *Context) Request(pid PID, msg any) error {
 	return c.send(pid, msg)
 }
 
+// send looks the target up once. A full Block mailbox is waited on with the
+// actor's context, made only then: most sends never need it.
 func (c *Context) send(pid PID, msg any) error {
-	s := c.proc.sys
-	err := s.send(noWait, pid, msg, c.proc.pid, nil)
-	if errors.Is(err, mailbox.ErrFull) {
-		if t := s.lookup(pid.ID); t != nil && t.mbox.Overflow() == mailbox.Block {
-			err = s.send(c.proc.context(), pid, msg, c.proc.pid, nil)
+	p := c.proc
+	s := p.sys
+	if msg == nil {
+		return ErrNilMessage
+	}
+	target, t, err := s.route(pid)
+	if t != nil {
+		return t.Send(p.context(), true, pid, p.pid, msg, Reply{})
+	}
+	env := envelope{msg: msg, sender: p.pid}
+	if err != nil {
+		if err == ErrNotFound {
+			s.deadLetter(pid, env, ErrNotFound)
 		}
+		return err
+	}
+	err = s.put(context.Background(), false, target, env)
+	if errors.Is(err, mailbox.ErrFull) && target.mbox.Overflow() == mailbox.Block {
+		err = s.put(p.context(), true, target, env)
 	}
 	return err
 }
@@ -138,22 +153,29 @@ func (c *Context) Stop(pid PID) error {
 // Watch asks to be told when pid stops: this actor receives
 // Terminated{PID: pid} exactly once. Watching an actor that is already gone
 // answers Terminated at once, with reason ErrNotFound. Watching twice is the
-// same as watching once.
+// same as watching once. An actor of another node is watched through the
+// Transport; it is reported as terminated, too, when its node is lost.
 func (c *Context) Watch(pid PID) error {
+	p := c.proc
+	pid = p.sys.canon(pid)
 	if pid.IsZero() {
 		return ErrZeroPID
 	}
-	if pid.Address != "" {
-		return ErrNoTransport
-	}
-	p := c.proc
 	if _, ok := p.watching[pid]; ok {
 		return nil
+	}
+	t := p.sys.transportOf(pid)
+	if t == nil && pid.Address != "" {
+		return ErrNoTransport
 	}
 	if p.watching == nil {
 		p.watching = make(map[PID]struct{})
 	}
 	p.watching[pid] = struct{}{}
+	if t != nil {
+		t.Watch(pid, p.pid)
+		return nil
+	}
 	if !p.sys.tell(pid, sysMsg{kind: sysWatch, pid: p.pid}) {
 		p.pushSystem(sysMsg{kind: sysTerminated, pid: pid, reason: ErrNotFound})
 	}
@@ -162,14 +184,15 @@ func (c *Context) Watch(pid PID) error {
 
 // Unwatch cancels Watch: no Terminated for pid arrives after it returns.
 func (c *Context) Unwatch(pid PID) error {
+	p := c.proc
+	pid = p.sys.canon(pid)
 	if pid.IsZero() {
 		return ErrZeroPID
 	}
-	p := c.proc
 	if _, ok := p.watching[pid]; !ok {
 		return nil
 	}
 	delete(p.watching, pid)
-	p.sys.tell(pid, sysMsg{kind: sysUnwatch, pid: p.pid})
+	p.sys.unwatch(pid, p.pid)
 	return nil
 }

@@ -22,6 +22,14 @@ var (
 	// and by Spawn once Shutdown has begun.
 	ErrSystemStopped = errors.New("actor: system stopped")
 
+	// ErrNilContext is returned by every call that waits when it is given
+	// a nil context.
+	ErrNilContext = errors.New("actor: nil context")
+
+	// ErrNotLocal is returned by Wait for a PID of another node: watch it
+	// instead.
+	ErrNotLocal = errors.New("actor: not a local actor")
+
 	// ErrNilMessage is returned when the message to send is nil.
 	ErrNilMessage = errors.New("actor: nil message")
 
@@ -32,8 +40,8 @@ var (
 	// produces a nil Actor.
 	ErrNilProducer = errors.New("actor: nil producer")
 
-	// ErrNoTransport is returned for a PID with an Address when no remote
-	// transport is attached to the system.
+	// ErrNoTransport is returned for a PID of another node (an Address
+	// that is not the System's own) when no Transport is installed.
 	ErrNoTransport = errors.New("actor: no remote transport for address")
 
 	// ErrNoReply completes a request that will get no answer: its target

@@ -2,7 +2,6 @@ package actor
 
 import (
 	"context"
-	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -11,11 +10,13 @@ import (
 // target's Context.Respond, by an error when the target cannot answer, or by
 // ErrTimeout.
 type Future struct {
-	done  chan struct{}
-	state atomic.Bool
-	timer atomic.Pointer[time.Timer]
-	value any
-	err   error
+	done   chan struct{} // closed at completion; nil for a Reply made by NewReply
+	state  atomic.Bool   // completed
+	timer  atomic.Pointer[time.Timer]
+	onDone atomic.Pointer[func()] // run once at completion (Reply.OnDone)
+	then   func(v any, err error) // where the answer goes instead of done (NewReply)
+	value  any
+	err    error
 }
 
 func newFuture() *Future { return &Future{done: make(chan struct{})} }
@@ -36,11 +37,63 @@ func (f *Future) complete(v any, err error) bool {
 		return false
 	}
 	f.value, f.err = v, err
-	close(f.done)
+	if f.then != nil {
+		f.then(v, err)
+	} else {
+		close(f.done)
+	}
 	if t := f.timer.Load(); t != nil {
 		t.Stop()
 	}
+	if fn := f.onDone.Swap(nil); fn != nil {
+		(*fn)()
+	}
 	return true
+}
+
+// Reply is the answering end of a request, for a Transport: the request's
+// caller waits on its Future, and whoever holds the Reply completes it. The
+// zero Reply stands for a plain send, which awaits no answer.
+type Reply struct{ f *Future }
+
+// NewReply returns a Reply whose answer is handed to then, once, instead of
+// to a waiting caller: a Transport makes one for a request that arrived from
+// another node, and sends the answer back from then. then runs on the
+// goroutine that answers, often the target actor's, so it must not block.
+func NewReply(then func(v any, err error)) Reply {
+	if then == nil {
+		return Reply{}
+	}
+	return Reply{f: &Future{then: then}}
+}
+
+// IsZero reports whether r awaits no answer.
+func (r Reply) IsZero() bool { return r.f == nil }
+
+// Complete answers the request with v, or fails it with err. Only the first
+// completion counts, whoever makes it (the answer, a timeout, the caller's
+// context); Complete reports whether this one did.
+func (r Reply) Complete(v any, err error) bool {
+	if r.f == nil {
+		return false
+	}
+	return r.f.complete(v, err)
+}
+
+// OnDone makes fn run once the request is complete, by whatever means: at
+// once if it already is. A Transport uses it to forget a request whose
+// caller stopped waiting (its context ended, its timeout passed).
+func (r Reply) OnDone(fn func()) {
+	if r.f == nil || fn == nil {
+		return
+	}
+	r.f.onDone.Store(&fn)
+	// complete sets state before it takes onDone: if it ran before the
+	// store, it did not see fn, and state tells us to run it here. The
+	// swap and the CAS let only one of us run it.
+	if r.f.state.Load() && r.f.onDone.CompareAndSwap(&fn, nil) {
+		fn()
+	}
 }
 
 // Request sends msg to pid and waits for the answer the actor gives with
@@ -48,10 +101,11 @@ func (f *Future) complete(v any, err error) bool {
 // request first, the error wraps ErrNoReply.
 func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 	if ctx == nil {
-		return nil, errors.New("actor: nil context")
+		return nil, ErrNilContext
 	}
 	f := newFuture()
-	if err := s.send(ctx, pid, msg, PID{}, f); err != nil {
+	if err := s.send(ctx, true, pid, msg, PID{}, f); err != nil {
+		f.complete(nil, err) // a Transport may hold it: let it forget
 		return nil, err
 	}
 	select {
@@ -75,7 +129,7 @@ func (s *System) RequestFuture(pid PID, msg any, timeout time.Duration) *Future 
 		return f
 	}
 	f.timer.Store(time.AfterFunc(timeout, func() { f.complete(nil, ErrTimeout) }))
-	if err := s.send(noWait, pid, msg, PID{}, f); err != nil {
+	if err := s.send(context.Background(), false, pid, msg, PID{}, f); err != nil {
 		f.complete(nil, err)
 	}
 	return f

@@ -702,7 +702,12 @@ func (p *process) end(reason error) {
 		p.parent.pushSystem(sysMsg{kind: sysChildStopped, child: p})
 	}
 	for w := range p.watchers {
-		p.sys.tell(w, sysMsg{kind: sysTerminated, pid: p.pid, reason: reason})
+		p.sys.terminated(w, p.pid, reason)
+	}
+	for pid := range p.watching {
+		if t := p.sys.transportOf(pid); t != nil {
+			t.Unwatch(pid, p.pid) // the other node forgets a watcher that is gone
+		}
 	}
 	p.sys.observeStopped(p.kind, reason)
 	p.mu.Lock()
@@ -747,4 +752,22 @@ func (s *System) tell(pid PID, m sysMsg) bool {
 	}
 	p := s.lookup(pid.ID)
 	return p != nil && p.pushSystem(m)
+}
+
+// unwatch tells target, local or remote, that watcher no longer watches it.
+func (s *System) unwatch(target, watcher PID) {
+	if t := s.transportOf(target); t != nil {
+		t.Unwatch(target, watcher)
+		return
+	}
+	s.tell(target, sysMsg{kind: sysUnwatch, pid: watcher})
+}
+
+// terminated tells watcher, local or remote, that target stopped.
+func (s *System) terminated(watcher, target PID, reason error) {
+	if t := s.transportOf(watcher); t != nil {
+		t.Terminated(watcher, target, reason)
+		return
+	}
+	s.tell(watcher, sysMsg{kind: sysTerminated, pid: target, reason: reason})
 }

@@ -166,7 +166,7 @@ func (p *process) halt(reason error) {
 // Started what it needs. Notices held back while suspended go too.
 func (p *process) forgetWatches() {
 	for pid := range p.watching {
-		p.sys.tell(pid, sysMsg{kind: sysUnwatch, pid: p.pid})
+		p.sys.unwatch(pid, p.pid)
 	}
 	p.watching = nil
 	if p.sup != nil {

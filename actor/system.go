@@ -29,6 +29,7 @@ type System struct {
 
 	registry *registry
 	stopped  atomic.Bool
+	link     atomic.Pointer[link] // the Transport to other nodes; nil: none
 
 	mu       sync.Mutex
 	shutting bool
@@ -97,70 +98,63 @@ func NewSystem(opts ...SystemOption) *System {
 // Sending to an actor that does not exist returns ErrNotFound and makes a
 // dead letter.
 func (s *System) Send(pid PID, msg any) error {
-	return s.send(context.Background(), pid, msg, PID{}, nil)
+	return s.send(context.Background(), true, pid, msg, PID{}, nil)
 }
 
 // TrySend is Send that never waits: it returns mailbox.ErrFull when the
 // mailbox of a Block actor is full.
 func (s *System) TrySend(pid PID, msg any) error {
-	return s.send(noWait, pid, msg, PID{}, nil)
+	return s.send(context.Background(), false, pid, msg, PID{}, nil)
 }
 
 // SendContext is Send that waits for room in a full mailbox only until ctx
-// is done, and then returns ctx.Err().
+// is done, and then returns ctx.Err(). A ctx already done delivers nothing.
 func (s *System) SendContext(ctx context.Context, pid PID, msg any) error {
 	if ctx == nil {
-		return errors.New("actor: nil context")
+		return ErrNilContext
 	}
-	return s.send(ctx, pid, msg, PID{}, nil)
+	return s.send(ctx, true, pid, msg, PID{}, nil)
 }
 
-// noWait makes send never wait for room: it is recognised by identity, so
-// no context a caller passes can be mistaken for it.
-var noWait context.Context = noWaitCtx{context.Background()}
-
-type noWaitCtx struct{ context.Context }
-
-// send puts a message in pid's mailbox, waiting for room until ctx is done,
-// or not at all when ctx is noWait.
-func (s *System) send(ctx context.Context, pid PID, msg any, sender PID, reply *Future) error {
+// send puts a message in pid's mailbox, or hands it to the Transport of
+// pid's node; it waits for room until ctx is done only when wait is true.
+func (s *System) send(ctx context.Context, wait bool, pid PID, msg any, sender PID, reply *Future) error {
 	if msg == nil {
 		return ErrNilMessage
 	}
-	if pid.ID == "" {
-		return ErrZeroPID
-	}
-	if s.stopped.Load() {
-		return ErrSystemStopped
-	}
-	if pid.Address != "" {
-		return ErrNoTransport
-	}
-	if ctx != noWait {
-		// A caller whose context is done has been told the send failed:
-		// the message must not arrive.
-		if err := ctx.Err(); err != nil {
-			return err
-		}
+	p, t, err := s.route(pid)
+	if t != nil {
+		return t.Send(ctx, wait, pid, sender, msg, Reply{reply})
 	}
 	env := envelope{msg: msg, sender: sender, reply: reply}
-	p := s.lookup(pid.ID)
-	if p == nil {
-		s.deadLetter(pid, env, ErrNotFound)
-		return ErrNotFound
+	if err != nil {
+		if err == ErrNotFound {
+			s.deadLetter(pid, env, ErrNotFound)
+		}
+		return err
 	}
+	return s.put(ctx, wait, p, env)
+}
+
+// put queues env in p's mailbox.
+func (s *System) put(ctx context.Context, wait bool, p *process, env envelope) error {
 	var err error
-	if ctx == noWait {
-		err = p.mbox.TryPut(env)
-	} else {
+	if wait {
+		// A caller whose context is done has been told the send failed:
+		// the message must not arrive.
+		if err = ctx.Err(); err != nil {
+			return err
+		}
 		err = p.mbox.Put(ctx, env)
+	} else {
+		err = p.mbox.TryPut(env)
 	}
 	if err == nil {
 		p.schedule()
 		return nil
 	}
 	if errors.Is(err, mailbox.ErrClosed) {
-		s.deadLetter(pid, env, ErrNotFound)
+		s.deadLetter(p.pid, env, ErrNotFound)
 		return ErrNotFound
 	}
 	return err
@@ -173,7 +167,10 @@ func (s *System) lookup(id string) *process { return s.registry.load(id) }
 // Context.Context is cancelled at once. Stop does not wait; use Wait for
 // that. Stopping an actor that is already stopping is harmless.
 func (s *System) Stop(pid PID) error {
-	p, err := s.local(pid)
+	p, t, err := s.route(pid)
+	if t != nil {
+		return t.Stop(pid, false)
+	}
 	if err != nil {
 		return err
 	}
@@ -185,7 +182,10 @@ func (s *System) Stop(pid PID) error {
 // before the call. Messages sent after Poison become dead letters. Its
 // Context.Context is cancelled when the stop begins, after those messages.
 func (s *System) Poison(pid PID) error {
-	p, err := s.local(pid)
+	p, t, err := s.route(pid)
+	if t != nil {
+		return t.Stop(pid, true)
+	}
 	if err != nil {
 		return err
 	}
@@ -199,14 +199,18 @@ func (s *System) Poison(pid PID) error {
 // for a normal stop, a *PanicError if a panic stopped it. It returns
 // ErrNotFound if the actor is already gone, and ctx.Err() if ctx ends first.
 // After a Shutdown that ran out of time, Wait still waits for the actors it
-// left running; once they are gone it returns ErrSystemStopped.
+// left running; once they are gone it returns ErrSystemStopped. Wait is for
+// local actors (ErrNotLocal otherwise): watch a remote one instead.
 func (s *System) Wait(ctx context.Context, pid PID) (reason error, err error) {
 	if ctx == nil {
-		return nil, errors.New("actor: nil context")
+		return nil, ErrNilContext
 	}
-	p, err := s.local(pid)
-	if errors.Is(err, ErrSystemStopped) {
-		if p = s.lookup(pid.ID); p != nil && pid.Address == "" {
+	p, t, err := s.route(pid)
+	if t != nil {
+		return nil, ErrNotLocal
+	}
+	if errors.Is(err, ErrSystemStopped) && s.canon(pid).Address == "" {
+		if p = s.lookup(pid.ID); p != nil {
 			err = nil
 		}
 	}
@@ -221,24 +225,6 @@ func (s *System) Wait(ctx context.Context, pid PID) (reason error, err error) {
 	}
 }
 
-// local finds the local actor pid names.
-func (s *System) local(pid PID) (*process, error) {
-	if pid.ID == "" {
-		return nil, ErrZeroPID
-	}
-	if s.stopped.Load() {
-		return nil, ErrSystemStopped
-	}
-	if pid.Address != "" {
-		return nil, ErrNoTransport
-	}
-	p := s.lookup(pid.ID)
-	if p == nil {
-		return nil, ErrNotFound
-	}
-	return p, nil
-}
-
 // Shutdown stops every actor, children before their parents, and waits for
 // them until ctx is done. Actors still running then are logged by name and
 // Shutdown returns an error wrapping ctx.Err(): Go cannot stop a goroutine
@@ -248,7 +234,7 @@ func (s *System) local(pid PID) (*process, error) {
 // every actor is gone it returns ErrSystemStopped.
 func (s *System) Shutdown(ctx context.Context) error {
 	if ctx == nil {
-		return errors.New("actor: nil context")
+		return ErrNilContext
 	}
 	s.mu.Lock()
 	if s.stopped.Load() {
