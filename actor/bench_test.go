@@ -46,8 +46,9 @@ func benchOneWay(b *testing.B, senders, receivers int) {
 // no allocation by the sender.
 var shared any = tick{1}
 
-func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any) {
-	sys := newBenchSystem(b)
+func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any, opts ...actor.SystemOption) {
+	sys := actor.NewSystem(opts...)
+	b.Cleanup(func() { sys.Shutdown(context.Background()) })
 	pids := make([]actor.PID, receivers)
 	dones := make([]chan struct{}, receivers)
 	per := make([]int, receivers)
@@ -98,6 +99,12 @@ func BenchmarkSend1To1Shared(b *testing.B) {
 	benchOneWayMsg(b, 1, 1, func(int) any { return shared })
 }
 func BenchmarkSend2To2(b *testing.B)   { benchOneWay(b, 2, 2) }
+
+// BenchmarkSend1To1Observed is Send1To1 with an Observer that does nothing:
+// the price of observation itself, one call and two clock readings a batch.
+func BenchmarkSend1To1Observed(b *testing.B) {
+	benchOneWayMsg(b, 1, 1, func(i int) any { return tick{i} }, actor.WithObserver(actor.NopObserver{}))
+}
 func BenchmarkSend100To1(b *testing.B) { benchOneWay(b, 100, 1) }
 
 func BenchmarkRequest(b *testing.B) {

@@ -158,17 +158,22 @@ func TestSubscribers(t *testing.T) {
 	}
 }
 
-// countingObserver counts what the runtime reports.
+// countingObserver counts what the runtime reports, for every kind.
 type countingObserver struct {
-	actor.NopObserver
-	spawned, stopped, panicked, handled, dead atomic.Int32
+	spawned, stopped, panicked, handled, batches, dead atomic.Int32
+	kinds                                              atomic.Int32
 }
 
-func (o *countingObserver) ActorSpawned(string)                     { o.spawned.Add(1) }
-func (o *countingObserver) ActorStopped(string, error)              { o.stopped.Add(1) }
-func (o *countingObserver) ActorPanicked(string, *actor.PanicError) { o.panicked.Add(1) }
-func (o *countingObserver) MessageHandled(string, time.Duration)    { o.handled.Add(1) }
-func (o *countingObserver) DeadLetter(actor.DeadLetter)             { o.dead.Add(1) }
+func (o *countingObserver) Kind(string) actor.KindObserver  { o.kinds.Add(1); return o }
+func (o *countingObserver) DeadLetter(actor.DeadLetter)     { o.dead.Add(1) }
+func (o *countingObserver) ActorSpawned()                   { o.spawned.Add(1) }
+func (o *countingObserver) ActorStopped(error)              { o.stopped.Add(1) }
+func (o *countingObserver) ActorPanicked(*actor.PanicError) { o.panicked.Add(1) }
+func (o *countingObserver) ActorRestarted()                 {}
+func (o *countingObserver) MessagesHandled(n int, _ time.Duration) {
+	o.handled.Add(int32(n))
+	o.batches.Add(1)
+}
 
 func TestObserver(t *testing.T) {
 	obs := &countingObserver{}

@@ -142,15 +142,22 @@ func TestWrappedDeadLetterForwardingIsBounded(t *testing.T) {
 	}
 }
 
-// panickyObserver writes to a nil map in every method.
+// panickyObserver writes to a nil map in every method; with kind "boom" it
+// panics in Kind itself.
 type panickyObserver struct{ m map[string]int }
 
-func (o *panickyObserver) ActorSpawned(k string)                       { o.m[k]++ }
-func (o *panickyObserver) ActorStopped(k string, _ error)              { o.m[k]++ }
-func (o *panickyObserver) ActorPanicked(k string, _ *actor.PanicError) { o.m[k]++ }
-func (o *panickyObserver) ActorRestarted(k string)                     { o.m[k]++ }
-func (o *panickyObserver) MessageHandled(k string, _ time.Duration)    { o.m[k]++ }
-func (o *panickyObserver) DeadLetter(actor.DeadLetter)                 { o.m["dead"]++ }
+func (o *panickyObserver) Kind(k string) actor.KindObserver {
+	if k == "boom" {
+		panic("no observer for you")
+	}
+	return o
+}
+func (o *panickyObserver) DeadLetter(actor.DeadLetter)        { o.m["dead"]++ }
+func (o *panickyObserver) ActorSpawned()                      { o.m["spawned"]++ }
+func (o *panickyObserver) ActorStopped(error)                 { o.m["stopped"]++ }
+func (o *panickyObserver) ActorPanicked(*actor.PanicError)    { o.m["panicked"]++ }
+func (o *panickyObserver) ActorRestarted()                    { o.m["restarted"]++ }
+func (o *panickyObserver) MessagesHandled(int, time.Duration) { o.m["handled"]++ }
 
 func TestPanickingObserverIsRecovered(t *testing.T) {
 	var mu sync.Mutex
@@ -178,6 +185,9 @@ func TestPanickingObserverIsRecovered(t *testing.T) {
 		t.Fatalf("Request after a restart = %v, %v", r, err)
 	}
 	sys.Send(actor.PID{ID: "ghost"}, 1)
+	if _, err := sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("boom")); err != nil {
+		t.Fatalf("Spawn with an observer that panics in Kind = %v", err)
+	}
 	if err := sys.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}

@@ -54,7 +54,7 @@ type sysMsg struct {
 type process struct {
 	sys      *System
 	pid      PID
-	kind     string
+	kind     *kind
 	parent   *process
 	producer Producer
 	actor    Actor
@@ -109,7 +109,7 @@ type process struct {
 }
 
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
-	p := &process{sys: s, pid: pid, kind: cfg.kind, parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
+	p := &process{sys: s, pid: pid, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
 	opts := []mailbox.Option{mailbox.WithOverflow(cfg.overflow)}
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
 		opts = append(opts, mailbox.WithOnDrop(func(env envelope) {
@@ -243,33 +243,55 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			}
 			return false, nil, nil
 		}
-		for i := range batch {
-			seq := first + uint64(i)
-			if p.sysPending.Load() {
-				p.handleSystem()
-				if p.mustStop {
-					return true, batch[i:], p.stopCause
-				}
-				if p.suspended { // a failure while handling a system message
-					p.keep(batch[i:], seq)
-					break
-				}
-			}
-			if p.poisoned && seq >= p.poisonAt {
-				return true, batch[i:], nil
-			}
-			env := batch[i]
-			// batch[i] is not cleared: see mailbox.Queue.Drain
-			p.rest = batch[i+1:]
-			// It no longer waits: its slot is free for a sender.
-			p.mbox.Taken(int(seq-p.drained) + 1)
-			if perr := p.handle(env); perr != nil {
-				p.keep(p.rest, seq+1)
-				p.fail(perr)
-				break
-			}
+		if stop, leftover, reason := p.handleBatch(batch, first); stop {
+			return true, leftover, reason
 		}
 	}
+}
+
+// handleBatch hands a batch to Receive one message at a time, looking at the
+// system lane between any two, until the batch is done (stop false), the
+// actor must stop (stop true, with what is left of the batch), or a failure
+// suspends it (the rest is kept for later). An Observer hears of the batch
+// once, with one clock reading at each end.
+func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
+	n := 0
+	if p.kind.obs != nil {
+		start := time.Now()
+		defer func() {
+			if n > 0 {
+				p.kind.handled(n, start)
+			}
+		}()
+	}
+	for i := range batch {
+		seq := first + uint64(i)
+		if p.sysPending.Load() {
+			p.handleSystem()
+			if p.mustStop {
+				return true, batch[i:], p.stopCause
+			}
+			if p.suspended { // a failure while handling a system message
+				p.keep(batch[i:], seq)
+				return false, nil, nil
+			}
+		}
+		if p.poisoned && seq >= p.poisonAt {
+			return true, batch[i:], nil
+		}
+		env := batch[i]
+		// batch[i] is not cleared: see mailbox.Queue.Drain
+		p.rest = batch[i+1:]
+		// It no longer waits: its slot is free for a sender.
+		p.mbox.Taken(int(seq-p.drained) + 1)
+		n++
+		if perr := p.invoke(env.msg, env.sender, env.reply); perr != nil {
+			p.keep(p.rest, seq+1)
+			p.fail(perr)
+			return false, nil, nil
+		}
+	}
+	return false, nil, nil
 }
 
 // keep saves the unhandled rest of a batch over a failure: it is handled
@@ -354,18 +376,6 @@ func (p *process) releaseIdle() {
 	}
 }
 
-// handle delivers one user message to Receive.
-func (p *process) handle(env envelope) *PanicError {
-	obs := p.sys.observer
-	if obs == nil {
-		return p.invoke(env.msg, env.sender, env.reply)
-	}
-	start := time.Now()
-	perr := p.invoke(env.msg, env.sender, env.reply)
-	p.sys.observeHandled(p.kind, time.Since(start))
-	return perr
-}
-
 // invoke calls Receive with msg, turning a panic into a *PanicError.
 func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) {
 	if p.actor == nil { // halted between two instances
@@ -401,13 +411,13 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 // panicked reports a recovered panic: logged with its stack, counted,
 // published, and the request being handled, if any, is answered.
 func (p *process) panicked(perr *PanicError, reply *Future) {
-	p.sys.logLimited("panic", p.kind, "actor: panic in Receive", perr.Stack,
-		"pid", p.pid.String(), "kind", p.kind, "panic", perr.Value, "message", typeName(perr.Message))
+	p.sys.logLimited("panic", p.kind.name, "actor: panic in Receive", perr.Stack,
+		"pid", p.pid.String(), "kind", p.kind.name, "panic", perr.Value, "message", typeName(perr.Message))
 	if reply != nil {
 		reply.complete(nil, errNoReply(perr))
 	}
-	p.sys.observePanicked(p.kind, perr)
-	p.sys.publish(ActorFailed{PID: p.pid, Kind: p.kind, Err: perr})
+	p.kind.panicked(perr)
+	p.sys.publish(ActorFailed{PID: p.pid, Kind: p.kind.name, Err: perr})
 }
 
 // pushSystem queues a system message; it returns false once the actor has
@@ -622,7 +632,7 @@ func (p *process) reportSlowStop() {
 	}
 	p.slowStop.Store(true)
 	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
-		"pid", p.pid.String(), "kind", p.kind, "grace", p.sys.grace)
+		"pid", p.pid.String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
 
 // Steps of an actor's stop, in order. Each is entered once: a handler that
@@ -709,7 +719,7 @@ func (p *process) end(reason error) {
 			t.Unwatch(pid, p.pid) // the other node forgets a watcher that is gone
 		}
 	}
-	p.sys.observeStopped(p.kind, reason)
+	p.kind.stopped(reason)
 	p.mu.Lock()
 	p.ended, p.reason = true, reason
 	if p.done != nil {

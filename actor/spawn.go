@@ -112,7 +112,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	if parent != nil {
 		parent.children = append(parent.children, p)
 	}
-	s.observeSpawned(p.kind)
+	p.kind.spawned()
 	p.schedule() // delivers Started
 	return p.pid, nil
 }

@@ -105,7 +105,7 @@ func (p *process) fail(perr *PanicError) {
 	default: // Stop, or Escalate with nobody above
 		if dec.Directive == supervisor.Escalate {
 			p.sys.logger.Error("actor: failure escalated to the system; stopping", "pid", p.pid.String(),
-				"kind", p.kind, "reason", perr, "intensity_exceeded", dec.Exceeded)
+				"kind", p.kind.name, "reason", perr, "intensity_exceeded", dec.Exceeded)
 		}
 		p.stopNow(perr)
 	}
@@ -117,7 +117,7 @@ func (p *process) decide(strategy *supervisor.Strategy, hist *supervisor.History
 	defer func() {
 		if r := recover(); r != nil {
 			p.sys.logger.Error("actor: supervisor's decider panicked; escalating", "pid", p.pid.String(),
-				"kind", p.kind, "panic", r, "failure", perr)
+				"kind", p.kind.name, "panic", r, "failure", perr)
 			dec = supervisor.Decision{Directive: supervisor.Escalate}
 		}
 	}()
@@ -184,8 +184,8 @@ func (p *process) startInstance(reason error) {
 	}
 	p.actor, p.started = a, false
 	p.resume()
-	p.sys.observeRestarted(p.kind)
-	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind, Reason: reason})
+	p.kind.restarted()
+	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind.name, Reason: reason})
 }
 
 // exitNormally runs when the actor has stopped itself: it stops, unless its
@@ -206,7 +206,7 @@ func (p *process) exitNormally() {
 	}
 	dec := strategy.DecideExit(p.history())
 	if dec.Directive != supervisor.Restart {
-		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid.String(), "kind", p.kind)
+		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid.String(), "kind", p.kind.name)
 		p.stopNow(nil)
 		return
 	}

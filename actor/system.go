@@ -38,6 +38,7 @@ type System struct {
 
 	events      events
 	limits      logLimits
+	kinds       kinds
 	deadLetters atomic.Uint64
 	publishing  atomic.Int32 // dead-letter publications under way
 	lastDeadLog atomic.Int64
@@ -277,11 +278,11 @@ func (s *System) awaitIdle(ctx context.Context, idle <-chan struct{}) error {
 	s.registry.each(func(p *process) {
 		stuck++
 		if p.stopped.Load() {
-			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind)
+			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind.name)
 			return
 		}
 		s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
-			"pid", p.pid.String(), "kind", p.kind)
+			"pid", p.pid.String(), "kind", p.kind.name)
 	})
 	return fmt.Errorf("actor: shutdown left %d actors running: %w", stuck, ctx.Err())
 }

@@ -388,6 +388,14 @@ func (q *Queue[T]) Held() int {
 	return q.held - int(q.taken.Load())
 }
 
+// Waiting returns Len plus Held, under one lock: every item that counts
+// against the capacity.
+func (q *Queue[T]) Waiting() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.count + q.held - int(q.taken.Load())
+}
+
 // Len returns the number of items queued, not counting those Held.
 func (q *Queue[T]) Len() int {
 	q.mu.Lock()

@@ -1,0 +1,68 @@
+package actor_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// The Observer hears of messages once per batch, and of each kind once.
+func TestObserverPerBatchAndKind(t *testing.T) {
+	obs := &countingObserver{}
+	sys := newSystem(t, actor.WithObserver(obs))
+	entered, release := make(chan struct{}), make(chan struct{})
+	pid, _ := sys.SpawnFunc(blocker(entered, release, nil), actor.WithKind("worker"))
+	sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("worker"))
+	sys.Send(pid, "block")
+	<-entered
+	const n = 500
+	for i := range n {
+		sys.Send(pid, i)
+	}
+	close(release)
+	if _, err := sys.Request(context.Background(), pid, "sync"); err == nil {
+		t.Fatal("blocker answered")
+	}
+	if k := obs.kinds.Load(); k != 1 {
+		t.Fatalf("Kind called %d times for one kind", k)
+	}
+	// "block", the n messages and "sync" were handled; the n waited while
+	// the first was handled, so they came in far fewer batches.
+	if h, b := obs.handled.Load(), obs.batches.Load(); h != n+2 || b > n/4 {
+		t.Fatalf("handled %d in %d batches; want %d in few", h, b, n+2)
+	}
+}
+
+// A Snapshot reads what waits in the mailboxes, per kind, at the moment.
+func TestSnapshot(t *testing.T) {
+	sys := newSystem(t)
+	entered, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	pid, _ := sys.SpawnFunc(blocker(entered, release, nil), actor.WithKind("slow"), actor.WithMailboxSize(100))
+	for range 3 {
+		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("idle"), actor.WithMailboxSize(10))
+	}
+	sys.Send(pid, "block")
+	<-entered
+	for i := range 7 {
+		sys.Send(pid, i)
+	}
+	sys.Send(actor.PID{ID: "ghost"}, 1)
+	snap := sys.Snapshot()
+	want := []actor.KindSnapshot{
+		{Kind: "idle", Alive: 3, MailboxCapacity: 30},
+		{Kind: "slow", Alive: 1, MailboxDepth: 7, MailboxMax: 7, MailboxCapacity: 100},
+	}
+	if len(snap.Kinds) != len(want) {
+		t.Fatalf("Snapshot kinds = %+v", snap.Kinds)
+	}
+	for i := range want {
+		if snap.Kinds[i] != want[i] {
+			t.Errorf("kind %d = %+v, want %+v", i, snap.Kinds[i], want[i])
+		}
+	}
+	if snap.DeadLetters != 1 {
+		t.Errorf("DeadLetters = %d, want 1", snap.DeadLetters)
+	}
+}
