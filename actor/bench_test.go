@@ -98,7 +98,7 @@ func BenchmarkSend1To1(b *testing.B) { benchOneWay(b, 1, 1) }
 func BenchmarkSend1To1Shared(b *testing.B) {
 	benchOneWayMsg(b, 1, 1, func(int) any { return shared })
 }
-func BenchmarkSend2To2(b *testing.B)   { benchOneWay(b, 2, 2) }
+func BenchmarkSend2To2(b *testing.B) { benchOneWay(b, 2, 2) }
 
 // BenchmarkSend1To1Observed is Send1To1 with an Observer that does nothing:
 // the price of observation itself, one call and two clock readings a batch.

@@ -73,7 +73,7 @@ func (NopObserver) MessagesHandled(int, time.Duration) {}
 // kind is the runtime's state for one kind of actor, resolved at spawn and
 // shared by every actor of the kind: its label and its observer.
 type kind struct {
-	sys   *System
+	sys  *System
 	name string
 	obs  KindObserver // nil without an Observer
 }
