@@ -70,18 +70,6 @@ func (p *process) history() *supervisor.History {
 	return p.hist
 }
 
-// restartPlan restarts a group of siblings after a failure: it halts them
-// one at a time, the last spawned first, then, after the backoff delay,
-// starts new instances one at a time in spawn order. Each step waits for the
-// child's acknowledgement, so the order holds across goroutines.
-type restartPlan struct {
-	group    []*process // in spawn order
-	reason   error
-	delay    time.Duration
-	i        int  // the child being halted or started
-	starting bool // halting is done
-}
-
 // fail suspends the actor after a panic: it handles no user message until
 // its supervisor has decided. The parent decides on its own goroutine; the
 // system's guardian decides here, for a top-level actor.
@@ -274,100 +262,6 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 			"reason", perr, "intensity_exceeded", dec.Exceeded)
 		p.fail(perr)
 	}
-}
-
-// restart begins a restart plan for the siblings child's failure touches.
-func (p *process) restart(child *process, reason error, delay time.Duration) {
-	lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
-	plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: reason, delay: delay}
-	plan.i = len(plan.group) - 1
-	p.su().plans = append(p.su().plans, plan)
-	p.advance(plan)
-}
-
-// advance takes a restart plan one step further, after an acknowledgement.
-func (p *process) advance(plan *restartPlan) {
-	if !plan.starting {
-		for ; plan.i >= 0; plan.i-- {
-			if c := plan.group[plan.i]; p.hasChild(c) {
-				c.pushSystem(sysMsg{kind: sysHalt, reason: plan.reason})
-				return
-			}
-		}
-		plan.starting, plan.i = true, 0
-		if plan.delay > 0 {
-			time.AfterFunc(plan.delay, func() { p.pushSystem(sysMsg{kind: sysPlanResume, plan: plan}) })
-			return
-		}
-	}
-	for ; plan.i < len(plan.group); plan.i++ {
-		if c := plan.group[plan.i]; p.hasChild(c) {
-			c.pushSystem(sysMsg{kind: sysStart, reason: plan.reason})
-			return
-		}
-	}
-	p.finishPlan(plan)
-}
-
-// acked moves the plan that child belongs to past it.
-func (p *process) acked(child *process, starting bool) {
-	for _, plan := range p.su().plans {
-		if plan.starting == starting && plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
-			if starting {
-				plan.i++
-			} else {
-				plan.i--
-			}
-			p.advance(plan)
-			return
-		}
-	}
-}
-
-func (p *process) finishPlan(plan *restartPlan) {
-	sup := p.su()
-	for i, x := range sup.plans {
-		if x == plan {
-			sup.plans = append(sup.plans[:i], sup.plans[i+1:]...)
-			break
-		}
-	}
-	if len(sup.plans) == 0 && len(sup.queued) > 0 {
-		next := sup.queued[0]
-		sup.queued = sup.queued[1:]
-		p.childFailed(next.child, next.reason.(*PanicError))
-	}
-}
-
-// childGone moves past a child that stopped while a plan waited for it.
-func (p *process) childGone(child *process) {
-	for _, plan := range p.su().plans {
-		if plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
-			p.advance(plan) // advance skips children that are gone
-			return
-		}
-	}
-}
-
-// inPlan reports whether child is due to be halted or started by a plan.
-func (p *process) inPlan(child *process) bool {
-	for _, plan := range p.su().plans {
-		for j, c := range plan.group {
-			if c == child && (!plan.starting || j >= plan.i) {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-func (p *process) childIndex(child *process) int {
-	for i, c := range p.children {
-		if c == child {
-			return i
-		}
-	}
-	return -1
 }
 
 // stopChildren stops the children one at a time, the last spawned first, as

@@ -1,0 +1,264 @@
+package actor
+
+// The receive loop: an actor has a goroutine only while it has work, and
+// hands its messages to Receive in batches.
+
+import (
+	"runtime"
+	"time"
+)
+
+// spinYields is how many times an actor that has run out of messages yields
+// the processor, watching for more, before its goroutine ends. A sender that
+// is still sending is caught without the cost of a new goroutine.
+const spinYields = 8
+
+// Scheduling states. An actor has a goroutine only while it has work: an
+// idle actor costs its memory and nothing else.
+const (
+	idle int32 = iota
+	running
+	suspended // failed and idle: only a system message starts it
+)
+
+// schedule starts the actor's goroutine if it is idle. Senders call it after
+// every message they queue; it costs one atomic load when the actor runs.
+func (p *process) schedule() bool {
+	if p.state.Load() != idle {
+		return false // the fast path, inlined into every send
+	}
+	return p.start()
+}
+
+func (p *process) start() bool {
+	if p.state.CompareAndSwap(idle, running) {
+		go p.run()
+		return true
+	}
+	return false
+}
+
+// run is the actor's goroutine while it has work.
+func (p *process) run() {
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		if r := recover(); r != nil {
+			panic(r) // a bug in the runtime itself, not in Receive: crash loudly
+		}
+		// Receive called runtime.Goexit: the goroutine ends, the actor too,
+		// and what it had taken from the mailbox becomes dead letters. A
+		// Goexit in Stopping or Stopped lands here too, and the stop goes
+		// on from the step after the one it interrupted.
+		leftover := append(p.rest, p.takePending()...)
+		p.rest = nil
+		p.finishStop(p.stopCause, leftover)
+	}()
+	if stop, leftover, reason := p.serve(); stop {
+		p.finishStop(reason, leftover)
+	}
+	finished = true
+}
+
+// finishStop runs the stop to its end whatever the handlers do: when one
+// calls runtime.Goexit, the goroutine unwinds through the deferred call
+// here, which goes on with the next step. Each step runs once, so this
+// recurses at most once per step.
+func (p *process) finishStop(reason error, leftover []envelope) {
+	finished := false
+	defer func() {
+		if finished {
+			return
+		}
+		if r := recover(); r != nil {
+			panic(r) // a bug in the runtime itself
+		}
+		p.finishStop(reason, nil)
+	}()
+	p.stop(reason, leftover)
+	finished = true
+}
+
+// serve runs the receive loop until the actor must stop, and returns why,
+// with the messages it had taken from the mailbox but not handled; or until
+// it has no work left, and returns stop false.
+func (p *process) serve() (stop bool, leftover []envelope, reason error) {
+	for {
+		if !p.started && !p.suspended && !p.mustStop {
+			// Started comes first for every instance, before any message.
+			p.started = true
+			perr := p.invoke(Started{}, PID{}, nil)
+			if p.ackStart {
+				p.ackStart = false
+				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
+			}
+			if perr != nil {
+				p.fail(perr)
+				continue
+			}
+		}
+		if p.sysPending.Load() {
+			p.handleSystem()
+		}
+		if p.mustStop {
+			return true, p.takePending(), p.stopCause
+		}
+		if p.suspended {
+			if !p.sysPending.Load() && p.goIdle() {
+				return false, nil, nil
+			}
+			continue
+		}
+		if !p.started {
+			continue
+		}
+		batch, first := p.pending, p.pendFirst
+		if batch != nil {
+			p.pending = nil
+		} else {
+			batch, first = p.mbox.Drain(0)
+			p.drained = first
+		}
+		if len(batch) == 0 {
+			if p.poisoned && first >= p.poisonAt {
+				return true, nil, nil
+			}
+			if p.sysPending.Load() || !p.goIdle() {
+				continue
+			}
+			return false, nil, nil
+		}
+		if stop, leftover, reason := p.handleBatch(batch, first); stop {
+			return true, leftover, reason
+		}
+	}
+}
+
+// handleBatch hands a batch to Receive one message at a time, looking at the
+// system lane between any two, until the batch is done (stop false), the
+// actor must stop (stop true, with what is left of the batch), or a failure
+// suspends it (the rest is kept for later). An Observer hears of the batch
+// once, with one clock reading at each end.
+func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
+	n := 0
+	if p.kind.obs != nil {
+		start := time.Now()
+		defer func() {
+			if n > 0 {
+				p.kind.handled(n, start)
+			}
+		}()
+	}
+	for i := range batch {
+		seq := first + uint64(i)
+		if p.sysPending.Load() {
+			p.handleSystem()
+			if p.mustStop {
+				return true, batch[i:], p.stopCause
+			}
+			if p.suspended { // a failure while handling a system message
+				p.keep(batch[i:], seq)
+				return false, nil, nil
+			}
+		}
+		if p.poisoned && seq >= p.poisonAt {
+			return true, batch[i:], nil
+		}
+		env := batch[i]
+		// batch[i] is not cleared: see mailbox.Queue.Drain
+		p.rest = batch[i+1:]
+		// It no longer waits: its slot is free for a sender.
+		p.mbox.Taken(int(seq-p.drained) + 1)
+		n++
+		if perr := p.invoke(env.msg, env.sender, env.reply); perr != nil {
+			p.keep(p.rest, seq+1)
+			p.fail(perr)
+			return false, nil, nil
+		}
+	}
+	return false, nil, nil
+}
+
+// keep saves the unhandled rest of a batch over a failure: it is handled
+// first when the actor goes on, and becomes dead letters if it stops.
+func (p *process) keep(rest []envelope, first uint64) {
+	p.rest = nil // pending holds them now
+	p.pending = append([]envelope(nil), rest...)
+	p.pendFirst = first
+	if len(p.pending) == 0 {
+		p.pending = nil
+	}
+}
+
+func (p *process) takePending() []envelope {
+	rest := p.pending
+	p.pending = nil
+	return rest
+}
+
+// goIdle is called with nothing to do. It yields a few times watching for
+// work, then gives back the mailbox's storage and marks the actor idle,
+// unless work arrived meanwhile. It reports whether the goroutine may end.
+func (p *process) goIdle() bool {
+	userWork := !p.suspended // a suspended actor waits for system messages only
+	for i := 0; i < spinYields; i++ {
+		runtime.Gosched()
+		if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
+			return false
+		}
+	}
+	to := idle
+	if p.suspended {
+		to = suspended
+	}
+	small := false
+	if userWork && p.mbox.Storage() <= smallStorage {
+		// Little to keep, nothing worth a timer: give it back now, while
+		// no other goroutine can be using it.
+		p.mbox.Release()
+		small = true
+	}
+	p.state.Store(to)
+	// A sender that queued after our last look saw running and left the
+	// work to us: look once more. Either we see its message here, or it
+	// sees idle and starts a new goroutine; the CAS picks one of us.
+	if (userWork && p.mbox.Len() > 0) || p.sysPending.Load() {
+		return !p.state.CompareAndSwap(to, running)
+	}
+	if userWork && !small {
+		// Give the mailbox's storage back if the actor stays idle. Not at
+		// once: an actor between two bursts would pay to grow it again.
+		p.mu.Lock()
+		if p.idleTimer == nil {
+			p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
+		} else {
+			p.idleTimer.Reset(idleRelease)
+		}
+		p.mu.Unlock()
+	}
+	return true
+}
+
+// smallStorage is the mailbox storage, in slots, that an actor going idle
+// gives back at once; more waits for idleRelease.
+const smallStorage = 16
+
+// idleRelease is how long an actor must be idle before its mailbox's
+// storage is given back.
+const idleRelease = 5 * time.Millisecond
+
+// releaseIdle runs on a timer. It claims an idle actor as a sender would, so
+// no goroutine can be using the mailbox's buffers, gives them back, and
+// hands the actor back, starting it if work arrived meanwhile.
+func (p *process) releaseIdle() {
+	if !p.state.CompareAndSwap(idle, running) {
+		return // busy again: it keeps its storage
+	}
+	p.mbox.Release()
+	p.state.Store(idle)
+	if p.mbox.Len() > 0 || p.sysPending.Load() {
+		p.schedule()
+	}
+}

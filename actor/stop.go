@@ -1,0 +1,162 @@
+package actor
+
+// Stopping: asked from outside or decided inside, an actor ends in steps
+// that each run once, whatever its handlers do.
+
+import "time"
+
+// requestStop asks the actor to stop after its current message. Its context
+// is cancelled at once, and a watchdog reports a handler that is still
+// running when the stop grace has passed.
+func (p *process) requestStop(reason ...error) {
+	p.mu.Lock()
+	if p.stopReq {
+		p.mu.Unlock()
+		return
+	}
+	p.stopReq = true
+	p.cancelLocked()
+	if p.state.Load() == running {
+		// A handler may be running: report it if it outlives the grace. An
+		// idle actor handles the stop before any other message.
+		p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
+	}
+	p.mu.Unlock()
+	m := sysMsg{kind: sysStop}
+	if len(reason) > 0 {
+		m.reason = reason[0]
+	}
+	p.pushSystem(m)
+}
+
+// reportSlowStop runs when the stop grace has passed. An actor whose
+// receive loop has ended is stopping its children or finishing: not its
+// handler's fault. One still in its loop is stuck in a handler.
+func (p *process) reportSlowStop() {
+	if p.stopped.Load() {
+		return
+	}
+	p.slowStop.Store(true)
+	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
+		"pid", p.pid.String(), "kind", p.kind.name, "grace", p.sys.grace)
+}
+
+// Steps of an actor's stop, in order. Each is entered once: a handler that
+// calls runtime.Goexit during one makes the stop go on from the next.
+const (
+	stepNone     uint8 = iota
+	stepStopping       // Stopping is delivered
+	stepChildren       // the children are stopped
+	stepStopped        // Stopped is delivered
+	stepEnd            // the mailbox is closed, watchers and parent told
+)
+
+// stop runs the actor's end: Stopping, its children stopped one at a time in
+// reverse spawn order, Stopped, the mailbox closed and what is left in it
+// turned into dead letters, then watchers and parent told. Called again
+// after a Goexit, it goes on from the step that was interrupted.
+func (p *process) stop(reason error, leftover []envelope) {
+	if p.step < stepStopping {
+		p.step = stepStopping
+		p.stopReason = reason
+		p.stopped.Store(true)
+		p.mu.Lock()
+		p.cancelLocked()
+		p.mu.Unlock()
+		p.deadLetters(leftover)
+		p.invokeWhileStopping(Stopping{})
+	}
+	if p.step < stepChildren {
+		p.step = stepChildren
+		p.stopChildren()
+	}
+	if p.step < stepStopped {
+		p.step = stepStopped
+		p.invokeWhileStopping(Stopped{})
+	}
+	if p.step < stepEnd {
+		p.step = stepEnd
+		p.end(p.stopReason)
+	}
+}
+
+// end is the last step of a stop, where no handler runs.
+func (p *process) end(reason error) {
+	p.mbox.Close()
+	for {
+		batch, _ := p.mbox.Drain(0)
+		if len(batch) == 0 {
+			break
+		}
+		p.deadLetters(batch)
+	}
+	p.sys.registry.remove(p)
+
+	p.sysMu.Lock()
+	p.sysClosed = true
+	rest := p.sysQ
+	p.sysQ = nil
+	p.sysMu.Unlock()
+	for _, m := range rest {
+		p.updateWatchers(m) // late watchers are told too
+	}
+
+	p.mu.Lock()
+	if p.watchdog != nil {
+		p.watchdog.Stop()
+	}
+	if p.idleTimer != nil {
+		p.idleTimer.Stop()
+	}
+	p.mu.Unlock()
+	if p.slowStop.Load() {
+		reason = ignoredStop(reason)
+	}
+	// The parent first: a parent that also watches sees its list of
+	// children without this one by the time Terminated arrives.
+	if p.parent != nil {
+		p.parent.pushSystem(sysMsg{kind: sysChildStopped, child: p})
+	}
+	for w := range p.watchers {
+		p.sys.terminated(w, p.pid, reason)
+	}
+	for pid := range p.watching {
+		if t := p.sys.transportOf(pid); t != nil {
+			t.Unwatch(pid, p.pid) // the other node forgets a watcher that is gone
+		}
+	}
+	p.kind.stopped(reason)
+	p.mu.Lock()
+	p.ended, p.reason = true, reason
+	if p.done != nil {
+		close(p.done)
+	}
+	p.mu.Unlock()
+	p.sys.release()
+}
+
+// invokeWhileStopping delivers a lifecycle message during the stop; a panic
+// there is reported but does not change the stop reason.
+func (p *process) invokeWhileStopping(msg any) {
+	p.invoke(msg, PID{}, nil)
+}
+
+func (p *process) deadLetters(envs []envelope) {
+	for i := range envs {
+		p.sys.deadLetter(p.pid, envs[i], ErrStopped)
+		envs[i] = envelope{}
+	}
+}
+
+// doneChan returns a channel closed when the actor has stopped.
+func (p *process) doneChan() <-chan struct{} {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.done == nil {
+		p.done = make(chan struct{})
+		if p.ended {
+			close(p.done)
+		}
+	}
+	return p.done
+}
