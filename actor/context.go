@@ -116,7 +116,7 @@ func (c *Context) send(pid PID, msg any) error {
 // Spawn starts a child of this actor. Children stop before their parent.
 // It returns ErrStopping while the actor is stopping.
 func (c *Context) Spawn(producer Producer, opts ...Option) (PID, error) {
-	if c.proc.stopped.Load() {
+	if c.proc.stopping.Load() {
 		return PID{}, ErrStopping
 	}
 	return c.proc.sys.spawn(c.proc, producer, opts)

@@ -1,5 +1,7 @@
 package actor
 
+import "time"
+
 // The system lane: stop, watch and supervision notices, unbounded and
 // always served before user messages.
 
@@ -21,6 +23,7 @@ const (
 	sysPlanResume           // to a parent: a restart plan's backoff is over
 	sysExit                 // from the actor itself: it stops, or restarts if Permanent
 	sysExited               // to a parent: child stopped itself normally
+	sysRestart              // from the parent, one for one: a new instance after delay, no acknowledgement
 )
 
 // sysMsg travels in the system lane: unbounded, small, and always taken
@@ -32,6 +35,8 @@ type sysMsg struct {
 	mark   uint64
 	child  *process
 	plan   *restartPlan
+	delay  time.Duration // sysRestart: the backoff before the new instance
+	solo   bool          // sysStart: a restart nobody waits for; no acknowledgement
 }
 
 // pushSystem queues a system message; it returns false once the actor has
@@ -108,11 +113,11 @@ func (p *process) handleSystem() {
 			if _, ok := p.watching[m.pid]; !ok {
 				continue // unwatched since: say nothing
 			}
-			if p.mustStop || p.stopped.Load() {
+			if p.mustStop || p.stopping.Load() {
 				continue
 			}
 			if p.suspended {
-				p.su().deferred = append(p.su().deferred, m) // for the instance that comes next
+				p.supervising().deferred = append(p.supervising().deferred, m) // for the instance that comes next
 				continue
 			}
 			delete(p.watching, m.pid)
@@ -122,33 +127,37 @@ func (p *process) handleSystem() {
 		case sysFailed:
 			p.childFailed(m.child, m.reason.(*PanicError))
 		case sysExit:
-			if !p.mustStop && !p.stopped.Load() {
+			if !p.mustStop && !p.stopping.Load() {
 				p.exitNormally()
 			}
 		case sysExited:
 			p.childExited(m.child)
 		case sysResume:
-			if !p.mustStop && !p.stopped.Load() {
+			if !p.mustStop && !p.stopping.Load() {
 				p.resume()
 			}
 		case sysHalt:
-			if !p.mustStop && !p.stopped.Load() {
+			if !p.mustStop && !p.stopping.Load() {
 				p.halt(m.reason)
 				p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
 			}
 		case sysStart:
-			if !p.mustStop && !p.stopped.Load() {
+			if !p.mustStop && !p.stopping.Load() {
 				p.startInstance(m.reason)
 				// The parent hears of it once Started has run, so that a
 				// group restart starts the next sibling only then.
-				p.ackStart = p.parent != nil
+				p.ackStart = p.parent != nil && !m.solo
+			}
+		case sysRestart:
+			if !p.mustStop && !p.stopping.Load() {
+				p.restartSelf(m.reason, m.delay)
 			}
 		case sysHalted:
-			p.acked(m.child, false)
+			p.advancePast(m.child, false)
 		case sysStarted:
-			p.acked(m.child, true)
+			p.advancePast(m.child, true)
 		case sysPlanResume:
-			if !p.stopped.Load() {
+			if !p.stopping.Load() {
 				p.advance(m.plan)
 			}
 		}

@@ -6,12 +6,9 @@ package actor
 import (
 	"runtime"
 	"time"
-)
 
-// spinYields is how many times an actor that has run out of messages yields
-// the processor, watching for more, before its goroutine ends. A sender that
-// is still sending is caught without the cost of a new goroutine.
-const spinYields = 8
+	"github.com/troupe-go/troupe/internal/tune"
+)
 
 // Scheduling states. An actor has a goroutine only while it has work: an
 // idle actor costs its memory and nothing else.
@@ -203,7 +200,7 @@ func (p *process) takePending() []envelope {
 // unless work arrived meanwhile. It reports whether the goroutine may end.
 func (p *process) goIdle() bool {
 	userWork := !p.suspended // a suspended actor waits for system messages only
-	for i := 0; i < spinYields; i++ {
+	for i := 0; i < tune.SpinYields; i++ {
 		runtime.Gosched()
 		if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
 			return false
@@ -232,9 +229,9 @@ func (p *process) goIdle() bool {
 		// once: an actor between two bursts would pay to grow it again.
 		p.mu.Lock()
 		if p.idleTimer == nil {
-			p.idleTimer = time.AfterFunc(idleRelease, p.releaseIdle)
+			p.idleTimer = time.AfterFunc(tune.IdleRelease, p.releaseIdle)
 		} else {
-			p.idleTimer.Reset(idleRelease)
+			p.idleTimer.Reset(tune.IdleRelease)
 		}
 		p.mu.Unlock()
 	}
@@ -242,12 +239,8 @@ func (p *process) goIdle() bool {
 }
 
 // smallStorage is the mailbox storage, in slots, that an actor going idle
-// gives back at once; more waits for idleRelease.
+// gives back at once; more waits for tune.IdleRelease.
 const smallStorage = 16
-
-// idleRelease is how long an actor must be idle before its mailbox's
-// storage is given back.
-const idleRelease = 5 * time.Millisecond
 
 // releaseIdle runs on a timer. It claims an idle actor as a sender would, so
 // no goroutine can be using the mailbox's buffers, gives them back, and

@@ -1,6 +1,10 @@
 package actor
 
-import "time"
+import (
+	"time"
+
+	"github.com/troupe-go/troupe/supervisor"
+)
 
 // Restart plans: the ordered halt-then-start of a group of siblings that
 // AllForOne, RestForOne and OneForOne restarts go through.
@@ -17,12 +21,18 @@ type restartPlan struct {
 	starting bool // halting is done
 }
 
-// restart begins a restart plan for the siblings child's failure touches.
-func (p *process) restart(child *process, reason error, delay time.Duration) {
+// restartChild restarts child, and the siblings its failure touches under
+// AllForOne and RestForOne. One for one, the child restarts itself; a
+// group goes through an ordered plan.
+func (p *process) restartChild(child *process, reason error, delay time.Duration) {
+	if p.strategy.Kind() == supervisor.KindOneForOne {
+		child.pushSystem(sysMsg{kind: sysRestart, reason: reason, delay: delay})
+		return
+	}
 	lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
 	plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: reason, delay: delay}
 	plan.i = len(plan.group) - 1
-	p.su().plans = append(p.su().plans, plan)
+	p.supervising().plans = append(p.supervising().plans, plan)
 	p.advance(plan)
 }
 
@@ -37,7 +47,7 @@ func (p *process) advance(plan *restartPlan) {
 		}
 		plan.starting, plan.i = true, 0
 		if plan.delay > 0 {
-			time.AfterFunc(plan.delay, func() { p.pushSystem(sysMsg{kind: sysPlanResume, plan: plan}) })
+			p.after(plan.delay, sysMsg{kind: sysPlanResume, plan: plan})
 			return
 		}
 	}
@@ -50,9 +60,10 @@ func (p *process) advance(plan *restartPlan) {
 	p.finishPlan(plan)
 }
 
-// acked moves the plan that child belongs to past it.
-func (p *process) acked(child *process, starting bool) {
-	for _, plan := range p.su().plans {
+// advancePast moves the plan that child belongs to past it, once child has
+// acknowledged its halt (starting false) or its start (starting true).
+func (p *process) advancePast(child *process, starting bool) {
+	for _, plan := range p.supervising().plans {
 		if plan.starting == starting && plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
 			if starting {
 				plan.i++
@@ -66,7 +77,7 @@ func (p *process) acked(child *process, starting bool) {
 }
 
 func (p *process) finishPlan(plan *restartPlan) {
-	sup := p.su()
+	sup := p.supervising()
 	for i, x := range sup.plans {
 		if x == plan {
 			sup.plans = append(sup.plans[:i], sup.plans[i+1:]...)
@@ -82,7 +93,7 @@ func (p *process) finishPlan(plan *restartPlan) {
 
 // childGone moves past a child that stopped while a plan waited for it.
 func (p *process) childGone(child *process) {
-	for _, plan := range p.su().plans {
+	for _, plan := range p.supervising().plans {
 		if plan.i >= 0 && plan.i < len(plan.group) && plan.group[plan.i] == child {
 			p.advance(plan) // advance skips children that are gone
 			return
@@ -92,7 +103,7 @@ func (p *process) childGone(child *process) {
 
 // inPlan reports whether child is due to be halted or started by a plan.
 func (p *process) inPlan(child *process) bool {
-	for _, plan := range p.su().plans {
+	for _, plan := range p.supervising().plans {
 		for j, c := range plan.group {
 			if c == child && (!plan.starting || j >= plan.i) {
 				return true

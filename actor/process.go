@@ -43,8 +43,9 @@ type process struct {
 	goctx    context.Context
 	cancel   context.CancelFunc
 	watchdog *time.Timer
-	slowStop atomic.Bool // a handler outlived the stop grace
-	stopped  atomic.Bool // the receive loop has ended: stop is under way; read by other goroutines too
+	timers   map[*time.Timer]struct{} // restart backoffs under way (after)
+	slowStop atomic.Bool              // a handler outlived the stop grace
+	stopping atomic.Bool              // the stop has begun (set by stop); read by other goroutines too
 
 	strategy *supervisor.Strategy // for this actor's children
 

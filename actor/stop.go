@@ -33,7 +33,7 @@ func (p *process) requestStop(reason ...error) {
 // receive loop has ended is stopping its children or finishing: not its
 // handler's fault. One still in its loop is stuck in a handler.
 func (p *process) reportSlowStop() {
-	if p.stopped.Load() {
+	if p.stopping.Load() {
 		return
 	}
 	p.slowStop.Store(true)
@@ -59,7 +59,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	if p.step < stepStopping {
 		p.step = stepStopping
 		p.stopReason = reason
-		p.stopped.Store(true)
+		p.stopping.Store(true)
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
@@ -108,6 +108,10 @@ func (p *process) end(reason error) {
 	if p.idleTimer != nil {
 		p.idleTimer.Stop()
 	}
+	for t := range p.timers {
+		t.Stop()
+	}
+	p.timers = nil
 	p.mu.Unlock()
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
@@ -132,7 +136,7 @@ func (p *process) end(reason error) {
 		close(p.done)
 	}
 	p.mu.Unlock()
-	p.sys.release()
+	p.sys.forget()
 }
 
 // invokeWhileStopping delivers a lifecycle message during the stop; a panic

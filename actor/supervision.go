@@ -54,7 +54,7 @@ type supState struct {
 	deferred  []sysMsg // Terminated notices kept while suspended
 }
 
-func (p *process) su() *supState {
+func (p *process) supervising() *supState {
 	if p.sup == nil {
 		p.sup = new(supState)
 	}
@@ -84,12 +84,7 @@ func (p *process) fail(perr *PanicError) {
 	case supervisor.Resume:
 		p.resume()
 	case supervisor.Restart:
-		p.halt(perr)
-		if dec.Delay > 0 {
-			time.AfterFunc(dec.Delay, func() { p.pushSystem(sysMsg{kind: sysStart, reason: perr}) })
-		} else {
-			p.startInstance(perr)
-		}
+		p.restartSelf(perr, dec.Delay)
 	default: // Stop, or Escalate with nobody above
 		if dec.Directive == supervisor.Escalate {
 			p.sys.logger.Error("actor: failure escalated to the system; stopping", "pid", p.pid.String(),
@@ -198,28 +193,58 @@ func (p *process) exitNormally() {
 		p.stopNow(nil)
 		return
 	}
-	p.halt(nil)
-	if dec.Delay > 0 {
-		time.AfterFunc(dec.Delay, func() { p.pushSystem(sysMsg{kind: sysStart}) })
+	p.restartSelf(nil, dec.Delay)
+}
+
+// restartSelf ends the current instance and starts a new one after delay:
+// a restart that concerns this actor alone, so nobody waits to hear of it.
+// A one-for-one restart is two exchanges: the child's failure to its parent,
+// and this, from the parent to the child.
+func (p *process) restartSelf(reason error, delay time.Duration) {
+	p.halt(reason)
+	if delay > 0 {
+		p.after(delay, sysMsg{kind: sysStart, reason: reason, solo: true})
 		return
 	}
-	p.startInstance(nil)
+	p.startInstance(reason)
+}
+
+// after queues m in the actor's system lane once d has passed. The timer is
+// the actor's: it is stopped when the actor ends, so no restart outlives
+// it.
+func (p *process) after(d time.Duration, m sysMsg) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ended {
+		return
+	}
+	var t *time.Timer
+	t = time.AfterFunc(d, func() {
+		p.mu.Lock()
+		delete(p.timers, t)
+		p.mu.Unlock()
+		p.pushSystem(m)
+	})
+	if p.timers == nil {
+		p.timers = make(map[*time.Timer]struct{})
+	}
+	p.timers[t] = struct{}{}
 }
 
 // childExited runs on the parent's goroutine when a Permanent child has
 // stopped itself: a restart, limited and delayed like any other.
 func (p *process) childExited(child *process) {
-	if !p.hasChild(child) || p.inPlan(child) || p.stopped.Load() {
+	if !p.hasChild(child) || p.inPlan(child) || p.stopping.Load() {
 		return
 	}
-	hist := &p.su().groupHist
+	hist := &p.supervising().groupHist
 	if p.strategy.Kind() == supervisor.KindOneForOne {
 		hist = child.history()
 	}
 	dec := p.strategy.DecideExit(hist)
 	switch dec.Directive {
 	case supervisor.Restart:
-		p.restart(child, nil, dec.Delay)
+		p.restartChild(child, nil, dec.Delay)
 	case supervisor.Escalate:
 		child.requestStop()
 		perr := newPanicError(ErrRestartLimit, nil)
@@ -236,15 +261,15 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	if !p.hasChild(child) || p.inPlan(child) {
 		return // gone, or about to get a new instance anyway
 	}
-	if p.stopped.Load() {
+	if p.stopping.Load() {
 		return // every child is being stopped
 	}
-	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.su().plans) > 0 {
+	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.supervising().plans) > 0 {
 		// One group restart at a time; this failure waits its turn.
 		p.sup.queued = append(p.sup.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
 		return
 	}
-	hist := &p.su().groupHist
+	hist := &p.supervising().groupHist
 	if p.strategy.Kind() == supervisor.KindOneForOne {
 		hist = child.history()
 	}
@@ -253,7 +278,7 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	case supervisor.Resume:
 		child.pushSystem(sysMsg{kind: sysResume})
 	case supervisor.Restart:
-		p.restart(child, perr, dec.Delay)
+		p.restartChild(child, perr, dec.Delay)
 	case supervisor.Stop:
 		child.requestStop(perr)
 	default: // Escalate: the child stops and this actor fails in turn
@@ -277,7 +302,7 @@ func (p *process) stopChildren() {
 				p.handleSystem()
 			}
 			var batch []envelope
-			if p.stopped.Load() {
+			if p.stopping.Load() {
 				batch, _ = p.mbox.Drain(0)
 				p.deadLetters(batch)
 			}

@@ -277,7 +277,7 @@ func (s *System) awaitIdle(ctx context.Context, idle <-chan struct{}) error {
 	var stuck int
 	s.registry.each(func(p *process) {
 		stuck++
-		if p.stopped.Load() {
+		if p.stopping.Load() {
 			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind.name)
 			return
 		}
@@ -301,8 +301,8 @@ func (s *System) register(p *process) error {
 	return nil
 }
 
-// release forgets a stopped actor: the last step of its stopping.
-func (s *System) release() {
+// forget counts a stopped actor out: the last step of its stopping.
+func (s *System) forget() {
 	s.mu.Lock()
 	s.live--
 	if s.live == 0 && s.idle != nil {

@@ -8,24 +8,15 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/tune"
 )
 
 // shrinkAbove is the size, in slots, above which a buffer of a queue whose
-// consumer has slept for idleRelease is given back: an idle queue keeps no
+// consumer has slept for tune.IdleRelease is given back: an idle queue keeps no
 // more than this many slots in each of its two buffers, whatever its
 // capacity.
 const shrinkAbove = 64
-
-// idleRelease is how long a consumer must sleep before its queue's storage is
-// given back. A busy consumer that sleeps briefly keeps its storage and does
-// not pay to grow it again.
-const idleRelease = 5 * time.Millisecond
-
-// spinYields is how many times a consumer that finds the queue empty yields
-// the processor and looks again before it goes to sleep. A producer that is
-// still sending is caught without the cost of a sleep and a wake-up; an idle
-// consumer sleeps after a few microseconds and then costs nothing.
-const spinYields = 8
 
 // errNilContext is returned by the calls that wait when given a nil context.
 var errNilContext = errors.New("mailbox: nil context")
@@ -560,13 +551,13 @@ func (q *Queue[T]) passToken() {
 }
 
 // spin releases mu and yields the processor until the hint says there may be
-// something to look at, at most spinYields times, then takes mu again. It
+// something to look at, at most tune.SpinYields times, then takes mu again. It
 // does not touch the lock while it waits, so the producers have it to
 // themselves.
 func (q *Queue[T]) spin() {
 	q.hint.Store(false)
 	q.mu.Unlock()
-	for i := 0; i < spinYields && !q.hint.Load(); i++ {
+	for i := 0; i < tune.SpinYields && !q.hint.Load(); i++ {
 		runtime.Gosched()
 	}
 	q.mu.Lock()
@@ -574,7 +565,7 @@ func (q *Queue[T]) spin() {
 
 // park releases mu, sleeps until a token or ctx, and takes mu again, except
 // when ctx ends the wait: then it returns ctx.Err() without mu. A consumer
-// that holds more than shrinkAbove slots and sleeps for idleRelease gives
+// that holds more than shrinkAbove slots and sleeps for tune.IdleRelease gives
 // them back; a busy one that parks briefly keeps them.
 func (q *Queue[T]) park(ctx context.Context) error {
 	if q.ready == nil {
@@ -584,7 +575,7 @@ func (q *Queue[T]) park(ctx context.Context) error {
 	q.waiters++
 	var idle <-chan time.Time
 	if cap(q.in) > shrinkAbove || cap(q.out) > shrinkAbove {
-		t := time.NewTimer(idleRelease)
+		t := time.NewTimer(tune.IdleRelease)
 		defer t.Stop()
 		idle = t.C
 	} else {
