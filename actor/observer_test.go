@@ -24,6 +24,10 @@ func TestObserverPerBatchAndKind(t *testing.T) {
 	if _, err := sys.Request(context.Background(), pid, "sync"); err == nil {
 		t.Fatal("blocker answered")
 	}
+	// A batch is reported when it ends; the actor's stop comes after.
+	if err := sys.Shutdown(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	if k := obs.kinds.Load(); k != 1 {
 		t.Fatalf("Kind called %d times for one kind", k)
 	}
