@@ -79,13 +79,10 @@ type process struct {
 
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
 	p := &process{sys: s, pid: pid, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
-	opts := []mailbox.Option{mailbox.WithOverflow(cfg.overflow)}
+	p.mbox = mailbox.New[envelope](cfg.size, mailbox.WithOverflow(cfg.overflow))
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
-		opts = append(opts, mailbox.WithOnDrop(func(env envelope) {
-			s.deadLetter(pid, env, mailbox.ErrDropped)
-		}))
+		p.mbox.OnDrop(func(env envelope) { s.deadLetter(pid, env, mailbox.ErrDropped) })
 	}
-	p.mbox = mailbox.New[envelope](cfg.size, opts...)
 	p.c.proc = p
 	return p
 }

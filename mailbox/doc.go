@@ -10,8 +10,7 @@
 //   - Reject returns ErrFull at once.
 //   - DropNewest refuses the new item and DropOldest pushes out the oldest
 //     one. Either way the item that did not make it goes to the callback
-//     given with WithOnDrop, and is counted by Dropped: nothing disappears
-//     unseen.
+//     set with OnDrop, and is counted by Dropped: nothing disappears unseen.
 //
 // TryPut never waits, whatever the policy. Get waits for an item; TryGet
 // does not. A consumer that handles items in batches uses Drain to take

@@ -23,10 +23,9 @@ func Example() {
 	// first 1
 }
 
-func ExampleWithOnDrop() {
-	q := mailbox.New[int](2,
-		mailbox.WithOverflow(mailbox.DropOldest),
-		mailbox.WithOnDrop(func(v int) { fmt.Println("dropped", v) }))
+func ExampleQueue_OnDrop() {
+	q := mailbox.New[int](2, mailbox.WithOverflow(mailbox.DropOldest)).
+		OnDrop(func(v int) { fmt.Println("dropped", v) })
 	for i := 1; i <= 3; i++ {
 		q.TryPut(i)
 	}

@@ -18,8 +18,8 @@ func FuzzQueueModel(f *testing.F) {
 		c := int(capacity%16) + 1
 		p := mailbox.Overflow(policy % 4)
 		var dropped []int
-		q := mailbox.New[int](c, mailbox.WithOverflow(p),
-			mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
+		q := mailbox.New[int](c, mailbox.WithOverflow(p)).
+			OnDrop(func(v int) { dropped = append(dropped, v) })
 		var model, modelDropped []int
 		var seq uint64 // sequence number of model[0]
 		held := 0      // items of the last Drain but its first, which keep their slots until the consumer comes back

@@ -49,24 +49,10 @@ func (f optionFunc) apply(o *options) { f(o) }
 
 type options struct {
 	overflow Overflow
-	onDrop   any // a func(T), checked against the queue's T by New
 }
 
 // WithOverflow sets the policy for a full queue. The zero value, Block, is
 // the default.
 func WithOverflow(o Overflow) Option {
 	return optionFunc(func(opts *options) { opts.overflow = o })
-}
-
-// WithOnDrop sets the callback that receives every item a drop policy
-// removes, so that nothing disappears unseen. It runs on the goroutine that
-// called Put, after the queue's lock is released, and must not block for long.
-// Its item type must be the queue's: New panics otherwise. Without a callback
-// dropped items are still counted (see Dropped).
-func WithOnDrop[T any](f func(item T)) Option {
-	return optionFunc(func(opts *options) {
-		if f != nil {
-			opts.onDrop = f
-		}
-	})
 }

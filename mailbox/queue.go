@@ -55,7 +55,7 @@ type Queue[T any] struct {
 	seq     uint64 // sequence number of the item at head: items removed so far
 
 	// Rarely used.
-	onDrop  func(T)
+	onDrop  atomic.Pointer[func(T)]
 	closed  bool
 	woken   bool          // Wake was called and no Wait has returned since
 	dropped uint64        //
@@ -66,9 +66,8 @@ type Queue[T any] struct {
 }
 
 // New returns an empty queue that holds at most capacity items. It panics if
-// capacity is less than 1, if the overflow policy is unknown, or if the
-// WithOnDrop callback takes another type than T: those are programming
-// errors, like a negative size given to make.
+// capacity is less than 1 or if the overflow policy is unknown: those are
+// programming errors, like a negative size given to make.
 func New[T any](capacity int, opts ...Option) *Queue[T] {
 	if capacity < 1 {
 		panic(fmt.Sprintf("mailbox: capacity %d is less than 1", capacity))
@@ -83,13 +82,6 @@ func New[T any](capacity int, opts ...Option) *Queue[T] {
 		panic(fmt.Sprintf("mailbox: unknown overflow policy %v", o.overflow))
 	}
 	q := &Queue[T]{capacity: capacity, overflow: o.overflow}
-	if o.onDrop != nil {
-		f, ok := o.onDrop.(func(T))
-		if !ok {
-			panic(fmt.Sprintf("mailbox: OnDrop callback is %T, want func(%T)", o.onDrop, *new(T)))
-		}
-		q.onDrop = f
-	}
 	return q
 }
 
@@ -387,6 +379,21 @@ func (q *Queue[T]) Waiting() int {
 	return q.count + q.held - int(q.taken.Load())
 }
 
+// OnDrop sets the callback that receives every item a drop policy removes,
+// so that nothing disappears unseen, and returns q so that it chains after
+// New. The compiler checks that f takes the queue's item type. It runs on
+// the goroutine that called Put, after the queue's lock is released, and
+// must not block for long. Without a callback dropped items are still
+// counted (see Dropped); a nil f removes the callback.
+func (q *Queue[T]) OnDrop(f func(item T)) *Queue[T] {
+	if f == nil {
+		q.onDrop.Store(nil)
+	} else {
+		q.onDrop.Store(&f)
+	}
+	return q
+}
+
 // Len returns the number of items queued, not counting those Held.
 func (q *Queue[T]) Len() int {
 	q.mu.Lock()
@@ -613,7 +620,7 @@ func (q *Queue[T]) park(ctx context.Context) error {
 // drop hands an item removed by a drop policy to OnDrop. The caller does not
 // hold mu.
 func (q *Queue[T]) drop(v T) {
-	if q.onDrop != nil {
-		q.onDrop(v)
+	if f := q.onDrop.Load(); f != nil {
+		(*f)(v)
 	}
 }

@@ -26,9 +26,8 @@ func TestNewRejectsProgrammingErrors(t *testing.T) {
 	mustPanic(t, "capacity 0", func() { mailbox.New[int](0) })
 	mustPanic(t, "capacity -1", func() { mailbox.New[int](-1) })
 	mustPanic(t, "unknown policy", func() { mailbox.New[int](1, mailbox.WithOverflow(mailbox.Overflow(9))) })
-	mustPanic(t, "wrong OnDrop type", func() { mailbox.New[int](1, mailbox.WithOnDrop(func(string) {})) })
 	// nil options and a nil callback are harmless.
-	q := mailbox.New[int](1, nil, mailbox.WithOnDrop[int](nil))
+	q := mailbox.New[int](1, nil).OnDrop(nil)
 	if q.Cap() != 1 || q.Overflow() != mailbox.Block {
 		t.Fatalf("Cap=%d Overflow=%v, want 1 Block", q.Cap(), q.Overflow())
 	}
@@ -90,8 +89,7 @@ func TestPolicies(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.policy.String(), func(t *testing.T) {
 			var dropped []int
-			q := mailbox.New[int](2, mailbox.WithOverflow(tt.policy),
-				mailbox.WithOnDrop(func(v int) { dropped = append(dropped, v) }))
+			q := mailbox.New[int](2, mailbox.WithOverflow(tt.policy)).OnDrop(func(v int) { dropped = append(dropped, v) })
 			ctx := context.Background()
 			for _, v := range []int{1, 2} {
 				if err := q.Put(ctx, v); err != nil {
