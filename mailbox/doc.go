@@ -23,5 +23,10 @@
 // costs nothing until it is used.
 //
 // The package knows nothing about actors; package actor builds its mailboxes
-// from it.
+// from it. Most programs need only New, Put, TryPut, Get, TryGet, Len, Cap
+// and Close. The rest serves a single consumer that works in batches, as
+// the actor runtime does: Drain and Wait, Taken and Held (so that a batch in
+// hand counts against the capacity), Mark (sequence numbers, for a stop
+// after what was queued), Pending, Storage and Release (for a consumer that
+// goes idle without sleeping in Wait).
 package mailbox
