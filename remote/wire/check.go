@@ -122,7 +122,11 @@ next:
 				return 0, fmt.Errorf("%w: %w: more than %d levels at offset %d", ErrMalformed, ErrTooDeep, maxDepth, at)
 			}
 			if count > left {
-				return 0, malformed("%s of %d elements at offset %d, only %d bytes left", formatName(c), count, at, left)
+				what, n := formatName(c), count
+				if what == "map" || what == "fixmap" {
+					n /= 2 // report the pairs the header declares
+				}
+				return 0, malformed("%s of %d elements at offset %d, only %d bytes left", what, n, at, left)
 			}
 			if count > 0 {
 				stack[depth] = count

@@ -28,6 +28,10 @@ type Decoder struct {
 	dec  *msgpack.Decoder
 	body []byte
 
+	// The payload decoder, apart from the body's: it runs inside handlers.
+	psrc bytes.Reader
+	pdec *msgpack.Decoder
+
 	// Bodies Dispatch decodes into and hands to the handlers.
 	msg        Message
 	reply      Reply
@@ -48,6 +52,32 @@ func NewDecoder() *Decoder {
 
 func (d *Decoder) init() {
 	d.dec = msgpack.NewDecoder(&d.src) // a bytes.Reader: the decoder adds no buffering
+	d.pdec = msgpack.NewDecoder(&d.psrc)
+}
+
+// DecodePayload decodes a payload into v, a pointer to the concrete type
+// registered under the frame's type name; never a pointer to interface{}.
+// It runs Check first (cheap; a payload from a Reader passes it), requires
+// the value to fill the payload exactly, and turns a panic inside msgpack
+// into an error: msgpack/v5 panics on some valid input, such as a nil where
+// a struct field of type time.Time is expected. Its errors wrap ErrPayload.
+func (d *Decoder) DecodePayload(p []byte, v any) (err error) {
+	if err := Check(p); err != nil {
+		return fmt.Errorf("%w: %w", ErrPayload, err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%w: decoding %T: msgpack panicked: %v", ErrPayload, v, r)
+		}
+	}()
+	d.psrc.Reset(p)
+	if err := d.pdec.Decode(v); err != nil {
+		return fmt.Errorf("%w: decoding %T: %w", ErrPayload, v, err)
+	}
+	if d.psrc.Len() != 0 {
+		return fmt.Errorf("%w: decoding %T: %d bytes left over", ErrPayload, v, d.psrc.Len())
+	}
+	return nil
 }
 
 // parse reads the frame's [type, body] header; b has passed Check.
@@ -105,12 +135,14 @@ func (d *Decoder) openN(f Frame, n int, want ...FrameType) error {
 // pos returns the offset in d.body of the next byte to decode.
 func (d *Decoder) pos() int { return len(d.body) - d.src.Len() }
 
+// peek returns the first byte of the next value, read from the body
+// itself: cheaper than asking the msgpack decoder.
 func (d *Decoder) peek() (byte, error) {
-	c, err := d.dec.PeekCode()
-	if err != nil {
-		return 0, malformed("body ends at offset %d: %v", d.pos(), err)
+	at := d.pos()
+	if at >= len(d.body) {
+		return 0, malformed("body ends at offset %d, a value expected", at)
 	}
-	return c, nil
+	return d.body[at], nil
 }
 
 func isArray(c byte) bool {

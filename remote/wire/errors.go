@@ -56,8 +56,9 @@ var (
 
 	// ErrPayload is wrapped by the Encoder's error when a payload value
 	// cannot be encoded (msgpack fails or panics, or the result would not
-	// pass the peer's Check). Only that frame is lost.
-	ErrPayload = errors.New("wire: payload cannot be encoded")
+	// pass the peer's Check; only that frame is lost), and by
+	// DecodePayload's when a payload cannot be decoded into the type given.
+	ErrPayload = errors.New("wire: bad payload")
 
 	// ErrConfig is wrapped by Dial's and Accept's error for a HandshakeConfig
 	// that cannot work (no address, a zero incarnation).

@@ -285,9 +285,10 @@ func (h *handshake) fail(err error) error {
 }
 
 // read reads the next frame, which must be of type want. A Refuse from the
-// peer is returned as a *RefusedError. Bytes that are not a frame earn the
-// peer a Refuse with CodeBadMagic, a frame of another type one with
-// CodeProtocolError.
+// peer is returned as a *RefusedError, except in place of a Hello: an
+// initiator has nothing to refuse before it has spoken. Bytes that are not
+// a frame earn the peer a Refuse with CodeBadMagic, a frame of another type
+// one with CodeProtocolError.
 func (h *handshake) read(want FrameType) (Frame, error) {
 	b, err := readFrame(h.rw, &h.hdr, h.buf, MaxHandshakeFrameSize)
 	var f Frame
@@ -307,10 +308,10 @@ func (h *handshake) read(want FrameType) (Frame, error) {
 		}
 		return Frame{}, fmt.Errorf("wire: handshake: waiting for %s: %w", want, err)
 	}
-	if f.Type == FrameRefuse {
+	if f.Type == FrameRefuse && want != FrameHello {
 		var r Refuse
 		if err := h.dec.DecodeRefuse(f, &r); err != nil {
-			return Frame{}, err
+			return Frame{}, h.fail(err)
 		}
 		return Frame{}, &RefusedError{Code: r.Code, Reason: r.Reason}
 	}

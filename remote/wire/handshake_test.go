@@ -187,6 +187,9 @@ func TestAcceptRefuses(t *testing.T) {
 		{"message first", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendMessage(&wire.Message{Target: "t", Type: "x"}, 1) })
 		}, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
+		{"refuse first", func(p *rawPeer) {
+			p.send(func(e *wire.Encoder) error { return e.AppendRefuse(&wire.Refuse{Code: wire.CodeRefused}) })
+		}, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
 		{"proof first", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendProof(&wire.Proof{}) })
 		}, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
@@ -267,7 +270,7 @@ func TestDialRefuses(t *testing.T) {
 		{"malformed refusal", func(p *rawPeer) {
 			p.r.ReadFrame()
 			p.write(frameBytes(t, 5, 0, "ok?"))
-		}, wire.ErrMalformed, 0},
+		}, wire.ErrMalformed, wire.CodeProtocolError},
 		{"closed after hello", func(p *rawPeer) {
 			p.r.ReadFrame()
 			p.conn.Close()

@@ -65,7 +65,7 @@ func (r *recorder) written() []byte {
 }
 
 // pipe returns both ends of a net.Pipe with a deadline, closed at cleanup.
-func pipe(t *testing.T) (net.Conn, net.Conn) {
+func pipe(t testing.TB) (net.Conn, net.Conn) {
 	t.Helper()
 	a, b := net.Pipe()
 	deadline := time.Now().Add(10 * time.Second)
@@ -87,6 +87,22 @@ type handshakeResult struct {
 // returns what each side wrote and got.
 func runHandshake(t *testing.T, ci, ca wire.HandshakeConfig, decide func(wire.Peer) error) (dial, accept handshakeResult, wroteI, wroteA []byte) {
 	t.Helper()
+	return runHandshakeDecide(t, ci, ca, decide)
+}
+
+// runHandshakeTB is runHandshake for any testing.TB, with no decide hook;
+// it fails unless the handshake succeeds.
+func runHandshakeTB(tb testing.TB, ci, ca wire.HandshakeConfig) (dial, accept handshakeResult, wroteI, wroteA []byte) {
+	tb.Helper()
+	dial, accept, wroteI, wroteA = runHandshakeDecide(tb, ci, ca, nil)
+	if dial.err != nil || accept.err != nil {
+		tb.Fatalf("handshake: dial %v, accept %v", dial.err, accept.err)
+	}
+	return dial, accept, wroteI, wroteA
+}
+
+func runHandshakeDecide(t testing.TB, ci, ca wire.HandshakeConfig, decide func(wire.Peer) error) (dial, accept handshakeResult, wroteI, wroteA []byte) {
+	t.Helper()
 	a, b := pipe(t)
 	ri, ra := &recorder{Conn: a}, &recorder{Conn: b}
 	done := make(chan handshakeResult)
@@ -107,7 +123,7 @@ func runHandshake(t *testing.T, ci, ca wire.HandshakeConfig, decide func(wire.Pe
 }
 
 // splitFrames cuts a stream of frames into frames, prefixes included.
-func splitFrames(t *testing.T, b []byte) [][]byte {
+func splitFrames(t testing.TB, b []byte) [][]byte {
 	t.Helper()
 	var out [][]byte
 	for len(b) > 0 {

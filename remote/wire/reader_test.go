@@ -194,3 +194,28 @@ func TestDispatch(t *testing.T) {
 		t.Errorf("type 99: %v", err)
 	}
 }
+
+func TestDecodePayload(t *testing.T) {
+	d := wire.NewDecoder()
+	var p Ping
+	if err := d.DecodePayload(mustMarshal(t, Ping{N: 3, Text: "x"}), &p); err != nil || p != (Ping{N: 3, Text: "x"}) {
+		t.Fatalf("DecodePayload = %+v, %v", p, err)
+	}
+	bad := []struct {
+		name string
+		in   []byte
+		v    any
+	}{
+		// msgpack/v5 panics on this one (found by FuzzCheckDecode).
+		{"nil into a time.Time field", []byte{0x81, 0xa1, 'T', 0xc0}, new(Registered)},
+		{"wrong type", mustMarshal(t, "text"), new(Ping)},
+		{"two values", []byte{0x01, 0x02}, new(int)},
+		{"a bomb", []byte{0xdd, 0xff, 0xff, 0xff, 0xff}, new([]int)},
+		{"empty", nil, new(int)},
+	}
+	for _, c := range bad {
+		if err := d.DecodePayload(c.in, c.v); !errors.Is(err, wire.ErrPayload) {
+			t.Errorf("%s: %v, want ErrPayload", c.name, err)
+		}
+	}
+}
