@@ -127,7 +127,9 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			}
 			return false, nil, nil
 		}
-		if stop, leftover, reason := p.handleBatch(batch, first); stop {
+		stop, leftover, reason := p.handleBatch(batch, first)
+		p.rest = nil // it points into the batch, whose storage an idle actor gives back
+		if stop {
 			return true, leftover, reason
 		}
 	}
@@ -200,12 +202,20 @@ func (p *process) takePending() []envelope {
 // unless work arrived meanwhile. It reports whether the goroutine may end.
 func (p *process) goIdle() bool {
 	userWork := !p.suspended // a suspended actor waits for system messages only
-	for i := 0; i < tune.SpinYields; i++ {
-		runtime.Gosched()
-		if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
-			return false
+	if p.sys.spinners.Add(1) <= int32(runtime.GOMAXPROCS(0)) {
+		// Spinning pays only while a processor is free to run the sender
+		// it waits for: past one spinner per processor, more would only
+		// keep goroutines alive, and each goroutine the runtime has had
+		// at once it keeps for good.
+		for i := 0; i < tune.SpinYields; i++ {
+			runtime.Gosched()
+			if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
+				p.sys.spinners.Add(-1)
+				return false
+			}
 		}
 	}
+	p.sys.spinners.Add(-1)
 	to := idle
 	if p.suspended {
 		to = suspended

@@ -41,6 +41,7 @@ type System struct {
 	kinds       kinds
 	deadLetters atomic.Uint64
 	publishing  atomic.Int32 // dead-letter publications under way
+	spinners    atomic.Int32 // actors yielding in goIdle, watching for more work
 	lastDeadLog atomic.Int64
 }
 
