@@ -38,3 +38,58 @@ var (
 	// closed.
 	ErrStopTimeout = errors.New("remote: stop timed out; connections closed")
 )
+
+// Sentinel errors of the node. Compare with errors.Is: most are returned
+// wrapped with the address or the cause that explains them.
+var (
+	// ErrInvalidConfig is wrapped by the error Start returns for a Config
+	// field out of range; the message names the field.
+	ErrInvalidConfig = errors.New("remote: invalid config")
+
+	// ErrInsecure is wrapped by the error Start returns for a node that
+	// would listen beyond loopback with nothing to authenticate its peers:
+	// no Cookie and no mutual TLS, and Insecure not set.
+	ErrInsecure = errors.New("remote: a non-loopback node needs a Cookie or mutual TLS (or Insecure: true)")
+
+	// ErrUnknownType is returned by a send whose message type is not
+	// registered in the node's Types, and is the reason of a dead letter
+	// (and of a failed request) when a frame names a type the receiving
+	// node has not registered.
+	ErrUnknownType = errors.New("remote: message type not registered")
+
+	// ErrBadAddress is returned for a PID whose Address is not host:port.
+	ErrBadAddress = errors.New("remote: invalid node address")
+
+	// ErrQueueFull is the reason of a dead letter that the outbound queue
+	// of a peer dropped under a drop policy (Config.Overflow). TrySend to a
+	// full Block queue returns mailbox.ErrFull instead.
+	ErrQueueFull = errors.New("remote: outbound queue full")
+
+	// ErrNodeDown is wrapped by the reason of the Terminated every local
+	// watcher of a remote actor receives when the connection to its node is
+	// lost or cannot be made, and by the error of every request pending on
+	// that connection.
+	ErrNodeDown = errors.New("remote: node down")
+
+	// ErrNodeUnreachable is the reason of the dead letters a peer makes of
+	// its queue when it has failed to connect for Config.ReconnectGiveUp.
+	ErrNodeUnreachable = errors.New("remote: node unreachable")
+
+	// ErrNodeStopped is returned by sends to other nodes once Stop or Close
+	// has begun, and is the reason of the dead letters left in the queues
+	// when the node stopped before it could write them.
+	ErrNodeStopped = errors.New("remote: node stopped")
+
+	// ErrHeartbeatTimeout is the cause of a node down when nothing arrived
+	// from the peer for Config.HeartbeatTimeout, or a write to it made no
+	// progress for as long.
+	ErrHeartbeatTimeout = errors.New("remote: peer silent for the heartbeat timeout")
+
+	// ErrPeerClosed is the cause of a node down when the peer said goodbye
+	// with a Close frame.
+	ErrPeerClosed = errors.New("remote: peer closed the connection")
+
+	// ErrLateReply is the reason of the dead letter made of a reply whose
+	// request is no longer waiting (its caller gave up, or it never was).
+	ErrLateReply = errors.New("remote: reply to a request no longer waiting")
+)

@@ -1,0 +1,200 @@
+package remote
+
+import (
+	"crypto/tls"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// Defaults of the node, used for the Config fields left at zero.
+const (
+	DefaultOutboundQueue     = 4096
+	DefaultHeartbeatInterval = time.Second
+	DefaultHeartbeatTimeout  = 3 * time.Second
+	DefaultReconnectMin      = 50 * time.Millisecond
+	DefaultReconnectMax      = 5 * time.Second
+	DefaultReconnectGiveUp   = 30 * time.Second
+	DefaultNodeStopTimeout   = 5 * time.Second
+)
+
+// Config configures a node made by Start. Its zero value works: a node on
+// 127.0.0.1 on a free port, with the built-in types only, no cookie and
+// no TLS, which loopback allows. Every field says what zero means.
+type Config struct {
+	// Addr is the TCP address to listen on, host:port. "" means
+	// "127.0.0.1:0" (a free port; see Node.Addr), and an empty host, as in
+	// ":7001", means 127.0.0.1: a node is reachable from other machines
+	// only when asked for.
+	Addr string
+
+	// Advertise is the address other nodes dial to reach this one, and the
+	// Address its actors' PIDs carry on other nodes. "" means the address
+	// actually bound. It is required when Addr's host is unspecified
+	// ("0.0.0.0:7001", "[::]:7001"), which no peer can dial.
+	Advertise string
+
+	// Cookie is the secret every node of the network shares: both sides of
+	// each connection prove they know it (HMAC-SHA256 over fresh nonces; it
+	// is never sent). Nil is the empty cookie, allowed only on loopback
+	// unless TLS verifies client certificates or Insecure is set.
+	Cookie []byte
+
+	// TLS, when not nil, secures both directions: the node serves TLS with
+	// it and dials other nodes with it (Certificates, RootCAs and
+	// ServerName as for any client; an empty ServerName means the host of
+	// the address dialled). Setting ClientCAs makes TLS mutual: client
+	// certificates are then required and verified (ClientAuth is raised to
+	// tls.RequireAndVerifyClientCert if left lower). The cookie proof still
+	// runs inside TLS. Nil means plain TCP.
+	TLS *tls.Config
+
+	// Insecure lets a node listen beyond loopback with neither a cookie nor
+	// mutual TLS. False refuses it with ErrInsecure.
+	Insecure bool
+
+	// Types lists the message types that may cross the wire. Nil means
+	// NewTypes(): the built-in types only.
+	Types *Types
+
+	// OutboundQueue bounds the messages waiting to be written to one peer.
+	// Zero means DefaultOutboundQueue.
+	OutboundQueue int
+
+	// Overflow says what a send does when a peer's queue is full: Block
+	// (the zero value) waits for room as a Block mailbox does (TrySend
+	// returns mailbox.ErrFull); DropNewest and DropOldest drop a message as
+	// a dead letter with reason ErrQueueFull; Reject returns mailbox.ErrFull.
+	Overflow mailbox.Overflow
+
+	// MaxFrameSize bounds each frame read or written, in bytes. Zero means
+	// wire.DefaultMaxFrameSize (4 MiB).
+	MaxFrameSize int
+
+	// MaxConns bounds the inbound connections served at once. Zero means
+	// no limit.
+	MaxConns int
+
+	// HandshakeTimeout bounds each connection's setup: TCP connect, TLS
+	// and the troupe handshake. Zero means DefaultHandshakeTimeout.
+	HandshakeTimeout time.Duration
+
+	// HeartbeatInterval is how long a connection may go without sending
+	// before it sends a heartbeat. Zero means DefaultHeartbeatInterval.
+	HeartbeatInterval time.Duration
+
+	// HeartbeatTimeout is how long a peer may stay silent, or a write to it
+	// stay stuck, before it is declared down. Zero means
+	// DefaultHeartbeatTimeout. It must exceed HeartbeatInterval.
+	HeartbeatTimeout time.Duration
+
+	// ReconnectMin and ReconnectMax bound the pause between two attempts
+	// to connect to a peer that has messages waiting: it starts at
+	// ReconnectMin, doubles with each failure up to ReconnectMax, with
+	// jitter. Zero means DefaultReconnectMin and DefaultReconnectMax.
+	ReconnectMin, ReconnectMax time.Duration
+
+	// ReconnectGiveUp is how long a peer keeps trying before the messages
+	// waiting for it become dead letters (ErrNodeUnreachable). Zero means
+	// DefaultReconnectGiveUp.
+	ReconnectGiveUp time.Duration
+
+	// StopTimeout bounds the graceful stop that StopOn starts. Zero means
+	// DefaultNodeStopTimeout.
+	StopTimeout time.Duration
+
+	// Logger receives the node's log records. Nil means none.
+	Logger *slog.Logger
+}
+
+// defaults returns a copy of c with every zero field given its default,
+// and TLS made mutual when ClientCAs is set.
+func (c Config) defaults() Config {
+	c.Addr = listenAddr(c.Addr)
+	if c.Types == nil {
+		c.Types = NewTypes()
+	}
+	setDefault(&c.OutboundQueue, DefaultOutboundQueue)
+	setDefault(&c.MaxFrameSize, wire.DefaultMaxFrameSize)
+	setDefault(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&c.HeartbeatInterval, DefaultHeartbeatInterval)
+	setDefault(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
+	setDefault(&c.ReconnectMin, DefaultReconnectMin)
+	setDefault(&c.ReconnectMax, DefaultReconnectMax)
+	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
+	setDefault(&c.StopTimeout, DefaultNodeStopTimeout)
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.DiscardHandler)
+	}
+	if c.TLS != nil {
+		c.TLS = c.TLS.Clone()
+		if c.TLS.ClientCAs != nil && c.TLS.ClientAuth < tls.RequireAndVerifyClientCert {
+			c.TLS.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+	}
+	return c
+}
+
+func setDefault[T int | time.Duration](v *T, d T) {
+	if *v == 0 {
+		*v = d
+	}
+}
+
+// validate reports the first field of a defaulted Config that cannot work.
+func (c *Config) validate() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidConfig}, args...)...)
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	switch {
+	case err != nil:
+		return bad("Addr %q is not host:port", c.Addr)
+	case c.Advertise == "" && isUnspecified(host):
+		return bad("Addr %q listens on every interface: set Advertise to the address peers dial", c.Addr)
+	case c.OutboundQueue < 0, c.MaxFrameSize < 0, c.MaxConns < 0:
+		return bad("OutboundQueue, MaxFrameSize and MaxConns must not be negative")
+	case c.MaxFrameSize < 1024:
+		return bad("MaxFrameSize %d is under 1024 bytes", c.MaxFrameSize)
+	case c.Overflow > mailbox.Reject:
+		return bad("unknown Overflow %v", c.Overflow)
+	case c.HandshakeTimeout < 0, c.HeartbeatInterval < 0, c.ReconnectMin < 0, c.ReconnectGiveUp < 0, c.StopTimeout < 0:
+		return bad("durations must not be negative")
+	case c.HeartbeatTimeout <= c.HeartbeatInterval:
+		return bad("HeartbeatTimeout %v must exceed HeartbeatInterval %v", c.HeartbeatTimeout, c.HeartbeatInterval)
+	case c.ReconnectMax < c.ReconnectMin:
+		return bad("ReconnectMax %v is under ReconnectMin %v", c.ReconnectMax, c.ReconnectMin)
+	case c.TLS != nil && !hasCertificate(c.TLS):
+		return bad("TLS has no certificate to serve with")
+	}
+	if c.Advertise != "" {
+		if _, _, err := net.SplitHostPort(c.Advertise); err != nil || len(c.Advertise) > wire.MaxAddrLen {
+			return bad("Advertise %q is not host:port of at most %d bytes", c.Advertise, wire.MaxAddrLen)
+		}
+	}
+	mutualTLS := c.TLS != nil && c.TLS.ClientAuth == tls.RequireAndVerifyClientCert
+	if !isLoopback(host) && len(c.Cookie) == 0 && !mutualTLS && !c.Insecure {
+		return fmt.Errorf("%w: Addr %q", ErrInsecure, c.Addr)
+	}
+	return nil
+}
+
+// isLoopback reports whether host names only this machine.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
+}
+
+// isUnspecified reports whether host is 0.0.0.0 or ::, every interface.
+func isUnspecified(host string) bool {
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsUnspecified()
+}

@@ -1,0 +1,183 @@
+package remote_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"testing"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// Messages the node tests send.
+type (
+	Ping struct{ N int }
+	Pong struct{ N int }
+	Seq  struct {
+		From string
+		N    int
+	}
+	// Ask carries a PID for the other side to use.
+	Ask struct {
+		ReplyTo actor.PID
+		Text    string
+		Others  []actor.PID
+		ByName  map[string]*actor.PID
+	}
+	Secret struct{ Text string } // registered on one side only in some tests
+)
+
+// testTypes returns a registry with every test message.
+func testTypes() *remote.Types {
+	types := remote.NewTypes()
+	remote.Register[Ping](types, "test.Ping")
+	remote.Register[Pong](types, "test.Pong")
+	remote.Register[Seq](types, "test.Seq")
+	remote.Register[Ask](types, "test.Ask")
+	remote.Register[Secret](types, "test.Secret")
+	return types
+}
+
+// testNode is one System joined to the network.
+type testNode struct {
+	sys  *actor.System
+	node *remote.Node
+	logs *logBuffer
+}
+
+// pid names the actor id on this node, as other nodes address it.
+func (tn *testNode) pid(id string) actor.PID {
+	return actor.PID{Address: tn.node.Addr(), ID: id}
+}
+
+// startNode starts a System and a node on 127.0.0.1:0 with cfg, both
+// stopped when the test ends. A nil Types gets testTypes.
+func startNode(t testing.TB, cfg remote.Config) *testNode {
+	t.Helper()
+	tn := &testNode{logs: new(logBuffer)}
+	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	if cfg.Types == nil {
+		cfg.Types = testTypes()
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = tn.logs.logger()
+	}
+	var err error
+	if tn.node, err = remote.Start(tn.sys, cfg); err != nil {
+		t.Fatalf("Start: %v", err)
+	}
+	t.Cleanup(func() {
+		tn.node.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		defer cancel()
+		tn.sys.Shutdown(ctx)
+	})
+	return tn
+}
+
+// startNodes starts n nodes with the same cfg.
+func startNodes(t testing.TB, n int, cfg remote.Config) []*testNode {
+	t.Helper()
+	nodes := make([]*testNode, n)
+	for i := range nodes {
+		nodes[i] = startNode(t, cfg)
+	}
+	return nodes
+}
+
+// spawn starts an actor named id whose Receive is f, failing the test on
+// error.
+func spawn(t testing.TB, sys *actor.System, id string, f func(c *actor.Context)) actor.PID {
+	t.Helper()
+	pid, err := sys.SpawnFunc(f, actor.WithName(id))
+	if err != nil {
+		t.Fatalf("spawn %s: %v", id, err)
+	}
+	return pid
+}
+
+// collector is an actor body that hands every user message to a channel.
+func collector(ch chan<- any) func(c *actor.Context) {
+	return func(c *actor.Context) {
+		switch c.Message().(type) {
+		case actor.Started, actor.Stopping, actor.Stopped:
+		default:
+			ch <- c.Message()
+		}
+	}
+}
+
+// echo answers every message with itself.
+func echoActor(c *actor.Context) {
+	switch m := c.Message().(type) {
+	case actor.Started, actor.Stopping, actor.Stopped:
+	case Ping:
+		c.Respond(Pong(m))
+	default:
+		c.Respond(m)
+	}
+}
+
+// deadLetters subscribes to sys's dead letters.
+func deadLetters(t testing.TB, sys *actor.System) <-chan actor.DeadLetter {
+	ch := make(chan actor.DeadLetter, 1024)
+	unsub := sys.Subscribe(func(ev actor.Event) {
+		if d, ok := ev.(actor.DeadLetter); ok {
+			select {
+			case ch <- d:
+			default:
+			}
+		}
+	})
+	t.Cleanup(unsub)
+	return ch
+}
+
+// waitDeadLetter waits for a dead letter whose reason wraps want.
+func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.DeadLetter {
+	t.Helper()
+	for {
+		d := recv(t, ch, "a dead letter")
+		if errors.Is(d.Reason, want) {
+			return d
+		}
+	}
+}
+
+// statsOf returns a's counters for b.
+func statsOf(a, b *testNode) remote.PeerStats {
+	for _, s := range a.node.Stats() {
+		if s.Addr == b.node.Addr() {
+			return s
+		}
+	}
+	return remote.PeerStats{Addr: b.node.Addr()}
+}
+
+// watcher spawns an actor on sys that watches target and hands the
+// Terminated it receives to the returned channel; it returns once the
+// watch is made.
+func watcher(t testing.TB, sys *actor.System, targets ...actor.PID) <-chan actor.Terminated {
+	t.Helper()
+	got := make(chan actor.Terminated, len(targets)+1)
+	var once sync.Once
+	ready := make(chan struct{})
+	_, err := sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			for _, p := range targets {
+				c.Watch(p)
+			}
+			once.Do(func() { close(ready) })
+		case actor.Terminated:
+			got <- m
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recv(t, ready, "the watch")
+	return got
+}

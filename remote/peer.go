@@ -1,0 +1,317 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// A peer is another node as this one sees it: its queue, its connection
+// when there is one, and what is pending on it (requests, watches). Its
+// goroutine, run, owns its lifecycle: idle → dialing → up → down → idle,
+// and serves one session (one connection) at a time, whether dialled or
+// accepted. The queue outlives the sessions, so that what waits in it is
+// written once a connection is back.
+type peer struct {
+	n    *Node
+	addr string
+	rw   pidRewrite // how the PIDs of its payloads are renamed here
+
+	queue *mailbox.Queue[outMsg] // the data lane: messages and poisons, in order
+	kick  chan struct{}          // wakes run when work arrives while not up
+	adopt chan *session          // accepted sessions, handed to run
+	done  chan struct{}          // closed when run returns
+
+	up    atomic.Bool   // a session is serving: no kick needed
+	ctlOK atomic.Bool   // the control lane may hold frames
+	enc   *wire.Encoder // reused by each session's writer in turn
+	stats counters
+
+	mu       sync.Mutex
+	sess     *session // the session serving, nil when down
+	gen      uint64   // sessions so far; each session's gen is unique
+	dialing  bool
+	control  []ctlFrame            // the control lane: replies, watches, stops...
+	carry    []outMsg              // left unwritten by a failed session: first on the next
+	pending  map[uint64]*request   // requests sent to the peer, by id
+	watches  map[watchKey]struct{} // local watchers of the peer's actors
+	watchers map[watchKey]uint64   // the peer's watchers of local actors, by session
+}
+
+// watchKey names one watch: target watched by watcher, each an id on its
+// own node.
+type watchKey struct{ target, watcher string }
+
+func newPeer(n *Node, addr string) *peer {
+	p := &peer{
+		n: n, addr: addr, rw: pidRewrite{from: addr, self: n.addr},
+		kick:     make(chan struct{}, 1),
+		adopt:    make(chan *session),
+		done:     make(chan struct{}),
+		enc:      wire.NewEncoder(n.cfg.MaxFrameSize),
+		pending:  map[uint64]*request{},
+		watches:  map[watchKey]struct{}{},
+		watchers: map[watchKey]uint64{},
+	}
+	p.queue = mailbox.New[outMsg](n.cfg.OutboundQueue, mailbox.WithOverflow(n.cfg.Overflow)).
+		OnDrop(func(m outMsg) { p.drop(m, ErrQueueFull) })
+	return p
+}
+
+// poke wakes run if it is waiting for work.
+func (p *peer) poke() {
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+}
+
+// run owns the peer until the node stops.
+func (p *peer) run() {
+	defer close(p.done)
+	defer p.shutdown()
+	var next *session
+	for {
+		s := next
+		if s == nil {
+			if s = p.connect(); s == nil {
+				return
+			}
+		}
+		next = p.serve(s)
+		if next == nil && p.n.stopping.Load() {
+			return
+		}
+	}
+}
+
+// connect waits for work or an accepted session, and dials while there is
+// work, with backoff; it returns nil when the node stops. A failed dial is
+// a node down for what needs a live peer (requests, watches); queued
+// messages wait, until ReconnectGiveUp has passed since the first failure:
+// from then on every failure makes dead letters of the queue.
+func (p *peer) connect() *session {
+	var failingSince time.Time
+	delay := time.Duration(0)
+	for {
+		if !p.hasWork() {
+			select {
+			case s := <-p.adopt:
+				return s
+			case <-p.kick:
+				continue
+			case <-p.n.quit:
+				return nil
+			}
+		}
+		s, err := p.dialOnce()
+		if s != nil || err == nil {
+			return s
+		}
+		if p.n.stopping.Load() {
+			return nil
+		}
+		var refused *wire.RefusedError
+		if !errors.As(err, &refused) || refused.Code != wire.CodeDuplicate {
+			p.n.log.Warn("remote: cannot connect", "peer", p.addr, "err", err)
+			p.lost(nil, err)
+			if failingSince.IsZero() {
+				failingSince = time.Now()
+			}
+			if time.Since(failingSince) >= p.n.cfg.ReconnectGiveUp {
+				p.giveUp(fmt.Errorf("%w: %s: %w", ErrNodeUnreachable, p.addr, err))
+			}
+		}
+		delay = nextBackoff(delay, p.n.cfg.ReconnectMin, p.n.cfg.ReconnectMax)
+		t := time.NewTimer(delay)
+		select {
+		case s := <-p.adopt:
+			t.Stop()
+			return s
+		case <-t.C:
+		case <-p.n.quit:
+			t.Stop()
+			return nil
+		}
+	}
+}
+
+// nextBackoff doubles the previous pause between min and max, with up to
+// half of it as jitter, so that peers that failed together do not all
+// retry together.
+func nextBackoff(prev, min, max time.Duration) time.Duration {
+	d := min
+	if prev > 0 {
+		d = prev * 2
+	}
+	d = minDur(d, max)
+	return d/2 + rand.N(d/2+1)
+}
+
+func minDur(a, b time.Duration) time.Duration {
+	if a < b {
+		return a
+	}
+	return b
+}
+
+// dialOnce dials the peer in a goroutine of its own, so that a session
+// the peer opens meanwhile (a simultaneous connect) is taken at once; the
+// dial is then abandoned and waited for.
+func (p *peer) dialOnce() (*session, error) {
+	p.mu.Lock()
+	p.dialing = true
+	p.mu.Unlock()
+	defer func() {
+		p.mu.Lock()
+		p.dialing = false
+		p.mu.Unlock()
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), p.n.cfg.HandshakeTimeout)
+	defer cancel()
+	type result struct {
+		s   *session
+		err error
+	}
+	dialed := make(chan result, 1)
+	go func() {
+		conn, remote, err := p.n.dialPeer(ctx, p.addr)
+		if err != nil {
+			dialed <- result{nil, err}
+			return
+		}
+		dialed <- result{newSession(p, conn, remote, true), nil}
+	}()
+	select {
+	case r := <-dialed:
+		return r.s, r.err
+	case s := <-p.adopt:
+		cancel()
+		if r := <-dialed; r.s != nil {
+			r.s.conn.Close()
+		}
+		return s, nil
+	case <-p.n.force:
+		cancel()
+		if r := <-dialed; r.s != nil {
+			r.s.conn.Close()
+		}
+		return nil, ErrNodeStopped
+	}
+}
+
+// hasWork reports whether the peer has something to send: queued
+// messages or frames, or watches to register.
+func (p *peer) hasWork() bool {
+	if p.queue.Waiting() > 0 {
+		return true
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.carry) > 0 || len(p.control) > 0 || len(p.watches) > 0
+}
+
+// lost ends what lived on session s, or, for a failed dial (s nil), on the
+// peer: requests written on s (every pending request, for a failed dial)
+// fail, every local watcher of the peer's actors gets Terminated, and the
+// peer's watches of local actors are dropped. Each reason wraps
+// ErrNodeDown and cause.
+func (p *peer) lost(s *session, cause error) {
+	reason := fmt.Errorf("%w: %s: %w", ErrNodeDown, p.addr, cause)
+	var gen uint64
+	p.mu.Lock()
+	if s != nil {
+		gen = s.gen
+		if p.sess == s {
+			p.sess = nil
+			p.up.Store(false)
+		}
+	}
+	var reqs []*request
+	for id, r := range p.pending {
+		if s == nil || r.gen.Load() == gen {
+			reqs = append(reqs, r)
+			delete(p.pending, id)
+		}
+	}
+	watches, watchers := p.watches, p.watchers
+	p.watches, p.watchers = map[watchKey]struct{}{}, map[watchKey]uint64{}
+	ctl := p.control[:0]
+	for _, f := range p.control {
+		if s != nil && f.gen != gen {
+			ctl = append(ctl, f) // for any session: kept for the next
+		}
+	}
+	clear(p.control[len(ctl):])
+	p.control = ctl
+	p.mu.Unlock()
+
+	failed := fmt.Errorf("%w: %w", actor.ErrNoReply, reason)
+	for _, r := range reqs {
+		r.reply.Complete(nil, failed)
+	}
+	for w := range watches {
+		p.n.link.Terminated(actor.PID{ID: w.watcher}, actor.PID{Address: p.addr, ID: w.target}, reason)
+	}
+	for w := range watchers {
+		p.n.link.Unwatch(actor.PID{ID: w.target}, actor.PID{Address: p.addr, ID: w.watcher})
+	}
+}
+
+// giveUp makes dead letters of every message waiting for the peer.
+func (p *peer) giveUp(reason error) {
+	p.mu.Lock()
+	carry := p.carry
+	p.carry = nil
+	p.mu.Unlock()
+	for _, m := range carry {
+		p.drop(m, reason)
+	}
+	for {
+		batch, _ := p.queue.Drain(0)
+		if len(batch) == 0 {
+			return
+		}
+		for i := range batch {
+			p.queue.Taken(i + 1)
+			p.drop(batch[i], reason)
+		}
+	}
+}
+
+// shutdown runs when the node stops: the queue takes no more, and what is
+// left in it, or pending on the peer, ends.
+func (p *peer) shutdown() {
+	p.queue.Close()
+	p.lost(nil, ErrNodeStopped)
+	p.giveUp(ErrNodeStopped)
+	p.mu.Lock()
+	p.control = nil
+	p.mu.Unlock()
+}
+
+// drop makes a dead letter of m, a message the peer will never write.
+func (p *peer) drop(m outMsg, reason error) {
+	if m.info == nil {
+		p.n.log.Warn("remote: poison not sent", "target", m.target, "peer", p.addr, "reason", reason)
+		return
+	}
+	p.stats.dropped.Add(1)
+	var reply actor.Reply
+	if m.req != nil {
+		reply = m.req.reply
+	}
+	var sender actor.PID
+	if m.sender != "" {
+		sender.ID = m.sender
+	}
+	p.n.link.DeadLetter(actor.PID{Address: p.addr, ID: m.target}, sender, m.msg, reply, reason)
+}

@@ -1,0 +1,188 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync/atomic"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// Undecoded stands for a message that arrived from another node but could
+// not be decoded: it is the Message of the dead letter the node makes of
+// it, whose Reason says why (ErrUnknownType, or an error wrapping
+// wire.ErrPayload), and of a reply that came too late (ErrLateReply).
+type Undecoded struct {
+	// Type is the type name the frame carried.
+	Type string
+	// Size is the payload's size in bytes.
+	Size int
+}
+
+// recv runs the reader; whatever ends it ends the session.
+func (s *session) recv(ctx context.Context) {
+	defer close(s.readerDone)
+	err := s.recvLoop(ctx)
+	if errors.Is(err, io.EOF) {
+		err = fmt.Errorf("%w: %w", ErrPeerClosed, err)
+	}
+	s.fail(err)
+}
+
+// recvLoop reads frames and dispatches them until the connection fails or
+// the peer breaks the protocol. wire.Reader refuses a frame over
+// MaxFrameSize before allocating for it and runs wire.Check over every
+// frame before anything decodes it; payloads are decoded only into their
+// registered types.
+func (s *session) recvLoop(ctx context.Context) error {
+	p := s.p
+	r := wire.NewReader(countingReader{s.conn, &p.stats.bytesRecv}, p.n.cfg.MaxFrameSize)
+	h := wire.Handlers{
+		Message:    func(m *wire.Message) error { return s.onMessage(ctx, &r.Decoder, m) },
+		Reply:      func(m *wire.Reply) error { return s.onReply(&r.Decoder, m) },
+		Watch:      func(w *wire.Watch) error { p.remoteWatch(s.gen, w.Target, w.Watcher); return nil },
+		Unwatch:    func(w *wire.Watch) error { p.remoteUnwatch(w.Target, w.Watcher); return nil },
+		Terminated: s.onTerminated,
+		Stop: func(m *wire.Stop) error {
+			p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
+			return nil
+		},
+		Spawn: func(m *wire.Spawn) error {
+			p.push(ctlFrame{kind: wire.FrameSpawned, gen: s.gen, id: m.RequestID,
+				code: wire.CodeSpawnDisabled, text: "remote spawn is not enabled"})
+			return nil
+		},
+		Spawned:   func(*wire.Spawned) error { return nil }, // this node sends no Spawn
+		Heartbeat: func() error { return nil },
+		Close: func(c *wire.Close) error {
+			return fmt.Errorf("%w: %q", ErrPeerClosed, c.Reason)
+		},
+	}
+	for {
+		f, err := r.ReadFrame()
+		if err != nil {
+			return err
+		}
+		s.frames.Add(1)
+		p.stats.framesRecv.Add(1)
+		if err := r.Dispatch(f, &h); err != nil {
+			return err
+		}
+	}
+}
+
+// onMessage decodes a message and delivers it to its local target. A type
+// this node has not registered, or a payload that does not decode into
+// it, is a dead letter (and fails the request), not a broken connection.
+//
+// Delivery waits for room in a full Block mailbox: backpressure flows back
+// to the sender through TCP and the peer's bounded queue, and nothing is
+// dropped that the target's policy would not drop locally. The price is
+// head-of-line blocking: while the reader waits for one actor, the other
+// actors this peer sends to wait too. The wait ends with the session.
+func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Message) error {
+	p := s.p
+	link := p.n.link
+	p.stats.received.Add(1)
+	target := actor.PID{ID: m.Target}
+	var sender actor.PID
+	if m.Sender != "" {
+		sender = actor.PID{Address: p.addr, ID: m.Sender}
+	}
+	var reply actor.Reply
+	if m.RequestID != 0 {
+		gen, id := s.gen, m.RequestID
+		reply = actor.NewReply(func(v any, err error) { p.answer(gen, id, v, err) })
+	}
+	info := p.n.cfg.Types.named(m.Type)
+	if info == nil {
+		p.stats.unknown.Add(1)
+		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply,
+			fmt.Errorf("%w: %q from %s", ErrUnknownType, m.Type, p.addr))
+		return nil
+	}
+	v, err := info.decode(d, m.Payload, p.rw)
+	if err != nil {
+		p.stats.unknown.Add(1)
+		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply, err)
+		return nil
+	}
+	err = link.TryDeliver(target, sender, v, reply)
+	if errors.Is(err, mailbox.ErrFull) {
+		s.busy.Store(true)
+		err = link.Deliver(ctx, target, sender, v, reply)
+		s.busy.Store(false)
+		if err != nil && ctx.Err() != nil {
+			err = context.Cause(ctx)
+		}
+	}
+	if err != nil && !errors.Is(err, actor.ErrNotFound) { // the System has made that dead letter
+		link.DeadLetter(target, sender, v, reply, err)
+	}
+	return nil
+}
+
+// onReply completes the request a Reply answers.
+func (s *session) onReply(d *wire.Decoder, m *wire.Reply) error {
+	p := s.p
+	req := p.takeRequest(m.RequestID)
+	if req == nil {
+		p.stats.late.Add(1)
+		p.n.link.DeadLetter(actor.PID{}, actor.PID{}, Undecoded{Type: m.Type, Size: len(m.Payload)}, actor.Reply{},
+			fmt.Errorf("%w: request %d from %s", ErrLateReply, m.RequestID, p.addr))
+		return nil
+	}
+	switch {
+	case m.Code != wire.CodeOK:
+		req.reply.Complete(nil, replyError(p.addr, m.Code, m.Error))
+	case m.Type == "":
+		req.reply.Complete(nil, nil)
+	default:
+		info := p.n.cfg.Types.named(m.Type)
+		if info == nil {
+			p.stats.unknown.Add(1)
+			req.reply.Complete(nil, fmt.Errorf("%w: %w: reply of type %q from %s", actor.ErrNoReply, ErrUnknownType, m.Type, p.addr))
+			return nil
+		}
+		v, err := info.decode(d, m.Payload, p.rw)
+		if err != nil {
+			req.reply.Complete(nil, fmt.Errorf("%w: %w", actor.ErrNoReply, err))
+			return nil
+		}
+		req.reply.Complete(v, nil)
+	}
+	return nil
+}
+
+// onTerminated tells a local watcher that the peer's actor it watched has
+// stopped, unless it unwatched it since.
+func (s *session) onTerminated(t *wire.Terminated) error {
+	p := s.p
+	k := watchKey{target: t.Actor, watcher: t.Watcher}
+	p.mu.Lock()
+	_, ok := p.watches[k]
+	delete(p.watches, k)
+	p.mu.Unlock()
+	if ok {
+		p.n.link.Terminated(actor.PID{ID: t.Watcher}, actor.PID{Address: p.addr, ID: t.Actor},
+			terminatedReason(p.addr, t.Code, t.Reason))
+	}
+	return nil
+}
+
+// countingReader counts the bytes read from a connection, once per read
+// call (one per bufio refill), not per frame.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Uint64
+}
+
+func (c countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n.Add(uint64(n))
+	return n, err
+}

@@ -1,0 +1,171 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// A session is one connection to a peer, after the handshake: a reader
+// goroutine, a writer goroutine, and the peer's goroutine watching both
+// (serve). It ends once; fail records why.
+type session struct {
+	p        *peer
+	conn     net.Conn
+	remote   wire.Peer // the peer as it introduced itself
+	outbound bool      // this node dialled
+	gen      uint64    // set by install
+
+	cancel     context.CancelCauseFunc // ends the context of the reader's deliveries
+	once       sync.Once
+	err        error         // why it ended; read after failed is closed
+	failed     chan struct{} // closed by fail
+	readerDone chan struct{}
+	writerDone chan struct{}
+	done       chan struct{} // closed once torn down and accounted for
+
+	draining atomic.Bool   // write what is queued, then Close
+	beat     atomic.Bool   // a heartbeat is due
+	busy     atomic.Bool   // the reader waits for room in a local mailbox
+	frames   atomic.Uint64 // frames read
+	writes   atomic.Uint64 // writes begun
+	flushes  atomic.Uint64 // writes ended
+}
+
+func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *session {
+	return &session{
+		p: p, conn: conn, remote: remote, outbound: outbound,
+		failed:     make(chan struct{}),
+		readerDone: make(chan struct{}),
+		writerDone: make(chan struct{}),
+		done:       make(chan struct{}),
+	}
+}
+
+// fail ends the session for err, once: the connection is closed under
+// the reader and the writer, and the reader's deliveries stop waiting.
+func (s *session) fail(err error) {
+	s.once.Do(func() {
+		s.err = err
+		close(s.failed)
+		if s.cancel != nil {
+			s.cancel(err)
+		}
+		s.conn.Close()
+	})
+}
+
+// install makes s the peer's session: it gets its generation, and the
+// watches asked for while the peer was down are sent first.
+func (p *peer) install(s *session) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gen++
+	s.gen = p.gen
+	p.sess = s
+	p.up.Store(true)
+	for w := range p.watches {
+		p.pushLocked(ctlFrame{kind: wire.FrameWatch, gen: s.gen, target: w.target, other: w.watcher})
+	}
+}
+
+// serve runs session s until it ends, and accounts for its end. It
+// returns the session that replaced it, if an accepted one did.
+func (p *peer) serve(s *session) (next *session) {
+	ctx, cancel := context.WithCancelCause(context.Background())
+	s.cancel = cancel
+	p.install(s)
+	p.stats.connects.Add(1)
+	go s.recv(ctx)
+	go s.send(ctx)
+	p.n.log.Info("remote: peer up", "peer", p.addr, "outbound", s.outbound)
+
+	cfg := &p.n.cfg
+	tick := time.NewTicker(cfg.HeartbeatInterval)
+	defer tick.Stop()
+	mon := monitor{heard: time.Now(), wrote: time.Now()}
+	quit, force := p.n.quit, p.n.force
+loop:
+	for {
+		select {
+		case <-s.failed:
+			break loop
+		case now := <-tick.C:
+			if err := mon.check(s, now, cfg.HeartbeatTimeout); err != nil {
+				s.fail(err)
+			}
+		case ns := <-p.adopt:
+			next = ns
+			s.fail(errReplaced)
+		case <-quit:
+			quit = nil
+			s.draining.Store(true)
+			p.queue.Wake()
+		case <-force:
+			force = nil
+			s.fail(ErrNodeStopped)
+		}
+	}
+	s.fail(nil) // no-op unless the loop ended otherwise
+	<-s.readerDone
+	<-s.writerDone
+	p.n.logDown(p.addr, s.err)
+	p.lost(s, s.err)
+	close(s.done)
+	return next
+}
+
+// errReplaced ends a session that a newer one, accepted from the same
+// peer, replaces.
+var errReplaced = errors.New("remote: replaced by a newer connection")
+
+// errDrained is what the writer returns once it has written Close while
+// the node stops: the session ends when the peer closes its side.
+var errDrained = errors.New("remote: drained")
+
+// monitor keeps the times the peer goroutine needs to send heartbeats and
+// to notice a silent peer or a stuck write, reading the session's counters
+// once per tick: nothing on the per-message path reads the clock.
+type monitor struct {
+	frames, flushes uint64
+	heard, wrote    time.Time
+}
+
+func (m *monitor) check(s *session, now time.Time, timeout time.Duration) error {
+	if f := s.frames.Load(); f != m.frames || s.busy.Load() {
+		m.frames, m.heard = f, now // a reader waiting on a local mailbox is not a silent peer
+	} else if now.Sub(m.heard) >= timeout {
+		return fmt.Errorf("%w: nothing received for %v", ErrHeartbeatTimeout, now.Sub(m.heard).Round(time.Millisecond))
+	}
+	f := s.flushes.Load()
+	switch {
+	case f != m.flushes:
+		m.flushes, m.wrote = f, now
+	case s.writes.Load() != f:
+		if now.Sub(m.wrote) >= timeout {
+			return fmt.Errorf("%w: a write stuck for %v: the peer is not reading", ErrHeartbeatTimeout, now.Sub(m.wrote).Round(time.Millisecond))
+		}
+	default:
+		s.beat.Store(true) // nothing written since the last tick
+		s.p.queue.Wake()
+		m.wrote = now
+	}
+	return nil
+}
+
+// logDown logs the end of a session at the level its cause deserves.
+func (n *Node) logDown(addr string, err error) {
+	switch {
+	case errors.Is(err, errReplaced), errors.Is(err, ErrNodeStopped), errors.Is(err, ErrPeerClosed), errors.Is(err, io.EOF):
+		n.log.Info("remote: peer down", "peer", addr, "reason", err)
+	default:
+		n.log.Warn("remote: peer down", "peer", addr, "reason", err)
+	}
+}

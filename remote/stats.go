@@ -1,0 +1,103 @@
+package remote
+
+import (
+	"slices"
+	"strings"
+	"sync/atomic"
+)
+
+// PeerStats is a snapshot of one peer's counters, read when Stats is
+// called: nothing is pushed per message. Counters only grow.
+//
+// The messages a node sends to a peer add up, once the node is quiet:
+//
+//	Sent = Written + Uncertain + Dropped + Queued
+//
+// At-most-once delivery means no count says a message was handled: a
+// message counts as Written when the write that carried it returned
+// without error, so the peer's kernel had it; if the connection dies
+// after that, the peer may still not have read it. Uncertain counts the
+// messages of writes that failed: some of those may have arrived.
+type PeerStats struct {
+	// Addr is the peer's address.
+	Addr string
+	// Up reports whether a connection to it is serving.
+	Up bool
+	// Connects counts the connections made to it, dialled or accepted.
+	Connects uint64
+
+	// Sent counts the messages handed to the node for this peer and
+	// accepted into its queue (requests included).
+	Sent uint64
+	// Written counts the messages in writes that succeeded.
+	Written uint64
+	// Uncertain counts the messages in writes that failed.
+	Uncertain uint64
+	// Dropped counts the messages that will never be written: dead
+	// letters (queue full under a drop policy, a type that failed to
+	// encode, the peer unreachable, the node stopped), and requests whose
+	// caller stopped waiting before they were written.
+	Dropped uint64
+	// Queued is what is left: messages in the queue or in the writer's
+	// hands.
+	Queued uint64
+
+	// Received counts the messages read from the peer.
+	Received uint64
+	// Undecodable counts those of a type not registered here, or whose
+	// payload did not decode: dead letters.
+	Undecodable uint64
+	// LateReplies counts replies to requests no longer waiting: dead
+	// letters.
+	LateReplies uint64
+
+	// FramesSent, BytesSent, FramesReceived and BytesReceived count every
+	// frame of every kind and every byte of the sessions, handshakes
+	// excluded.
+	FramesSent, BytesSent, FramesReceived, BytesReceived uint64
+}
+
+// counters are a peer's live counts, grouped by the goroutine that
+// writes them so that the senders, the writer and the reader do not share
+// cache lines.
+type counters struct {
+	sent atomic.Uint64 // senders
+	_    [56]byte
+
+	written, uncertain, dropped atomic.Uint64 // the writer, mostly
+	framesSent, bytesSent       atomic.Uint64
+	connects                    atomic.Uint64
+	_                           [16]byte
+
+	received, unknown, late atomic.Uint64 // the reader
+	framesRecv, bytesRecv   atomic.Uint64
+}
+
+// Stats returns a snapshot of every peer's counters, sorted by address.
+func (n *Node) Stats() []PeerStats {
+	peers := *n.peers.Load()
+	out := make([]PeerStats, 0, len(peers))
+	for _, p := range peers {
+		out = append(out, p.snapshot())
+	}
+	slices.SortFunc(out, func(a, b PeerStats) int { return strings.Compare(a.Addr, b.Addr) })
+	return out
+}
+
+func (p *peer) snapshot() PeerStats {
+	c := &p.stats
+	s := PeerStats{
+		Addr: p.addr, Up: p.up.Load(), Connects: c.connects.Load(),
+		// Read the outcomes before Sent, which counts each message first,
+		// so that Queued cannot go below zero.
+		Dropped: c.dropped.Load(), Uncertain: c.uncertain.Load(), Written: c.written.Load(),
+		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
+		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
+		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
+	}
+	s.Sent = c.sent.Load()
+	if done := s.Written + s.Uncertain + s.Dropped; s.Sent > done {
+		s.Queued = s.Sent - done
+	}
+	return s
+}

@@ -1,0 +1,292 @@
+package remote
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// The outbound path. Each peer has two lanes, drained by the writer of its
+// session into one reused wire.Encoder, written to the connection whenever
+// both run dry (or the buffer reaches flushSize): batches under load, one
+// write per message when idle.
+//
+//   - The data lane is a bounded mailbox.Queue of messages (and poisons,
+//     which must follow the messages sent before them). It outlives
+//     sessions: what waits in it is written on the next connection.
+//   - The control lane holds replies, watches, terminations, stops and
+//     spawn answers. It is never waited on: those come from callbacks that
+//     must not block. Most of its frames belong to one session (gen): a
+//     reply or a Terminated means nothing on a later connection, since the
+//     peer failed those requests and watches when the connection dropped.
+
+// flushSize is the buffer size past which the writer writes before the
+// lanes run dry, so that one write stays moderate.
+const flushSize = 64 << 10
+
+// outMsg is an item of the data lane.
+type outMsg struct {
+	target string    // actor id on the peer
+	sender string    // a local actor id, or ""
+	msg    any       // the payload
+	info   *typeInfo // its registration; nil for a poison of target
+	req    *request  // for a request: where the reply goes
+}
+
+// request is a request sent to a peer, waiting for its Reply frame.
+type request struct {
+	id    uint64
+	reply actor.Reply
+	gen   atomic.Uint64 // the session it was written on; 0 until written
+	done  atomic.Bool   // complete: the writer skips it if not yet written
+}
+
+// ctlFrame is an item of the control lane.
+type ctlFrame struct {
+	kind   wire.FrameType
+	gen    uint64    // the session it belongs to; 0 for any
+	target string    // Watch/Unwatch/Stop: the target; Terminated: the actor
+	other  string    // Watch/Unwatch: the watcher; Terminated: the watcher
+	id     uint64    // Reply/Spawned: the request id
+	code   wire.Code // Reply, Terminated, Spawned; Stop: the mode
+	text   string    // the error or reason
+	msg    any       // Reply: the answer
+	info   *typeInfo // its registration; nil for no value
+}
+
+// pushLocked queues a control frame and wakes the writer. p.mu is held.
+func (p *peer) pushLocked(f ctlFrame) {
+	p.control = append(p.control, f)
+	p.ctlOK.Store(true)
+	p.queue.Wake()
+}
+
+// push queues a control frame for session gen (0: any). A frame for a
+// session that is over is dropped. It reports whether the frame was kept.
+func (p *peer) push(f ctlFrame) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if f.gen != 0 && (p.sess == nil || p.sess.gen != f.gen) {
+		return false
+	}
+	if len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil {
+		// The writer is far behind on frames that cannot wait: the
+		// connection is as good as lost, and losing it says so to both
+		// sides, exactly once.
+		p.sess.fail(fmt.Errorf("%w: %d control frames waiting", ErrQueueFull, len(p.control)))
+		return false
+	}
+	p.pushLocked(f)
+	return true
+}
+
+// send runs the writer and decides what its end means: any error but
+// errDrained ends the session.
+func (s *session) send(ctx context.Context) {
+	defer close(s.writerDone)
+	if err := s.sendLoop(ctx); !errors.Is(err, errDrained) {
+		s.fail(err)
+	}
+}
+
+// writer is the state of one session's writer goroutine.
+type writer struct {
+	s    *session
+	enc  *wire.Encoder
+	msgs uint64 // Message frames in the buffer
+	ctl  []ctlFrame
+}
+
+// sendLoop writes until the session ends; it returns why.
+func (s *session) sendLoop(ctx context.Context) error {
+	p := s.p
+	w := &writer{s: s, enc: p.enc}
+	w.enc.Reset()
+	p.mu.Lock()
+	carry := p.carry
+	p.carry = nil
+	p.mu.Unlock()
+	for i := range carry {
+		if err := w.message(&carry[i]); err != nil {
+			w.keep(carry[i+1:])
+			return err
+		}
+	}
+	q := p.queue
+	for {
+		if err := w.control(); err != nil {
+			return err
+		}
+		batch, _ := q.Drain(0)
+		for i := range batch {
+			q.Taken(i + 1)
+			if err := w.message(&batch[i]); err != nil {
+				w.keep(batch[i+1:])
+				return err
+			}
+		}
+		if len(batch) > 0 {
+			continue // look again before writing: batch under load
+		}
+		if s.beat.Swap(false) && w.enc.Len() == 0 {
+			w.enc.AppendHeartbeat()
+		}
+		if err := w.flush(); err != nil {
+			return err
+		}
+		if s.draining.Load() && q.Waiting() == 0 && !p.ctlOK.Load() {
+			return w.goodbye()
+		}
+		if err := q.Wait(ctx); err != nil {
+			if errors.Is(err, mailbox.ErrClosed) {
+				return ErrNodeStopped
+			}
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// keep hands the messages a failed session did not write to the next.
+func (w *writer) keep(rest []outMsg) {
+	if len(rest) == 0 {
+		return
+	}
+	p := w.s.p
+	p.mu.Lock()
+	p.carry = append(append([]outMsg(nil), rest...), p.carry...)
+	p.mu.Unlock()
+}
+
+// message appends one item of the data lane. An item that cannot be
+// encoded is its own failure: a dead letter. Only a failed write is
+// returned.
+func (w *writer) message(m *outMsg) error {
+	p := w.s.p
+	if m.info == nil {
+		w.enc.AppendStop(&wire.Stop{Target: m.target, Mode: wire.ModePoison})
+		return w.flushIfFull()
+	}
+	wm := wire.Message{Target: m.target, Sender: m.sender, Type: m.info.name}
+	if m.req != nil {
+		if m.req.done.Load() {
+			p.stats.dropped.Add(1) // its caller stopped waiting
+			return nil
+		}
+		wm.RequestID = m.req.id
+	}
+	if err := w.enc.AppendMessage(&wm, m.msg); err != nil {
+		p.drop(*m, err)
+		return nil
+	}
+	if m.req != nil {
+		m.req.gen.Store(w.s.gen)
+	}
+	w.msgs++
+	return w.flushIfFull()
+}
+
+// control appends the frames of the control lane that belong to this
+// session.
+func (w *writer) control() error {
+	p := w.s.p
+	if !p.ctlOK.Load() {
+		return nil
+	}
+	p.mu.Lock()
+	w.ctl, p.control = p.control, w.ctl[:0]
+	p.ctlOK.Store(false)
+	p.mu.Unlock()
+	for i := range w.ctl {
+		f := &w.ctl[i]
+		if f.gen == 0 || f.gen == w.s.gen {
+			w.appendCtl(f)
+			if err := w.flushIfFull(); err != nil {
+				return err
+			}
+		}
+		*f = ctlFrame{}
+	}
+	return nil
+}
+
+// appendCtl appends one control frame. The frames are built here from
+// checked values, so only a reply's answer can fail to encode: the
+// request then fails with the encoder's reason.
+func (w *writer) appendCtl(f *ctlFrame) {
+	e := w.enc
+	switch f.kind {
+	case wire.FrameReply:
+		r := wire.Reply{RequestID: f.id, Code: f.code, Error: f.text}
+		var v any
+		if f.info != nil && f.code == wire.CodeOK {
+			r.Type, v = f.info.name, f.msg
+		}
+		if err := e.AppendReply(&r, v); err != nil {
+			r = wire.Reply{RequestID: f.id, Code: codeOf(err), Error: err.Error()}
+			if r.Code == wire.CodeDecodeError {
+				r.Code = wire.CodeEncodeError
+			}
+			e.AppendReply(&r, nil)
+		}
+	case wire.FrameWatch:
+		e.AppendWatch(&wire.Watch{Target: f.target, Watcher: f.other})
+	case wire.FrameUnwatch:
+		e.AppendUnwatch(&wire.Watch{Target: f.target, Watcher: f.other})
+	case wire.FrameTerminated:
+		e.AppendTerminated(&wire.Terminated{Actor: f.target, Watcher: f.other, Code: f.code, Reason: f.text})
+	case wire.FrameStop:
+		e.AppendStop(&wire.Stop{Target: f.target, Mode: wire.StopMode(f.code)})
+	case wire.FrameSpawned:
+		e.AppendSpawned(&wire.Spawned{RequestID: f.id, Code: f.code, Error: f.text})
+	}
+}
+
+func (w *writer) flushIfFull() error {
+	if w.enc.Len() < flushSize {
+		return nil
+	}
+	return w.flush()
+}
+
+// flush writes the buffer. The messages in it count as written when the
+// write returns without error (the kernel has them; nothing on the wire
+// acknowledges them), and as uncertain when it fails: some may have
+// arrived.
+func (w *writer) flush() error {
+	if w.enc.Len() == 0 {
+		return nil
+	}
+	s, p := w.s, w.s.p
+	frames, msgs := w.enc.Frames(), w.msgs
+	w.msgs = 0
+	s.writes.Add(1)
+	n, err := w.enc.WriteTo(s.conn)
+	s.flushes.Add(1)
+	p.stats.bytesSent.Add(uint64(n))
+	if err != nil {
+		w.enc.Reset()
+		p.stats.uncertain.Add(msgs)
+		return fmt.Errorf("remote: writing to %s: %w", p.addr, err)
+	}
+	p.stats.framesSent.Add(uint64(frames))
+	p.stats.written.Add(msgs)
+	return nil
+}
+
+// goodbye writes Close and closes the writing side, so that the peer
+// reads everything before it, then closes its own.
+func (w *writer) goodbye() error {
+	w.enc.AppendClose(&wire.Close{Reason: "node stopping"})
+	if err := w.flush(); err != nil {
+		return err
+	}
+	if cw, ok := w.s.conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
+	return errDrained
+}
