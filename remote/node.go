@@ -46,11 +46,11 @@ type Node struct {
 	stopping atomic.Bool // quit is closed; read on every send
 	watchers sync.WaitGroup
 
-	mu     sync.Mutex
-	quitOK bool // quit is closed
-	forced bool // force is closed
-	ending bool // a Stop is running the shutdown
-	err    error
+	mu       sync.Mutex
+	quitting bool // quit is closed
+	forced   bool // force is closed
+	ending   bool // a Stop is running the shutdown
+	err      error
 }
 
 // dialFunc opens a connection to a node's address.
@@ -126,6 +126,10 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 // Config.Addr it holds the port actually bound.
 func (n *Node) Addr() string { return n.addr }
 
+// Done returns a channel that is closed once the node has stopped, by
+// Stop, Close or a StopOn event.
+func (n *Node) Done() <-chan struct{} { return n.done }
+
 // Stop stops the node gracefully: it refuses new sends to other nodes
 // (ErrNodeStopped) and new connections, writes what each peer's queue
 // holds, says goodbye with a Close frame, and waits for each peer to close
@@ -162,7 +166,7 @@ func (n *Node) StopOn(ev *Event) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.quitOK {
+	if n.quitting {
 		return
 	}
 	n.watchers.Add(1)
@@ -185,8 +189,8 @@ func (n *Node) StopOn(ev *Event) {
 // shutdown; the others wait for it.
 func (n *Node) stop(ctx context.Context, now bool) error {
 	n.mu.Lock()
-	if !n.quitOK {
-		n.quitOK = true
+	if !n.quitting {
+		n.quitting = true
 		n.stopping.Store(true)
 		close(n.quit)
 	}
@@ -248,7 +252,7 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.quitOK {
+	if n.quitting {
 		return nil, ErrNodeStopped
 	}
 	old := *n.peers.Load()

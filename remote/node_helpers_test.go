@@ -146,14 +146,14 @@ func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.
 	}
 }
 
-// statsOf returns a's counters for b.
-func statsOf(a, b *testNode) remote.PeerStats {
+// statsOf returns a's counters for the peer at addr.
+func statsOf(a *testNode, addr string) remote.PeerStats {
 	for _, s := range a.node.Stats() {
-		if s.Addr == b.node.Addr() {
+		if s.Addr == addr {
 			return s
 		}
 	}
-	return remote.PeerStats{Addr: b.node.Addr()}
+	return remote.PeerStats{Addr: addr}
 }
 
 // watcher spawns an actor on sys that watches target and hands the

@@ -39,11 +39,11 @@ func TestNodeSendOrder(t *testing.T) {
 		}
 		next[m.From]++
 	}
-	s := statsOf(a, b)
+	s := statsOf(a, b.node.Addr())
 	if s.Sent != senders*each || s.Written != senders*each || s.Queued != 0 || !s.Up || s.Connects != 1 {
 		t.Fatalf("stats %+v", s)
 	}
-	if r := statsOf(b, a); r.Received != senders*each {
+	if r := statsOf(b, a.node.Addr()); r.Received != senders*each {
 		t.Fatalf("b received %d", r.Received)
 	}
 }
@@ -101,7 +101,7 @@ func TestNodeRequestAbandoned(t *testing.T) {
 	if u, ok := d.Message.(remote.Undecoded); !ok || u.Type != "test.Pong" {
 		t.Fatalf("late reply dead letter %+v", d)
 	}
-	if s := statsOf(a, b); s.LateReplies != 1 {
+	if s := statsOf(a, b.node.Addr()); s.LateReplies != 1 {
 		t.Fatalf("LateReplies = %d", s.LateReplies)
 	}
 }
@@ -196,7 +196,7 @@ func TestNodeUnknownTypes(t *testing.T) {
 	if m := recv(t, got, "a ping"); m != (Ping{N: 5}) {
 		t.Fatalf("got %v", m)
 	}
-	if s := statsOf(b, a); s.Undecodable != 2 {
+	if s := statsOf(b, a.node.Addr()); s.Undecodable != 2 {
 		t.Fatalf("b's Undecodable = %d, want 2", s.Undecodable)
 	}
 	// An answer of a type b cannot send back fails the request.

@@ -136,6 +136,7 @@ var errDrained = errors.New("remote: drained")
 type monitor struct {
 	frames, flushes uint64
 	heard, wrote    time.Time
+	beat            bool // a heartbeat was asked for at the last tick
 }
 
 func (m *monitor) check(s *session, now time.Time, timeout time.Duration) error {
@@ -144,18 +145,22 @@ func (m *monitor) check(s *session, now time.Time, timeout time.Duration) error 
 	} else if now.Sub(m.heard) >= timeout {
 		return fmt.Errorf("%w: nothing received for %v", ErrHeartbeatTimeout, now.Sub(m.heard).Round(time.Millisecond))
 	}
-	f := s.flushes.Load()
+	f, beat := s.flushes.Load(), m.beat
+	m.beat = false
 	switch {
-	case f != m.flushes:
-		m.flushes, m.wrote = f, now
 	case s.writes.Load() != f:
-		if now.Sub(m.wrote) >= timeout {
+		if f != m.flushes {
+			m.flushes, m.wrote = f, now
+		} else if now.Sub(m.wrote) >= timeout {
 			return fmt.Errorf("%w: a write stuck for %v: the peer is not reading", ErrHeartbeatTimeout, now.Sub(m.wrote).Round(time.Millisecond))
 		}
-	default:
-		s.beat.Store(true) // nothing written since the last tick
+	case f == m.flushes, beat && f == m.flushes+1:
+		// Nothing written since the last tick but our own heartbeat.
+		m.flushes, m.wrote, m.beat = f, now, true
+		s.beat.Store(true)
 		s.p.queue.Wake()
-		m.wrote = now
+	default:
+		m.flushes, m.wrote = f, now
 	}
 	return nil
 }

@@ -1,0 +1,177 @@
+package remote_test
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"errors"
+	"math/big"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+)
+
+func TestNodeConfigRefused(t *testing.T) {
+	sys := actor.NewSystem()
+	defer sys.Shutdown(context.Background())
+	for name, tc := range map[string]struct {
+		cfg  remote.Config
+		want error
+	}{
+		"beyond loopback, no cookie": {remote.Config{Addr: "192.0.2.1:0"}, remote.ErrInsecure},
+		"every interface, no cookie": {remote.Config{Addr: "0.0.0.0:7001", Advertise: "192.0.2.1:7001"}, remote.ErrInsecure},
+		"server-only TLS, no cookie": {remote.Config{Addr: "192.0.2.1:0", TLS: &tls.Config{Certificates: []tls.Certificate{{}}}}, remote.ErrInsecure},
+		"every interface, no advert": {remote.Config{Addr: "0.0.0.0:7001", Cookie: []byte("c")}, remote.ErrInvalidConfig},
+		"bad address":                {remote.Config{Addr: "nowhere"}, remote.ErrInvalidConfig},
+		"heartbeat timeout too low":  {remote.Config{HeartbeatInterval: time.Second, HeartbeatTimeout: time.Second}, remote.ErrInvalidConfig},
+		"negative queue":             {remote.Config{OutboundQueue: -1}, remote.ErrInvalidConfig},
+		"TLS without certificate":    {remote.Config{TLS: &tls.Config{}}, remote.ErrInvalidConfig},
+	} {
+		if n, err := remote.Start(sys, tc.cfg); !errors.Is(err, tc.want) {
+			if n != nil {
+				n.Close()
+			}
+			t.Errorf("%s: Start = %v, want %v", name, err, tc.want)
+		}
+	}
+	if sys.Address() != "" {
+		t.Fatal("a refused Start left a transport installed")
+	}
+}
+
+// nodeCert is a self-signed certificate for 127.0.0.1, fit for both ends
+// of a TLS connection; its pool trusts it alone.
+type nodeCert struct {
+	cert tls.Certificate
+	pool *x509.CertPool
+}
+
+func newNodeCert(t testing.TB) nodeCert {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          big.NewInt(2),
+		Subject:               pkix.Name{CommonName: "troupe node"},
+		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
+		NotBefore:             time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
+		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		BasicConstraintsValid: true,
+		IsCA:                  true,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := nodeCert{cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool: x509.NewCertPool()}
+	c.pool.AddCert(leaf)
+	return c
+}
+
+// config returns a TLS config that serves and dials with c, trusting
+// trust; mutual asks for client certificates.
+func (c nodeCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{c.cert}, RootCAs: trust}
+	if mutual {
+		cfg.ClientCAs = trust
+	}
+	return cfg
+}
+
+func TestNodeTLS(t *testing.T) {
+	cert := newNodeCert(t)
+	nodes := startNodes(t, 2, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("c")})
+	spawn(t, nodes[1].sys, "echo", echoActor)
+	stillServes(t, nodes[0], nodes[1])
+	// A node with a wrong cookie is refused inside TLS too.
+	bad := startNode(t, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("x")})
+	if _, err := bad.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
+		t.Fatalf("wrong cookie over TLS = %v", err)
+	}
+	// A plain-TCP node cannot talk to a TLS one.
+	plain := startNode(t, remote.Config{Cookie: []byte("c")})
+	if _, err := plain.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
+		t.Fatalf("plain to TLS = %v", err)
+	}
+}
+
+// Mutual TLS: a node whose certificate the others do not trust is refused
+// in the TLS handshake, whichever side dials.
+func TestNodeMutualTLS(t *testing.T) {
+	good, stranger := newNodeCert(t), newNodeCert(t)
+	both := x509.NewCertPool()
+	both.AddCert(good.cert.Leaf)
+	both.AddCert(stranger.cert.Leaf)
+	nodes := startNodes(t, 2, remote.Config{TLS: good.config(good.pool, true)})
+	spawn(t, nodes[1].sys, "echo", echoActor)
+	stillServes(t, nodes[0], nodes[1])
+
+	// The stranger trusts the good nodes' certificate, but they do not
+	// trust its own: the server refuses the client certificate.
+	s := startNode(t, remote.Config{TLS: stranger.config(both, true)})
+	spawn(t, s.sys, "echo", echoActor)
+	if _, err := s.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
+		t.Fatalf("untrusted client = %v, want ErrNodeDown", err)
+	}
+	if _, err := nodes[0].sys.Request(context.Background(), s.pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
+		t.Fatalf("untrusted server = %v, want ErrNodeDown", err)
+	}
+	spawn(t, nodes[0].sys, "echo", echoActor)
+	stillServes(t, nodes[1], nodes[0])
+}
+
+// Two nodes that dial each other at the same moment end with one
+// connection each way counted once, and lose nothing.
+func TestNodeSimultaneousConnect(t *testing.T) {
+	for i := range 20 {
+		nodes := startNodes(t, 2, remote.Config{})
+		a, b := nodes[0], nodes[1]
+		got := make(chan any, 200)
+		spawn(t, a.sys, "sink", collector(got))
+		spawn(t, b.sys, "sink", collector(got))
+		var start, wg sync.WaitGroup
+		start.Add(1)
+		for _, pair := range [][2]*testNode{{a, b}, {b, a}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				start.Wait()
+				for n := range 50 {
+					pair[0].sys.Send(pair[1].pid("sink"), Seq{From: pair[0].node.Addr(), N: n})
+				}
+			}()
+		}
+		start.Done()
+		wg.Wait()
+		next := map[string]int{}
+		for range 100 {
+			m := recv(t, got, "a message").(Seq)
+			if m.N != next[m.From] {
+				t.Fatalf("round %d: from %s got %d, want %d", i, m.From, m.N, next[m.From])
+			}
+			next[m.From]++
+		}
+		sa, sb := statsOf(a, b.node.Addr()), statsOf(b, a.node.Addr())
+		if !sa.Up || !sb.Up || sa.Connects != 1 || sb.Connects != 1 {
+			t.Fatalf("round %d: a %+v, b %+v", i, sa, sb)
+		}
+		a.node.Close()
+		b.node.Close()
+	}
+}

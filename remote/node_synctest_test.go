@@ -1,0 +1,191 @@
+package remote_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// pipeNet joins nodes over net.Pipe, for tests under testing/synctest,
+// where real sockets cannot be waited on. Every connection it dials can be
+// blackholed: its reads then swallow what arrives.
+type pipeNet struct {
+	mu    sync.Mutex
+	ls    map[string]*pipeListener
+	conns []*faultConn
+}
+
+func newPipeNet() *pipeNet { return &pipeNet{ls: map[string]*pipeListener{}} }
+
+func (pn *pipeNet) dial(ctx context.Context, addr string) (net.Conn, error) {
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	l := pn.ls[addr]
+	if l == nil {
+		return nil, fmt.Errorf("dial %s: %w", addr, syscall.ECONNREFUSED)
+	}
+	c := &faultConn{Conn: l.Dial()}
+	pn.conns = append(pn.conns, c)
+	return c, nil
+}
+
+// node starts a node of its own System at addr on the pipe network.
+func (pn *pipeNet) node(t *testing.T, addr string, cfg remote.Config) *testNode {
+	t.Helper()
+	ln := newPipeListener()
+	pn.mu.Lock()
+	pn.ls[addr] = ln
+	pn.mu.Unlock()
+	tn := &testNode{logs: new(logBuffer), sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
+	cfg.Advertise, cfg.Types, cfg.Logger = addr, testTypes(), tn.logs.logger()
+	if cfg.Cookie == nil {
+		cfg.Cookie = []byte("pipe") // a pipe address is not loopback
+	}
+	var err error
+	if tn.node, err = remote.StartWith(tn.sys, cfg, ln, pn.dial); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		tn.node.Close()
+		tn.sys.Shutdown(context.Background())
+	})
+	return tn
+}
+
+// blackhole makes every connection dialled so far deaf.
+func (pn *pipeNet) blackhole() {
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	for _, c := range pn.conns {
+		c.deaf.Store(true)
+	}
+}
+
+// faultConn is a connection whose reads can be made to swallow all input.
+type faultConn struct {
+	net.Conn
+	deaf atomic.Bool
+}
+
+func (c *faultConn) Read(b []byte) (int, error) {
+	for {
+		n, err := c.Conn.Read(b)
+		if err != nil || !c.deaf.Load() {
+			return n, err
+		}
+	}
+}
+
+// An idle connection stays up on heartbeats; a peer that goes silent is
+// declared down after HeartbeatTimeout, and its watchers are told.
+func TestNodeHeartbeats(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{})
+		b := pn.node(t, "b:1", remote.Config{})
+		spawn(t, b.sys, "echo", echoActor)
+		w := watcher(t, a.sys, b.pid("echo"))
+		stillServes(t, a, b)
+
+		time.Sleep(time.Minute) // idle: only heartbeats flow
+		synctest.Wait()
+		if s := statsOf(a, "b:1"); !s.Up || s.Connects != 1 || s.FramesReceived < 55 {
+			t.Fatalf("after an idle minute: %+v", s)
+		}
+		select {
+		case m := <-w:
+			t.Fatalf("Terminated while idle: %+v", m)
+		default:
+		}
+
+		pn.blackhole()
+		start := time.Now()
+		m := recv(t, w, "Terminated")
+		if !errors.Is(m.Reason, remote.ErrNodeDown) || !errors.Is(m.Reason, remote.ErrHeartbeatTimeout) {
+			t.Fatalf("Terminated = %+v, want ErrNodeDown after ErrHeartbeatTimeout", m)
+		}
+		if d := time.Since(start); d < remote.DefaultHeartbeatTimeout || d > remote.DefaultHeartbeatTimeout+remote.DefaultHeartbeatInterval {
+			t.Fatalf("declared down after %v", d)
+		}
+	})
+}
+
+// Messages for a node that cannot be reached wait in the bounded queue;
+// after ReconnectGiveUp they become dead letters, and senders blocked on
+// the full queue go on. Requests and watches fail at the first failed dial.
+func TestNodeReconnectGiveUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{OutboundQueue: 4, ReconnectGiveUp: 2 * time.Second})
+		dead := deadLetters(t, a.sys)
+		gone := actor.PID{Address: "gone:1", ID: "x"}
+		if _, err := a.sys.Request(context.Background(), gone, Ping{}); !errors.Is(err, remote.ErrNodeDown) {
+			t.Fatalf("Request = %v, want ErrNodeDown", err)
+		}
+		w := watcher(t, a.sys, gone)
+		if m := recv(t, w, "Terminated"); !errors.Is(m.Reason, remote.ErrNodeDown) {
+			t.Fatalf("Terminated = %+v", m)
+		}
+
+		start := time.Now()
+		sent := make(chan error)
+		go func() {
+			for i := range 10 {
+				if err := a.sys.Send(gone, Ping{N: i}); err != nil {
+					sent <- err
+					return
+				}
+			}
+			sent <- nil
+		}()
+		if err := recv(t, sent, "the sends"); err != nil {
+			t.Fatal(err)
+		}
+		for range 10 {
+			waitDeadLetter(t, dead, remote.ErrNodeUnreachable)
+		}
+		if d := time.Since(start); d < 2*time.Second {
+			t.Fatalf("gave up after %v", d)
+		}
+		if s := statsOf(a, "gone:1"); s.Sent != 11 || s.Dropped != 11 || s.Queued != 0 { // the request counts too
+			t.Fatalf("stats %+v", s)
+		}
+	})
+}
+
+// A connection that never completes the handshake is closed at the
+// handshake deadline, and the node serves others meanwhile.
+func TestNodeHandshakeTimeout(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		b := pn.node(t, "b:1", remote.Config{})
+		spawn(t, b.sys, "echo", echoActor)
+		a := pn.node(t, "a:1", remote.Config{})
+		mute, err := pn.dial(context.Background(), "b:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer mute.Close()
+		start := time.Now()
+		stillServes(t, a, b)
+		buf := make([]byte, 1)
+		if _, err := mute.Read(buf); err == nil {
+			t.Fatal("read from a connection that should be closed")
+		}
+		if d := time.Since(start); d != remote.DefaultHandshakeTimeout {
+			t.Fatalf("closed after %v, want %v", d, remote.DefaultHandshakeTimeout)
+		}
+		waitLog(t, b, "handshake failed")
+	})
+}
