@@ -1,8 +1,8 @@
 // Package remote connects troupe programs over the network.
 //
-// It will hold two parts: a general stream server, described here, and the
-// actor transport that joins actor systems into a network of nodes, which
-// is built on that server and comes later.
+// It holds two parts: a general stream server, and the node, which joins
+// an actor.System to other Systems through that server, so that Send,
+// Request, Watch and Stop reach actors of other processes and machines.
 //
 // # The stream server
 //
@@ -48,4 +48,58 @@
 //
 // See the Server example for a complete echo server in a few lines, and
 // docs/guide/server.md in the repository for the whole guide.
+//
+// # The node
+//
+// Start installs a Node as the System's actor.Transport: from then on a PID
+// whose Address is another node's address ("host:port") reaches that
+// node's actor. The zero Config works on loopback; a node reachable from
+// other machines needs a Cookie or mutual TLS (or Insecure, said out
+// loud). Only types registered in Config.Types, a registry value made with
+// NewTypes and Register, cross the wire; the frames are those of package
+// remote/wire.
+//
+// Guarantees. Between two nodes there is one connection, used both ways.
+// Messages from one sender to one actor arrive in the order sent, at most
+// once. Nothing is lost unseen: a send is refused with an error
+// (ErrUnknownType, mailbox.ErrFull, ErrNodeStopped), or the message becomes
+// a dead letter of the sending System with a reason (ErrQueueFull,
+// ErrNodeUnreachable, ErrNodeStopped, an encoding error), or of the
+// receiving System (ErrUnknownType, a decoding error, actor.ErrNotFound).
+// A frame written to a connection that then dies may or may not have
+// arrived: PeerStats counts those as Uncertain.
+//
+// Backpressure. Each peer has a bounded outbound queue (Config.OutboundQueue)
+// that behaves like a mailbox: Send and SendContext wait for room, TrySend
+// returns mailbox.ErrFull, and Config.Overflow may drop instead. On the
+// receiving side a message waits for room in a full Block mailbox, which
+// slows the connection and, through TCP, the sender's queue: nothing is
+// dropped that the mailbox would not drop locally, but while the reader
+// waits for one actor, the other actors that peer sends to wait too
+// (head-of-line blocking). A connection whose peer stops reading, or that
+// hears nothing, not even a heartbeat, for Config.HeartbeatTimeout is
+// dropped, so no sender waits forever on a peer that is gone.
+//
+// Requests. A request carries an id; the reply finds its caller by it. A
+// caller that stops waiting is forgotten at once (a reply that comes later
+// is a dead letter, ErrLateReply); a request that fails on the other node
+// returns an error wrapping actor.ErrNoReply and a *Error with the other
+// node's code (errors.Is(err, actor.ErrNotFound) for a missing actor).
+//
+// Node down. When a connection is lost, or cannot be made, every request
+// pending on it fails at once and every local watcher of that node's
+// actors receives actor.Terminated, exactly once, with a reason wrapping
+// ErrNodeDown. Queued messages wait for the connection to come back, with
+// backoff, for Config.ReconnectGiveUp; then they become dead letters.
+//
+// PIDs in payloads. A PID of the sending node travels with an empty
+// Address; the receiver gives it the sender's address, and a PID of its
+// own actors arrives local. So an actor.PID anywhere in a registered type
+// (not inside an interface) can be answered, watched and stopped from the
+// other side.
+//
+// Stopping. Stop drains the queues, says goodbye with a Close frame and
+// uninstalls the Transport; Close does it at once; StopOn ties it to an
+// Event, which SetOnSignal can set. The System and its local actors go on.
+// Stats returns per-peer counters, read when called.
 package remote

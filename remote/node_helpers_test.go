@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote"
@@ -143,6 +144,24 @@ func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.
 		if errors.Is(d.Reason, want) {
 			return d
 		}
+	}
+}
+
+// settledStats returns a's counters for the peer at addr once nothing is
+// queued or in the writer's hands: a message can be answered before the
+// writer that wrote it has counted it.
+func settledStats(t testing.TB, a *testNode, addr string) remote.PeerStats {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for {
+		s := statsOf(a, addr)
+		if s.Queued == 0 {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("still queued: %+v", s)
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
 

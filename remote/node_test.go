@@ -4,11 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/wire"
 )
 
 // Many messages from several senders on one node to one actor on another
@@ -39,7 +43,7 @@ func TestNodeSendOrder(t *testing.T) {
 		}
 		next[m.From]++
 	}
-	s := statsOf(a, b.node.Addr())
+	s := settledStats(t, a, b.node.Addr())
 	if s.Sent != senders*each || s.Written != senders*each || s.Queued != 0 || !s.Up || s.Connects != 1 {
 		t.Fatalf("stats %+v", s)
 	}
@@ -207,5 +211,73 @@ func TestNodeUnknownTypes(t *testing.T) {
 	})
 	if _, err := a.sys.Request(context.Background(), b.pid("leaker"), Ping{}); !errors.Is(err, remote.ErrUnknownType) {
 		t.Fatalf("Request answered with an unregistered type = %v", err)
+	}
+}
+
+// A message that cannot be written is its own failure: a dead letter (and
+// a failed request), while the connection and the other messages go on.
+func TestNodeTooLargeToSend(t *testing.T) {
+	a := startNode(t, remote.Config{MaxFrameSize: 4096})
+	b := startNode(t, remote.Config{MaxFrameSize: 4096})
+	spawn(t, b.sys, "echo", echoActor)
+	dead := deadLetters(t, a.sys)
+	huge := Secret{Text: strings.Repeat("x", 5000)}
+	if err := a.sys.Send(b.pid("echo"), huge); err != nil {
+		t.Fatal(err)
+	}
+	if d := waitDeadLetter(t, dead, wire.ErrFrameTooLarge); d.Target != b.pid("echo") {
+		t.Fatalf("dead letter %+v", d)
+	}
+	if _, err := a.sys.Request(context.Background(), b.pid("echo"), huge); !errors.Is(err, wire.ErrFrameTooLarge) {
+		t.Fatalf("Request = %v, want ErrFrameTooLarge", err)
+	}
+	stillServes(t, a, b)
+	// An answer too large to send back fails the request.
+	if _, err := b.sys.Request(context.Background(), a.pid("echo"), Ping{}); !errors.Is(err, actor.ErrNotFound) {
+		t.Fatalf("no echo on a: %v", err)
+	}
+	spawn(t, b.sys, "big", func(c *actor.Context) {
+		if _, ok := c.Message().(Ping); ok {
+			c.Respond(huge)
+		}
+	})
+	if _, err := a.sys.Request(context.Background(), b.pid("big"), Ping{}); !errors.Is(err, wire.ErrFrameTooLarge) {
+		t.Fatalf("Request answered too large = %v, want ErrFrameTooLarge", err)
+	}
+	if s := settledStats(t, a, b.node.Addr()); s.Sent != s.Written+s.Dropped || s.Dropped != 2 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// Under a drop policy a full queue makes dead letters with ErrQueueFull;
+// under Reject a send gets mailbox.ErrFull.
+func TestNodeQueuePolicies(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nowhere := ln.Addr().String()
+	ln.Close() // nothing listens there: the messages wait in the queue
+	gone := actor.PID{Address: nowhere, ID: "x"}
+
+	a := startNode(t, remote.Config{OutboundQueue: 2, Overflow: mailbox.DropNewest})
+	dead := deadLetters(t, a.sys)
+	for i := range 5 {
+		if err := a.sys.Send(gone, Ping{N: i}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		waitDeadLetter(t, dead, remote.ErrQueueFull)
+	}
+	r := startNode(t, remote.Config{OutboundQueue: 2, Overflow: mailbox.Reject})
+	var full int
+	for i := range 5 {
+		if err := r.sys.Send(gone, Ping{N: i}); errors.Is(err, mailbox.ErrFull) {
+			full++
+		}
+	}
+	if full != 3 {
+		t.Fatalf("%d sends refused, want 3", full)
 	}
 }

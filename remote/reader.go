@@ -67,8 +67,7 @@ func (s *session) recvLoop(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		s.frames.Add(1)
-		p.stats.framesRecv.Add(1)
+		p.stats.framesRecv.Add(1) // the monitor's sign of life too
 		if err := r.Dispatch(f, &h); err != nil {
 			return err
 		}
@@ -98,7 +97,12 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		gen, id := s.gen, m.RequestID
 		reply = actor.NewReply(func(v any, err error) { p.answer(gen, id, v, err) })
 	}
-	info := p.n.cfg.Types.named(m.Type)
+	info := s.last
+	if info == nil || info.name != m.Type {
+		if info = p.n.cfg.Types.named(m.Type); info != nil {
+			s.last = info // a connection tends to carry one type after another
+		}
+	}
 	if info == nil {
 		p.stats.unknown.Add(1)
 		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply,

@@ -34,9 +34,10 @@ type session struct {
 	draining atomic.Bool   // write what is queued, then Close
 	beat     atomic.Bool   // a heartbeat is due
 	busy     atomic.Bool   // the reader waits for room in a local mailbox
-	frames   atomic.Uint64 // frames read
 	writes   atomic.Uint64 // writes begun
 	flushes  atomic.Uint64 // writes ended
+
+	last *typeInfo // the reader's last type: most frames repeat it
 }
 
 func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *session {
@@ -140,7 +141,7 @@ type monitor struct {
 }
 
 func (m *monitor) check(s *session, now time.Time, timeout time.Duration) error {
-	if f := s.frames.Load(); f != m.frames || s.busy.Load() {
+	if f := s.p.stats.framesRecv.Load(); f != m.frames || s.busy.Load() {
 		m.frames, m.heard = f, now // a reader waiting on a local mailbox is not a silent peer
 	} else if now.Sub(m.heard) >= timeout {
 		return fmt.Errorf("%w: nothing received for %v", ErrHeartbeatTimeout, now.Sub(m.heard).Round(time.Millisecond))
