@@ -199,7 +199,7 @@ func (p *peer) dialOnce() (*session, error) {
 			r.s.conn.Close()
 		}
 		return s, nil
-	case <-p.n.force:
+	case <-p.n.quit: // a stopping node starts nothing new
 		cancel()
 		if r := <-dialed; r.s != nil {
 			r.s.conn.Close()

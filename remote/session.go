@@ -114,7 +114,6 @@ loop:
 			s.fail(ErrNodeStopped)
 		}
 	}
-	s.fail(nil) // no-op unless the loop ended otherwise
 	<-s.readerDone
 	<-s.writerDone
 	p.n.logDown(p.addr, s.err)

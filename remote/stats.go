@@ -31,7 +31,9 @@ type PeerStats struct {
 	Sent uint64
 	// Written counts the messages in writes that succeeded.
 	Written uint64
-	// Uncertain counts the messages in writes that failed.
+	// Uncertain counts the messages the writer had encoded when the
+	// connection failed: those of the failed write may in part have
+	// arrived, and none is written again.
 	Uncertain uint64
 	// Dropped counts the messages that will never be written: dead
 	// letters (queue full under a drop policy, a type that failed to
