@@ -1,0 +1,293 @@
+// Command multinode joins actor systems over the network and shows what
+// happens when one of them goes away.
+//
+// Run alone, it starts three nodes in one process, each an actor.System
+// with a remote.Node on its own loopback port, and tells a story: every
+// node plays ping-pong with the ponger of every other (the Ping carries the
+// pinger's PID, and the ponger answers to that PID across the network), a
+// request gets its answer from another node, a watcher on the first node
+// watches the ponger of the third, and then the third node is stopped by
+// its Event. The watcher is told the ponger is gone, with a reason that
+// says its node went down, while the other two nodes go on playing.
+//
+//	go run ./examples/multinode
+//
+// Run with -listen, it is one node of a network of processes: it serves a
+// ponger, pings every -peer once a second, watches their pongers, and
+// reports what it hears until Ctrl-C stops its node (the process then
+// shuts its System down and exits). In three terminals:
+//
+//	go run ./examples/multinode -listen 127.0.0.1:7001 -peer 127.0.0.1:7002 -peer 127.0.0.1:7003
+//	go run ./examples/multinode -listen 127.0.0.1:7002 -peer 127.0.0.1:7001 -peer 127.0.0.1:7003
+//	go run ./examples/multinode -listen 127.0.0.1:7003 -peer 127.0.0.1:7001 -peer 127.0.0.1:7002
+//
+// Stop one with Ctrl-C, or kill it, and watch the others report it.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// Ping asks a ponger for a Pong, sent back to From: a PID that crosses the
+// network inside the message and still names the pinger on the other side.
+type Ping struct {
+	From actor.PID
+	N    int
+	Sent time.Time
+}
+
+// Pong answers a Ping.
+type Pong struct {
+	Node string // the answering node
+	N    int
+	Sent time.Time
+}
+
+// types lists what crosses the wire; every node registers the same names.
+func types() *remote.Types {
+	t := remote.NewTypes()
+	remote.Register[Ping](t, "multinode.Ping")
+	remote.Register[Pong](t, "multinode.Pong")
+	return t
+}
+
+// ponger answers Pings to their From, and Requests to their caller.
+func ponger(node string) func(c *actor.Context) {
+	return func(c *actor.Context) {
+		if m, ok := c.Message().(Ping); ok {
+			pong := Pong{Node: node, N: m.N, Sent: m.Sent}
+			if m.From.IsZero() {
+				c.Respond(pong) // a Request: the answer goes back to the caller
+				return
+			}
+			c.Send(m.From, pong)
+		}
+	}
+}
+
+// node is one actor system joined to the network.
+type node struct {
+	name string
+	sys  *actor.System
+	net  *remote.Node
+	stop *remote.Event // Set stops the node; the System goes on
+}
+
+func startNode(name, addr string, cookie []byte) (*node, error) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	n, err := remote.Start(sys, remote.Config{Addr: addr, Cookie: cookie, Types: types()})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := sys.SpawnFunc(ponger(name), actor.WithName("ponger")); err != nil {
+		return nil, err
+	}
+	stop := remote.NewEvent()
+	n.StopOn(stop)
+	return &node{name: name, sys: sys, net: n, stop: stop}, nil
+}
+
+// pongerOf names the ponger of the node at addr.
+func pongerOf(addr string) actor.PID { return actor.PID{Address: addr, ID: "ponger"} }
+
+// pinger sends one Ping to each target when told "go", and prints the Pongs
+// that come back; it watches each target and prints its Terminated.
+func pinger(name string, targets []actor.PID, out chan<- string) func(c *actor.Context) {
+	n := 0
+	return func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case actor.Started:
+			for _, t := range targets {
+				c.Watch(t)
+			}
+		case string: // "go"
+			n++
+			for _, t := range targets {
+				if err := c.Send(t, Ping{From: c.Self(), N: n, Sent: time.Now()}); err != nil {
+					out <- fmt.Sprintf("%s: ping %d to %s failed: %v", name, n, t.Address, err)
+				}
+			}
+		case Pong:
+			// A watch ends with its Terminated: a ponger whose node was down
+			// (or not up yet) is watched again once it answers.
+			c.Watch(c.Sender())
+			out <- fmt.Sprintf("%s: pong %d from %s in %v", name, m.N, m.Node, time.Since(m.Sent).Round(time.Microsecond))
+		case actor.Terminated:
+			why := "it stopped"
+			if errors.Is(m.Reason, remote.ErrNodeDown) {
+				why = "its node went down"
+			}
+			out <- fmt.Sprintf("%s: watcher told %s is gone: %s (%v)", name, m.PID, why, m.Reason)
+		}
+	}
+}
+
+func main() {
+	listen := flag.String("listen", "", "run one node on this address (host:port) instead of the three-node story")
+	var peers peerList
+	flag.Var(&peers, "peer", "with -listen: another node's address (repeat the flag)")
+	cookie := flag.String("cookie", "", "the secret every node shares (required beyond loopback)")
+	flag.Parse()
+	var err error
+	if *listen != "" {
+		err = runOne(*listen, peers, []byte(*cookie))
+	} else {
+		err = story([]byte(*cookie))
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "multinode:", err)
+		os.Exit(1)
+	}
+}
+
+// story runs three nodes in this process and tells what happens.
+func story(cookie []byte) error {
+	var nodes []*node
+	for _, name := range []string{"A", "B", "C"} {
+		n, err := startNode(name, "127.0.0.1:0", cookie)
+		if err != nil {
+			return err
+		}
+		defer n.sys.Shutdown(context.Background())
+		defer n.net.Close()
+		nodes = append(nodes, n)
+		fmt.Printf("node %s listening on %s\n", name, n.net.Addr())
+	}
+	out := make(chan string, 64)
+	pingers := make([]actor.PID, len(nodes))
+	for i, n := range nodes {
+		var targets []actor.PID
+		for j, other := range nodes {
+			if j != i {
+				targets = append(targets, pongerOf(other.net.Addr()))
+			}
+		}
+		pid, err := n.sys.SpawnFunc(pinger(n.name, targets, out))
+		if err != nil {
+			return err
+		}
+		pingers[i] = pid
+	}
+
+	fmt.Println("\n1. every node pings the ponger of every other; each Pong goes back to the PID inside the Ping")
+	for i, n := range nodes {
+		n.sys.Send(pingers[i], "go")
+	}
+	if err := expect(out, 6); err != nil {
+		return err
+	}
+
+	fmt.Println("\n2. a request from outside any actor, from A to B's ponger")
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	reply, err := nodes[0].sys.Request(ctx, pongerOf(nodes[1].net.Addr()), Ping{N: 1, Sent: time.Now()})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("A: request answered by %s in %v\n", reply.(Pong).Node, time.Since(reply.(Pong).Sent).Round(time.Microsecond))
+
+	fmt.Println("\n3. node C is stopped by its Event; A and B watch C's ponger (and C's own watchers lose A and B)")
+	nodes[2].stop.Set()
+	<-nodes[2].net.Done()
+	cGone := "is gone: its node went down"
+	if err := expectAll(out, "A: watcher told ponger@"+nodes[2].net.Addr()+" "+cGone,
+		"B: watcher told ponger@"+nodes[2].net.Addr()+" "+cGone); err != nil {
+		return err
+	}
+	fmt.Println("   C's System is still running:", nodes[2].sys.Send(actor.PID{ID: "ponger"}, Ping{}) == nil)
+
+	fmt.Println("\n4. A and B go on")
+	for i := range 2 {
+		nodes[i].sys.Send(pingers[i], "go")
+	}
+	// Each pings the other and C, whose node is gone: the pings to C
+	// become dead letters. Wait for the two pongs.
+	return expectAll(out, "A: pong 2 from B", "B: pong 2 from A")
+}
+
+// runOne runs one node until Ctrl-C or SIGTERM stops it.
+func runOne(addr string, peers []string, cookie []byte) error {
+	n, err := startNode(addr, addr, cookie)
+	if err != nil {
+		return err
+	}
+	undo := remote.SetOnSignal(n.stop, os.Interrupt, syscall.SIGTERM)
+	defer undo()
+	fmt.Printf("node listening on %s; Ctrl-C stops it\n", n.net.Addr())
+	var targets []actor.PID
+	for _, p := range peers {
+		targets = append(targets, pongerOf(p))
+	}
+	out := make(chan string, 64)
+	pid, err := n.sys.SpawnFunc(pinger(addr, targets, out))
+	if err != nil {
+		return err
+	}
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		select {
+		case <-tick.C:
+			n.sys.Send(pid, "go")
+		case line := <-out:
+			fmt.Println(line)
+		case <-n.net.Done():
+			fmt.Println("node stopped; shutting the System down")
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			return n.sys.Shutdown(ctx)
+		}
+	}
+}
+
+// expect prints the next n lines, or fails after a while.
+func expect(out <-chan string, n int) error {
+	deadline := time.After(10 * time.Second)
+	for ; n > 0; n-- {
+		select {
+		case line := <-out:
+			fmt.Println(line)
+		case <-deadline:
+			return errors.New("the story stalled: an expected line did not come")
+		}
+	}
+	return nil
+}
+
+// expectAll prints lines until each of wants has begun one of them, or
+// fails after a while.
+func expectAll(out <-chan string, wants ...string) error {
+	deadline := time.After(10 * time.Second)
+	for len(wants) > 0 {
+		select {
+		case line := <-out:
+			fmt.Println(line)
+			for i, w := range wants {
+				if strings.HasPrefix(line, w) {
+					wants = append(wants[:i], wants[i+1:]...)
+					break
+				}
+			}
+		case <-deadline:
+			return fmt.Errorf("the story stalled: no line began with %q", wants[0])
+		}
+	}
+	return nil
+}
+
+// peerList collects the -peer flags.
+type peerList []string
+
+func (p *peerList) String() string     { return strings.Join(*p, ",") }
+func (p *peerList) Set(v string) error { *p = append(*p, v); return nil }
