@@ -73,12 +73,13 @@
 // that behaves like a mailbox: Send and SendContext wait for room, TrySend
 // returns mailbox.ErrFull, and Config.Overflow may drop instead. On the
 // receiving side a message waits for room in a full Block mailbox, which
-// slows the connection and, through TCP, the sender's queue: nothing is
-// dropped that the mailbox would not drop locally, but while the reader
-// waits for one actor, the other actors that peer sends to wait too
-// (head-of-line blocking). A connection whose peer stops reading, or that
-// hears nothing, not even a heartbeat, for Config.HeartbeatTimeout is
-// dropped, so no sender waits forever on a peer that is gone.
+// slows the connection and, through TCP, the sender's queue; while the
+// reader waits for one actor, the other actors that peer sends to wait too
+// (head-of-line blocking), so the wait is bounded by half the heartbeat
+// timeout, after which the message becomes a dead letter (mailbox.ErrFull).
+// A connection whose peer stops reading, or that hears nothing, not even a
+// heartbeat, for Config.HeartbeatTimeout is dropped, so no sender waits
+// forever on a peer that is gone.
 //
 // Requests. A request carries an id; the reply finds its caller by it. A
 // caller that stops waiting is forgotten at once (a reply that comes later

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -187,5 +188,45 @@ func TestNodeHandshakeTimeout(t *testing.T) {
 			t.Fatalf("closed after %v, want %v", d, remote.DefaultHandshakeTimeout)
 		}
 		waitLog(t, b, "handshake failed")
+	})
+}
+
+// An actor that does not take its messages holds the connection up for
+// half the heartbeat timeout at most: its messages then become dead
+// letters, and the connection, and the other actors, go on.
+func TestNodeStuckActor(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{})
+		b := pn.node(t, "b:1", remote.Config{})
+		hold := make(chan struct{})
+		defer close(hold)
+		_, err := b.sys.SpawnFunc(func(c *actor.Context) {
+			if _, ok := c.Message().(Ping); ok {
+				<-hold
+			}
+		}, actor.WithName("stuck"), actor.WithMailboxSize(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		spawn(t, b.sys, "echo", echoActor)
+		stillServes(t, a, b)
+		dead := deadLetters(t, b.sys)
+		start := time.Now()
+		for i := range 4 { // one handled, one queued, two with no room
+			if err := a.sys.Send(b.pid("stuck"), Ping{N: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 2 {
+			waitDeadLetter(t, dead, mailbox.ErrFull)
+			if d, want := time.Since(start), time.Duration(i+1)*remote.DefaultHeartbeatTimeout/2; d != want {
+				t.Fatalf("dead letter %d after %v, want %v", i, d, want)
+			}
+		}
+		stillServes(t, a, b)
+		if s := statsOf(a, "b:1"); !s.Up || s.Connects != 1 {
+			t.Fatalf("the connection did not survive: %+v", s)
+		}
 	})
 }

@@ -79,10 +79,13 @@ func (s *session) recvLoop(ctx context.Context) error {
 // it, is a dead letter (and fails the request), not a broken connection.
 //
 // Delivery waits for room in a full Block mailbox: backpressure flows back
-// to the sender through TCP and the peer's bounded queue, and nothing is
-// dropped that the target's policy would not drop locally. The price is
+// to the sender through TCP and the peer's bounded queue. The price is
 // head-of-line blocking: while the reader waits for one actor, the other
-// actors this peer sends to wait too. The wait ends with the session.
+// actors this peer sends to wait too. So the wait is bounded, by half the
+// heartbeat timeout (and the session): a mailbox still full then makes a
+// dead letter (mailbox.ErrFull) and the reader goes on, so that a stuck
+// actor never stalls the connection long enough for the peer to think
+// this node dead.
 func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Message) error {
 	p := s.p
 	link := p.n.link
@@ -117,17 +120,31 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 	}
 	err = link.TryDeliver(target, sender, v, reply)
 	if errors.Is(err, mailbox.ErrFull) {
-		s.busy.Store(true)
-		err = link.Deliver(ctx, target, sender, v, reply)
-		s.busy.Store(false)
-		if err != nil && ctx.Err() != nil {
-			err = context.Cause(ctx)
-		}
+		err = s.deliverSlowly(ctx, target, sender, v, reply)
 	}
 	if err != nil && !errors.Is(err, actor.ErrNotFound) { // the System has made that dead letter
 		link.DeadLetter(target, sender, v, reply, err)
 	}
 	return nil
+}
+
+// deliverSlowly waits for room in target's mailbox, within the bound that
+// onMessage explains.
+func (s *session) deliverSlowly(ctx context.Context, target, sender actor.PID, v any, reply actor.Reply) error {
+	s.busy.Store(true)
+	defer s.busy.Store(false)
+	wait, cancel := context.WithTimeout(ctx, s.p.n.cfg.HeartbeatTimeout/2)
+	defer cancel()
+	err := s.p.n.link.Deliver(wait, target, sender, v, reply)
+	switch {
+	case err == nil:
+		return nil
+	case ctx.Err() != nil:
+		return context.Cause(ctx)
+	case errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("%w: no room for %v", mailbox.ErrFull, s.p.n.cfg.HeartbeatTimeout/2)
+	}
+	return err
 }
 
 // onReply completes the request a Reply answers.
