@@ -485,9 +485,15 @@ func (q *Queue[T]) hasRoom() bool {
 // are woken half-way through the batch, and when the consumer comes back for
 // more: waking them for every slot would cost more than the slot.
 func (q *Queue[T]) Taken(n int) {
-	if n < 2 || (n%publishEvery != 0 && n != q.batch/2 && n != q.batch && !q.pressed.Load()) {
-		return
+	// The test is small enough to be inlined into the consumer's loop.
+	if n >= 2 && (n%publishEvery == 0 || n == q.batch/2 || n == q.batch || q.pressed.Load()) {
+		q.publishTaken(n)
 	}
+}
+
+// publishTaken makes Taken's count visible to producers, and wakes those
+// parked in Put half-way through the batch.
+func (q *Queue[T]) publishTaken(n int) {
 	q.taken.Store(int64(n - 1))
 	if n == q.batch/2 && q.blocked.Load() {
 		q.mu.Lock()
