@@ -12,15 +12,26 @@ import (
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
-// Defaults of the node, used for the Config fields left at zero.
+// Defaults of the node, used for the Config fields left at zero (the
+// handshake's is the server's DefaultHandshakeTimeout).
 const (
-	DefaultOutboundQueue     = 4096
+	// DefaultOutboundQueue bounds the messages waiting for one peer.
+	DefaultOutboundQueue = 4096
+	// DefaultHeartbeatInterval is how long a connection stays quiet
+	// before it sends a heartbeat.
 	DefaultHeartbeatInterval = time.Second
-	DefaultHeartbeatTimeout  = 3 * time.Second
-	DefaultReconnectMin      = 50 * time.Millisecond
-	DefaultReconnectMax      = 5 * time.Second
-	DefaultReconnectGiveUp   = 30 * time.Second
-	DefaultNodeStopTimeout   = 5 * time.Second
+	// DefaultHeartbeatTimeout is how long a peer may stay silent before it
+	// is declared down.
+	DefaultHeartbeatTimeout = 3 * time.Second
+	// DefaultReconnectMin is the first pause between connection attempts.
+	DefaultReconnectMin = 50 * time.Millisecond
+	// DefaultReconnectMax caps the pause between connection attempts.
+	DefaultReconnectMax = 5 * time.Second
+	// DefaultReconnectGiveUp is how long a peer that cannot be reached
+	// keeps its queued messages before they become dead letters.
+	DefaultReconnectGiveUp = 30 * time.Second
+	// DefaultNodeStopTimeout bounds the graceful stop that StopOn starts.
+	DefaultNodeStopTimeout = 5 * time.Second
 )
 
 // Config configures a node made by Start. Its zero value works: a node on

@@ -30,10 +30,10 @@ type peer struct {
 	adopt chan *session          // accepted sessions, handed to run
 	done  chan struct{}          // closed when run returns
 
-	up    atomic.Bool   // a session is serving: no kick needed
-	ctlOK atomic.Bool   // the control lane may hold frames
-	enc   *wire.Encoder // reused by each session's writer in turn
-	stats counters
+	up         atomic.Bool   // a session is serving: no kick needed
+	ctlWaiting atomic.Bool   // the control lane may hold frames
+	enc        *wire.Encoder // reused by each session's writer in turn
+	stats      counters
 
 	mu       sync.Mutex
 	sess     *session // the session serving, nil when down

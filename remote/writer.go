@@ -62,7 +62,7 @@ type ctlFrame struct {
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
 func (p *peer) pushLocked(f ctlFrame) {
 	p.control = append(p.control, f)
-	p.ctlOK.Store(true)
+	p.ctlWaiting.Store(true)
 	p.queue.Wake()
 }
 
@@ -139,7 +139,7 @@ func (s *session) sendLoop(ctx context.Context) error {
 		if err := w.flush(); err != nil {
 			return err
 		}
-		if s.draining.Load() && q.Waiting() == 0 && !p.ctlOK.Load() {
+		if s.draining.Load() && q.Waiting() == 0 && !p.ctlWaiting.Load() {
 			return w.goodbye()
 		}
 		if err := q.Wait(ctx); err != nil {
@@ -194,12 +194,12 @@ func (w *writer) message(m *outMsg) error {
 // session.
 func (w *writer) control() error {
 	p := w.s.p
-	if !p.ctlOK.Load() {
+	if !p.ctlWaiting.Load() {
 		return nil
 	}
 	p.mu.Lock()
 	w.ctl, p.control = p.control, w.ctl[:0]
-	p.ctlOK.Store(false)
+	p.ctlWaiting.Store(false)
 	p.mu.Unlock()
 	for i := range w.ctl {
 		f := &w.ctl[i]
