@@ -1,0 +1,12 @@
+package metrics
+
+import "errors"
+
+var (
+	// ErrNilRegisterer is returned by New for a nil registerer: the package
+	// never falls back on prometheus.DefaultRegisterer.
+	ErrNilRegisterer = errors.New("metrics: nil prometheus.Registerer")
+
+	// ErrNilSystem is returned by Observe for a nil System.
+	ErrNilSystem = errors.New("metrics: nil actor.System")
+)
