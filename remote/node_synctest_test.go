@@ -230,3 +230,38 @@ func TestNodeStuckActor(t *testing.T) {
 		}
 	})
 }
+
+// A node that restarts on the same address comes back with a new
+// incarnation: its first connection replaces the old one at once, even
+// before the old one is noticed dead; the watchers of the old run are told,
+// and sends reach the new run.
+func TestNodePeerRestarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{})
+		old := pn.node(t, "b:1", remote.Config{})
+		spawn(t, old.sys, "echo", echoActor)
+		spawn(t, a.sys, "echo", echoActor)
+		w := watcher(t, a.sys, old.pid("echo"))
+		stillServes(t, a, old)
+
+		// The new run takes over the address; the old one still runs.
+		fresh := pn.node(t, "b:1", remote.Config{})
+		spawn(t, fresh.sys, "who", func(c *actor.Context) {
+			if _, ok := c.Message().(Ping); ok {
+				c.Respond("fresh")
+			}
+		})
+		stillServes(t, fresh, a) // the new run dials a
+		m := recv(t, w, "Terminated of the old run's actor")
+		if m.PID != old.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
+			t.Fatalf("Terminated = %+v", m)
+		}
+		if r, err := a.sys.Request(context.Background(), fresh.pid("who"), Ping{}); err != nil || r != "fresh" {
+			t.Fatalf("Request to the new run = %v, %v", r, err)
+		}
+		if s := statsOf(a, "b:1"); s.Connects != 2 || !s.Up {
+			t.Fatalf("stats %+v", s)
+		}
+	})
+}

@@ -92,7 +92,7 @@ func (p *peer) serve(s *session) (next *session) {
 	tick := time.NewTicker(cfg.HeartbeatInterval)
 	defer tick.Stop()
 	mon := monitor{heard: time.Now(), wrote: time.Now()}
-	quit, force := p.n.quit, p.n.force
+	quit, force, adopt := p.n.quit, p.n.force, p.adopt
 loop:
 	for {
 		select {
@@ -102,8 +102,8 @@ loop:
 			if err := mon.check(s, now, cfg.HeartbeatTimeout); err != nil {
 				s.fail(err)
 			}
-		case ns := <-p.adopt:
-			next = ns
+		case next = <-adopt:
+			adopt = nil // one replacement; the next waits for its turn
 			s.fail(errReplaced)
 		case <-quit:
 			quit = nil
