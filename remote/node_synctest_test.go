@@ -36,7 +36,7 @@ func (pn *pipeNet) dial(ctx context.Context, addr string) (net.Conn, error) {
 	if l == nil {
 		return nil, fmt.Errorf("dial %s: %w", addr, syscall.ECONNREFUSED)
 	}
-	c := &faultConn{Conn: l.Dial()}
+	c := &faultConn{Conn: l.Dial(), closed: make(chan struct{})}
 	pn.conns = append(pn.conns, c)
 	return c, nil
 }
@@ -73,10 +73,37 @@ func (pn *pipeNet) blackhole() {
 	}
 }
 
-// faultConn is a connection whose reads can be made to swallow all input.
+// stall makes every connection dialled so far block its writes until it
+// is closed.
+func (pn *pipeNet) stall() {
+	pn.mu.Lock()
+	defer pn.mu.Unlock()
+	for _, c := range pn.conns {
+		c.stuck.Store(true)
+	}
+}
+
+// faultConn is a connection whose reads can be made to swallow all input,
+// and whose writes can be made to block.
 type faultConn struct {
 	net.Conn
-	deaf atomic.Bool
+	deaf   atomic.Bool
+	stuck  atomic.Bool
+	once   sync.Once
+	closed chan struct{}
+}
+
+func (c *faultConn) Write(b []byte) (int, error) {
+	if c.stuck.Load() {
+		<-c.closed
+		return 0, net.ErrClosed
+	}
+	return c.Conn.Write(b)
+}
+
+func (c *faultConn) Close() error {
+	c.once.Do(func() { close(c.closed) })
+	return c.Conn.Close()
 }
 
 func (c *faultConn) Read(b []byte) (int, error) {
@@ -261,6 +288,47 @@ func TestNodePeerRestarts(t *testing.T) {
 			t.Fatalf("Request to the new run = %v, %v", r, err)
 		}
 		if s := statsOf(a, "b:1"); s.Connects != 2 || !s.Up {
+			t.Fatalf("stats %+v", s)
+		}
+	})
+}
+
+// Messages queued for a run of a peer are not delivered to its next run:
+// they become dead letters (ErrNodeDown) when the new run connects, and
+// what is sent afterwards reaches the new run.
+func TestNodeNoMessagesToTheNextRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{})
+		old := pn.node(t, "b:1", remote.Config{})
+		spawn(t, old.sys, "echo", echoActor)
+		spawn(t, a.sys, "echo", echoActor)
+		stillServes(t, a, old)
+		dead := deadLetters(t, a.sys)
+
+		pn.stall() // a's writes to the old run hang
+		a.sys.Send(old.pid("sink"), Ping{N: 0})
+		synctest.Wait() // the writer is stuck with it: what a sends now stays queued
+		for i := range 4 {
+			a.sys.Send(old.pid("sink"), Ping{N: i + 1})
+		}
+
+		fresh := pn.node(t, "b:1", remote.Config{})
+		got := make(chan any, 16)
+		spawn(t, fresh.sys, "sink", collector(got))
+		stillServes(t, fresh, a) // the new run dials a and replaces the old connection
+		stale := 0
+		for stale < 4 { // the first is in the stalled write: uncertain
+			if d := waitDeadLetter(t, dead, remote.ErrNodeDown); d.Target == fresh.pid("sink") {
+				stale++
+			}
+		}
+		a.sys.Send(fresh.pid("sink"), Ping{N: 99})
+		if m := recv(t, got, "a message to the new run"); m != (Ping{N: 99}) {
+			t.Fatalf("the new run got %v", m)
+		}
+		s := statsOf(a, "b:1")
+		if s.Uncertain != 1 || s.Dropped != 4 {
 			t.Fatalf("stats %+v", s)
 		}
 	})

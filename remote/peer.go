@@ -44,6 +44,8 @@ type peer struct {
 	pending  map[uint64]*request   // requests sent to the peer, by id
 	watches  map[watchKey]struct{} // local watchers of the peer's actors
 	watchers map[watchKey]uint64   // the peer's watchers of local actors, by session
+	lastRun  wire.Incarnation      // the incarnation of the last session
+	lastMark uint64                // the queue's Mark when it ended
 }
 
 // watchKey names one watch: target watched by watcher, each an id on its
@@ -234,6 +236,8 @@ func (p *peer) lost(s *session, cause error) {
 			p.sess = nil
 			p.up.Store(false)
 		}
+		// What is queued now was meant for this run of the peer.
+		p.lastRun, p.lastMark = s.remote.Incarnation, p.queue.Mark()
 	}
 	var reqs []*request
 	for id, r := range p.pending {

@@ -37,7 +37,8 @@ type session struct {
 	writes   atomic.Uint64 // writes begun
 	flushes  atomic.Uint64 // writes ended
 
-	last *typeInfo // the reader's last type: most frames repeat it
+	last       *typeInfo // the reader's last type: most frames repeat it
+	staleBelow uint64    // queue sequence numbers below it were for the peer's previous run
 }
 
 func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *session {
@@ -64,12 +65,17 @@ func (s *session) fail(err error) {
 }
 
 // install makes s the peer's session: it gets its generation, and the
-// watches asked for while the peer was down are sent first.
+// watches asked for while the peer was down are sent first. A peer that
+// comes back as a new run (another incarnation) does not get the messages
+// queued for its previous run: the writer drops those below staleBelow.
 func (p *peer) install(s *session) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.gen++
 	s.gen = p.gen
+	if p.lastRun != (wire.Incarnation{}) && p.lastRun != s.remote.Incarnation {
+		s.staleBelow = p.lastMark
+	}
 	p.sess = s
 	p.up.Store(true)
 	for w := range p.watches {

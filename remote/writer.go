@@ -111,7 +111,12 @@ func (s *session) sendLoop(ctx context.Context) error {
 	carry := p.carry
 	p.carry = nil
 	p.mu.Unlock()
+	stale := fmt.Errorf("%w: %s: sent to its previous run", ErrNodeDown, p.addr)
 	for i := range carry {
+		if s.staleBelow > 0 { // taken from the queue before the last session ended
+			p.drop(carry[i], stale)
+			continue
+		}
 		if err := w.message(&carry[i]); err != nil {
 			w.keep(carry[i+1:])
 			return err
@@ -122,9 +127,13 @@ func (s *session) sendLoop(ctx context.Context) error {
 		if err := w.control(); err != nil {
 			return err
 		}
-		batch, _ := q.Drain(0)
+		batch, first := q.Drain(0)
 		for i := range batch {
 			q.Taken(i + 1)
+			if first+uint64(i) < s.staleBelow {
+				p.drop(batch[i], stale)
+				continue
+			}
 			if err := w.message(&batch[i]); err != nil {
 				w.keep(batch[i+1:])
 				return err
