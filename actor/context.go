@@ -27,7 +27,7 @@ func (c *Context) Message() any { return c.msg }
 func (c *Context) Sender() PID { return c.sender }
 
 // Self returns the actor's own PID.
-func (c *Context) Self() PID { return c.proc.pid }
+func (c *Context) Self() PID { return c.proc.pid() }
 
 // Parent returns the PID of the actor that spawned this one, or the zero PID
 // for a top-level actor.
@@ -35,7 +35,7 @@ func (c *Context) Parent() PID {
 	if c.proc.parent == nil {
 		return PID{}
 	}
-	return c.proc.parent.pid
+	return c.proc.parent.pid()
 }
 
 // System returns the system the actor belongs to.
@@ -54,14 +54,14 @@ func (c *Context) Context() context.Context { return c.proc.context() }
 func (c *Context) Respond(v any) error {
 	if c.reply != nil {
 		if !c.reply.complete(v, nil) {
-			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid}, ErrAnswered)
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid()}, ErrAnswered)
 			return ErrAnswered
 		}
 		return nil
 	}
 	if c.sender.IsZero() {
 		if v != nil {
-			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid}, ErrNoSender)
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid()}, ErrNoSender)
 		}
 		return ErrNoSender
 	}
@@ -78,7 +78,7 @@ func (c *Context) Send(pid PID, msg any) error {
 
 // TrySend sends msg to pid with this actor as its sender, never waiting.
 func (c *Context) TrySend(pid PID, msg any) error {
-	return c.proc.sys.send(context.Background(), false, pid, msg, c.proc.pid, nil)
+	return c.proc.sys.send(context.Background(), false, pid, msg, c.proc.pid(), nil)
 }
 
 // Request sends msg to pid with this actor as its sender; the answer, if
@@ -97,9 +97,9 @@ func (c *Context) send(pid PID, msg any) error {
 	}
 	target, t, err := s.route(pid)
 	if t != nil {
-		return t.Send(p.context(), true, pid, p.pid, msg, Reply{})
+		return t.Send(p.context(), true, pid, p.pid(), msg, Reply{})
 	}
-	env := envelope{msg: msg, sender: p.pid}
+	env := envelope{msg: msg, sender: p.pid()}
 	if err != nil {
 		if err == ErrNotFound {
 			s.deadLetter(pid, env, ErrNotFound)
@@ -132,9 +132,10 @@ func (c *Context) SpawnFunc(f func(c *Context), opts ...Option) (PID, error) {
 
 // Children returns the PIDs of the running children, in spawn order.
 func (c *Context) Children() []PID {
-	pids := make([]PID, len(c.proc.children))
-	for i, ch := range c.proc.children {
-		pids[i] = ch.pid
+	kids := c.proc.children()
+	pids := make([]PID, len(kids))
+	for i, ch := range kids {
+		pids[i] = ch.pid()
 	}
 	return pids
 }
@@ -143,7 +144,7 @@ func (c *Context) Children() []PID {
 // stops itself this way ends normally: it is restarted only when its
 // supervisor's restart type is supervisor.Permanent, as in OTP.
 func (c *Context) Stop(pid PID) error {
-	if pid == c.proc.pid {
+	if pid == c.proc.pid() {
 		c.proc.pushSystem(sysMsg{kind: sysExit})
 		return nil
 	}

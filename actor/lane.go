@@ -89,8 +89,7 @@ func (p *process) handleSystem() {
 	p.sysPending.Store(false)
 	p.sysMu.Lock()
 	msgs := p.sysQ
-	p.sysQ = p.sysSpare[:0]
-	p.sysSpare = nil // a nested call must not reuse the slice we iterate
+	p.sysQ = nil // a nested call must not reuse the slice we iterate
 	p.sysMu.Unlock()
 	for i := range msgs {
 		m := msgs[i]
@@ -99,8 +98,8 @@ func (p *process) handleSystem() {
 		case sysStop:
 			p.stopNow(m.reason)
 		case sysPoison:
-			if !p.poisoned || m.mark < p.poisonAt {
-				p.poisoned, p.poisonAt = true, m.mark
+			if p.poisonAt == 0 || m.mark+1 < p.poisonAt {
+				p.poisonAt = m.mark + 1
 			}
 		case sysWatch, sysUnwatch:
 			p.updateWatchers(m)
@@ -110,7 +109,7 @@ func (p *process) handleSystem() {
 				p.childGone(m.child)
 			}
 		case sysTerminated:
-			if _, ok := p.watching[m.pid]; !ok {
+			if !p.watching(m.pid) {
 				continue // unwatched since: say nothing
 			}
 			if p.mustStop || p.stopping.Load() {
@@ -120,7 +119,7 @@ func (p *process) handleSystem() {
 				p.supervising().deferred = append(p.supervising().deferred, m) // for the instance that comes next
 				continue
 			}
-			delete(p.watching, m.pid)
+			delete(p.ties.watching, m.pid)
 			if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, PID{}, nil); perr != nil {
 				p.fail(perr)
 			}
@@ -161,8 +160,5 @@ func (p *process) handleSystem() {
 				p.advance(m.plan)
 			}
 		}
-	}
-	if p.sysSpare == nil {
-		p.sysSpare = msgs[:0]
 	}
 }

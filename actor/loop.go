@@ -51,7 +51,7 @@ func (p *process) run() {
 		// on from the step after the one it interrupted.
 		leftover := append(p.rest, p.takePending()...)
 		p.rest = nil
-		p.finishStop(p.stopCause, leftover)
+		p.finishStop(p.extra().stopCause, leftover)
 	}()
 	if stop, leftover, reason := p.serve(); stop {
 		p.finishStop(reason, leftover)
@@ -100,7 +100,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			p.handleSystem()
 		}
 		if p.mustStop {
-			return true, p.takePending(), p.stopCause
+			return true, p.takePending(), p.extra().stopCause
 		}
 		if p.suspended {
 			if !p.sysPending.Load() && p.goIdle() {
@@ -111,15 +111,17 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		if !p.started {
 			continue
 		}
-		batch, first := p.pending, p.pendFirst
-		if batch != nil {
-			p.pending = nil
+		var batch []envelope
+		var first uint64
+		if e := p.ext.Load(); e != nil && e.pending != nil {
+			batch, first = e.pending, e.pendFirst
+			e.pending = nil
 		} else {
 			batch, first = p.mbox.Drain(0)
 			p.drained = first
 		}
 		if len(batch) == 0 {
-			if p.poisoned && first >= p.poisonAt {
+			if p.poisonedAt(first) {
 				return true, nil, nil
 			}
 			if p.sysPending.Load() || !p.goIdle() {
@@ -155,14 +157,14 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		if p.sysPending.Load() {
 			p.handleSystem()
 			if p.mustStop {
-				return true, batch[i:], p.stopCause
+				return true, batch[i:], p.extra().stopCause
 			}
 			if p.suspended { // a failure while handling a system message
 				p.keep(batch[i:], seq)
 				return false, nil, nil
 			}
 		}
-		if p.poisoned && seq >= p.poisonAt {
+		if p.poisonedAt(seq) {
 			return true, batch[i:], nil
 		}
 		env := batch[i]
@@ -184,16 +186,21 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 // first when the actor goes on, and becomes dead letters if it stops.
 func (p *process) keep(rest []envelope, first uint64) {
 	p.rest = nil // pending holds them now
-	p.pending = append([]envelope(nil), rest...)
-	p.pendFirst = first
-	if len(p.pending) == 0 {
-		p.pending = nil
+	if len(rest) == 0 {
+		return
 	}
+	e := p.extra()
+	e.pending = append([]envelope(nil), rest...)
+	e.pendFirst = first
 }
 
 func (p *process) takePending() []envelope {
-	rest := p.pending
-	p.pending = nil
+	e := p.ext.Load()
+	if e == nil {
+		return nil
+	}
+	rest := e.pending
+	e.pending = nil
 	return rest
 }
 
@@ -238,10 +245,10 @@ func (p *process) goIdle() bool {
 		// Give the mailbox's storage back if the actor stays idle. Not at
 		// once: an actor between two bursts would pay to grow it again.
 		p.mu.Lock()
-		if p.idleTimer == nil {
-			p.idleTimer = time.AfterFunc(tune.IdleRelease, p.releaseIdle)
+		if e := p.extra(); e.idleTimer == nil {
+			e.idleTimer = time.AfterFunc(tune.IdleRelease, p.releaseIdle)
 		} else {
-			p.idleTimer.Reset(tune.IdleRelease)
+			e.idleTimer.Reset(tune.IdleRelease)
 		}
 		p.mu.Unlock()
 	}

@@ -29,8 +29,9 @@ func (p *process) restartChild(child *process, reason error, delay time.Duration
 		child.pushSystem(sysMsg{kind: sysRestart, reason: reason, delay: delay})
 		return
 	}
-	lo, hi := p.strategy.Affected(len(p.children), p.childIndex(child))
-	plan := &restartPlan{group: append([]*process(nil), p.children[lo:hi]...), reason: reason, delay: delay}
+	kids := p.children()
+	lo, hi := p.strategy.Affected(len(kids), p.childIndex(child))
+	plan := &restartPlan{group: append([]*process(nil), kids[lo:hi]...), reason: reason, delay: delay}
 	plan.i = len(plan.group) - 1
 	p.supervising().plans = append(p.supervising().plans, plan)
 	p.advance(plan)
@@ -114,7 +115,7 @@ func (p *process) inPlan(child *process) bool {
 }
 
 func (p *process) childIndex(child *process) int {
-	for i, c := range p.children {
+	for i, c := range p.children() {
 		if c == child {
 			return i
 		}

@@ -21,7 +21,7 @@ type envelope struct {
 // its receive loop, which runs on the process's own goroutine.
 type process struct {
 	sys      *System
-	pid      PID
+	id       string // the actor's ID; its PID has no Address
 	kind     *kind
 	parent   *process
 	producer Producer
@@ -32,53 +32,109 @@ type process struct {
 	sysQ       []sysMsg
 	sysClosed  bool // the actor has stopped: pushSystem refuses
 	sysPending atomic.Bool
-	sysWaiting bool          // the loop sleeps on sysWake for a system message
-	sysWake    chan struct{} // made on first use
-	state      atomic.Int32  // idle, running or suspended: whether a goroutine serves the actor
-	idleTimer  *time.Timer   // gives the mailbox's storage back after idleRelease; under mu
+	sysWaiting bool                    // the loop sleeps on sysWake for a system message
+	sysWake    chan struct{}           // made on first use
+	state      atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
+	ext        atomic.Pointer[procExt] // the rarely used part, made on first need
 
-	mu       sync.Mutex // guards the fields below, the idle timer and the end
-	stopReq  bool       // someone asked this actor to stop
-	ctxDone  bool       // the instance's context is cancelled
-	goctx    context.Context
-	cancel   context.CancelFunc
-	watchdog *time.Timer
-	timers   map[*time.Timer]struct{} // restart backoffs under way (after)
-	slowStop atomic.Bool              // a handler outlived the stop grace
-	stopping atomic.Bool              // the stop has begun (set by stop); read by other goroutines too
+	mu       sync.Mutex  // guards the fields below and ext's timers, context and end
+	stopReq  bool        // someone asked this actor to stop
+	ctxDone  bool        // the instance's context is cancelled
+	slowStop atomic.Bool // a handler outlived the stop grace
+	stopping atomic.Bool // the stop has begun (set by stop); read by other goroutines too
 
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
 	c         Context
-	started   bool // Started has been delivered to the current instance
-	ackStart  bool // tell the parent once Started has run (a restart plan waits)
-	suspended bool // failed: only system messages until a directive comes
-	mustStop  bool // a system message or a directive says stop, with stopCause
-	stopCause error
-	pending   []envelope          // taken from the mailbox, not handled, kept over a failure
-	pendFirst uint64              // sequence number of pending[0]
+	started   bool                // Started has been delivered to the current instance
+	ackStart  bool                // tell the parent once Started has run (a restart plan waits)
+	suspended bool                // failed: only system messages until a directive comes
+	mustStop  bool                // a system message or a directive says stop, with ext's stopCause
 	drained   uint64              // sequence number of the first message of the last Drain
 	hist      *supervisor.History // this actor's restarts; used only by whoever decides for it
 	sup       *supState           // restart bookkeeping, made on the first failure
 	rest      []envelope          // the messages of the current batch not yet handled
-	sysSpare  []sysMsg
-	children  []*process // in spawn order
-	watchers  map[PID]struct{}
-	watching  map[PID]struct{}
-	poisoned  bool
-	poisonAt  uint64
+	ties      *ties               // children and watches, made on first need
+	poisonAt  uint64              // 1 + the mark of the earliest Poison; 0: not poisoned
 
-	step       uint8 // how far the stop has gone: stepNone until it begins
-	stopReason error // the reason the stop began with
-
-	done   chan struct{} // made on demand by Wait; under mu
-	ended  bool
-	reason error
+	step  uint8 // how far the stop has gone: stepNone until it begins
+	ended bool  // under mu
 }
 
+// procExt is the rarely used part of a process, made on first need: an
+// actor that never blocked on a send, asked for its context, failed, was
+// waited for or stopped does not carry it.
+type procExt struct {
+	// Under p.mu.
+	idleTimer *time.Timer // gives the mailbox's storage back after tune.IdleRelease
+	goctx     context.Context
+	cancel    context.CancelFunc
+	watchdog  *time.Timer
+	timers    map[*time.Timer]struct{} // restart backoffs under way (after)
+	done      chan struct{}            // made on demand by Wait
+	reason    error                    // set before done is closed
+
+	// Owned by the actor's goroutine.
+	stopCause  error      // why mustStop
+	stopReason error      // the reason the stop began with
+	pending    []envelope // taken from the mailbox, not handled, kept over a failure
+	pendFirst  uint64     // sequence number of pending[0]
+}
+
+// ties are what binds an actor to others: its children, in spawn order, and
+// the watches both ways. They are made on first need and owned by the
+// actor's goroutine (a child is added by its parent's, which is the same
+// thing: Context.Spawn runs there).
+type ties struct {
+	children []*process
+	watchers map[PID]struct{} // actors told when this one stops
+	watching map[PID]struct{} // actors this one watches
+}
+
+// bonds returns the actor's ties, making them on first use.
+func (p *process) bonds() *ties {
+	if p.ties == nil {
+		p.ties = new(ties)
+	}
+	return p.ties
+}
+
+// children returns the running children, in spawn order.
+func (p *process) children() []*process {
+	if p.ties == nil {
+		return nil
+	}
+	return p.ties.children
+}
+
+// watching reports whether the actor watches pid.
+func (p *process) watching(pid PID) bool {
+	if p.ties == nil {
+		return false
+	}
+	_, ok := p.ties.watching[pid]
+	return ok
+}
+
+// pid returns the actor's PID, as its System names it: with no Address.
+func (p *process) pid() PID { return PID{ID: p.id} }
+
+// extra returns the process's rarely used part, making it on first use.
+func (p *process) extra() *procExt {
+	if e := p.ext.Load(); e != nil {
+		return e
+	}
+	p.ext.CompareAndSwap(nil, new(procExt))
+	return p.ext.Load()
+}
+
+// poisonedAt reports whether a Poison stops the actor before the message
+// with sequence number seq.
+func (p *process) poisonedAt(seq uint64) bool { return p.poisonAt != 0 && seq+1 >= p.poisonAt }
+
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
-	p := &process{sys: s, pid: pid, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
+	p := &process{sys: s, id: pid.ID, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
 	p.mbox = mailbox.New[envelope](cfg.size, mailbox.WithOverflow(cfg.overflow))
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
 		p.mbox.OnDrop(func(env envelope) { s.deadLetter(pid, env, mailbox.ErrDropped) })
@@ -105,7 +161,7 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 		} else if !returned {
 			// runtime.Goexit: the goroutine is ending; run records why.
 			perr := newPanicError("runtime.Goexit called in Receive", msg)
-			p.stopCause = perr // the loop never returns: run's defer reads it
+			p.extra().stopCause = perr // the loop never returns: run's defer reads it
 			p.panicked(perr, reply)
 		}
 		c.msg, c.sender, c.reply = nil, PID{}, nil
@@ -123,12 +179,12 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 // published, and the request being handled, if any, is answered.
 func (p *process) panicked(perr *PanicError, reply *Future) {
 	p.sys.logLimited("panic", p.kind.name, "actor: panic in Receive", perr.Stack,
-		"pid", p.pid.String(), "kind", p.kind.name, "panic", perr.Value, "message", typeName(perr.Message))
+		"pid", p.pid().String(), "kind", p.kind.name, "panic", perr.Value, "message", typeName(perr.Message))
 	if reply != nil {
 		reply.complete(nil, errNoReply(perr))
 	}
 	p.kind.panicked(perr)
-	p.sys.publish(ActorFailed{PID: p.pid, Kind: p.kind.name, Err: perr})
+	p.sys.publish(ActorFailed{PID: p.pid(), Kind: p.kind.name, Err: perr})
 }
 
 // context returns the instance's context, made on first use: most actors
@@ -136,24 +192,25 @@ func (p *process) panicked(perr *PanicError, reply *Future) {
 func (p *process) context() context.Context {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.goctx == nil {
-		p.goctx, p.cancel = context.WithCancel(context.Background())
+	e := p.extra()
+	if e.goctx == nil {
+		e.goctx, e.cancel = context.WithCancel(context.Background())
 		if p.ctxDone {
-			p.cancel()
+			e.cancel()
 		}
 	}
-	return p.goctx
+	return e.goctx
 }
 
 func (p *process) cancelLocked() {
 	p.ctxDone = true
-	if p.cancel != nil {
-		p.cancel()
+	if e := p.ext.Load(); e != nil && e.cancel != nil {
+		e.cancel()
 	}
 }
 
 func (p *process) hasChild(child *process) bool {
-	for _, c := range p.children {
+	for _, c := range p.children() {
 		if c == child {
 			return true
 		}
@@ -162,12 +219,13 @@ func (p *process) hasChild(child *process) bool {
 }
 
 func (p *process) removeChild(child *process) {
-	for i, c := range p.children {
+	kids := p.children()
+	for i, c := range kids {
 		if c == child {
-			last := len(p.children) - 1
-			copy(p.children[i:], p.children[i+1:])
-			p.children[last] = nil
-			p.children = p.children[:last]
+			last := len(kids) - 1
+			copy(kids[i:], kids[i+1:])
+			kids[last] = nil
+			p.ties.children = kids[:last]
 			return
 		}
 	}

@@ -110,11 +110,12 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 		return PID{}, err
 	}
 	if parent != nil {
-		parent.children = append(parent.children, p)
+		t := parent.bonds()
+		t.children = append(t.children, p)
 	}
 	p.kind.spawned()
 	p.schedule() // delivers Started
-	return p.pid, nil
+	return p.pid(), nil
 }
 
 // produce calls the producer, turning a nil result or a panic into an error.

@@ -19,7 +19,7 @@ func (p *process) requestStop(reason ...error) {
 	if p.state.Load() == running {
 		// A handler may be running: report it if it outlives the grace. An
 		// idle actor handles the stop before any other message.
-		p.watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
+		p.extra().watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
 	}
 	p.mu.Unlock()
 	m := sysMsg{kind: sysStop}
@@ -38,7 +38,7 @@ func (p *process) reportSlowStop() {
 	}
 	p.slowStop.Store(true)
 	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
-		"pid", p.pid.String(), "kind", p.kind.name, "grace", p.sys.grace)
+		"pid", p.pid().String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
 
 // Steps of an actor's stop, in order. Each is entered once: a handler that
@@ -58,7 +58,7 @@ const (
 func (p *process) stop(reason error, leftover []envelope) {
 	if p.step < stepStopping {
 		p.step = stepStopping
-		p.stopReason = reason
+		p.extra().stopReason = reason
 		p.stopping.Store(true)
 		p.mu.Lock()
 		p.cancelLocked()
@@ -76,7 +76,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	}
 	if p.step < stepEnd {
 		p.step = stepEnd
-		p.end(p.stopReason)
+		p.end(p.extra().stopReason)
 	}
 }
 
@@ -102,16 +102,18 @@ func (p *process) end(reason error) {
 	}
 
 	p.mu.Lock()
-	if p.watchdog != nil {
-		p.watchdog.Stop()
+	if e := p.ext.Load(); e != nil {
+		if e.watchdog != nil {
+			e.watchdog.Stop()
+		}
+		if e.idleTimer != nil {
+			e.idleTimer.Stop()
+		}
+		for t := range e.timers {
+			t.Stop()
+		}
+		e.timers = nil
 	}
-	if p.idleTimer != nil {
-		p.idleTimer.Stop()
-	}
-	for t := range p.timers {
-		t.Stop()
-	}
-	p.timers = nil
 	p.mu.Unlock()
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
@@ -121,19 +123,27 @@ func (p *process) end(reason error) {
 	if p.parent != nil {
 		p.parent.pushSystem(sysMsg{kind: sysChildStopped, child: p})
 	}
-	for w := range p.watchers {
-		p.sys.terminated(w, p.pid, reason)
+	var watchers, watching map[PID]struct{}
+	if p.ties != nil {
+		watchers, watching = p.ties.watchers, p.ties.watching
 	}
-	for pid := range p.watching {
+	for w := range watchers {
+		p.sys.terminated(w, p.pid(), reason)
+	}
+	for pid := range watching {
 		if t := p.sys.transportOf(pid); t != nil {
-			t.Unwatch(pid, p.pid) // the other node forgets a watcher that is gone
+			t.Unwatch(pid, p.pid()) // the other node forgets a watcher that is gone
 		}
 	}
 	p.kind.stopped(reason)
 	p.mu.Lock()
-	p.ended, p.reason = true, reason
-	if p.done != nil {
-		close(p.done)
+	p.ended = true
+	if reason != nil || p.ext.Load() != nil {
+		e := p.extra()
+		e.reason = reason
+		if e.done != nil {
+			close(e.done)
+		}
 	}
 	p.mu.Unlock()
 	p.sys.forget()
@@ -147,7 +157,7 @@ func (p *process) invokeWhileStopping(msg any) {
 
 func (p *process) deadLetters(envs []envelope) {
 	for i := range envs {
-		p.sys.deadLetter(p.pid, envs[i], ErrStopped)
+		p.sys.deadLetter(p.pid(), envs[i], ErrStopped)
 		envs[i] = envelope{}
 	}
 }
@@ -156,11 +166,12 @@ func (p *process) deadLetters(envs []envelope) {
 func (p *process) doneChan() <-chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.done == nil {
-		p.done = make(chan struct{})
+	e := p.extra()
+	if e.done == nil {
+		e.done = make(chan struct{})
 		if p.ended {
-			close(p.done)
+			close(e.done)
 		}
 	}
-	return p.done
+	return e.done
 }

@@ -87,7 +87,7 @@ func (p *process) fail(perr *PanicError) {
 		p.restartSelf(perr, dec.Delay)
 	default: // Stop, or Escalate with nobody above
 		if dec.Directive == supervisor.Escalate {
-			p.sys.logger.Error("actor: failure escalated to the system; stopping", "pid", p.pid.String(),
+			p.sys.logger.Error("actor: failure escalated to the system; stopping", "pid", p.pid().String(),
 				"kind", p.kind.name, "reason", perr, "intensity_exceeded", dec.Exceeded)
 		}
 		p.stopNow(perr)
@@ -99,7 +99,7 @@ func (p *process) fail(perr *PanicError) {
 func (p *process) decide(strategy *supervisor.Strategy, hist *supervisor.History, perr *PanicError) (dec supervisor.Decision) {
 	defer func() {
 		if r := recover(); r != nil {
-			p.sys.logger.Error("actor: supervisor's decider panicked; escalating", "pid", p.pid.String(),
+			p.sys.logger.Error("actor: supervisor's decider panicked; escalating", "pid", p.pid().String(),
 				"kind", p.kind.name, "panic", r, "failure", perr)
 			dec = supervisor.Decision{Directive: supervisor.Escalate}
 		}
@@ -120,7 +120,8 @@ func (p *process) resume() {
 // stopNow makes the receive loop stop the actor with reason.
 func (p *process) stopNow(reason error) {
 	if !p.mustStop {
-		p.mustStop, p.stopCause = true, reason
+		p.mustStop = true
+		p.extra().stopCause = reason
 	}
 }
 
@@ -134,7 +135,9 @@ func (p *process) halt(reason error) {
 		p.stopChildren()
 		p.mu.Lock()
 		p.cancelLocked()
-		p.goctx, p.cancel = nil, nil
+		if e := p.ext.Load(); e != nil {
+			e.goctx, e.cancel = nil, nil
+		}
 		if !p.stopReq {
 			p.ctxDone = false // the next instance gets a fresh context
 		}
@@ -148,10 +151,12 @@ func (p *process) halt(reason error) {
 // starts with none, as a restarted process does in OTP, and watches again in
 // Started what it needs. Notices held back while suspended go too.
 func (p *process) forgetWatches() {
-	for pid := range p.watching {
-		p.sys.unwatch(pid, p.pid)
+	if p.ties != nil {
+		for pid := range p.ties.watching {
+			p.sys.unwatch(pid, p.pid())
+		}
+		p.ties.watching = nil
 	}
-	p.watching = nil
 	if p.sup != nil {
 		p.sup.deferred = nil
 	}
@@ -168,7 +173,7 @@ func (p *process) startInstance(reason error) {
 	p.actor, p.started = a, false
 	p.resume()
 	p.kind.restarted()
-	p.sys.publish(ActorRestarted{PID: p.pid, Kind: p.kind.name, Reason: reason})
+	p.sys.publish(ActorRestarted{PID: p.pid(), Kind: p.kind.name, Reason: reason})
 }
 
 // exitNormally runs when the actor has stopped itself: it stops, unless its
@@ -189,7 +194,7 @@ func (p *process) exitNormally() {
 	}
 	dec := strategy.DecideExit(p.history())
 	if dec.Directive != supervisor.Restart {
-		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid.String(), "kind", p.kind.name)
+		p.sys.logger.Error("actor: permanent actor exits too often; stopping", "pid", p.pid().String(), "kind", p.kind.name)
 		p.stopNow(nil)
 		return
 	}
@@ -221,14 +226,15 @@ func (p *process) after(d time.Duration, m sysMsg) {
 	var t *time.Timer
 	t = time.AfterFunc(d, func() {
 		p.mu.Lock()
-		delete(p.timers, t)
+		delete(p.extra().timers, t)
 		p.mu.Unlock()
 		p.pushSystem(m)
 	})
-	if p.timers == nil {
-		p.timers = make(map[*time.Timer]struct{})
+	e := p.extra()
+	if e.timers == nil {
+		e.timers = make(map[*time.Timer]struct{})
 	}
-	p.timers[t] = struct{}{}
+	e.timers[t] = struct{}{}
 }
 
 // childExited runs on the parent's goroutine when a Permanent child has
@@ -248,7 +254,7 @@ func (p *process) childExited(child *process) {
 	case supervisor.Escalate:
 		child.requestStop()
 		perr := newPanicError(ErrRestartLimit, nil)
-		p.sys.logger.Error("actor: permanent child exits too often", "child", child.pid.String(), "parent", p.pid.String())
+		p.sys.logger.Error("actor: permanent child exits too often", "child", child.pid().String(), "parent", p.pid().String())
 		p.fail(perr)
 	default:
 		child.requestStop()
@@ -283,7 +289,7 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 		child.requestStop(perr)
 	default: // Escalate: the child stops and this actor fails in turn
 		child.requestStop(perr)
-		p.sys.logger.Error("actor: failure escalated", "from", child.pid.String(), "to", p.pid.String(),
+		p.sys.logger.Error("actor: failure escalated", "from", child.pid().String(), "to", p.pid().String(),
 			"reason", perr, "intensity_exceeded", dec.Exceeded)
 		p.fail(perr)
 	}
@@ -294,8 +300,8 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 // queued while the actor is suspended, and become dead letters while it
 // stops.
 func (p *process) stopChildren() {
-	for len(p.children) > 0 {
-		child := p.children[len(p.children)-1]
+	for kids := p.children(); len(kids) > 0; kids = p.children() {
+		child := kids[len(kids)-1]
 		child.requestStop()
 		for p.hasChild(child) {
 			if p.sysPending.Load() {

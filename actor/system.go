@@ -156,7 +156,7 @@ func (s *System) put(ctx context.Context, wait bool, p *process, env envelope) e
 		return nil
 	}
 	if errors.Is(err, mailbox.ErrClosed) {
-		s.deadLetter(p.pid, env, ErrNotFound)
+		s.deadLetter(p.pid(), env, ErrNotFound)
 		return ErrNotFound
 	}
 	return err
@@ -221,7 +221,7 @@ func (s *System) Wait(ctx context.Context, pid PID) (reason error, err error) {
 	}
 	select {
 	case <-p.doneChan():
-		return p.reason, nil
+		return p.extra().reason, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -279,11 +279,11 @@ func (s *System) awaitIdle(ctx context.Context, idle <-chan struct{}) error {
 	s.registry.each(func(p *process) {
 		stuck++
 		if p.stopping.Load() {
-			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid.String(), "kind", p.kind.name)
+			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid().String(), "kind", p.kind.name)
 			return
 		}
 		s.logger.Error("actor: still running at shutdown; its handler ignores Context.Context",
-			"pid", p.pid.String(), "kind", p.kind.name)
+			"pid", p.pid().String(), "kind", p.kind.name)
 	})
 	return fmt.Errorf("actor: shutdown left %d actors running: %w", stuck, ctx.Err())
 }

@@ -41,22 +41,23 @@ func (c *Context) Watch(pid PID) error {
 	if pid.IsZero() {
 		return ErrZeroPID
 	}
-	if _, ok := p.watching[pid]; ok {
+	if p.watching(pid) {
 		return nil
 	}
 	t := p.sys.transportOf(pid)
 	if t == nil && pid.Address != "" {
 		return ErrNoTransport
 	}
-	if p.watching == nil {
-		p.watching = make(map[PID]struct{})
+	b := p.bonds()
+	if b.watching == nil {
+		b.watching = make(map[PID]struct{})
 	}
-	p.watching[pid] = struct{}{}
+	b.watching[pid] = struct{}{}
 	if t != nil {
-		t.Watch(pid, p.pid)
+		t.Watch(pid, p.pid())
 		return nil
 	}
-	if !p.sys.tell(pid, sysMsg{kind: sysWatch, pid: p.pid}) {
+	if !p.sys.tell(pid, sysMsg{kind: sysWatch, pid: p.pid()}) {
 		p.pushSystem(sysMsg{kind: sysTerminated, pid: pid, reason: ErrNotFound})
 	}
 	return nil
@@ -69,11 +70,11 @@ func (c *Context) Unwatch(pid PID) error {
 	if pid.IsZero() {
 		return ErrZeroPID
 	}
-	if _, ok := p.watching[pid]; !ok {
+	if !p.watching(pid) {
 		return nil
 	}
-	delete(p.watching, pid)
-	p.sys.unwatch(pid, p.pid)
+	delete(p.ties.watching, pid)
+	p.sys.unwatch(pid, p.pid())
 	return nil
 }
 
@@ -81,11 +82,14 @@ func (c *Context) Unwatch(pid PID) error {
 func (p *process) updateWatchers(m sysMsg) {
 	switch m.kind {
 	case sysWatch:
-		if p.watchers == nil {
-			p.watchers = make(map[PID]struct{})
+		t := p.bonds()
+		if t.watchers == nil {
+			t.watchers = make(map[PID]struct{})
 		}
-		p.watchers[m.pid] = struct{}{}
+		t.watchers[m.pid] = struct{}{}
 	case sysUnwatch:
-		delete(p.watchers, m.pid)
+		if p.ties != nil {
+			delete(p.ties.watchers, m.pid)
+		}
 	}
 }
