@@ -69,7 +69,7 @@ func BenchmarkReadDispatchMessage(b *testing.B) {
 	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
 	var ping Ping
 	h := wire.Handlers{Message: func(m *wire.Message) error {
-		return decodePayload(m.Payload, &ping)
+		return r.DecodePayload(m.Payload, &ping)
 	}}
 	b.SetBytes(int64(e.Len() / 64))
 	b.ReportAllocs()

@@ -179,3 +179,15 @@ func BenchmarkCheck(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkCheckDeepBomb is Check on 100k nested arrays: refused at level
+// 65, whatever the depth declared.
+func BenchmarkCheckDeepBomb(b *testing.B) {
+	bomb := nest(100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := wire.Check(bomb); err == nil {
+			b.Fatal("accepted")
+		}
+	}
+}

@@ -22,7 +22,8 @@ import (
 // handshake bodies' magic and version (ErrBadMagic, ErrVersion) and
 // ErrUnexpectedFrame for a frame of another type.
 //
-// A Reader embeds a Decoder. A Decoder is not safe for concurrent use.
+// A Reader embeds a Decoder. The zero Decoder is ready to use. A Decoder is
+// not safe for concurrent use.
 type Decoder struct {
 	src  bytes.Reader
 	dec  *msgpack.Decoder
@@ -43,16 +44,19 @@ type Decoder struct {
 	close      Close
 }
 
-// NewDecoder returns a Decoder.
+// NewDecoder returns a Decoder, ready as the zero Decoder is.
 func NewDecoder() *Decoder {
 	d := new(Decoder)
 	d.init()
 	return d
 }
 
+// init makes the msgpack decoders, once.
 func (d *Decoder) init() {
-	d.dec = msgpack.NewDecoder(&d.src) // a bytes.Reader: the decoder adds no buffering
-	d.pdec = msgpack.NewDecoder(&d.psrc)
+	if d.dec == nil {
+		d.dec = msgpack.NewDecoder(&d.src) // a bytes.Reader: the decoder adds no buffering
+		d.pdec = msgpack.NewDecoder(&d.psrc)
+	}
 }
 
 // DecodePayload decodes a payload into v, a pointer to the concrete type
@@ -70,6 +74,7 @@ func (d *Decoder) DecodePayload(p []byte, v any) (err error) {
 			err = fmt.Errorf("%w: decoding %T: msgpack panicked: %v", ErrPayload, v, r)
 		}
 	}()
+	d.init()
 	d.psrc.Reset(p)
 	if err := d.pdec.Decode(v); err != nil {
 		return fmt.Errorf("%w: decoding %T: %w", ErrPayload, v, err)
@@ -82,6 +87,7 @@ func (d *Decoder) DecodePayload(p []byte, v any) (err error) {
 
 // parse reads the frame's [type, body] header; b has passed Check.
 func (d *Decoder) parse(b []byte) (Frame, error) {
+	d.init()
 	d.body = b
 	d.src.Reset(b)
 	n, err := d.arrayLen()
@@ -115,6 +121,7 @@ func (d *Decoder) open(f Frame, want ...FrameType) (int, error) {
 	if !ok {
 		return 0, fmt.Errorf("%w: %s, want %s", ErrUnexpectedFrame, f.Type, want[0])
 	}
+	d.init()
 	d.body = f.Body
 	d.src.Reset(f.Body)
 	return d.arrayLen()

@@ -11,16 +11,16 @@ import "fmt"
 // the pointer. A Payload is valid until the next ReadFrame, so decode it in
 // the handler. An error a handler returns is returned by Dispatch as it is.
 type Handlers struct {
-	Message    func(*Message) error
-	Reply      func(*Reply) error
-	Watch      func(*Watch) error
-	Unwatch    func(*Watch) error
-	Terminated func(*Terminated) error
-	Stop       func(*Stop) error
-	Spawn      func(*Spawn) error
-	Spawned    func(*Spawned) error
-	Heartbeat  func() error
-	Close      func(*Close) error
+	Message    func(*Message) error    // FrameMessage: deliver, and answer if RequestID is set
+	Reply      func(*Reply) error      // FrameReply: complete a pending request
+	Watch      func(*Watch) error      // FrameWatch: a remote watcher watches a local actor
+	Unwatch    func(*Watch) error      // FrameUnwatch: it stops watching
+	Terminated func(*Terminated) error // FrameTerminated: a watched remote actor ended
+	Stop       func(*Stop) error       // FrameStop: stop or poison a local actor
+	Spawn      func(*Spawn) error      // FrameSpawn: spawn a local actor, answer with Spawned
+	Spawned    func(*Spawned) error    // FrameSpawned: complete a pending spawn
+	Heartbeat  func() error            // FrameHeartbeat: the peer is alive
+	Close      func(*Close) error      // FrameClose: the peer sends nothing more
 }
 
 // dispatchers maps each session frame type to the method that decodes its

@@ -37,7 +37,8 @@
 // decode bodies one at a time instead. Bodies are decoded into strings,
 // integers and byte arrays only; a payload comes back undecoded, as the
 // slice of the frame that holds it, for the node to decode into the type
-// registered under the frame's type name. Any error from ReadFrame or
+// registered under the frame's type name, with DecodePayload, which also
+// turns msgpack's own panics into errors. Any error from ReadFrame or
 // Dispatch (ErrMalformed, ErrUnknownFrame, ErrUnexpectedFrame...) means the
 // peer broke the protocol: the node logs it and drops the connection.
 //

@@ -35,6 +35,7 @@ type appendBuffer struct {
 
 var errOverLimit = errors.New("wire: over the frame limit")
 
+// Write appends p, unless that would pass the limit.
 func (a *appendBuffer) Write(p []byte) (int, error) {
 	if len(a.b)+len(p) > a.limit {
 		return 0, errOverLimit
@@ -43,6 +44,7 @@ func (a *appendBuffer) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// WriteByte appends c, unless that would pass the limit.
 func (a *appendBuffer) WriteByte(c byte) error {
 	if len(a.b)+1 > a.limit {
 		return errOverLimit

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/troupe-go/troupe/remote/wire"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Example writes a Message frame and a Heartbeat into one buffer, as a
@@ -32,7 +31,7 @@ func Example() {
 			// The node looks m.Type up in its registry and decodes the
 			// payload into that concrete type, never into interface{}.
 			var p Ping
-			if err := msgpack.Unmarshal(m.Payload, &p); err != nil {
+			if err := r.DecodePayload(m.Payload, &p); err != nil {
 				return err
 			}
 			fmt.Printf("%s from %s to %s: %+v\n", m.Type, m.Sender, m.Target, p)

@@ -95,8 +95,8 @@ func (t FrameType) Handshake() bool {
 // msgpack array that follows the type. Body is a sub-slice of the reader's
 // buffer, valid until the next read.
 type Frame struct {
-	Type FrameType
-	Body []byte
+	Type FrameType // a known type: ReadFrame refuses the others
+	Body []byte    // the body's msgpack array, checked
 }
 
 // readFrame reads one length-prefixed frame from r into buf (grown if it

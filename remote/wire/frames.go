@@ -128,5 +128,5 @@ type Spawned struct {
 // Close is a graceful goodbye (FrameClose): its sender sends nothing after
 // it.
 type Close struct {
-	Reason string
+	Reason string // text for logs
 }

@@ -43,8 +43,8 @@ func (c *HandshakeConfig) validate() error {
 // Peer is the node at the other end of a handshake, as it introduced
 // itself: its listen address and its incarnation.
 type Peer struct {
-	Addr        string
-	Incarnation Incarnation
+	Addr        string      // its listen address, host:port
+	Incarnation Incarnation // this run of it
 }
 
 // NewIncarnation draws a random, non-zero incarnation from r (nil means
@@ -228,9 +228,7 @@ type handshake struct {
 }
 
 func newHandshake(rw io.ReadWriter, cfg *HandshakeConfig) *handshake {
-	h := &handshake{rw: rw, cfg: cfg, enc: NewEncoder(MaxHandshakeFrameSize)}
-	h.dec.init()
-	return h
+	return &handshake{rw: rw, cfg: cfg, enc: NewEncoder(MaxHandshakeFrameSize)}
 }
 
 func (h *handshake) nonce(n *Nonce) error {

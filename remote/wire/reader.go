@@ -30,6 +30,10 @@ const keepBufferSize = 64 << 10
 //		}
 //	}
 //
+// where handlers.Message looks m.Type up in the node's registry and calls
+// r.DecodePayload(m.Payload, ptr) with a pointer to a new value of that
+// type, before it returns.
+//
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	Decoder
@@ -53,9 +57,7 @@ func NewReader(r io.Reader, maxFrameSize int) *Reader {
 	if _, ok := r.(*bufio.Reader); !ok {
 		r = bufio.NewReaderSize(r, ReadBufferSize)
 	}
-	rd := &Reader{r: r, max: maxFrameSize}
-	rd.init()
-	return rd
+	return &Reader{r: r, max: maxFrameSize}
 }
 
 // ReadFrame reads the next frame. Its Body, and every Payload decoded from

@@ -195,6 +195,21 @@ func TestDispatch(t *testing.T) {
 	}
 }
 
+func TestZeroDecoder(t *testing.T) {
+	e := wire.NewEncoder(0)
+	e.AppendMessage(&wire.Message{Target: "t", Type: "main.Ping"}, Ping{N: 2})
+	_, f, err := readOne(e.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d wire.Decoder
+	var m wire.Message
+	var p Ping
+	if err := d.DecodeMessage(f, &m); err != nil || d.DecodePayload(m.Payload, &p) != nil || p.N != 2 {
+		t.Fatalf("zero Decoder: %+v, %+v, %v", m, p, err)
+	}
+}
+
 func TestDecodePayload(t *testing.T) {
 	d := wire.NewDecoder()
 	var p Ping
