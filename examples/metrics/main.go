@@ -1,0 +1,115 @@
+// Command metrics runs a small troupe system under steady load and serves
+// its Prometheus metrics, so that every troupe_ series moves:
+//
+//	go run ./examples/metrics &
+//	curl -s 127.0.0.1:9090/metrics | grep troupe_
+//
+// A few kinds of actors share the load: counters take a stream of one-way
+// messages, workers answer requests, a flaky actor panics now and then and
+// its supervisor restarts it, a lossy actor's small DropNewest mailbox
+// overflows, and short-lived sessions come and go (their late messages are
+// dead letters). A stream server answers clients through the workers, with
+// too few connection slots for its busiest moments.
+//
+// The System is one node, "a": its Metrics carry the label node="a". More
+// nodes join the same registry the same way, each with its own name (see
+// startNode). The Go runtime's and the process's collectors are registered
+// beside troupe's, for the dashboard in docs/grafana/troupe.json.
+//
+// Ctrl-C (or SIGTERM) stops it cleanly; so does -duration.
+//
+//	go run ./examples/metrics -listen 127.0.0.1:9191 -duration 30s
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/troupe-go/troupe/metrics"
+	"github.com/troupe-go/troupe/remote"
+)
+
+func main() {
+	listen := flag.String("listen", "127.0.0.1:9090", "address to serve /metrics on")
+	duration := flag.Duration("duration", 0, "stop after this long (0: run until Ctrl-C)")
+	flag.Parse()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if *duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, *duration)
+		defer cancel()
+	}
+	// Errors only: panics, which the runtime logs at a limited rate. The
+	// dead letters this program makes on purpose are in the metrics.
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
+	err := run(ctx, *listen, logger, func(addr string) {
+		fmt.Printf("serving http://%s/metrics; try: curl -s %s/metrics | grep troupe_\n", addr, addr)
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "metrics:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves /metrics on listen and keeps the system busy until ctx is
+// done; ready is called with the address once the metrics can be scraped.
+func run(ctx context.Context, listen string, logger *slog.Logger, ready func(addr string)) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+	)
+	a, err := startNode(reg, "a", logger)
+	if err != nil {
+		return err
+	}
+	defer a.shutdown()
+
+	// A stream server whose clients ask the workers; two slots, so that a
+	// burst of three clients makes accepting pause.
+	srv := remote.NewServer("127.0.0.1:0", a.serve,
+		remote.WithMaxConns(2), remote.WithLogger(logger), remote.WithObserver(a.metrics.ServerObserver()))
+	if err := srv.Start(); err != nil {
+		return err
+	}
+	defer srv.Close()
+
+	ln, err := net.Listen("tcp", listen)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", metrics.Handler(reg))
+	web := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- web.Serve(ln) }()
+	ready(ln.Addr().String())
+
+	a.load(ctx, srv.Addr()) // until ctx is done
+
+	stopCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := web.Shutdown(stopCtx); err != nil {
+		return err
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	if err := srv.Stop(stopCtx); err != nil {
+		return err
+	}
+	return a.sys.Shutdown(stopCtx)
+}

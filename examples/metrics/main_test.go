@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"testing"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// moving are series that the example's load must move, each given by its
+// name and labels: the test waits until every one is above zero.
+var moving = []struct {
+	name   string
+	labels map[string]string
+}{
+	{"troupe_actor_messages_total", map[string]string{"kind": "counter"}},
+	{"troupe_actor_messages_total", map[string]string{"kind": "worker"}},
+	{"troupe_actor_message_duration_seconds", map[string]string{"kind": "worker"}},
+	{"troupe_actor_panics_total", map[string]string{"kind": "flaky"}},
+	{"troupe_actor_restarts_total", map[string]string{"kind": "flaky"}},
+	{"troupe_actor_spawns_total", map[string]string{"kind": "session"}},
+	{"troupe_actor_stops_total", map[string]string{"kind": "session", "reason": "normal"}},
+	{"troupe_actors_alive", map[string]string{"kind": "counter"}},
+	{"troupe_mailbox_capacity", map[string]string{"kind": "lossy"}},
+	{"troupe_dead_letters_total", map[string]string{"reason": "dropped"}},
+	{"troupe_server_connections_accepted_total", nil},
+	{"troupe_server_connections_closed_total", map[string]string{"reason": "normal"}},
+	{"troupe_server_accept_pauses_total", nil},
+	{"go_goroutines", nil},
+}
+
+// TestRun runs the example bounded, as CI does, scrapes it until every
+// series of moving has moved, and checks that it then stops cleanly.
+func TestRun(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	addrs := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, "127.0.0.1:0", slog.New(slog.DiscardHandler), func(addr string) { addrs <- addr })
+	}()
+	var addr string
+	select {
+	case addr = <-addrs:
+	case err := <-done:
+		t.Fatalf("run ended before serving: %v", err)
+	}
+
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		still := stillZero(t, "http://"+addr+"/metrics")
+		if len(still) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after 15 s these series have not moved: %v", still)
+		}
+		time.Sleep(100 * time.Millisecond) // the next scrape, as Prometheus would
+	}
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return within 10 s of its context ending")
+	}
+}
+
+// stillZero scrapes url and returns the series of moving that are zero or
+// missing.
+func stillZero(t *testing.T, url string) []string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	mfs, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var still []string
+	for _, s := range moving {
+		if sum(mfs[s.name], s.labels) <= 0 {
+			still = append(still, s.name+labelString(s.labels))
+		}
+	}
+	return still
+}
+
+// sum adds up the values of the series of mf whose labels include want; a
+// histogram counts its observations.
+func sum(mf *dto.MetricFamily, want map[string]string) float64 {
+	total := 0.0
+	for _, m := range mf.GetMetric() {
+		have := make(map[string]string)
+		for _, l := range m.GetLabel() {
+			have[l.GetName()] = l.GetValue()
+		}
+		ok := true
+		for k, v := range want {
+			ok = ok && have[k] == v
+		}
+		if !ok {
+			continue
+		}
+		switch {
+		case m.Counter != nil:
+			total += m.Counter.GetValue()
+		case m.Gauge != nil:
+			total += m.Gauge.GetValue()
+		case m.Histogram != nil:
+			total += float64(m.Histogram.GetSampleCount())
+		}
+	}
+	return total
+}
+
+func labelString(labels map[string]string) string {
+	if len(labels) == 0 {
+		return ""
+	}
+	ls := make(model.LabelSet, len(labels))
+	for k, v := range labels {
+		ls[model.LabelName(k)] = model.LabelValue(v)
+	}
+	return ls.String()
+}
