@@ -16,39 +16,25 @@ type benchItem struct {
 
 // BenchmarkPutDrain measures one producer and one batch consumer on their
 // own goroutines: the queue's share of an actor's one-way cost.
-func BenchmarkPutDrain(b *testing.B) {
+func BenchmarkPutDrain(b *testing.B) { benchPutDrain(b, false) }
+
+// BenchmarkPutDrainTaken is PutDrain with a consumer that reports each item
+// begun, as the actor runtime does: the price of the exact bound.
+func BenchmarkPutDrainTaken(b *testing.B) { benchPutDrain(b, true) }
+
+// benchPutDrain runs one producer putting b.N items and one consumer
+// draining them in batches, calling Taken before each item when taken.
+func benchPutDrain(b *testing.B, taken bool) {
 	q := mailbox.New[benchItem](1024)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for n := 0; n < b.N; {
 			batch, _ := q.Drain(256)
-			n += len(batch)
-			if len(batch) == 0 {
-				q.Wait(context.Background())
-			}
-		}
-	}()
-	ctx := context.Background()
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := range b.N {
-		q.Put(ctx, benchItem{v: i & 127})
-	}
-	<-done
-}
-
-// BenchmarkPutDrainTaken is PutDrain with a consumer that reports each item
-// begun, as the actor runtime does: the price of the exact bound.
-func BenchmarkPutDrainTaken(b *testing.B) {
-	q := mailbox.New[benchItem](1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for n := 0; n < b.N; {
-			batch, _ := q.Drain(0)
-			for i := range batch {
-				q.Taken(i + 1)
+			if taken {
+				for i := range batch {
+					q.Taken(i + 1)
+				}
 			}
 			n += len(batch)
 			if len(batch) == 0 {
