@@ -180,7 +180,7 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 		if err := recv(t, sent, "the sends"); err != nil {
 			t.Fatal(err)
 		}
-		for range 10 {
+		for range 11 { // the ten, and the failed request, still queued
 			waitDeadLetter(t, dead, remote.ErrNodeUnreachable)
 		}
 		if d := time.Since(start); d < 2*time.Second {
