@@ -35,7 +35,8 @@ var (
 	// were still running when the grace period ran out, so their connections
 	// were closed under them, and by the error Close returns when some
 	// handlers were still running a second after their connections were
-	// closed.
+	// closed; and by the error Node.Stop returns when its context ended
+	// before every queue was written.
 	ErrStopTimeout = errors.New("remote: stop timed out; connections closed")
 )
 
