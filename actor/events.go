@@ -8,7 +8,7 @@ import (
 )
 
 // Event is something the system publishes to its subscribers: a DeadLetter,
-// an ActorFailed or an ActorRestarted.
+// an ActorFailed, an ActorRestarted, a NodeUp or a NodeDown.
 type Event interface {
 	event()
 }
@@ -31,6 +31,24 @@ func (DeadLetter) event() {}
 func (d DeadLetter) String() string {
 	return fmt.Sprintf("dead letter %T to %s from %s: %v", d.Message, pidOrNone(d.Target), pidOrNone(d.Sender), d.Reason)
 }
+
+// NodeUp is published when a connection to another node is up: its actors
+// can be reached. A Transport reports it through Link.NodeUp.
+type NodeUp struct {
+	Address string
+}
+
+func (NodeUp) event() {}
+
+// NodeDown is published when the connection to another node is lost:
+// requests to it have failed and the watchers of its actors have been told.
+// Reason says why. A Transport reports it through Link.NodeDown.
+type NodeDown struct {
+	Address string
+	Reason  error
+}
+
+func (NodeDown) event() {}
 
 // ActorFailed is published when an actor's Receive panics.
 type ActorFailed struct {

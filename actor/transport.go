@@ -143,6 +143,14 @@ func (k *Link) Stop(target PID, poison bool) error {
 	return k.s.Stop(k.s.asLocal(target))
 }
 
+// NodeUp publishes NodeUp{addr} to the System's subscribers.
+func (k *Link) NodeUp(addr string) { k.s.publish(NodeUp{Address: addr}) }
+
+// NodeDown publishes NodeDown{addr, reason} to the System's subscribers.
+func (k *Link) NodeDown(addr string, reason error) {
+	k.s.publish(NodeDown{Address: addr, Reason: reason})
+}
+
 // DeadLetter reports a message the Transport could not carry: it is
 // counted, published and logged as any dead letter, and a request is
 // completed with an error wrapping ErrNoReply and reason.

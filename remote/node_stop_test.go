@@ -142,3 +142,30 @@ func TestNodeStopRefusesSends(t *testing.T) {
 		t.Fatalf("second node on one System = %v, %v", n2, err)
 	}
 }
+
+// Subscribers hear when a node's connection comes up and when it is lost.
+func TestNodeUpAndDownEvents(t *testing.T) {
+	nodes := startNodes(t, 2, remote.Config{})
+	a, b := nodes[0], nodes[1]
+	events := make(chan actor.Event, 16)
+	unsubscribe := a.sys.Subscribe(func(ev actor.Event) {
+		switch ev.(type) {
+		case actor.NodeUp, actor.NodeDown:
+			events <- ev
+		}
+	})
+	defer unsubscribe()
+	spawn(t, b.sys, "echo", echoActor)
+	if _, err := a.sys.Request(context.Background(), b.pid("echo"), Ping{}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := recv(t, events, "NodeUp"); ev != (actor.NodeUp{Address: b.node.Addr()}) {
+		t.Fatalf("event %+v, want NodeUp for %s", ev, b.node.Addr())
+	}
+	b.node.Close()
+	ev := recv(t, events, "NodeDown")
+	down, ok := ev.(actor.NodeDown)
+	if !ok || down.Address != b.node.Addr() || !errors.Is(down.Reason, remote.ErrNodeDown) {
+		t.Fatalf("event %+v, want NodeDown for %s wrapping ErrNodeDown", ev, b.node.Addr())
+	}
+}

@@ -229,12 +229,14 @@ func (p *peer) hasWork() bool {
 func (p *peer) lost(s *session, cause error) {
 	reason := fmt.Errorf("%w: %s: %w", ErrNodeDown, p.addr, cause)
 	var gen uint64
+	wasUp := false
 	p.mu.Lock()
 	if s != nil {
 		gen = s.gen
 		if p.sess == s {
 			p.sess = nil
 			p.up.Store(false)
+			wasUp = true
 		}
 		// What is queued now was meant for this run of the peer.
 		p.lastRun, p.lastMark = s.remote.Incarnation, p.queue.Mark()
@@ -267,6 +269,9 @@ func (p *peer) lost(s *session, cause error) {
 	}
 	for w := range watchers {
 		p.n.link.Unwatch(actor.PID{ID: w.target}, actor.PID{Address: p.addr, ID: w.watcher})
+	}
+	if wasUp {
+		p.n.link.NodeDown(p.addr, reason)
 	}
 }
 

@@ -93,6 +93,7 @@ func (p *peer) serve(s *session) (next *session) {
 	go s.recv(ctx)
 	go s.send(ctx)
 	p.n.log.Info("remote: peer up", "peer", p.addr, "outbound", s.outbound)
+	p.n.link.NodeUp(p.addr)
 
 	cfg := &p.n.cfg
 	tick := time.NewTicker(cfg.HeartbeatInterval)
