@@ -1,0 +1,36 @@
+// Package chat is a chat server built from actors: the classic chat room
+// of gevent's tutorial (rooms foo and bar, a backlog of the last 25
+// messages, a queue per user, a long poll that waits up to 10 s), with a
+// web page, a terminal client and an HTTP API.
+//
+// Each room is an actor (NewRoom) that keeps its backlog and its
+// subscribers and fans every post out. Each person who connects has a user
+// actor (NewUser) on the node they connect to, which fills a bounded Inbox
+// for its client and keeps the person's rate limit. A node's directory
+// (SpawnDirectory) knows which rooms exist and hosts, spawns and supervises
+// the node's own. The Gateway is the HTTP face of a node:
+//
+//	GET  /                          the page (package page)
+//	GET  /rooms                     the rooms: [{"name","node"}]
+//	POST /rooms                     create a room here: {"name"}
+//	GET  /rooms/{room}/backlog      the last 25 messages, oldest first
+//	POST /rooms/{room}/join         {"user"}: subscribe; answers the backlog
+//	POST /rooms/{room}/leave        {"user"}
+//	POST /rooms/{room}/messages     {"user","text"}: say something
+//	GET  /users/{user}/events       the person's events, as server-sent events
+//	POST /poll/{user}               the same as a long poll: up to 10 s, [] if none
+//
+// Actors address rooms by PID only, and every message they exchange is a
+// plain struct of exported fields (see messages.go), so rooms and users
+// can live on different nodes.
+//
+// Bad input is refused with a 4xx status and a JSON body {"error","status"}:
+// an empty text, one over MaxText bytes or not UTF-8, a bad name, an unknown
+// room, a full room, a user posting faster than its rate limit. A client
+// that does not read costs at most its inbox and is cut off after
+// GatewayConfig.WriteTimeout; nobody else waits for it.
+//
+// StartNode wires a System, a directory and a gateway together; RunClient is
+// the terminal client. The command examples/chat runs them, and
+// docs/tutorial/chat.md builds the whole thing step by step.
+package chat
