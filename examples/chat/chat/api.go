@@ -1,0 +1,240 @@
+package chat
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+)
+
+// The JSON bodies of the gateway's API, shared with the terminal client.
+
+// PostRequest is the body of POST /rooms/{room}/messages.
+type PostRequest struct {
+	User string `json:"user"`
+	Text string `json:"text"`
+}
+
+// UserRequest is the body of POST /rooms/{room}/join and .../leave.
+type UserRequest struct {
+	User string `json:"user"`
+}
+
+// JoinResponse answers POST /rooms/{room}/join: the room's backlog, oldest
+// first, after which every message reaches the user's events.
+type JoinResponse struct {
+	Room string `json:"room"`
+	// Epoch changes when the room is made anew (its node restarted, or it
+	// was created again elsewhere): its messages are numbered from 1 again.
+	Epoch   int64     `json:"epoch"`
+	Backlog []Message `json:"backlog"`
+}
+
+// RoomRequest is the body of POST /rooms, which creates a room on the
+// gateway's node.
+type RoomRequest struct {
+	Name string `json:"name"`
+}
+
+// RoomInfo describes a room in GET /rooms: its name and the node that
+// hosts it ("" for the gateway's own node when it is not on a network).
+type RoomInfo struct {
+	Name string `json:"name"`
+	Node string `json:"node"`
+}
+
+// listRooms answers GET /rooms with every room the directory knows.
+func (g *Gateway) listRooms(w http.ResponseWriter, r *http.Request) {
+	v, err := g.ask(r.Context(), g.cfg.Directory, ListRooms{})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	list, _ := v.(RoomList)
+	infos := make([]RoomInfo, 0, len(list.Rooms))
+	for _, loc := range list.Rooms {
+		node := loc.PID.Address
+		if node == "" {
+			node = g.sys.Address()
+		}
+		infos = append(infos, RoomInfo{Name: loc.Room, Node: node})
+	}
+	writeJSON(w, http.StatusOK, infos)
+}
+
+// createRoom answers POST /rooms: the room is created on this node.
+func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
+	var req RoomRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := ValidName(req.Name); err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := g.ask(r.Context(), g.cfg.Directory, CreateRoom{Room: req.Name})
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	switch m := v.(type) {
+	case Location:
+		writeJSON(w, http.StatusCreated, RoomInfo{Name: m.Room, Node: g.sys.Address()})
+	case Refused:
+		writeError(w, &httpError{status: http.StatusConflict, err: errors.New(m.Reason)})
+	default:
+		writeError(w, fmt.Errorf("chat: the directory answered %T", v))
+	}
+}
+
+// backlog answers GET /rooms/{room}/backlog with the room's last messages,
+// oldest first.
+func (g *Gateway) backlog(w http.ResponseWriter, r *http.Request) {
+	room, err := g.lookup(r.Context(), r.PathValue("room"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := g.ask(r.Context(), room, GetBacklog{})
+	if err != nil {
+		writeError(w, roomErr(r.PathValue("room"), err))
+		return
+	}
+	b, _ := v.(Backlog)
+	if b.Messages == nil {
+		b.Messages = []Message{}
+	}
+	writeJSON(w, http.StatusOK, b.Messages)
+}
+
+// post answers POST /rooms/{room}/messages: the person's rate limit first,
+// then the room, which answers with the message as it numbered it.
+func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
+	var req PostRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	p := Post{User: req.User, Text: req.Text}
+	if err := p.Validate(); err != nil {
+		writeError(w, err)
+		return
+	}
+	room, err := g.lookup(r.Context(), r.PathValue("room"))
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	u, err := g.user(p.User)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := g.ask(r.Context(), u.pid, Allow{})
+	if err != nil {
+		writeError(w, userErr(err))
+		return
+	}
+	if a, _ := v.(Allowance); !a.OK {
+		secs := (a.RetryAfterMs + 999) / 1000
+		writeError(w, &httpError{status: http.StatusTooManyRequests, retryAfter: secs,
+			err: fmt.Errorf("%w: wait %d ms", ErrRateLimited, a.RetryAfterMs)})
+		return
+	}
+	v, err = g.ask(r.Context(), room, p)
+	if err != nil {
+		writeError(w, roomErr(r.PathValue("room"), err))
+		return
+	}
+	posted, _ := v.(Posted)
+	writeJSON(w, http.StatusCreated, posted.Message)
+}
+
+// join answers POST /rooms/{room}/join: the person's user subscribes to the
+// room and watches it; the answer is the backlog.
+func (g *Gateway) join(w http.ResponseWriter, r *http.Request) {
+	var req UserRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := ValidName(req.User); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("room")
+	room, err := g.lookup(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	u, err := g.user(req.User)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, err := g.ask(r.Context(), room, Join{User: u.pid, Name: req.User})
+	if err != nil {
+		writeError(w, roomErr(name, err))
+		return
+	}
+	switch m := v.(type) {
+	case Joined:
+		if err := g.sys.SendContext(r.Context(), u.pid, Track{Room: name, RoomPID: room}); err != nil {
+			writeError(w, userErr(err))
+			return
+		}
+		if m.Backlog == nil {
+			m.Backlog = []Message{}
+		}
+		writeJSON(w, http.StatusOK, JoinResponse{Room: name, Epoch: m.Epoch, Backlog: m.Backlog})
+	case Refused:
+		writeError(w, fmt.Errorf("%w: %s", ErrRoomFull, strings.TrimPrefix(m.Reason, "chat: ")))
+	default:
+		writeError(w, fmt.Errorf("chat: room %s answered %T", name, v))
+	}
+}
+
+// leave answers POST /rooms/{room}/leave.
+func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
+	var req UserRequest
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := ValidName(req.User); err != nil {
+		writeError(w, err)
+		return
+	}
+	name := r.PathValue("room")
+	room, err := g.lookup(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	u, err := g.user(req.User)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if _, err := g.ask(r.Context(), room, Leave{User: u.pid}); err != nil {
+		writeError(w, roomErr(name, err))
+		return
+	}
+	g.sys.SendContext(r.Context(), u.pid, Untrack{RoomPID: room})
+	writeJSON(w, http.StatusOK, struct {
+		Room string `json:"room"`
+	}{name})
+}
+
+// roomErr says which room an actor error came from; a room that is not
+// there any more is an unknown room.
+func roomErr(room string, err error) error {
+	return fmt.Errorf("room %s: %w", room, err)
+}
+
+// userErr tells that the user actor stopped while the request went on.
+func userErr(err error) error {
+	return fmt.Errorf("%w: %w", ErrUserGone, err)
+}

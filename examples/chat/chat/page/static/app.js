@@ -1,0 +1,222 @@
+// The chat page: pick a name and a room, see the backlog, chat live.
+//
+// User text only ever reaches the document through textContent, so markup
+// in a message is shown as typed, never parsed. The event stream is an
+// EventSource; when it reconnects (after a node restart, say) the page joins
+// its room again and redraws the backlog.
+'use strict';
+
+(() => {
+  const $ = (id) => document.getElementById(id);
+  const enc = encodeURIComponent;
+
+  const state = {
+    name: '',
+    room: '',
+    es: null,          // the EventSource of the user's events
+    lastSeq: 0,        // the last message shown, by its room's numbering
+    joining: false,    // a join is under way: live messages wait in pending
+    pending: [],
+    retry: 0,          // timer of the next join attempt
+    backoff: 1000,     // before reopening a stream the browser gave up on
+  };
+
+  function setStatus(text, cls) {
+    const s = $('status');
+    s.textContent = text;
+    s.className = 'status ' + (cls || '');
+  }
+
+  function showError(text) {
+    $('error').textContent = text || '';
+  }
+
+  function setJoined(room) {
+    document.body.dataset.joined = room || '';
+  }
+
+  // api calls the gateway and returns the decoded JSON answer, or throws an
+  // Error carrying the answer's status and its "error" text.
+  async function api(method, path, body) {
+    const init = { method, headers: {} };
+    if (body !== undefined) {
+      init.headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+    let res;
+    try {
+      res = await fetch(path, init);
+    } catch (err) {
+      const e = new Error('the gateway cannot be reached');
+      e.status = 0;
+      throw e;
+    }
+    let data = null;
+    try { data = await res.json(); } catch (_) { /* no JSON body */ }
+    if (!res.ok) {
+      const e = new Error((data && data.error) || res.statusText);
+      e.status = res.status;
+      throw e;
+    }
+    return data;
+  }
+
+  function el(tag, cls, text) {
+    const e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+
+  function clock(ms) {
+    return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+  }
+
+  function append(li) {
+    const ul = $('messages');
+    const atBottom = ul.scrollTop + ul.clientHeight >= ul.scrollHeight - 4;
+    ul.append(li);
+    while (ul.children.length > 500) ul.firstElementChild.remove();
+    if (atBottom) ul.scrollTop = ul.scrollHeight;
+  }
+
+  function addMessage(m) {
+    if (m.seq <= state.lastSeq) return; // already shown (a backlog overlaps)
+    state.lastSeq = m.seq;
+    const li = el('li', 'message');
+    li.dataset.seq = m.seq;
+    if (m.user === state.name) li.classList.add('mine');
+    li.append(el('span', 'time', clock(m.at)), el('span', 'user', m.user), el('span', 'text', m.text));
+    append(li);
+  }
+
+  function notice(text) {
+    append(el('li', 'notice', text));
+  }
+
+  function handle(ev) {
+    if (ev.room && ev.room !== state.room) return;
+    switch (ev.type) {
+      case 'message':
+        if (state.joining) state.pending.push(ev.message);
+        else addMessage(ev.message);
+        break;
+      case 'missed':
+        notice(`${ev.missed} message${ev.missed === 1 ? '' : 's'} missed`);
+        break;
+      case 'gone':
+        notice(`room ${ev.room} went away; joining it again when it is back`);
+        setJoined('');
+        setStatus('room gone', 'warn');
+        scheduleJoin(2000);
+        break;
+    }
+  }
+
+  function scheduleJoin(ms) {
+    clearTimeout(state.retry);
+    state.retry = setTimeout(join, ms);
+  }
+
+  // join subscribes to the room and redraws its backlog. It is called on
+  // every (re)connection of the stream, so it must be harmless to repeat.
+  async function join() {
+    clearTimeout(state.retry);
+    state.joining = true;
+    state.pending = [];
+    try {
+      const res = await api('POST', `/rooms/${enc(state.room)}/join`, { user: state.name });
+      $('messages').replaceChildren();
+      state.lastSeq = 0;
+      for (const m of res.backlog) addMessage(m);
+      setJoined(state.room);
+      setStatus('connected', 'ok');
+      showError('');
+      where();
+      return true;
+    } catch (err) {
+      showError(err.message);
+      // Not there (yet), or its node is down: it may come back.
+      if (err.status === 404 || err.status === 0 || err.status >= 500) scheduleJoin(2000);
+      return false;
+    } finally {
+      state.joining = false;
+      for (const m of state.pending) addMessage(m);
+      state.pending = [];
+    }
+  }
+
+  // where shows which node hosts the room, and which gateway serves us.
+  async function where() {
+    try {
+      const rooms = await api('GET', '/rooms');
+      const list = $('rooms');
+      list.replaceChildren(...rooms.map((r) => { const o = el('option'); o.value = r.name; return o; }));
+      const r = rooms.find((r) => r.name === state.room);
+      $('where').textContent = r && r.node ? `room on ${r.node}, via ${location.host}` : `via ${location.host}`;
+    } catch (_) { /* only decoration */ }
+  }
+
+  function connect() {
+    if (state.es) state.es.close();
+    setStatus('connecting…');
+    const es = new EventSource(`/users/${enc(state.name)}/events`);
+    state.es = es;
+    es.onopen = () => {
+      state.backoff = 1000;
+      join();
+    };
+    es.onmessage = (e) => {
+      try { handle(JSON.parse(e.data)); } catch (err) { console.error(err); }
+    };
+    es.onerror = () => {
+      setJoined('');
+      setStatus('reconnecting…', 'warn');
+      // The browser retries by itself unless it gave up (an error status).
+      if (es.readyState === EventSource.CLOSED) {
+        setTimeout(() => { if (state.es === es) connect(); }, state.backoff);
+        state.backoff = Math.min(state.backoff * 2, 10000);
+      }
+    };
+  }
+
+  async function start(name, room) {
+    if (state.room && state.room !== room && state.name === name) {
+      api('POST', `/rooms/${enc(state.room)}/leave`, { user: name }).catch(() => {});
+    }
+    state.name = name;
+    state.room = room;
+    state.lastSeq = 0;
+    localStorage.setItem('chat.name', name);
+    history.replaceState(null, '', `?name=${enc(name)}&room=${enc(room)}`);
+    $('title').textContent = `#${room}`;
+    $('chat').hidden = false;
+    $('messages').replaceChildren();
+    if (await join()) connect();
+  }
+
+  $('join-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    start($('name').value.trim(), $('room').value.trim());
+  });
+
+  $('say-form').addEventListener('submit', async (e) => {
+    e.preventDefault();
+    const input = $('text');
+    const text = input.value;
+    if (!text.trim()) return;
+    try {
+      await api('POST', `/rooms/${enc(state.room)}/messages`, { user: state.name, text });
+      input.value = '';
+      showError('');
+    } catch (err) {
+      showError(err.message);
+    }
+  });
+
+  const params = new URLSearchParams(location.search);
+  $('name').value = params.get('name') || localStorage.getItem('chat.name') || '';
+  if (params.get('room')) $('room').value = params.get('room');
+  where();
+  if ($('name').value && params.get('room')) start($('name').value, $('room').value);
+})();
