@@ -1,0 +1,229 @@
+package chat_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/troupe-go/troupe/examples/chat/chat"
+)
+
+// findChromium returns the path of a Chromium or Chrome binary: $CHROMIUM,
+// or the first on PATH. Without one the browser test is skipped, unless
+// TROUPE_REQUIRE_CHROMIUM is set, as CI does: then it fails.
+func findChromium(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		return p
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TROUPE_REQUIRE_CHROMIUM") != "" {
+		t.Fatal("no Chromium found, and TROUPE_REQUIRE_CHROMIUM is set: install it (apt-get install chromium) or set CHROMIUM to its path")
+	}
+	t.Skip("no Chromium found: install Debian's chromium (apt-get install chromium) or set CHROMIUM to run the browser test")
+	return ""
+}
+
+// newBrowser starts a headless Chromium with a fresh profile that does not
+// reach for the network, closed at the end of the test.
+func newBrowser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(findChromium(t)),
+		chromedp.NoSandbox, // headless as root, in a container
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(900, 720),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-domain-reliability", true),
+		chromedp.Flag("no-pings", true),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	bctx, cancelBrowser := chromedp.NewContext(actx)
+	t.Cleanup(func() {
+		cancelBrowser()
+		cancelAlloc()
+	})
+	if err := chromedp.Do(bctx); err != nil { // starts the browser
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab is one page of the browser.
+type tab struct {
+	t    *testing.T
+	name string
+	ctx  context.Context
+}
+
+func newTab(t *testing.T, browser context.Context, name string) *tab {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(browser)
+	t.Cleanup(cancel)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return &tab{t: t, name: name, ctx: ctx}
+}
+
+// do runs actions in the tab within the test's bound.
+func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
+	}
+}
+
+// until waits for a JavaScript condition to hold in the page: the page
+// tells when it has joined, received a line, reconnected.
+func (tb *tab) until(what, js string) {
+	tb.t.Helper()
+	tb.do(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond)))
+}
+
+func (tb *tab) open(url, room string) {
+	tb.t.Helper()
+	tb.do("open the page", chromedp.Navigate(url+"/?name="+tb.name+"&room="+room))
+	tb.joined(room)
+}
+
+func (tb *tab) joined(room string) {
+	tb.t.Helper()
+	tb.until("join "+room, `document.body.dataset.joined === `+strconv.Quote(room))
+}
+
+func (tb *tab) send(text string) {
+	tb.t.Helper()
+	tb.do("send "+text, chromedp.SetValue(chromedp.CSS("#text"), text), chromedp.Click(chromedp.CSS("#send")))
+	tb.until("the input is cleared after "+text, `document.getElementById('text').value === ''`)
+}
+
+// sees waits until the page shows a message whose text is text, as text.
+func (tb *tab) sees(text string) {
+	tb.t.Helper()
+	tb.until("see "+text, `[...document.querySelectorAll('#messages .text')].some(e => e.textContent === `+strconv.Quote(text)+`)`)
+}
+
+func (tb *tab) eval(what, js string) bool {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+	if err != nil {
+		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
+	}
+	return v
+}
+
+func (tb *tab) screenshot(path string) {
+	tb.t.Helper()
+	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		tb.t.Fatal(err)
+	}
+	tb.t.Logf("screenshot of %s's page: %s", tb.name, path)
+}
+
+// artifacts is where the test leaves its screenshot: $CHAT_ARTIFACTS, or
+// the test's temporary directory.
+func artifacts(t *testing.T) string {
+	if dir := os.Getenv("CHAT_ARTIFACTS"); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	return t.TempDir()
+}
+
+// The page in a real browser: two people in one room, a line from one
+// appears in the other's page, markup is shown as text and never run, the
+// backlog is there after a reload, and both pages come back by themselves
+// after their node restarts.
+func TestBrowserChat(t *testing.T) {
+	browser := newBrowser(t)
+	start := time.Now()
+	first, err := chat.StartNode(chat.NodeConfig{Directory: chat.DirectoryConfig{Rooms: []string{"foo", "bar"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	t.Cleanup(func() {
+		if !stopped {
+			first.Stop(context.Background())
+		}
+	})
+	url := first.URL()
+
+	ann := newTab(t, browser, "ann")
+	bob := newTab(t, browser, "bob")
+	ann.open(url, "foo")
+	bob.open(url, "foo")
+
+	ann.send("hello from ann")
+	bob.sees("hello from ann")
+	bob.send("hi ann, bob here")
+	ann.sees("hi ann, bob here")
+
+	const xss = `<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2"><b>bold?</b>`
+	ann.send(xss)
+	bob.sees(xss)
+	for _, tb := range []*tab{ann, bob} {
+		if !tb.eval("markup stays text", `window.pwned === undefined && document.querySelector('#messages script, #messages img, #messages b') === null`) {
+			t.Fatalf("%s's page ran or parsed the posted markup", tb.name)
+		}
+	}
+
+	bob.do("reload", chromedp.Reload())
+	bob.joined("foo")
+	bob.sees("hello from ann") // from the backlog
+	bob.sees(xss)
+	ann.send("the backlog survived a reload")
+	bob.sees("the backlog survived a reload")
+
+	dir := artifacts(t)
+	bob.screenshot(filepath.Join(dir, "chat.png"))
+
+	// The node restarts on the same address: the pages notice, reconnect
+	// and join again by themselves.
+	addr := first.Addr()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	if err := first.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	stopped = true
+	for _, tb := range []*tab{ann, bob} {
+		tb.until("notice the node went away", `document.body.dataset.joined === ''`)
+	}
+	second := startNode(t, chat.NodeConfig{HTTP: addr, Directory: chat.DirectoryConfig{Rooms: []string{"foo", "bar"}}})
+	for _, tb := range []*tab{ann, bob} {
+		tb.joined("foo")
+	}
+	ann.send("back after the restart")
+	bob.sees("back after the restart")
+	_ = second
+	t.Logf("the browser test took %v", time.Since(start).Round(time.Millisecond))
+}
