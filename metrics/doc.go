@@ -3,7 +3,7 @@
 // connections of a remote.Server.
 //
 // A program makes one Metrics per System, on a registry of its own, and
-// wires it in with three calls:
+// wires it in with a few lines:
 //
 //	reg := prometheus.NewRegistry()
 //	m, err := metrics.New(reg, metrics.WithNode("a"))
