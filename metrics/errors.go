@@ -9,4 +9,7 @@ var (
 
 	// ErrNilSystem is returned by Observe for a nil System.
 	ErrNilSystem = errors.New("metrics: nil actor.System")
+
+	// ErrNilNode is returned by ObserveNode for a nil node.
+	ErrNilNode = errors.New("metrics: nil node")
 )

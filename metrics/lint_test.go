@@ -73,6 +73,27 @@ func exercised(t testing.TB) *prometheus.Registry {
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+
+	// A node that has sent a request to another and had its answer.
+	node, err := remote.Start(r.sys, remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Close() })
+	if err := r.m.ObserveNode(node); err != nil {
+		t.Fatal(err)
+	}
+	other := actor.NewSystem(actor.WithLogger(quiet))
+	t.Cleanup(func() { other.Shutdown(context.Background()) })
+	otherNode, err := remote.Start(other, remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { otherNode.Close() })
+	other.SpawnFunc(func(c *actor.Context) { c.Respond(c.Message()) }, actor.WithName("echo"))
+	if _, err := r.sys.Request(context.Background(), actor.PID{Address: otherNode.Addr(), ID: "echo"}, "hi"); err != nil {
+		t.Fatal(err)
+	}
 	return reg
 }
 

@@ -1,0 +1,102 @@
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// NodeStats is what ObserveNode reads at every scrape. *remote.Node has it.
+type NodeStats interface {
+	Stats() []remote.PeerStats
+}
+
+// ObserveNode registers a collector that reads n.Stats at every scrape:
+// per peer node, whether its connection is up, the messages handed to the
+// node for it and what became of them (written, uncertain, dropped, still
+// queued), what came from it, and frames and bytes both ways. The node
+// pushes nothing per message; its counters are read when Prometheus asks.
+// Call it once per node; the label is the peer's address, bounded by the
+// number of nodes.
+func (m *Metrics) ObserveNode(n NodeStats) error {
+	if n == nil {
+		return ErrNilNode
+	}
+	return m.reg.Register(newNodeCollector(n))
+}
+
+// nodeCollector turns a node's PeerStats into series labelled by peer.
+type nodeCollector struct {
+	node  NodeStats
+	descs []peerSeries
+}
+
+// peerSeries is one series and how to read it from a PeerStats.
+type peerSeries struct {
+	desc  *prometheus.Desc
+	kind  prometheus.ValueType
+	value func(*remote.PeerStats) float64
+}
+
+func newNodeCollector(n NodeStats) *nodeCollector {
+	series := func(name string, kind prometheus.ValueType, help string, value func(*remote.PeerStats) uint64) peerSeries {
+		return peerSeries{
+			desc:  prometheus.NewDesc(prometheus.BuildFQName(namespace, "remote", name), help, []string{"peer"}, nil),
+			kind:  kind,
+			value: func(s *remote.PeerStats) float64 { return float64(value(s)) },
+		}
+	}
+	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
+	return &nodeCollector{node: n, descs: []peerSeries{
+		series("peer_up", gauge, "1 while a connection to the peer node is serving, else 0.",
+			func(s *remote.PeerStats) uint64 { return b2u(s.Up) }),
+		series("connects_total", counter, "Connections made to the peer node, dialled or accepted.",
+			func(s *remote.PeerStats) uint64 { return s.Connects }),
+		series("messages_sent_total", counter, "Messages handed to the node for the peer and accepted into its queue.",
+			func(s *remote.PeerStats) uint64 { return s.Sent }),
+		series("messages_written_total", counter, "Messages in writes to the peer's connection that succeeded.",
+			func(s *remote.PeerStats) uint64 { return s.Written }),
+		series("messages_uncertain_total", counter, "Messages in a write that failed with the connection: some may have arrived.",
+			func(s *remote.PeerStats) uint64 { return s.Uncertain }),
+		series("messages_dropped_total", counter, "Messages for the peer that will never be written: dead letters and abandoned requests.",
+			func(s *remote.PeerStats) uint64 { return s.Dropped }),
+		series("messages_queued", gauge, "Messages for the peer still queued or in the writer's hands.",
+			func(s *remote.PeerStats) uint64 { return s.Queued }),
+		series("messages_received_total", counter, "Messages read from the peer.",
+			func(s *remote.PeerStats) uint64 { return s.Received }),
+		series("messages_undecodable_total", counter, "Messages from the peer of an unregistered type or that failed to decode: dead letters.",
+			func(s *remote.PeerStats) uint64 { return s.Undecodable }),
+		series("late_replies_total", counter, "Replies from the peer to requests no longer waiting: dead letters.",
+			func(s *remote.PeerStats) uint64 { return s.LateReplies }),
+		series("frames_sent_total", counter, "Frames of every kind written to the peer.",
+			func(s *remote.PeerStats) uint64 { return s.FramesSent }),
+		series("frames_received_total", counter, "Frames of every kind read from the peer.",
+			func(s *remote.PeerStats) uint64 { return s.FramesReceived }),
+		series("sent_bytes_total", counter, "Bytes written to the peer, handshakes excluded.",
+			func(s *remote.PeerStats) uint64 { return s.BytesSent }),
+		series("received_bytes_total", counter, "Bytes read from the peer, handshakes excluded.",
+			func(s *remote.PeerStats) uint64 { return s.BytesReceived }),
+	}}
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Describe sends every series' description.
+func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, s := range c.descs {
+		ch <- s.desc
+	}
+}
+
+// Collect reads the node's stats once and reports every peer.
+func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
+	for _, st := range c.node.Stats() {
+		for _, s := range c.descs {
+			ch <- prometheus.MustNewConstMetric(s.desc, s.kind, s.value(&st), st.Addr)
+		}
+	}
+}
