@@ -43,6 +43,20 @@ func (n *node) load(ctx context.Context, serverAddr string) {
 		defer cancel()
 		n.sys.Request(rctx, n.workers[rand.IntN(len(n.workers))], square{N: rand.IntN(100)})
 	})
+	// Over the network, when the node has a peer: 2,000 one-way messages
+	// and 100 requests a second to its actors.
+	if len(n.peerCounters) > 0 {
+		every(10*time.Millisecond, func() {
+			for i := range 20 {
+				n.sys.SendContext(ctx, n.peerCounters[i%len(n.peerCounters)], tick{})
+			}
+		})
+		every(10*time.Millisecond, func() {
+			rctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			n.sys.Request(rctx, n.peerWorkers[rand.IntN(len(n.peerWorkers))], square{N: rand.IntN(100)})
+		})
+	}
 	// 50 jobs a second, one in 20 failing: a panic and a restart.
 	every(20*time.Millisecond, func() {
 		n.sys.SendContext(ctx, n.flaky, job{fail: rand.IntN(20) == 0})

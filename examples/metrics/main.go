@@ -11,10 +11,12 @@
 // dead letters). A stream server answers clients through the workers, with
 // too few connection slots for its busiest moments.
 //
-// The System is one node, "a": its Metrics carry the label node="a". More
-// nodes join the same registry the same way, each with its own name (see
-// startNode). The Go runtime's and the process's collectors are registered
-// beside troupe's, for the dashboard in docs/grafana/troupe.json.
+// Two nodes run in the process, "a" and "b", each a System with a
+// remote.Node on loopback and its own Metrics (label node="a" or "b") on one
+// registry. Node a also sends one-way messages and requests to the actors
+// of node b over the network, so the troupe_remote_ series move too. The Go
+// runtime's and the process's collectors are registered beside troupe's, for
+// the dashboard in docs/grafana/troupe.json.
 //
 // Ctrl-C (or SIGTERM) stops it cleanly; so does -duration.
 //
@@ -36,6 +38,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/metrics"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -77,6 +80,16 @@ func run(ctx context.Context, listen string, logger *slog.Logger, ready func(add
 		return err
 	}
 	defer a.shutdown()
+	b, err := startNode(reg, "b", logger)
+	if err != nil {
+		return err
+	}
+	defer b.shutdown()
+	if err := join(a, b, logger); err != nil {
+		return err
+	}
+	defer a.net.Close()
+	defer b.net.Close()
 
 	// A stream server whose clients ask the workers; two slots, so that a
 	// burst of three clients makes accepting pause.
@@ -111,5 +124,38 @@ func run(ctx context.Context, listen string, logger *slog.Logger, ready func(add
 	if err := srv.Stop(stopCtx); err != nil {
 		return err
 	}
-	return a.sys.Shutdown(stopCtx)
+	a.net.Stop(stopCtx)
+	b.net.Stop(stopCtx)
+	if err := a.sys.Shutdown(stopCtx); err != nil {
+		return err
+	}
+	return b.sys.Shutdown(stopCtx)
+}
+
+// join starts a remote.Node for each node, with the example's message
+// types, and points a at b's actors: a's load then reaches them over
+// loopback TCP.
+func join(a, b *node, logger *slog.Logger) error {
+	types := remote.NewTypes()
+	remote.Register[tick](types, "metrics.tick")
+	remote.Register[square](types, "metrics.square")
+	for _, n := range []*node{a, b} {
+		nn, err := remote.Start(n.sys, remote.Config{Types: types, Logger: logger})
+		if err != nil {
+			return err
+		}
+		if err := n.metrics.ObserveNode(nn); err != nil {
+			nn.Close()
+			return err
+		}
+		n.net = nn
+	}
+	addr := b.net.Addr()
+	for _, pid := range b.counters {
+		a.peerCounters = append(a.peerCounters, actor.PID{Address: addr, ID: pid.ID})
+	}
+	for _, pid := range b.workers {
+		a.peerWorkers = append(a.peerWorkers, actor.PID{Address: addr, ID: pid.ID})
+	}
+	return nil
 }

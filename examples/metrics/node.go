@@ -10,6 +10,7 @@ import (
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/metrics"
+	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -24,12 +25,15 @@ type node struct {
 	workers  []actor.PID // requests
 	flaky    actor.PID   // panics now and then
 	lossy    actor.PID   // a small DropNewest mailbox, slow to drain
+
+	net                       *remote.Node // this System's node on the network
+	peerCounters, peerWorkers []actor.PID  // another node's, reached through net
 }
 
 // Messages of the example.
 type (
-	tick   struct{}            // counted by a counter
-	square struct{ N int }     // a worker answers N*N, after a little work
+	tick   struct{}            // counted by a counter; also crosses the network
+	square struct{ N int }     // a worker answers N*N, after a little work; also remote
 	job    struct{ fail bool } // the flaky actor panics on a failing job
 	note   struct{}            // the lossy actor takes its time over one
 )
