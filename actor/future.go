@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"errors"
 	"sync/atomic"
 	"time"
 )
@@ -15,11 +16,29 @@ type Future struct {
 	timer  atomic.Pointer[time.Timer]
 	onDone atomic.Pointer[func()] // run once at completion (Reply.OnDone)
 	then   func(v any, err error) // where the answer goes instead of done (NewReply)
+	stats  *requestStats          // counts how it ended; nil for a Reply made by NewReply
 	value  any
 	err    error
 }
 
 func newFuture() *Future { return &Future{done: make(chan struct{})} }
+
+// requestStats counts the requests made with System.Request and
+// RequestFuture, by how they ended: read by Snapshot, for metrics.
+type requestStats struct {
+	total, timeouts, noReplies atomic.Uint64
+}
+
+func (r *requestStats) ended(err error) {
+	r.total.Add(1)
+	switch {
+	case err == nil:
+	case errors.Is(err, context.DeadlineExceeded): // ErrTimeout is one too
+		r.timeouts.Add(1)
+	case errors.Is(err, ErrNoReply):
+		r.noReplies.Add(1)
+	}
+}
 
 // Done returns a channel closed when the future is complete.
 func (f *Future) Done() <-chan struct{} { return f.done }
@@ -37,6 +56,9 @@ func (f *Future) complete(v any, err error) bool {
 		return false
 	}
 	f.value, f.err = v, err
+	if f.stats != nil {
+		f.stats.ended(err)
+	}
 	if f.then != nil {
 		f.then(v, err)
 	} else {
@@ -104,6 +126,7 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 		return nil, ErrNilContext
 	}
 	f := newFuture()
+	f.stats = &s.requests
 	if err := s.send(ctx, true, pid, msg, PID{}, f); err != nil {
 		f.complete(nil, err) // a Transport may hold it: let it forget
 		return nil, err
@@ -124,6 +147,7 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 // ErrNotFound, ...) completes the future with its error.
 func (s *System) RequestFuture(pid PID, msg any, timeout time.Duration) *Future {
 	f := newFuture()
+	f.stats = &s.requests
 	if timeout <= 0 {
 		f.complete(nil, ErrTimeout)
 		return f

@@ -70,3 +70,23 @@ func TestSnapshot(t *testing.T) {
 		t.Errorf("DeadLetters = %d, want 1", snap.DeadLetters)
 	}
 }
+
+// Requests are counted by how they end: answered, timed out, unanswered.
+func TestSnapshotCountsRequests(t *testing.T) {
+	sys := newSystem(t)
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		if c.Message() == "ping" {
+			c.Respond("pong")
+		}
+	})
+	ctx := context.Background()
+	sys.Request(ctx, pid, "ping")
+	sys.Request(ctx, pid, "ignored")                 // ErrNoReply
+	sys.RequestFuture(pid, "ping", 0).Result()       // times out at once
+	sys.Request(ctx, actor.PID{ID: "ghost"}, "ping") // ErrNotFound, sent nowhere
+	snap := sys.Snapshot()
+	got := [3]uint64{snap.Requests, snap.RequestTimeouts, snap.RequestNoReplies}
+	if got != [3]uint64{4, 1, 2} {
+		t.Fatalf("requests, timeouts, no replies = %v; want [4 1 2]", got)
+	}
+}

@@ -12,6 +12,11 @@ type Snapshot struct {
 	Kinds []KindSnapshot
 	// DeadLetters counts every dead letter since NewSystem.
 	DeadLetters uint64
+	// Requests counts the requests made with Request and RequestFuture that
+	// have ended, answered or not; RequestTimeouts those that ended with
+	// their deadline (ErrTimeout or context.DeadlineExceeded), and
+	// RequestNoReplies those that could not be answered (ErrNoReply).
+	Requests, RequestTimeouts, RequestNoReplies uint64
 }
 
 // KindSnapshot describes the live actors of one kind.
@@ -43,7 +48,13 @@ func (s *System) Snapshot() Snapshot {
 		ks.MailboxMax = max(ks.MailboxMax, depth)
 		ks.MailboxCapacity += p.mbox.Cap()
 	})
-	snap := Snapshot{Kinds: make([]KindSnapshot, 0, len(byKind)), DeadLetters: s.DeadLetters()}
+	snap := Snapshot{
+		Kinds:            make([]KindSnapshot, 0, len(byKind)),
+		DeadLetters:      s.DeadLetters(),
+		Requests:         s.requests.total.Load(),
+		RequestTimeouts:  s.requests.timeouts.Load(),
+		RequestNoReplies: s.requests.noReplies.Load(),
+	}
 	for _, ks := range byKind {
 		snap.Kinds = append(snap.Kinds, *ks)
 	}

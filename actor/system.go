@@ -42,6 +42,7 @@ type System struct {
 	deadLetters atomic.Uint64
 	publishing  atomic.Int32 // dead-letter publications under way
 	spinners    atomic.Int32 // actors yielding in goIdle, watching for more work
+	requests    requestStats
 	lastDeadLog atomic.Int64
 }
 

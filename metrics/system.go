@@ -12,6 +12,7 @@ type systemCollector struct {
 	actors *actorMetrics // kinds seen by the Observer, reported as 0 once empty
 
 	alive, depth, depthMax, capacity *prometheus.Desc
+	requests, timeouts, noReplies    *prometheus.Desc
 }
 
 func newSystemCollector(sys *actor.System, actors *actorMetrics) *systemCollector {
@@ -25,15 +26,24 @@ func newSystemCollector(sys *actor.System, actors *actorMetrics) *systemCollecto
 		depth:    desc("mailbox_depth", "Messages waiting in the mailboxes of a kind's actors, summed."),
 		depthMax: desc("mailbox_depth_max", "Messages waiting in the fullest mailbox of a kind."),
 		capacity: desc("mailbox_capacity", "Capacity of the mailboxes of a kind's live actors, summed."),
+		requests: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "requests_total"),
+			"Requests made with System.Request and RequestFuture that have ended, answered or not.", nil, nil),
+		timeouts: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "request_timeouts_total"),
+			"Requests that ended with their deadline.", nil, nil),
+		noReplies: prometheus.NewDesc(prometheus.BuildFQName(namespace, "", "request_no_replies_total"),
+			"Requests that could not be answered: the target stopped, failed, dropped them or did not respond.", nil, nil),
 	}
 }
 
-// Describe sends the four gauges' descriptions.
+// Describe sends the descriptions of the gauges and request counters.
 func (c *systemCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.alive
 	ch <- c.depth
 	ch <- c.depthMax
 	ch <- c.capacity
+	ch <- c.requests
+	ch <- c.timeouts
+	ch <- c.noReplies
 }
 
 // Collect takes one Snapshot and reports every kind in it, and every kind
@@ -51,6 +61,12 @@ func (c *systemCollector) Collect(ch chan<- prometheus.Metric) {
 			c.send(ch, actor.KindSnapshot{Kind: kind})
 		}
 	}
+	counter := func(d *prometheus.Desc, v uint64) {
+		ch <- prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v))
+	}
+	counter(c.requests, snap.Requests)
+	counter(c.timeouts, snap.RequestTimeouts)
+	counter(c.noReplies, snap.RequestNoReplies)
 }
 
 func (c *systemCollector) send(ch chan<- prometheus.Metric, k actor.KindSnapshot) {
