@@ -98,6 +98,7 @@ func TestGuideMatchesServed(t *testing.T) {
 	for _, c := range []struct{ section, series string }{
 		{"Stop reasons", "troupe_actor_stops_total"},
 		{"Dead-letter reasons", "troupe_dead_letters_total"},
+		{"Handshake failure reasons", "troupe_remote_handshake_failures_total"},
 	} {
 		if got, want := sorted(reasons[c.section]), labelValues(served[c.series], "reason"); !slices.Equal(got, want) {
 			t.Errorf("the guide's %q are %v, %s is served with %v", c.section, got, c.series, want)

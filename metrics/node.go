@@ -8,6 +8,7 @@ import (
 // NodeStats is what ObserveNode reads at every scrape. *remote.Node has it.
 type NodeStats interface {
 	Stats() []remote.PeerStats
+	HandshakeFailures() map[string]uint64
 }
 
 // ObserveNode registers a collector that reads n.Stats at every scrape:
@@ -26,8 +27,9 @@ func (m *Metrics) ObserveNode(n NodeStats) error {
 
 // nodeCollector turns a node's PeerStats into series labelled by peer.
 type nodeCollector struct {
-	node  NodeStats
-	descs []peerSeries
+	node       NodeStats
+	descs      []peerSeries
+	handshakes *prometheus.Desc
 }
 
 // peerSeries is one series and how to read it from a PeerStats.
@@ -46,7 +48,8 @@ func newNodeCollector(n NodeStats) *nodeCollector {
 		}
 	}
 	counter, gauge := prometheus.CounterValue, prometheus.GaugeValue
-	return &nodeCollector{node: n, descs: []peerSeries{
+	return &nodeCollector{node: n, handshakes: prometheus.NewDesc(prometheus.BuildFQName(namespace, "remote", "handshake_failures_total"),
+		"Handshakes that failed, inbound and outbound, by reason.", []string{"reason"}, nil), descs: []peerSeries{
 		series("peer_up", gauge, "1 while a connection to the peer node is serving, else 0.",
 			func(s *remote.PeerStats) uint64 { return b2u(s.Up) }),
 		series("connects_total", counter, "Connections made to the peer node, dialled or accepted.",
@@ -90,6 +93,7 @@ func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, s := range c.descs {
 		ch <- s.desc
 	}
+	ch <- c.handshakes
 }
 
 // Collect reads the node's stats once and reports every peer.
@@ -98,5 +102,8 @@ func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 		for _, s := range c.descs {
 			ch <- prometheus.MustNewConstMetric(s.desc, s.kind, s.value(&st), st.Addr)
 		}
+	}
+	for reason, n := range c.node.HandshakeFailures() {
+		ch <- prometheus.MustNewConstMetric(c.handshakes, prometheus.CounterValue, float64(n), reason)
 	}
 }

@@ -88,12 +88,13 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 	defer stop()
 	fail := func(err error) (net.Conn, wire.Peer, error) {
 		conn.Close()
+		n.hsFailures.count(err)
 		return nil, wire.Peer{}, err
 	}
 	if n.cfg.TLS != nil {
 		tc := tls.Client(conn, n.clientTLS(addr))
 		if err := tc.HandshakeContext(ctx); err != nil {
-			return fail(fmt.Errorf("remote: TLS handshake with %s: %w", addr, err))
+			return fail(fmt.Errorf("%w with %s: %w", errTLSHandshake, addr, err))
 		}
 		conn = tc
 	}
@@ -114,6 +115,7 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 // wrong cookie or garbage is a warning, a duplicate or a node that stops
 // is routine.
 func (n *Node) handshakeFailed(from net.Addr, err error) {
+	n.hsFailures.count(err)
 	var r *wire.RefusedError
 	if errors.As(err, &r) && (r.Code == wire.CodeDuplicate || r.Code == wire.CodeShuttingDown) {
 		n.log.Debug("remote: connection refused", "remote", addrString(from), "reason", err)

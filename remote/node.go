@@ -36,8 +36,9 @@ type Node struct {
 	log  *slog.Logger
 	dial dialFunc // net.Dialer unless a test replaces it
 
-	reqID atomic.Uint64                    // the last request id handed out
-	peers atomic.Pointer[map[string]*peer] // copy on write, under mu
+	reqID      atomic.Uint64 // the last request id handed out
+	hsFailures handshakeFailures
+	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu
 
 	quit  chan struct{} // closed when Stop or Close begins: drain, accept no more
 	force chan struct{} // closed when the stop may no longer wait: close at once

@@ -85,6 +85,20 @@ func TestNodeWrongCookie(t *testing.T) {
 		t.Fatalf("Request with a wrong cookie = %v, want ErrNodeDown and ErrBadProof", err)
 	}
 	waitLog(t, b, "bad proof")
+	// Both sides count it: the initiator finds the acceptor's proof wrong,
+	// the acceptor hears its refusal.
+	// (A retry may add more; none may be counted under another reason.)
+	for name, n := range map[string]*remote.Node{"initiator": bad.node, "acceptor": b.node} {
+		counts := n.HandshakeFailures()
+		if counts["bad_proof"] == 0 {
+			t.Errorf("the %s counted no bad_proof failure: %v", name, counts)
+		}
+		for reason, c := range counts {
+			if reason != "bad_proof" && c != 0 {
+				t.Errorf("the %s counted %d %s failures: %v", name, c, reason, counts)
+			}
+		}
+	}
 	good := startNode(t, remote.Config{Cookie: []byte("right")})
 	stillServes(t, good, b)
 }
