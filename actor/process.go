@@ -137,7 +137,11 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 	p := &process{sys: s, id: pid.ID, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
 	p.mbox = mailbox.New[envelope](cfg.size, mailbox.WithOverflow(cfg.overflow))
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
-		p.mbox.OnDrop(func(env envelope) { s.deadLetter(pid, env, mailbox.ErrDropped) })
+		reason := mailbox.ErrDroppedNewest
+		if cfg.overflow == mailbox.DropOldest {
+			reason = mailbox.ErrDroppedOldest
+		}
+		p.mbox.OnDrop(func(env envelope) { s.deadLetter(pid, env, reason) })
 	}
 	p.c.proc = p
 	return p

@@ -1,11 +1,13 @@
 package metrics
 
 import (
+	"errors"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/mailbox"
 )
 
 // actorMetrics holds the series that the actor.Observer feeds: lifecycle
@@ -22,6 +24,8 @@ type actorMetrics struct {
 	duration *prometheus.HistogramVec
 	dead     *prometheus.CounterVec
 	deadBy   []prometheus.Counter // one per deadLetterReasons entry
+	drops    *prometheus.CounterVec
+	dropsBy  [2]prometheus.Counter // DropNewest, DropOldest
 
 	mu    sync.Mutex
 	kinds map[string]*kindObserver
@@ -49,16 +53,21 @@ func newActorMetrics(buckets []float64) *actorMetrics {
 			Namespace: namespace, Name: "dead_letters_total",
 			Help: "Messages that did not reach their actor, by reason (see docs/guide/metrics.md).",
 		}, []string{"reason"}),
+		drops: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: namespace, Subsystem: "mailbox", Name: "drops_total",
+			Help: "Messages a full mailbox dropped, by overflow policy: DropNewest or DropOldest.",
+		}, []string{"policy"}),
 		kinds: make(map[string]*kindObserver),
 	}
 	for _, r := range deadLetterReasons {
 		a.deadBy = append(a.deadBy, a.dead.WithLabelValues(r.label))
 	}
+	a.dropsBy = [2]prometheus.Counter{a.drops.WithLabelValues("DropNewest"), a.drops.WithLabelValues("DropOldest")}
 	return a
 }
 
 func (a *actorMetrics) collectors() []prometheus.Collector {
-	return []prometheus.Collector{a.spawns, a.stops, a.restarts, a.panics, a.messages, a.busy, a.duration, a.dead}
+	return []prometheus.Collector{a.spawns, a.stops, a.restarts, a.panics, a.messages, a.busy, a.duration, a.dead, a.drops}
 }
 
 // Kind resolves the children of one kind, once: the KindObserver's methods
@@ -87,6 +96,12 @@ func (a *actorMetrics) Kind(kind string) actor.KindObserver {
 // DeadLetter counts d under its reason's label.
 func (a *actorMetrics) DeadLetter(d actor.DeadLetter) {
 	a.deadBy[deadLetterReason(d.Reason)].Inc()
+	switch {
+	case errors.Is(d.Reason, mailbox.ErrDroppedNewest):
+		a.dropsBy[0].Inc()
+	case errors.Is(d.Reason, mailbox.ErrDroppedOldest):
+		a.dropsBy[1].Inc()
+	}
 }
 
 // seen returns the kinds Kind was called for.

@@ -151,6 +151,11 @@ func TestDropNewestCountsEachDrop(t *testing.T) {
 			t.Errorf("dead letters{reason=%q} = %v, want %v", reason, got, n)
 		}
 	}
+	for policy, n := range map[string]float64{"DropNewest": 7, "DropOldest": 0} {
+		if got := value(t, r.reg, "troupe_mailbox_drops_total", "policy", policy); got != n {
+			t.Errorf("drops{policy=%q} = %v, want %v", policy, got, n)
+		}
+	}
 	for name, n := range map[string]float64{
 		"troupe_mailbox_depth":     10,
 		"troupe_mailbox_depth_max": 10,
