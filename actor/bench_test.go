@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -148,6 +149,33 @@ func BenchmarkSpawnStop(b *testing.B) {
 		sys.Stop(pid)
 	}
 	wg.Wait()
+}
+
+// BenchmarkSpawnMany has every actor alive at once, as the peers' spawn
+// benchmarks do: a new System spawns b.N named actors, then stops them all
+// and waits for each. One op is one actor's spawn, stop and wait.
+func BenchmarkSpawnMany(b *testing.B) {
+	sys := newBenchSystem(b)
+	pids := make([]actor.PID, b.N)
+	idle := func(*actor.Context) {}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		pid, err := sys.SpawnFunc(idle, actor.WithName("a"+strconv.Itoa(i)))
+		if err != nil {
+			b.Fatal(err)
+		}
+		pids[i] = pid
+	}
+	for _, pid := range pids {
+		sys.Stop(pid)
+	}
+	ctx := context.Background()
+	for _, pid := range pids {
+		sys.Wait(ctx, pid) // ErrNotFound once gone: stopped either way
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "actors/s")
 }
 
 // BenchmarkIdleActor reports the memory an idle actor holds, heap and stack,
