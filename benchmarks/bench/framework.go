@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 )
 
 // Framework is one framework under test. Each workload method runs the
@@ -59,6 +60,15 @@ type ServerStarter interface {
 // ErrNotApplicable says a framework has no such workload; the results show
 // the reason that wraps it.
 var ErrNotApplicable = errors.New("not applicable")
+
+// ErrNotInstalled says a framework cannot run here at all (gevent without
+// its Python package); such an error wraps ErrNotApplicable too.
+var ErrNotInstalled = errors.New("not installed")
+
+// NotInstalled returns an error wrapping ErrNotInstalled with a reason.
+func NotInstalled(reason string) error {
+	return fmt.Errorf("%w (%w)", NotApplicable(reason), ErrNotInstalled)
+}
 
 // NotApplicable returns an error wrapping ErrNotApplicable with a reason.
 func NotApplicable(reason string) error {

@@ -56,7 +56,7 @@ func (f *Framework) probe() {
 		out, err := exec.Command(f.python, "-c",
 			"import gevent, platform; print(gevent.__version__, platform.python_implementation(), platform.python_version())").Output()
 		if err != nil {
-			f.missing = bench.NotApplicable(fmt.Sprintf("gevent not importable by %s (apt-get install python3-gevent)", f.python))
+			f.missing = bench.NotInstalled(fmt.Sprintf("gevent not importable by %s: apt-get install python3-gevent", f.python))
 			return
 		}
 		v := strings.Fields(string(out))

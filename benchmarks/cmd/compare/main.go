@@ -39,6 +39,7 @@ import (
 type options struct {
 	rounds     int
 	quick      bool
+	strict     bool
 	only       string
 	fws        string
 	md, svg    string
@@ -53,6 +54,7 @@ func main() {
 	var o options
 	flag.IntVar(&o.rounds, "rounds", 5, "rounds of every workload on every framework")
 	flag.BoolVar(&o.quick, "quick", false, "one tiny round of every workload, in seconds: a smoke test; writes no files unless -md or -svg is given")
+	flag.BoolVar(&o.strict, "strict", false, "fail when a framework is not installed (gevent, say), as CI wants")
 	flag.StringVar(&o.only, "only", "", "comma-separated workloads to run (default all): "+strings.Join(workloadIDs(), ","))
 	flag.StringVar(&o.fws, "frameworks", "", "comma-separated frameworks to run (default all; troupe is always run, as every ratio is to it)")
 	flag.StringVar(&o.md, "md", "../docs/benchmarks-compare.md", "Markdown page to write (empty: none)")
@@ -158,6 +160,8 @@ func trialMain(o options) error {
 	}
 	r, err := runTrial(o, f, w)
 	switch {
+	case errors.Is(err, bench.ErrNotInstalled):
+		fmt.Printf("missing %s\n", err)
 	case errors.Is(err, bench.ErrNotApplicable):
 		fmt.Printf("na %s\n", err)
 		return nil
@@ -234,6 +238,7 @@ type trialOut struct {
 	Result    bench.Result  `json:"result"`
 	Err       string        `json:"error,omitempty"`
 	NA        string        `json:"not_applicable,omitempty"`
+	Missing   bool          `json:"not_installed,omitempty"`
 	Wall      time.Duration `json:"wall"`
 }
 
@@ -270,6 +275,8 @@ func runChild(o options, f bench.Framework, w bench.Workload, round int) trialOu
 			}
 		case "na":
 			out.NA = rest
+		case "missing":
+			out.NA, out.Missing = rest, true
 		case "error":
 			out.Err = rest
 		}
@@ -362,7 +369,7 @@ func compareMain(o options) error {
 			return err
 		}
 	}
-	return run.verdict()
+	return run.verdict(o.strict)
 }
 
 // loadAverage is the first three fields of /proc/loadavg.

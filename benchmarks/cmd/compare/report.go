@@ -326,9 +326,13 @@ func (r *run) leads() string {
 
 // verdict fails the run when a trial failed, or when troupe lost or
 // reordered a message: the peers' losses are results, troupe's are bugs.
-func (r *run) verdict() error {
+// With strict, a framework that is not installed fails it too.
+func (r *run) verdict(strict bool) error {
 	var errs []error
 	for _, t := range r.Trials {
+		if strict && t.Missing {
+			errs = append(errs, fmt.Errorf("%s on %s: %s", t.Workload, t.Framework, t.NA))
+		}
 		if t.Err != "" {
 			errs = append(errs, fmt.Errorf("%s on %s, round %d: %s", t.Workload, t.Framework, t.Round+1, t.Err))
 		}
