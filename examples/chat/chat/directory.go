@@ -27,6 +27,12 @@ type DirectoryConfig struct {
 	// MaxRooms bounds the rooms the directory knows. Zero means
 	// DefaultMaxRooms.
 	MaxRooms int
+
+	// Peers are the addresses of the other nodes of the chat (see
+	// remote.Config.Addr). The directory introduces itself to theirs at
+	// start; more can be met later with Meet. Nil means none: a node on its
+	// own, or one that is told of its peers later.
+	Peers []string
 }
 
 func (cfg DirectoryConfig) withDefaults() DirectoryConfig {
@@ -59,18 +65,22 @@ func SpawnDirectory(sys *actor.System, cfg DirectoryConfig) (actor.PID, error) {
 			return actor.PID{}, err
 		}
 	}
-	return sys.Spawn(func() actor.Actor { return &directory{cfg: cfg, rooms: make(map[string]actor.PID)} },
+	return sys.Spawn(func() actor.Actor {
+		return &directory{cfg: cfg, rooms: make(map[string]actor.PID), peers: make(map[string]bool)}
+	},
 		actor.WithName(DirectoryName),
 		actor.WithKind("chat.directory"),
 		actor.WithSupervisor(RoomSupervisor()))
 }
 
-// directory maps room names to room actors. It watches every room it
-// knows, so a room that stops for good is forgotten, and may be created
-// again.
+// directory maps room names to room actors, on this node (an empty
+// Address) or on others. It watches every room it knows, so a room that
+// stops for good, or whose node is lost, is forgotten, and may be created
+// again, here or elsewhere.
 type directory struct {
 	cfg   DirectoryConfig
 	rooms map[string]actor.PID
+	peers map[string]bool // addresses of the nodes told of our rooms
 }
 
 // Receive handles the directory's messages.
@@ -82,6 +92,13 @@ func (d *directory) Receive(c *actor.Context) {
 				panic(fmt.Errorf("directory: cannot create room %s: %w", name, err))
 			}
 		}
+		for _, addr := range d.cfg.Peers {
+			d.meet(c, addr)
+		}
+	case Meet:
+		d.meet(c, m.Address)
+	case Announce:
+		d.learn(c, m)
 	case Lookup:
 		pid, ok := d.rooms[m.Room]
 		c.Respond(Location{Room: m.Room, PID: pid, Found: ok})
@@ -95,7 +112,9 @@ func (d *directory) Receive(c *actor.Context) {
 			c.Respond(Refused{Room: m.Room, Reason: err.Error()})
 			return
 		}
-		c.Respond(Location{Room: m.Room, PID: pid, Found: true})
+		loc := Location{Room: m.Room, PID: pid, Found: true}
+		d.tellPeers(c, Announce{Rooms: []Location{loc}})
+		c.Respond(loc)
 	case ListRooms:
 		list := RoomList{Rooms: make([]Location, 0, len(d.rooms))}
 		for name, pid := range d.rooms {
@@ -114,7 +133,10 @@ func (d *directory) Receive(c *actor.Context) {
 
 // create spawns the room called name on this node.
 func (d *directory) create(c *actor.Context, name string) (actor.PID, error) {
-	if _, ok := d.rooms[name]; ok {
+	if pid, ok := d.rooms[name]; ok {
+		if pid.Address != "" {
+			return actor.PID{}, fmt.Errorf("room %s exists on node %s", name, pid.Address)
+		}
 		return actor.PID{}, fmt.Errorf("room %s exists", name)
 	}
 	if len(d.rooms) >= d.cfg.MaxRooms {
@@ -129,4 +151,79 @@ func (d *directory) create(c *actor.Context, name string) (actor.PID, error) {
 	c.Watch(pid)
 	d.rooms[name] = pid
 	return pid, nil
+}
+
+// local returns the rooms this node hosts.
+func (d *directory) local() []Location {
+	var locs []Location
+	for name, pid := range d.rooms {
+		if pid.Address == "" {
+			locs = append(locs, Location{Room: name, PID: pid, Found: true})
+		}
+	}
+	return locs
+}
+
+// directoryOf is the directory of the node at addr.
+func directoryOf(addr string) actor.PID { return actor.PID{Address: addr, ID: DirectoryName} }
+
+// meet introduces this directory to the one of the node at addr.
+func (d *directory) meet(c *actor.Context, addr string) {
+	if addr == "" || addr == c.System().Address() {
+		return
+	}
+	d.peers[addr] = true
+	// TrySend: a directory never waits for another node. If the peer is
+	// not up yet, its queue keeps the message until it is, or gives up;
+	// either way the peer says hello itself when it starts.
+	c.TrySend(directoryOf(addr), Announce{Rooms: d.local(), Hello: true})
+}
+
+// tellPeers sends a to every peer directory.
+func (d *directory) tellPeers(c *actor.Context, a Announce) {
+	for addr := range d.peers {
+		c.TrySend(directoryOf(addr), a)
+	}
+}
+
+// learn takes in the rooms another node hosts. Two nodes may host a room
+// of the same name (created at once on both, before either heard of the
+// other): every directory keeps the one on the node with the lower address,
+// so they all agree, and the node that loses stops its own, whose users are
+// told it went away and join the other.
+func (d *directory) learn(c *actor.Context, m Announce) {
+	from := c.Sender()
+	if from.Address != "" {
+		d.peers[from.Address] = true
+	}
+	self := c.System().Address()
+	for _, loc := range m.Rooms {
+		if !loc.Found || loc.PID.Address == "" || ValidName(loc.Room) != nil {
+			continue
+		}
+		if old, ok := d.rooms[loc.Room]; ok {
+			if old == loc.PID {
+				continue
+			}
+			oldAddr := old.Address
+			if oldAddr == "" {
+				oldAddr = self
+			}
+			if oldAddr <= loc.PID.Address {
+				continue
+			}
+			if old.Address == "" {
+				c.Stop(old)
+			} else {
+				c.Unwatch(old)
+			}
+		} else if len(d.rooms) >= d.cfg.MaxRooms {
+			continue
+		}
+		c.Watch(loc.PID)
+		d.rooms[loc.Room] = loc.PID
+	}
+	if m.Hello && !from.IsZero() {
+		c.TrySend(from, Announce{Rooms: d.local()})
+	}
 }

@@ -22,7 +22,12 @@
 //
 // Actors address rooms by PID only, and every message they exchange is a
 // plain struct of exported fields (see messages.go), so rooms and users
-// can live on different nodes.
+// live on different nodes: a person's user actor is on the node whose
+// gateway they use, and the room on whichever node hosts it. RegisterTypes
+// registers the messages with a remote node; the directories of the nodes
+// tell each other which rooms they host (Announce), and watch them, so a
+// room whose node stops is forgotten everywhere, and its users are told it
+// went away.
 //
 // Bad input is refused with a 4xx status and a JSON body {"error","status"}:
 // an empty text, one over MaxText bytes or not UTF-8, a bad name, an unknown
@@ -30,7 +35,7 @@
 // that does not read costs at most its inbox and is cut off after
 // GatewayConfig.WriteTimeout; nobody else waits for it.
 //
-// StartNode wires a System, a directory and a gateway together; RunClient is
-// the terminal client. The command examples/chat runs them, and
+// StartNode wires a System, its remote node, a directory and a gateway, with
+// Prometheus metrics at /metrics; RunClient is the terminal client. The command examples/chat runs them, and
 // docs/tutorial/chat.md builds the whole thing step by step.
 package chat

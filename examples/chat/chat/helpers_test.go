@@ -25,8 +25,8 @@ var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 512}}
 // fast is a user config whose rate limit does not get in a test's way.
 var fast = chat.UserConfig{Rate: 1000, Burst: 1000}
 
-// startNode starts a node with rooms foo and bar, stopped at the end of
-// the test.
+// startNode starts a node, stopped at the end of the test. Nil
+// Directory.Rooms means rooms foo and bar; an empty list, none.
 func startNode(t testing.TB, cfg chat.NodeConfig) *chat.Node {
 	t.Helper()
 	if cfg.Directory.Rooms == nil {

@@ -33,25 +33,25 @@ type tally struct {
 	last   uint64
 }
 
-// TestLoad: 200 users, half in foo and half in bar, each reading its event
-// stream and posting a few times a second for a bounded time. Every post
-// must reach every user of its room exactly once, or be counted as missed
-// in what the user's client is shown.
+// TestLoad: 200 users spread over three nodes, half in foo (hosted by the
+// third node) and half in bar (the second), each reading its event stream
+// through its own node's gateway and posting about once a second for a
+// bounded time. Every post must reach every user of its room exactly once,
+// or be counted as missed in what the user's client is shown.
 func TestLoad(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a load test")
 	}
 	const users = 200
 	const every = time.Second // each user posts about twice in the default 2 s
-	n := startNode(t, chat.NodeConfig{
-		Gateway: chat.GatewayConfig{
-			MaxUsers: users,
-			User:     chat.UserConfig{Rate: 10, Burst: 10},
-			// A post waits behind those queued at its room: on a busy
-			// machine under the race detector that can take seconds.
-			RequestTimeout: wait,
-		},
-	})
+	nodes := startClusterWith(t, chat.GatewayConfig{
+		MaxUsers: users,
+		User:     chat.UserConfig{Rate: 10, Burst: 10},
+		// A post waits behind those queued at its room: on a busy
+		// machine under the race detector that can take seconds.
+		RequestTimeout: wait,
+	}, nil, []string{"bar"}, []string{"foo"})
+	url := func(i int) string { return nodes[i%len(nodes)].URL() }
 	rooms := []string{"foo", "bar"}
 	start := time.Now()
 
@@ -61,8 +61,8 @@ func TestLoad(t *testing.T) {
 	streams := make([]*stream, users)
 	for i := range users {
 		name := fmt.Sprint("user", i)
-		streams[i] = openStream(t, n.URL(), name)
-		join(t, n.URL(), rooms[i%2], name)
+		streams[i] = openStream(t, url(i), name)
+		join(t, url(i), rooms[i%2], name)
 		tallies[i] = &tally{seen: make(map[uint64]bool)}
 	}
 	t.Logf("%d users joined in %v", users, time.Since(start))
@@ -110,7 +110,7 @@ func TestLoad(t *testing.T) {
 			room := rooms[i%2]
 			time.Sleep(time.Duration(i) * every / users) // spread the users over the period
 			for k := 0; time.Now().Before(deadline); k++ {
-				r := call(t, "POST", n.URL()+"/rooms/"+room+"/messages",
+				r := call(t, "POST", url(i)+"/rooms/"+room+"/messages",
 					chat.PostRequest{User: fmt.Sprint("user", i), Text: fmt.Sprint("message ", k, " from user", i)})
 				if r.status != http.StatusCreated {
 					t.Errorf("user%d post %d: %d %s", i, k, r.status, r.body)
@@ -172,6 +172,6 @@ func TestLoad(t *testing.T) {
 		missed += tl.missed
 	}
 	total := posted[0] + posted[1]
-	t.Logf("%d users, %v: %d posts (%.0f/s), %d deliveries, %d missed and told",
-		users, duration, total, float64(total)/duration.Seconds(), total*users/2, missed)
+	t.Logf("%d users on %d nodes, %v: %d posts (%.0f/s), %d deliveries, %d missed and told",
+		users, len(nodes), duration, total, float64(total)/duration.Seconds(), total*users/2, missed)
 }

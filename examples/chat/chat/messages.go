@@ -144,3 +144,20 @@ type ListRooms struct{}
 type RoomList struct {
 	Rooms []Location
 }
+
+// Announce tells the directory of another node which rooms this node
+// hosts: all of them when a node starts or meets a peer, a new one when it
+// is created. Hello asks the receiver to answer with an Announce of its own
+// rooms. The receiver watches every room it learns of, so a room that stops,
+// or whose node is lost, is forgotten everywhere.
+type Announce struct {
+	Rooms []Location
+	Hello bool
+}
+
+// Meet tells a directory about a peer node at Address: it introduces itself
+// to that node's directory, and from then on tells it of the rooms it
+// creates.
+type Meet struct {
+	Address string
+}
