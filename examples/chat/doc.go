@@ -1,15 +1,27 @@
-// Command chat runs the chat of package chat: rooms and users as actors,
-// a gateway per node with a web page, and a terminal client.
+// Command chat runs the chat of package chat: rooms and users as actors on
+// several nodes, a gateway per node with a web page and /metrics, and a
+// terminal client.
 //
-//	go run ./examples/chat                         # a node with rooms foo and bar; prints its URL
-//	go run ./examples/chat -http 127.0.0.1:8080    # the gateway on a chosen port
-//	go run ./examples/chat -duration 30s           # stop by itself after 30 s
+// Alone, it starts three nodes on loopback in one process: node a hosts no
+// room, b hosts bar and c hosts foo, so a person on a's gateway talks in a
+// room that lives on c. It prints the three gateways' URLs:
 //
-// Open the printed URL in a browser, or join from a terminal:
+//	go run ./examples/chat                  # three nodes; Ctrl-C stops them
+//	go run ./examples/chat -duration 30s    # stop by itself after 30 s
+//	go run ./examples/chat -nodes 1         # one node with foo and bar, no network
 //
-//	go run ./examples/chat -client -gateway http://127.0.0.1:8080 -room foo -name ann
+// The same chat as three processes, one node each (-rooms "" hosts none):
 //
-// The node runs until Ctrl-C (SIGINT or SIGTERM) or the end of -duration,
-// then ends the event streams, stops the gateway and its actors, and exits.
+//	go run ./examples/chat -listen 127.0.0.1:7001 -http 127.0.0.1:8001 -peer 127.0.0.1:7002 -peer 127.0.0.1:7003 -rooms ""
+//	go run ./examples/chat -listen 127.0.0.1:7002 -http 127.0.0.1:8002 -peer 127.0.0.1:7001 -peer 127.0.0.1:7003 -rooms bar
+//	go run ./examples/chat -listen 127.0.0.1:7003 -http 127.0.0.1:8003 -peer 127.0.0.1:7001 -peer 127.0.0.1:7002 -rooms foo
+//
+// Stopping a node (Ctrl-C) tells the users of its rooms that they went
+// away; the other nodes go on, and the rooms can be created again on
+// another node (POST /rooms). Open a gateway's URL in a browser, or join
+// from a terminal:
+//
+//	go run ./examples/chat -client -gateway http://127.0.0.1:8001 -room foo -name ann
+//
 // docs/tutorial/chat.md tells the whole story.
 package main

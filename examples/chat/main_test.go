@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -18,47 +19,121 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const wait = 15 * time.Second
 
-// The demo prints its gateway's URL, serves the rooms foo and bar there,
-// and stops cleanly when its context ends.
-func TestDemoServesUntilStopped(t *testing.T) {
+var gatewayLine = regexp.MustCompile(`^chat: node .*\((.*)\): gateway (http://127\.0\.0\.1:[0-9]+), rooms: (.*)$`)
+
+// demo runs the command with args until the test ends, and returns the
+// nodes it prints: their network addresses, gateway URLs and rooms.
+func demo(t *testing.T, args ...string) (addrs, urls, rooms []string) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"-http", "127.0.0.1:0"}, strings.NewReader(""), outW, io.Discard)
+		done <- run(ctx, args, strings.NewReader(""), outW, io.Discard)
 		outW.Close()
 	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Error(err)
+			}
+		case <-time.After(wait):
+			t.Error("the command did not stop")
+		}
+		http.DefaultClient.CloseIdleConnections()
+	})
 	lines := bufio.NewScanner(outR)
-	var url string
-	for url == "" && lines.Scan() {
-		url = regexp.MustCompile(`http://127\.0\.0\.1:[0-9]+`).FindString(lines.Text())
-	}
-	if url == "" {
-		t.Fatal("the demo printed no URL")
+	for lines.Scan() {
+		m := gatewayLine.FindStringSubmatch(lines.Text())
+		if m == nil {
+			break // the line after the nodes
+		}
+		addrs, urls, rooms = append(addrs, m[1]), append(urls, m[2]), append(rooms, m[3])
 	}
 	go io.Copy(io.Discard, outR)
+	return addrs, urls, rooms
+}
 
-	res, err := http.Get(url + "/rooms")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rooms []struct{ Name string }
-	err = json.NewDecoder(res.Body).Decode(&rooms)
-	res.Body.Close()
-	if err != nil || len(rooms) != 2 || rooms[0].Name != "bar" || rooms[1].Name != "foo" {
-		t.Fatalf("rooms: %+v, %v", rooms, err)
-	}
-	http.DefaultClient.CloseIdleConnections()
-
-	cancel()
-	select {
-	case err := <-done:
+// roomsAt waits until the gateway at url lists n rooms, and returns them:
+// room name to node address.
+func roomsAt(t *testing.T, url string, n int) map[string]string {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for {
+		res, err := http.Get(url + "/rooms")
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(wait):
-		t.Fatal("the demo did not stop")
+		var infos []struct{ Name, Node string }
+		err = json.NewDecoder(res.Body).Decode(&infos)
+		res.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(infos) == n {
+			m := make(map[string]string)
+			for _, i := range infos {
+				m[i.Name] = i.Node
+			}
+			return m
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s lists %+v, want %d rooms", url, infos, n)
+		}
+		time.Sleep(10 * time.Millisecond) // the directories are still talking
+	}
+}
+
+// The demo: three nodes, rooms foo and bar on two different ones, every
+// gateway knowing both, until the context ends.
+func TestDemoRunsThreeNodes(t *testing.T) {
+	addrs, urls, rooms := demo(t)
+	if len(urls) != 3 {
+		t.Fatalf("the demo printed %d nodes, want 3", len(urls))
+	}
+	if rooms[0] != "-" || rooms[1] != "bar" || rooms[2] != "foo" {
+		t.Fatalf("rooms per node: %q", rooms)
+	}
+	for _, u := range urls {
+		where := roomsAt(t, u, 2)
+		if where["foo"] != addrs[2] || where["bar"] != addrs[1] {
+			t.Fatalf("%s says foo is on %q and bar on %q; want %s and %s", u, where["foo"], where["bar"], addrs[2], addrs[1])
+		}
+	}
+}
+
+func TestOneNodeAlone(t *testing.T) {
+	_, urls, rooms := demo(t, "-nodes", "1")
+	if len(urls) != 1 || rooms[0] != "foo, bar" {
+		t.Fatalf("nodes %q, rooms %q", urls, rooms)
+	}
+	roomsAt(t, urls[0], 2)
+}
+
+// freeAddr returns a loopback address with a port that was free a moment
+// ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// Two nodes as they would run in two processes, with -listen and -peer.
+func TestOneNodePerProcess(t *testing.T) {
+	a, b := freeAddr(t), freeAddr(t)
+	_, ua, _ := demo(t, "-listen", a, "-peer", b, "-rooms", "foo")
+	_, ub, _ := demo(t, "-listen", b, "-peer", a, "-rooms", "bar")
+	for _, u := range []string{ua[0], ub[0]} {
+		where := roomsAt(t, u, 2)
+		if where["foo"] != a || where["bar"] != b {
+			t.Fatalf("%s: %+v", u, where)
+		}
 	}
 }
 
@@ -70,7 +145,7 @@ func TestDurationBoundsTheDemo(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}} {
+	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}, {"-nodes", "0"}} {
 		if err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
 		}

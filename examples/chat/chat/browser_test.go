@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/troupe-go/troupe/examples/chat/chat"
+	"github.com/troupe-go/troupe/remote"
 )
 
 // findChromium returns the path of a Chromium or Chrome binary: $CHROMIUM,
@@ -158,29 +159,36 @@ func artifacts(t *testing.T) string {
 	return t.TempDir()
 }
 
-// The page in a real browser: two people in one room, a line from one
-// appears in the other's page, markup is shown as text and never run, the
-// backlog is there after a reload, and both pages come back by themselves
-// after their node restarts.
+// The page in a real browser, through two nodes: ann's page talks to node
+// A's gateway, bob's to node B's, and room foo lives on node C. A line from
+// one appears in the other, markup is shown as text and never run, the
+// backlog is there after a reload, both pages come back by themselves when
+// B restarts, and when C stops and foo is made again on A.
 func TestBrowserChat(t *testing.T) {
 	browser := newBrowser(t)
 	start := time.Now()
-	first, err := chat.StartNode(chat.NodeConfig{Directory: chat.DirectoryConfig{Rooms: []string{"foo", "bar"}}})
+	nodes := startCluster(t, nil, nil, []string{"foo", "bar"})
+	a, c := nodes[0], nodes[2]
+	// B is stopped and started again by hand below.
+	b, err := chat.StartNode(chat.NodeConfig{
+		Remote:    &remote.Config{Addr: "127.0.0.1:0"},
+		Directory: chat.DirectoryConfig{Rooms: []string{}, Peers: []string{a.NodeAddr(), c.NodeAddr()}},
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped := false
+	bStopped := false
 	t.Cleanup(func() {
-		if !stopped {
-			first.Stop(context.Background())
+		if !bStopped {
+			b.Stop(context.Background())
 		}
 	})
-	url := first.URL()
+	knows(t, b, "foo", "bar")
 
 	ann := newTab(t, browser, "ann")
 	bob := newTab(t, browser, "bob")
-	ann.open(url, "foo")
-	bob.open(url, "foo")
+	ann.open(a.URL(), "foo")
+	bob.open(b.URL(), "foo")
 
 	ann.send("hello from ann")
 	bob.sees("hello from ann")
@@ -202,28 +210,46 @@ func TestBrowserChat(t *testing.T) {
 	bob.sees(xss)
 	ann.send("the backlog survived a reload")
 	bob.sees("the backlog survived a reload")
+	bob.until("say where the room is", `document.getElementById('where').textContent.includes(`+strconv.Quote(c.NodeAddr())+`)`)
 
 	dir := artifacts(t)
 	bob.screenshot(filepath.Join(dir, "chat.png"))
 
-	// The node restarts on the same address: the pages notice, reconnect
-	// and join again by themselves.
-	addr := first.Addr()
+	// Bob's node restarts on the same addresses: his page notices,
+	// reconnects and joins foo again by itself.
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
 	defer cancel()
-	if err := first.Stop(ctx); err != nil {
+	bAddr, bHTTP := b.NodeAddr(), b.Addr()
+	if err := b.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
-	stopped = true
-	for _, tb := range []*tab{ann, bob} {
-		tb.until("notice the node went away", `document.body.dataset.joined === ''`)
+	bStopped = true
+	bob.until("notice the node went away", `document.body.dataset.joined === ''`)
+	b2 := startNode(t, chat.NodeConfig{
+		HTTP:      bHTTP,
+		Remote:    &remote.Config{Addr: bAddr},
+		Directory: chat.DirectoryConfig{Rooms: []string{}, Peers: []string{a.NodeAddr(), c.NodeAddr()}},
+	})
+	bob.joined("foo")
+	ann.send("back after B restarted")
+	bob.sees("back after B restarted")
+
+	// The node of room foo stops: both pages are told, and join foo again
+	// once it is made anew, on A.
+	if err := c.Stop(ctx); err != nil {
+		t.Fatal(err)
 	}
-	second := startNode(t, chat.NodeConfig{HTTP: addr, Directory: chat.DirectoryConfig{Rooms: []string{"foo", "bar"}}})
+	for _, tb := range []*tab{ann, bob} {
+		tb.until("hear foo went away", `document.body.dataset.joined === ''`)
+	}
+	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.status != 201 {
+		t.Fatalf("make foo again on A: %d %s", r.status, r.body)
+	}
+	knows(t, b2, "foo")
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("foo")
 	}
-	ann.send("back after the restart")
-	bob.sees("back after the restart")
-	_ = second
-	t.Logf("the browser test took %v", time.Since(start).Round(time.Millisecond))
+	bob.send("foo lives on A now")
+	ann.sees("foo lives on A now")
+	t.Logf("the browser test took %v after Chromium started", time.Since(start).Round(time.Millisecond))
 }
