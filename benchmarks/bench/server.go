@@ -40,8 +40,8 @@ type Server struct {
 }
 
 // StartServer starts the server process that f has for role: its own
-// (ServerStarter) or this binary re-executed with -serve.
-func StartServer(ctx context.Context, f Framework, role string) (*Server, error) {
+// (ServerStarter) or this binary re-executed with -serve and args.
+func StartServer(ctx context.Context, f Framework, role string, args ...string) (*Server, error) {
 	if s, ok := f.(ServerStarter); ok {
 		return s.StartServer(ctx, role)
 	}
@@ -49,7 +49,8 @@ func StartServer(ctx context.Context, f Framework, role string) (*Server, error)
 	if err != nil {
 		return nil, err
 	}
-	return StartProcess(ctx, exec.CommandContext(ctx, exe, "-"+ServeFlag, f.Name()+"/"+role))
+	args = append([]string{"-" + ServeFlag, f.Name() + "/" + role}, args...)
+	return StartProcess(ctx, exec.CommandContext(ctx, exe, args...))
 }
 
 // StartProcess starts cmd and waits for its ready line.

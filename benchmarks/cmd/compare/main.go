@@ -61,7 +61,7 @@ func main() {
 	flag.StringVar(&o.svg, "svg", "../docs/benchmarks.svg", "SVG chart to write (empty: none)")
 	flag.StringVar(&o.jsonOut, "json", "", "file to write every trial's raw result to, as JSON")
 	flag.StringVar(&o.python, "python", "/usr/bin/python3", "Python interpreter that imports gevent")
-	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: each trial writes its CPU profile there as WORKLOAD-FRAMEWORK.pprof (the last round's is kept)")
+	flag.StringVar(&o.cpuprofile, "cpuprofile", "", "directory: each trial writes its CPU profile there as WORKLOAD-FRAMEWORK.pprof, and its server process as WORKLOAD-FRAMEWORK-server.pprof (the last round's are kept)")
 	flag.StringVar(&o.trial, "trial", "", "internal: run one trial, FRAMEWORK/WORKLOAD, and print its result")
 	flag.StringVar(&o.serve, bench.ServeFlag, "", "internal: be the server process FRAMEWORK/ROLE")
 	flag.Parse()
@@ -143,6 +143,17 @@ func serveMain(o options) error {
 	default:
 		return fmt.Errorf("no server role %q", role)
 	}
+	if o.cpuprofile != "" { // a file here, named by the trial
+		pf, err := os.Create(o.cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	return bench.Serve(sizes(o).Trial+time.Minute, serve)
 }
 
@@ -183,11 +194,20 @@ func runTrial(o options, f bench.Framework, w bench.Workload) (bench.Result, err
 	s := sizes(o)
 	ctx, cancel := context.WithTimeout(context.Background(), s.Trial)
 	defer cancel()
+	if o.cpuprofile != "" {
+		if err := os.MkdirAll(o.cpuprofile, 0o755); err != nil {
+			return bench.Result{}, err
+		}
+	}
 	var srv *bench.Server
 	var addr string
 	if w.Server != "" {
+		var args []string
+		if o.cpuprofile != "" {
+			args = []string{"-cpuprofile", filepath.Join(o.cpuprofile, w.ID+"-"+f.Name()+"-server.pprof")}
+		}
 		var err error
-		if srv, err = bench.StartServer(ctx, f, w.Server); err != nil {
+		if srv, err = bench.StartServer(ctx, f, w.Server, args...); err != nil {
 			return bench.Result{}, err
 		}
 		defer srv.Stop()
@@ -196,9 +216,6 @@ func runTrial(o options, f bench.Framework, w bench.Workload) (bench.Result, err
 	runtime.GC()
 	debug.FreeOSMemory()
 	if o.cpuprofile != "" {
-		if err := os.MkdirAll(o.cpuprofile, 0o755); err != nil {
-			return bench.Result{}, err
-		}
 		pf, err := os.Create(filepath.Join(o.cpuprofile, w.ID+"-"+f.Name()+".pprof"))
 		if err != nil {
 			return bench.Result{}, err
