@@ -16,7 +16,7 @@ import (
 type Framework struct{ bench.Unsupported }
 
 func (Framework) Name() string    { return "net" }
-func (Framework) Version() string { return "Go " + runtime.Version() + " net.Listen loop" }
+func (Framework) Version() string { return "net.Listen loop, " + runtime.Version() }
 
 func (Framework) EchoServer(ctx context.Context, ready func(addr string)) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

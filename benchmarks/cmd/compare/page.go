@@ -37,6 +37,10 @@ func (r *run) markdown() string {
 	for _, f := range r.Frameworks {
 		p("| %s | %s |\n", f.Name(), r.Versions[f.Name()])
 	}
+	p("\nProto.Actor has no tagged release: its version is the newest pseudo-version the Go\n")
+	p("module proxy serves (`@latest`); its go.mod says go 1.21, and `benchmarks/go.mod`\n")
+	p("says go 1.25, as the library's does. gevent is Debian's package, run by\n")
+	p("`/usr/bin/python3`.\n")
 	p("\nNot measured here:\n\n")
 	for _, n := range notMeasured {
 		p("- %s: %s. Adding it is one package implementing `bench.Framework` and one line in `cmd/compare/frameworks.go`.\n", n.name, n.why)
