@@ -190,7 +190,7 @@ func trialMain(o options) error {
 	return nil
 }
 
-func runTrial(o options, f bench.Framework, w bench.Workload) (bench.Result, error) {
+func runTrial(o options, f bench.Framework, w bench.Workload) (_ bench.Result, err error) {
 	s := sizes(o)
 	ctx, cancel := context.WithTimeout(context.Background(), s.Trial)
 	defer cancel()
@@ -216,11 +216,17 @@ func runTrial(o options, f bench.Framework, w bench.Workload) (bench.Result, err
 	runtime.GC()
 	debug.FreeOSMemory()
 	if o.cpuprofile != "" {
-		pf, err := os.Create(filepath.Join(o.cpuprofile, w.ID+"-"+f.Name()+".pprof"))
-		if err != nil {
-			return bench.Result{}, err
+		name := filepath.Join(o.cpuprofile, w.ID+"-"+f.Name()+".pprof")
+		pf, cerr := os.Create(name)
+		if cerr != nil {
+			return bench.Result{}, cerr
 		}
-		defer pf.Close()
+		defer func() { // err is the result
+			pf.Close()
+			if errors.Is(err, bench.ErrNotApplicable) {
+				os.Remove(name)
+			}
+		}()
 		if err := pprof.StartCPUProfile(pf); err != nil {
 			return bench.Result{}, err
 		}
