@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/troupe-go/troupe/actor"
 )
 
 // The JSON bodies of the gateway's API, shared with the terminal client.
@@ -154,24 +156,8 @@ func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 // join answers POST /rooms/{room}/join: the person's user subscribes to the
 // room and watches it; the answer is the backlog.
 func (g *Gateway) join(w http.ResponseWriter, r *http.Request) {
-	var req UserRequest
-	if err := readJSON(w, r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := ValidName(req.User); err != nil {
-		writeError(w, err)
-		return
-	}
-	name := r.PathValue("room")
-	room, err := g.lookup(r.Context(), name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	u, err := g.user(req.User)
-	if err != nil {
-		writeError(w, err)
+	req, name, room, u, ok := g.userAndRoom(w, r)
+	if !ok {
 		return
 	}
 	v, err := g.ask(r.Context(), room, Join{User: u.pid, Name: req.User})
@@ -198,24 +184,8 @@ func (g *Gateway) join(w http.ResponseWriter, r *http.Request) {
 
 // leave answers POST /rooms/{room}/leave.
 func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
-	var req UserRequest
-	if err := readJSON(w, r, &req); err != nil {
-		writeError(w, err)
-		return
-	}
-	if err := ValidName(req.User); err != nil {
-		writeError(w, err)
-		return
-	}
-	name := r.PathValue("room")
-	room, err := g.lookup(r.Context(), name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	u, err := g.user(req.User)
-	if err != nil {
-		writeError(w, err)
+	_, name, room, u, ok := g.userAndRoom(w, r)
+	if !ok {
 		return
 	}
 	if _, err := g.ask(r.Context(), room, Leave{User: u.pid}); err != nil {
@@ -226,6 +196,31 @@ func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, struct {
 		Room string `json:"room"`
 	}{name})
+}
+
+// userAndRoom reads a UserRequest for the room in the path, and finds the
+// room and the person's user actor. On failure it has written the error,
+// and ok is false.
+func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserRequest, name string, room actor.PID, u *userEntry, ok bool) {
+	if err := readJSON(w, r, &req); err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := ValidName(req.User); err != nil {
+		writeError(w, err)
+		return
+	}
+	name = r.PathValue("room")
+	room, err := g.lookup(r.Context(), name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if u, err = g.user(req.User); err != nil {
+		writeError(w, err)
+		return
+	}
+	return req, name, room, u, true
 }
 
 // roomErr says which room an actor error came from; a room that is not

@@ -22,25 +22,11 @@ const (
 // ends when the client goes, the gateway closes, the user stops, or a write
 // has waited WriteTimeout for a client that does not read.
 func (g *Gateway) events(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("user")
-	if err := ValidName(name); err != nil {
-		writeError(w, err)
+	name, u, ctx, detach, ok := g.attach(w, r)
+	if !ok {
 		return
 	}
-	u, err := g.user(name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := g.streamContext(r)
-	defer cancel()
-	if err := g.sys.SendContext(ctx, u.pid, Attach{}); err != nil {
-		writeError(w, userErr(err))
-		return
-	}
-	defer g.sys.TrySend(u.pid, Detach{})
-	g.clients.Add(1)
-	defer g.clients.Add(-1)
+	defer detach()
 
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -73,6 +59,35 @@ func (g *Gateway) events(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// attach finds the user named in the path, spawning it if there is none,
+// and attaches a client to it for the request's stream: ctx ends with the
+// client or the gateway, and detach undoes it all. On failure it has
+// written the error, and ok is false.
+func (g *Gateway) attach(w http.ResponseWriter, r *http.Request) (name string, u *userEntry, ctx context.Context, detach func(), ok bool) {
+	name = r.PathValue("user")
+	if err := ValidName(name); err != nil {
+		writeError(w, err)
+		return
+	}
+	u, err := g.user(name)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	ctx, cancel := g.streamContext(r)
+	if err := g.sys.SendContext(ctx, u.pid, Attach{}); err != nil {
+		cancel()
+		writeError(w, userErr(err))
+		return
+	}
+	g.clients.Add(1)
+	return name, u, ctx, func() {
+		g.clients.Add(-1)
+		g.sys.TrySend(u.pid, Detach{})
+		cancel()
+	}, true
+}
+
 // appendEvents formats evs as server-sent events.
 func appendEvents(b []byte, evs []Event) []byte {
 	for _, e := range evs {
@@ -99,25 +114,11 @@ func (g *Gateway) write(rc *http.ResponseController, w http.ResponseWriter, b []
 // server-sent events: the events waiting, or those that come within
 // PollWait, or [] when none does.
 func (g *Gateway) poll(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("user")
-	if err := ValidName(name); err != nil {
-		writeError(w, err)
+	_, u, ctx, detach, ok := g.attach(w, r)
+	if !ok {
 		return
 	}
-	u, err := g.user(name)
-	if err != nil {
-		writeError(w, err)
-		return
-	}
-	ctx, cancel := g.streamContext(r)
-	defer cancel()
-	if err := g.sys.SendContext(ctx, u.pid, Attach{}); err != nil {
-		writeError(w, userErr(err))
-		return
-	}
-	defer g.sys.TrySend(u.pid, Detach{})
-	g.clients.Add(1)
-	defer g.clients.Add(-1)
+	defer detach()
 
 	wait, stop := context.WithTimeout(ctx, g.cfg.PollWait)
 	defer stop()
