@@ -209,7 +209,7 @@ func (p *process) takePending() []envelope {
 // unless work arrived meanwhile. It reports whether the goroutine may end.
 func (p *process) goIdle() bool {
 	userWork := !p.suspended // a suspended actor waits for system messages only
-	if p.sys.spinners.Add(1) <= int32(runtime.GOMAXPROCS(0)) {
+	if p.sys.spinners.Add(1) <= p.sys.procs {
 		// Spinning pays only while a processor is free to run the sender
 		// it waits for: past one spinner per processor, more would only
 		// keep goroutines alive, and each goroutine the runtime has had

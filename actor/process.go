@@ -26,7 +26,11 @@ type process struct {
 	parent   *process
 	producer Producer
 	actor    Actor
-	mbox     *mailbox.Queue[envelope]
+	// Senders read mbox and state on every send; they sit in the first
+	// cache lines, away from the fields the actor writes per message (c,
+	// rest), so that the two do not share a line.
+	mbox  *mailbox.Queue[envelope]
+	state atomic.Int32 // idle, running or suspended: whether a goroutine serves the actor
 
 	sysMu      sync.Mutex
 	sysQ       []sysMsg
@@ -34,7 +38,6 @@ type process struct {
 	sysPending atomic.Bool
 	sysWaiting bool                    // the loop sleeps on sysWake for a system message
 	sysWake    chan struct{}           // made on first use
-	state      atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
 	ext        atomic.Pointer[procExt] // the rarely used part, made on first need
 
 	mu       sync.Mutex  // guards the fields below and ext's timers, context and end

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -42,6 +43,7 @@ type System struct {
 	deadLetters atomic.Uint64
 	publishing  atomic.Int32 // dead-letter publications under way
 	spinners    atomic.Int32 // actors yielding in goIdle, watching for more work
+	procs       int32        // GOMAXPROCS when the System was made: how many may spin
 	requests    requestStats
 	lastDeadLog atomic.Int64
 }
@@ -87,7 +89,8 @@ func WithStopGrace(d time.Duration) SystemOption {
 
 // NewSystem returns a running actor system.
 func NewSystem(opts ...SystemOption) *System {
-	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default(), children: supervisor.Default()}
+	s := &System{logger: slog.Default(), grace: DefaultStopGrace, registry: newRegistry(), guardian: supervisor.Default(), children: supervisor.Default(),
+		procs: int32(runtime.GOMAXPROCS(0))}
 	for _, opt := range opts {
 		if opt != nil {
 			opt.applySystem(s)

@@ -33,13 +33,13 @@ type Queue[T any] struct {
 
 	// Producers: read and written on every Put.
 	mu       sync.Mutex
-	in       []T         // queued items are in[head:]; grows by doubling up to capacity
-	count    int         // len(in) - head
-	held     int         // items of the last Drain but its first: they keep their slots until Taken or the next Drain
-	capacity int         //
-	hint     atomic.Bool // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
+	in       []T // queued items are in[head:]; grows by doubling up to capacity
+	count    int // len(in) - head
+	held     int // items of the last Drain but its first: they keep their slots until Taken or the next Drain
+	capacity int
 	overflow Overflow
-	_        [3]byte
+	closed   bool
+	_        [6]byte
 
 	// The consumer: written per item or per batch.
 	taken   atomic.Int64 // how many of the held items the consumer has published as begun: their slots are free
@@ -50,11 +50,13 @@ type Queue[T any] struct {
 	head    int
 	seq     uint64 // sequence number of the item at head: items removed so far
 
-	// Rarely used.
+	// Written when the queue turns non-empty or empty, or rarely. The
+	// consumer watches hint while it spins, so it stays off the producers'
+	// line, which every Put writes.
+	hint    atomic.Bool // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
+	woken   bool        // Wake was called and no Wait has returned since
 	onDrop  atomic.Pointer[func(T)]
-	closed  bool
-	woken   bool          // Wake was called and no Wait has returned since
-	dropped uint64        //
+	dropped uint64
 	waiters int           // consumers parked in Get or Wait
 	ready   chan struct{} // one token wakes one parked consumer; made on first park
 	room    chan struct{} // closed to wake every parked Put; nil while none waits
