@@ -67,8 +67,13 @@ func (f *Future) complete(v any, err error) bool {
 	if t := f.timer.Load(); t != nil {
 		t.Stop()
 	}
-	if fn := f.onDone.Swap(nil); fn != nil {
-		(*fn)()
+	// Load first: a Swap is a locked instruction, and most futures never
+	// get an OnDone. OnDone stores before it reads state, and state was set
+	// before this load, so one of the two sees the other.
+	if f.onDone.Load() != nil {
+		if fn := f.onDone.Swap(nil); fn != nil {
+			(*fn)()
+		}
 	}
 	return true
 }
