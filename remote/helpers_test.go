@@ -217,8 +217,9 @@ func (b *logBuffer) logger() *slog.Logger {
 }
 
 // testCert is a self-signed ECDSA certificate for localhost and 127.0.0.1,
-// valid from 1999, so that it also works inside a synctest bubble, whose
-// clock starts in 2000.
+// fit for both ends of a TLS connection (the server's, and a node's client
+// side in mutual TLS); its pool trusts it alone. It is valid from 1999, so
+// that it also works inside a synctest bubble, whose clock starts in 2000.
 type testCert struct {
 	cert    tls.Certificate
 	pool    *x509.CertPool
@@ -240,7 +241,7 @@ func newTestCert(t testing.TB) *testCert {
 		NotBefore:             time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
 		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
 		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
 		BasicConstraintsValid: true,
 		IsCA:                  true,
 	}

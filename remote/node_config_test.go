@@ -2,15 +2,9 @@ package remote_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
-	"net"
 	"sync"
 	"testing"
 	"time"
@@ -47,46 +41,9 @@ func TestNodeConfigRefused(t *testing.T) {
 	}
 }
 
-// nodeCert is a self-signed certificate for 127.0.0.1, fit for both ends
-// of a TLS connection; its pool trusts it alone.
-type nodeCert struct {
-	cert tls.Certificate
-	pool *x509.CertPool
-}
-
-func newNodeCert(t testing.TB) nodeCert {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(2),
-		Subject:               pkix.Name{CommonName: "troupe node"},
-		IPAddresses:           []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:             time.Date(1999, 1, 1, 0, 0, 0, 0, time.UTC),
-		NotAfter:              time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC),
-		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		ExtKeyUsage:           []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
-		BasicConstraintsValid: true,
-		IsCA:                  true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	leaf, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := nodeCert{cert: tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key, Leaf: leaf}, pool: x509.NewCertPool()}
-	c.pool.AddCert(leaf)
-	return c
-}
-
-// config returns a TLS config that serves and dials with c, trusting
-// trust; mutual asks for client certificates.
-func (c nodeCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
+// config is a node's TLS config with this certificate, trusting trust;
+// mutual makes it require and verify client certificates too.
+func (c *testCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
 	cfg := &tls.Config{Certificates: []tls.Certificate{c.cert}, RootCAs: trust}
 	if mutual {
 		cfg.ClientCAs = trust
@@ -95,7 +52,7 @@ func (c nodeCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
 }
 
 func TestNodeTLS(t *testing.T) {
-	cert := newNodeCert(t)
+	cert := newTestCert(t)
 	nodes := startNodes(t, 2, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("c")})
 	spawn(t, nodes[1].sys, "echo", echoActor)
 	stillServes(t, nodes[0], nodes[1])
@@ -114,7 +71,7 @@ func TestNodeTLS(t *testing.T) {
 // Mutual TLS: a node whose certificate the others do not trust is refused
 // in the TLS handshake, whichever side dials.
 func TestNodeMutualTLS(t *testing.T) {
-	good, stranger := newNodeCert(t), newNodeCert(t)
+	good, stranger := newTestCert(t), newTestCert(t)
 	both := x509.NewCertPool()
 	both.AddCert(good.cert.Leaf)
 	both.AddCert(stranger.cert.Leaf)
