@@ -14,7 +14,7 @@ import (
 type Context struct {
 	proc   *process
 	msg    any
-	sender PID
+	sender *PID
 	reply  *Future
 }
 
@@ -24,7 +24,7 @@ func (c *Context) Message() any { return c.msg }
 
 // Sender returns the PID of the actor that sent the message, or the zero PID
 // when it came from outside any actor (System.Send, System.Request).
-func (c *Context) Sender() PID { return c.sender }
+func (c *Context) Sender() PID { return pidOf(c.sender) }
 
 // Self returns the actor's own PID.
 func (c *Context) Self() PID { return c.proc.pid() }
@@ -54,18 +54,18 @@ func (c *Context) Context() context.Context { return c.proc.context() }
 func (c *Context) Respond(v any) error {
 	if c.reply != nil {
 		if !c.reply.complete(v, nil) {
-			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid()}, ErrAnswered)
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: &c.proc.self}, ErrAnswered)
 			return ErrAnswered
 		}
 		return nil
 	}
-	if c.sender.IsZero() {
+	if c.sender == nil || c.sender.IsZero() {
 		if v != nil {
-			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: c.proc.pid()}, ErrNoSender)
+			c.proc.sys.deadLetter(PID{}, envelope{msg: v, sender: &c.proc.self}, ErrNoSender)
 		}
 		return ErrNoSender
 	}
-	return c.Send(c.sender, v)
+	return c.Send(*c.sender, v)
 }
 
 // Send sends msg to pid with this actor as its sender. When the target's
@@ -78,7 +78,7 @@ func (c *Context) Send(pid PID, msg any) error {
 
 // TrySend sends msg to pid with this actor as its sender, never waiting.
 func (c *Context) TrySend(pid PID, msg any) error {
-	return c.proc.sys.send(context.Background(), false, pid, msg, c.proc.pid(), nil)
+	return c.proc.sys.send(context.Background(), false, pid, msg, &c.proc.self, nil)
 }
 
 // Request sends msg to pid with this actor as its sender; the answer, if
@@ -97,18 +97,17 @@ func (c *Context) send(pid PID, msg any) error {
 	}
 	target, t, err := s.route(pid)
 	if t != nil {
-		return t.Send(p.context(), true, pid, p.pid(), msg, Reply{})
+		return t.Send(p.context(), true, pid, p.self, msg, Reply{})
 	}
-	env := envelope{msg: msg, sender: p.pid()}
 	if err != nil {
 		if err == ErrNotFound {
-			s.deadLetter(pid, env, ErrNotFound)
+			s.deadLetter(pid, envelope{msg: msg, sender: &p.self}, ErrNotFound)
 		}
 		return err
 	}
-	err = s.put(context.Background(), false, target, env)
+	err = s.put(context.Background(), false, target, msg, &p.self, nil)
 	if errors.Is(err, mailbox.ErrFull) && target.mbox.Overflow() == mailbox.Block {
-		err = s.put(p.context(), true, target, env)
+		err = s.put(p.context(), true, target, msg, &p.self, nil)
 	}
 	return err
 }

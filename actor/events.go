@@ -127,7 +127,7 @@ func (s *System) callSubscriber(sub *subscriber, ev Event) {
 // waiting request is answered with ErrNoReply. Logging is limited to one line
 // a second so that a flood of dead letters cannot flood the log.
 func (s *System) deadLetter(target PID, env envelope, reason error) {
-	d := DeadLetter{Target: target, Sender: env.sender, Message: env.msg, Reason: reason}
+	d := DeadLetter{Target: target, Sender: pidOf(env.sender), Message: env.msg, Reason: reason}
 	if env.reply != nil {
 		env.reply.complete(nil, errNoReply(reason))
 	}
@@ -137,7 +137,7 @@ func (s *System) deadLetter(target PID, env envelope, reason error) {
 	now := time.Now().UnixNano()
 	last := s.lastDeadLog.Load()
 	if now-last >= int64(time.Second) && s.lastDeadLog.CompareAndSwap(last, now) {
-		s.logger.Warn("actor: dead letter", "target", pidOrNone(target), "sender", pidOrNone(env.sender),
+		s.logger.Warn("actor: dead letter", "target", pidOrNone(target), "sender", pidOrNone(pidOf(env.sender)),
 			"message", fmt.Sprintf("%T", env.msg), "reason", reason, "total", n)
 	}
 }

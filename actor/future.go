@@ -132,7 +132,7 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 	}
 	f := newFuture()
 	f.stats = &s.requests
-	if err := s.send(ctx, true, pid, msg, PID{}, f); err != nil {
+	if err := s.send(ctx, true, pid, msg, nil, f); err != nil {
 		f.complete(nil, err) // a Transport may hold it: let it forget
 		return nil, err
 	}
@@ -158,7 +158,7 @@ func (s *System) RequestFuture(pid PID, msg any, timeout time.Duration) *Future 
 		return f
 	}
 	f.timer.Store(time.AfterFunc(timeout, func() { f.complete(nil, ErrTimeout) }))
-	if err := s.send(context.Background(), false, pid, msg, PID{}, f); err != nil {
+	if err := s.send(context.Background(), false, pid, msg, nil, f); err != nil {
 		f.complete(nil, err)
 	}
 	return f

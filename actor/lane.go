@@ -120,7 +120,7 @@ func (p *process) handleSystem() {
 				continue
 			}
 			delete(p.ties.watching, m.pid)
-			if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, PID{}, nil); perr != nil {
+			if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, nil, nil); perr != nil {
 				p.fail(perr)
 			}
 		case sysFailed:

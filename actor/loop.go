@@ -86,7 +86,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		if !p.started && !p.suspended && !p.mustStop {
 			// Started comes first for every instance, before any message.
 			p.started = true
-			perr := p.invoke(Started{}, PID{}, nil)
+			perr := p.invoke(Started{}, nil, nil)
 			if p.ackStart {
 				p.ackStart = false
 				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})

@@ -10,18 +10,29 @@ import (
 	"github.com/troupe-go/troupe/supervisor"
 )
 
-// envelope is a user message in a mailbox.
+// envelope is a user message in a mailbox. It is 32 bytes, two to a cache
+// line: the sender is a pointer, to the sending actor's own PID or to one
+// made for a message from another node, because a PID by value would make
+// the envelope 56 bytes and every other one would straddle two lines.
 type envelope struct {
 	msg    any
-	sender PID
+	sender *PID    // nil: sent from outside any actor
 	reply  *Future // set by System.Request: Context.Respond completes it
+}
+
+// pidOf returns *pid, or the zero PID for nil.
+func pidOf(pid *PID) PID {
+	if pid == nil {
+		return PID{}
+	}
+	return *pid
 }
 
 // process is the runtime side of one actor: its mailbox, its system lane and
 // its receive loop, which runs on the process's own goroutine.
 type process struct {
 	sys      *System
-	id       string // the actor's ID; its PID has no Address
+	self     PID // no Address: an envelope's sender points here
 	kind     *kind
 	parent   *process
 	producer Producer
@@ -121,7 +132,7 @@ func (p *process) watching(pid PID) bool {
 }
 
 // pid returns the actor's PID, as its System names it: with no Address.
-func (p *process) pid() PID { return PID{ID: p.id} }
+func (p *process) pid() PID { return p.self }
 
 // extra returns the process's rarely used part, making it on first use.
 func (p *process) extra() *procExt {
@@ -137,7 +148,7 @@ func (p *process) extra() *procExt {
 func (p *process) poisonedAt(seq uint64) bool { return p.poisonAt != 0 && seq+1 >= p.poisonAt }
 
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
-	p := &process{sys: s, id: pid.ID, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
+	p := &process{sys: s, self: PID{ID: pid.ID}, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
 	p.mbox = mailbox.New[envelope](cfg.size, mailbox.WithOverflow(cfg.overflow))
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
 		reason := mailbox.ErrDroppedNewest
@@ -151,7 +162,7 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 }
 
 // invoke calls Receive with msg, turning a panic into a *PanicError.
-func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) {
+func (p *process) invoke(msg any, sender *PID, reply *Future) (perr *PanicError) {
 	if p.actor == nil { // halted between two instances
 		if reply != nil {
 			reply.complete(nil, errNoReply(ErrStopped))
@@ -171,7 +182,7 @@ func (p *process) invoke(msg any, sender PID, reply *Future) (perr *PanicError) 
 			p.extra().stopCause = perr // the loop never returns: run's defer reads it
 			p.panicked(perr, reply)
 		}
-		c.msg, c.sender, c.reply = nil, PID{}, nil
+		c.msg, c.sender, c.reply = nil, nil, nil
 	}()
 	p.actor.Receive(c)
 	returned = true

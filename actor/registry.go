@@ -19,12 +19,12 @@ func (r *registry) load(id string) *process {
 
 // add registers p under its ID unless the ID is taken.
 func (r *registry) add(p *process) bool {
-	_, loaded := r.m.LoadOrStore(p.id, p)
+	_, loaded := r.m.LoadOrStore(p.self.ID, p)
 	return !loaded
 }
 
 // remove unregisters p, if its ID still names it.
-func (r *registry) remove(p *process) { r.m.CompareAndDelete(p.id, p) }
+func (r *registry) remove(p *process) { r.m.CompareAndDelete(p.self.ID, p) }
 
 // each calls f for every registered process.
 func (r *registry) each(f func(*process)) {

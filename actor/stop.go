@@ -152,7 +152,7 @@ func (p *process) end(reason error) {
 // invokeWhileStopping delivers a lifecycle message during the stop; a panic
 // there is reported but does not change the stop reason.
 func (p *process) invokeWhileStopping(msg any) {
-	p.invoke(msg, PID{}, nil)
+	p.invoke(msg, nil, nil)
 }
 
 func (p *process) deadLetters(envs []envelope) {

@@ -131,7 +131,7 @@ func (p *process) stopNow(reason error) {
 func (p *process) halt(reason error) {
 	p.suspended = true
 	if p.actor != nil {
-		p.invoke(Restarting{Reason: reason}, PID{}, nil)
+		p.invoke(Restarting{Reason: reason}, nil, nil)
 		p.stopChildren()
 		p.mu.Lock()
 		p.cancelLocked()

@@ -104,13 +104,13 @@ func NewSystem(opts ...SystemOption) *System {
 // Sending to an actor that does not exist returns ErrNotFound and makes a
 // dead letter.
 func (s *System) Send(pid PID, msg any) error {
-	return s.send(context.Background(), true, pid, msg, PID{}, nil)
+	return s.send(nil, true, pid, msg, nil, nil)
 }
 
 // TrySend is Send that never waits: it returns mailbox.ErrFull when the
 // mailbox of a Block actor is full.
 func (s *System) TrySend(pid PID, msg any) error {
-	return s.send(context.Background(), false, pid, msg, PID{}, nil)
+	return s.send(context.Background(), false, pid, msg, nil, nil)
 }
 
 // SendContext is Send that waits for room in a full mailbox only until ctx
@@ -119,36 +119,44 @@ func (s *System) SendContext(ctx context.Context, pid PID, msg any) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
-	return s.send(ctx, true, pid, msg, PID{}, nil)
+	return s.send(ctx, true, pid, msg, nil, nil)
 }
 
 // send puts a message in pid's mailbox, or hands it to the Transport of
 // pid's node; it waits for room until ctx is done only when wait is true.
-func (s *System) send(ctx context.Context, wait bool, pid PID, msg any, sender PID, reply *Future) error {
+func (s *System) send(ctx context.Context, wait bool, pid PID, msg any, sender *PID, reply *Future) error {
 	if msg == nil {
 		return ErrNilMessage
 	}
 	p, t, err := s.route(pid)
 	if t != nil {
-		return t.Send(ctx, wait, pid, sender, msg, Reply{reply})
+		if ctx == nil {
+			ctx = context.Background()
+		}
+		return t.Send(ctx, wait, pid, pidOf(sender), msg, Reply{reply})
 	}
-	env := envelope{msg: msg, sender: sender, reply: reply}
 	if err != nil {
 		if err == ErrNotFound {
-			s.deadLetter(pid, env, ErrNotFound)
+			s.deadLetter(pid, envelope{msg: msg, sender: sender, reply: reply}, ErrNotFound)
 		}
 		return err
 	}
-	return s.put(ctx, wait, p, env)
+	return s.put(ctx, wait, p, msg, sender, reply)
 }
 
-// put queues env in p's mailbox.
-func (s *System) put(ctx context.Context, wait bool, p *process, env envelope) error {
+// put queues a message in p's mailbox. It takes the envelope's parts, not
+// an envelope: built here, the envelope goes to the queue in one copy, where
+// one passed down by value is copied twice and stalls the store buffer on
+// every send.
+func (s *System) put(ctx context.Context, wait bool, p *process, msg any, sender *PID, reply *Future) error {
 	var err error
+	env := envelope{msg: msg, sender: sender, reply: reply}
 	if wait {
 		// A caller whose context is done has been told the send failed:
 		// the message must not arrive.
-		if err = ctx.Err(); err != nil {
+		if ctx == nil {
+			ctx = context.Background()
+		} else if err = ctx.Err(); err != nil {
 			return err
 		}
 		err = p.mbox.Put(ctx, env)

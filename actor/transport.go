@@ -101,14 +101,14 @@ func (k *Link) Deliver(ctx context.Context, target, sender PID, msg any, reply R
 	if ctx == nil {
 		return ErrNilContext
 	}
-	return k.s.send(ctx, true, k.s.asLocal(target), msg, sender, reply.f)
+	return k.s.send(ctx, true, k.s.asLocal(target), msg, senderRef(sender), reply.f)
 }
 
 // TryDeliver is Deliver that never waits: a full mailbox returns
 // mailbox.ErrFull, whatever its policy, so that a reader serving many
 // actors is never held up by one.
 func (k *Link) TryDeliver(target, sender PID, msg any, reply Reply) error {
-	return k.s.send(context.Background(), false, k.s.asLocal(target), msg, sender, reply.f)
+	return k.s.send(context.Background(), false, k.s.asLocal(target), msg, senderRef(sender), reply.f)
 }
 
 // Watch makes watcher, an actor of another node, a watcher of target, a
@@ -155,7 +155,7 @@ func (k *Link) NodeDown(addr string, reason error) {
 // counted, published and logged as any dead letter, and a request is
 // completed with an error wrapping ErrNoReply and reason.
 func (k *Link) DeadLetter(target, sender PID, msg any, reply Reply, reason error) {
-	k.s.deadLetter(target, envelope{msg: msg, sender: sender, reply: reply.f}, reason)
+	k.s.deadLetter(target, envelope{msg: msg, sender: senderRef(sender), reply: reply.f}, reason)
 }
 
 // asLocal returns pid as the System names its own actors: with no Address.
@@ -209,4 +209,13 @@ func (s *System) transportOf(pid PID) Transport {
 		return l.t
 	}
 	return nil
+}
+
+// senderRef returns a pointer to a copy of sender for an envelope, or nil for
+// the zero PID: a message from another node carries its sender by value.
+func senderRef(sender PID) *PID {
+	if sender.IsZero() {
+		return nil
+	}
+	return &sender
 }

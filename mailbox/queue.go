@@ -92,17 +92,20 @@ func (q *Queue[T]) Put(ctx context.Context, v T) error {
 	if ctx == nil {
 		return errNilContext
 	}
-	return q.put(ctx, true, v)
+	return q.put(ctx, true, &v)
 }
 
 // TryPut is Put that never waits: under Block it returns ErrFull at once when
 // the queue is full. The other policies behave as in Put.
 func (q *Queue[T]) TryPut(v T) error {
-	return q.put(context.Background(), false, v)
+	return q.put(context.Background(), false, &v)
 }
 
-// put waits for room, until ctx is done, only when wait is true.
-func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
+// put waits for room, until ctx is done, only when wait is true. It takes
+// the item by pointer and copies it once, into the queue: an item passed by
+// value would be copied onto the stack as well, and a large one just written
+// by the caller stalls the store buffer there.
+func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 	q.mu.Lock()
 	for {
 		if q.closed {
@@ -110,7 +113,7 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 			return ErrClosed
 		}
 		if q.hasRoom() {
-			q.push(v)
+			q.push(*v)
 			q.mu.Unlock()
 			return nil
 		}
@@ -127,14 +130,14 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v T) error {
 		case DropNewest:
 			q.dropped++
 			q.mu.Unlock()
-			q.drop(v)
+			q.drop(*v)
 			return nil
 		case DropOldest:
 			// count > 0: a batch holds at most Cap-1 slots, its first
 			// item being under way.
 			old := q.pop()
 			q.dropped++
-			q.push(v)
+			q.push(*v)
 			q.mu.Unlock()
 			q.drop(old)
 			return nil
