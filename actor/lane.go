@@ -105,7 +105,7 @@ func (p *process) handleSystem() {
 			p.updateWatchers(m)
 		case sysChildStopped:
 			p.removeChild(m.child)
-			if p.sup != nil && len(p.sup.plans) > 0 {
+			if sup := p.sup(); sup != nil && len(sup.plans) > 0 {
 				p.childGone(m.child)
 			}
 		case sysTerminated:

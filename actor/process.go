@@ -61,19 +61,16 @@ type process struct {
 
 	// Owned by the actor's goroutine.
 	c         Context
-	started   bool                // Started has been delivered to the current instance
-	ackStart  bool                // tell the parent once Started has run (a restart plan waits)
-	suspended bool                // failed: only system messages until a directive comes
-	mustStop  bool                // a system message or a directive says stop, with ext's stopCause
-	drained   uint64              // sequence number of the first message of the last Drain
-	hist      *supervisor.History // this actor's restarts; used only by whoever decides for it
-	sup       *supState           // restart bookkeeping, made on the first failure
-	rest      []envelope          // the messages of the current batch not yet handled
-	ties      *ties               // children and watches, made on first need
-	poisonAt  uint64              // 1 + the mark of the earliest Poison; 0: not poisoned
-
-	step  uint8 // how far the stop has gone: stepNone until it begins
-	ended bool  // under mu
+	started   bool       // Started has been delivered to the current instance
+	ackStart  bool       // tell the parent once Started has run (a restart plan waits)
+	suspended bool       // failed: only system messages until a directive comes
+	mustStop  bool       // a system message or a directive says stop, with ext's stopCause
+	step      uint8      // how far the stop has gone: stepNone until it begins
+	ended     bool       // under mu
+	drained   uint64     // sequence number of the first message of the last Drain
+	rest      []envelope // the messages of the current batch not yet handled
+	ties      *ties      // children, watches and restart bookkeeping, made on first need
+	poisonAt  uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 }
 
 // procExt is the rarely used part of a process, made on first need: an
@@ -94,6 +91,10 @@ type procExt struct {
 	stopReason error      // the reason the stop began with
 	pending    []envelope // taken from the mailbox, not handled, kept over a failure
 	pendFirst  uint64     // sequence number of pending[0]
+
+	// Used only by whoever decides for the actor: its parent's goroutine,
+	// or its own at the top.
+	hist *supervisor.History // this actor's restarts, made on the first failure
 }
 
 // ties are what binds an actor to others: its children, in spawn order, and
@@ -104,6 +105,7 @@ type ties struct {
 	children []*process
 	watchers map[PID]struct{} // actors told when this one stops
 	watching map[PID]struct{} // actors this one watches
+	sup      *supState        // restarts of the children, made on a child's first failure
 }
 
 // bonds returns the actor's ties, making them on first use.

@@ -54,20 +54,31 @@ type supState struct {
 	deferred  []sysMsg // Terminated notices kept while suspended
 }
 
+// supervising returns the actor's restart bookkeeping for its children,
+// making it on first use; sup returns it or nil.
 func (p *process) supervising() *supState {
-	if p.sup == nil {
-		p.sup = new(supState)
+	t := p.bonds()
+	if t.sup == nil {
+		t.sup = new(supState)
 	}
-	return p.sup
+	return t.sup
+}
+
+func (p *process) sup() *supState {
+	if p.ties == nil {
+		return nil
+	}
+	return p.ties.sup
 }
 
 // history is the actor's restart record, made on first use. Only one
 // goroutine ever uses it: the parent's, or the actor's own at the top.
 func (p *process) history() *supervisor.History {
-	if p.hist == nil {
-		p.hist = new(supervisor.History)
+	e := p.extra()
+	if e.hist == nil {
+		e.hist = new(supervisor.History)
 	}
-	return p.hist
+	return e.hist
 }
 
 // fail suspends the actor after a panic: it handles no user message until
@@ -157,8 +168,8 @@ func (p *process) forgetWatches() {
 		}
 		p.ties.watching = nil
 	}
-	if p.sup != nil {
-		p.sup.deferred = nil
+	if sup := p.sup(); sup != nil {
+		sup.deferred = nil
 	}
 }
 
@@ -272,7 +283,7 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	}
 	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.supervising().plans) > 0 {
 		// One group restart at a time; this failure waits its turn.
-		p.sup.queued = append(p.sup.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
+		p.ties.sup.queued = append(p.ties.sup.queued, sysMsg{kind: sysFailed, child: child, reason: perr})
 		return
 	}
 	hist := &p.supervising().groupHist
@@ -322,11 +333,12 @@ func (p *process) stopChildren() {
 // redeliverDeferred queues again the Terminated notices that arrived while
 // the actor was suspended, for the instance that now runs.
 func (p *process) redeliverDeferred() {
-	if p.sup == nil || len(p.sup.deferred) == 0 {
+	sup := p.sup()
+	if sup == nil || len(sup.deferred) == 0 {
 		return
 	}
-	d := p.sup.deferred
-	p.sup.deferred = nil
+	d := sup.deferred
+	sup.deferred = nil
 	for _, m := range d {
 		p.pushSystem(m)
 	}
