@@ -149,9 +149,18 @@ func (p *process) extra() *procExt {
 // with sequence number seq.
 func (p *process) poisonedAt(seq uint64) bool { return p.poisonAt != 0 && seq+1 >= p.poisonAt }
 
+// overflowOption holds the mailbox option of each policy, made once: made
+// at every spawn, it would be one more allocation.
+var overflowOption = [...]mailbox.Option{
+	mailbox.Block:      mailbox.WithOverflow(mailbox.Block),
+	mailbox.DropNewest: mailbox.WithOverflow(mailbox.DropNewest),
+	mailbox.DropOldest: mailbox.WithOverflow(mailbox.DropOldest),
+	mailbox.Reject:     mailbox.WithOverflow(mailbox.Reject),
+}
+
 func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor, cfg *spawnConfig) *process {
 	p := &process{sys: s, self: PID{ID: pid.ID}, kind: s.kindFor(cfg.kind), parent: parent, producer: producer, actor: a, strategy: cfg.strategy}
-	p.mbox = mailbox.New[envelope](cfg.size, mailbox.WithOverflow(cfg.overflow))
+	p.mbox = mailbox.New[envelope](cfg.size, overflowOption[cfg.overflow])
 	if cfg.overflow == mailbox.DropNewest || cfg.overflow == mailbox.DropOldest {
 		reason := mailbox.ErrDroppedNewest
 		if cfg.overflow == mailbox.DropOldest {

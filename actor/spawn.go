@@ -1,6 +1,7 @@
 package actor
 
 import (
+	"crypto/rand"
 	"fmt"
 	"reflect"
 
@@ -80,12 +81,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	if s.stopped.Load() {
 		return PID{}, ErrSystemStopped
 	}
-	cfg := spawnConfig{size: DefaultMailboxSize}
-	for _, opt := range opts {
-		if opt != nil {
-			opt.applySpawn(&cfg)
-		}
-	}
+	cfg := configure(opts)
 	if cfg.size <= 0 {
 		cfg.size = DefaultMailboxSize
 	}
@@ -100,7 +96,7 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 		return PID{}, err
 	}
 	if cfg.name == "" {
-		cfg.name = uuid.NewString()
+		cfg.name = newID()
 	}
 	if cfg.kind == "" {
 		cfg.kind = kindOf(a)
@@ -116,6 +112,33 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 	p.kind.spawned()
 	p.schedule() // delivers Started
 	return p.pid(), nil
+}
+
+// configure applies the spawn options. A spawn without options, the most
+// common, does not pay for the configuration's allocation: the options are
+// interface calls, so the value they write to must live on the heap.
+func configure(opts []Option) spawnConfig {
+	if len(opts) == 0 {
+		return spawnConfig{size: DefaultMailboxSize}
+	}
+	cfg := new(spawnConfig)
+	cfg.size = DefaultMailboxSize
+	for _, opt := range opts {
+		if opt != nil {
+			opt.applySpawn(cfg)
+		}
+	}
+	return *cfg
+}
+
+// newID returns a random (version 4) uuid as a string, as uuid.NewString
+// does, in one allocation instead of two.
+func newID() string {
+	var u uuid.UUID
+	rand.Read(u[:])         // never fails: crypto/rand crashes the program first
+	u[6] = u[6]&0x0f | 0x40 // version 4
+	u[8] = u[8]&0x3f | 0x80 // variant 10 (RFC 9562)
+	return u.String()
 }
 
 // produce calls the producer, turning a nil result or a panic into an error.
