@@ -51,7 +51,7 @@ func (p *process) run() {
 		// on from the step after the one it interrupted.
 		leftover := append(p.rest, p.takePending()...)
 		p.rest = nil
-		p.finishStop(p.extra().stopCause, leftover)
+		p.finishStop(p.cause(), leftover)
 	}()
 	if stop, leftover, reason := p.serve(); stop {
 		p.finishStop(reason, leftover)
@@ -100,7 +100,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			p.handleSystem()
 		}
 		if p.mustStop {
-			return true, p.takePending(), p.extra().stopCause
+			return true, p.takePending(), p.cause()
 		}
 		if p.suspended {
 			if !p.sysPending.Load() && p.goIdle() {
@@ -157,7 +157,7 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		if p.sysPending.Load() {
 			p.handleSystem()
 			if p.mustStop {
-				return true, batch[i:], p.extra().stopCause
+				return true, batch[i:], p.cause()
 			}
 			if p.suspended { // a failure while handling a system message
 				p.keep(batch[i:], seq)

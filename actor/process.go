@@ -136,6 +136,22 @@ func (p *process) watching(pid PID) bool {
 // pid returns the actor's PID, as its System names it: with no Address.
 func (p *process) pid() PID { return p.self }
 
+// cause returns why the loop must stop (stopCause), nil for a plain stop.
+func (p *process) cause() error {
+	if e := p.ext.Load(); e != nil {
+		return e.stopCause
+	}
+	return nil
+}
+
+// reason returns the reason the stop began with (stopReason).
+func (p *process) reason() error {
+	if e := p.ext.Load(); e != nil {
+		return e.stopReason
+	}
+	return nil
+}
+
 // extra returns the process's rarely used part, making it on first use.
 func (p *process) extra() *procExt {
 	if e := p.ext.Load(); e != nil {

@@ -58,7 +58,9 @@ const (
 func (p *process) stop(reason error, leftover []envelope) {
 	if p.step < stepStopping {
 		p.step = stepStopping
-		p.extra().stopReason = reason
+		if reason != nil {
+			p.extra().stopReason = reason
+		}
 		p.stopping.Store(true)
 		p.mu.Lock()
 		p.cancelLocked()
@@ -76,7 +78,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 	}
 	if p.step < stepEnd {
 		p.step = stepEnd
-		p.end(p.extra().stopReason)
+		p.end(p.reason())
 	}
 }
 

@@ -132,7 +132,9 @@ func (p *process) resume() {
 func (p *process) stopNow(reason error) {
 	if !p.mustStop {
 		p.mustStop = true
-		p.extra().stopCause = reason
+		if reason != nil { // most stops have none: no need for the rare part
+			p.extra().stopCause = reason
+		}
 	}
 }
 
