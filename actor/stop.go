@@ -138,6 +138,11 @@ func (p *process) end(reason error) {
 		}
 	}
 	p.kind.stopped(reason)
+	// Envelopes of messages this actor sent point at its PID in this
+	// struct, and may sit in mailboxes for a while yet: let them keep
+	// nothing else alive, not the user's actor nor the mailbox's storage.
+	p.actor, p.producer, p.ties = nil, nil, nil
+	p.mbox.Release()
 	p.mu.Lock()
 	p.ended = true
 	if reason != nil || p.ext.Load() != nil {
