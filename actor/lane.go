@@ -83,8 +83,8 @@ func (p *process) waitSystem() {
 }
 
 // handleSystem takes every queued system message and acts on it. A stop it
-// decides on is left in mustStop and stopCause. It may run again, nested,
-// while a restart waits for children to stop.
+// decides on is left in life (lifeMustStop) and stopCause. It may run again,
+// nested, while a restart waits for children to stop.
 func (p *process) handleSystem() {
 	p.sysPending.Store(false)
 	p.sysMu.Lock()
@@ -112,10 +112,10 @@ func (p *process) handleSystem() {
 			if !p.watching(m.pid) {
 				continue // unwatched since: say nothing
 			}
-			if p.mustStop || p.stopping.Load() {
+			if p.ending() {
 				continue
 			}
-			if p.suspended {
+			if p.life == lifeSuspended {
 				p.supervising().deferred = append(p.supervising().deferred, m) // for the instance that comes next
 				continue
 			}
@@ -126,29 +126,31 @@ func (p *process) handleSystem() {
 		case sysFailed:
 			p.childFailed(m.child, m.reason.(*PanicError))
 		case sysExit:
-			if !p.mustStop && !p.stopping.Load() {
+			if !p.ending() {
 				p.exitNormally()
 			}
 		case sysExited:
 			p.childExited(m.child)
 		case sysResume:
-			if !p.mustStop && !p.stopping.Load() {
+			if !p.ending() {
 				p.resume()
 			}
 		case sysHalt:
-			if !p.mustStop && !p.stopping.Load() {
+			if !p.ending() {
 				p.halt(m.reason)
 				p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
 			}
 		case sysStart:
-			if !p.mustStop && !p.stopping.Load() {
+			if !p.ending() {
 				p.startInstance(m.reason)
 				// The parent hears of it once Started has run, so that a
 				// group restart starts the next sibling only then.
-				p.ackStart = p.parent != nil && !m.solo
+				if p.life == lifeNew && p.parent != nil && !m.solo {
+					p.life = lifeNewAck
+				}
 			}
 		case sysRestart:
-			if !p.mustStop && !p.stopping.Load() {
+			if !p.ending() {
 				p.restartSelf(m.reason, m.delay)
 			}
 		case sysHalted:

@@ -83,12 +83,12 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 // it has no work left, and returns stop false.
 func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 	for {
-		if !p.started && !p.suspended && !p.mustStop {
+		if p.life == lifeNew || p.life == lifeNewAck {
 			// Started comes first for every instance, before any message.
-			p.started = true
+			ack := p.life == lifeNewAck
+			p.life = lifeRunning
 			perr := p.invoke(Started{}, nil, nil)
-			if p.ackStart {
-				p.ackStart = false
+			if ack {
 				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
 			}
 			if perr != nil {
@@ -99,16 +99,16 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		if p.sysPending.Load() {
 			p.handleSystem()
 		}
-		if p.mustStop {
+		if p.ending() {
 			return true, p.takePending(), p.cause()
 		}
-		if p.suspended {
+		if p.life == lifeSuspended {
 			if !p.sysPending.Load() && p.goIdle() {
 				return false, nil, nil
 			}
 			continue
 		}
-		if !p.started {
+		if p.life != lifeRunning {
 			continue
 		}
 		var batch []envelope
@@ -156,10 +156,10 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		seq := first + uint64(i)
 		if p.sysPending.Load() {
 			p.handleSystem()
-			if p.mustStop {
+			if p.ending() {
 				return true, batch[i:], p.cause()
 			}
-			if p.suspended { // a failure while handling a system message
+			if p.life == lifeSuspended { // a failure while handling a system message
 				p.keep(batch[i:], seq)
 				return false, nil, nil
 			}
@@ -208,7 +208,7 @@ func (p *process) takePending() []envelope {
 // work, then gives back the mailbox's storage and marks the actor idle,
 // unless work arrived meanwhile. It reports whether the goroutine may end.
 func (p *process) goIdle() bool {
-	userWork := !p.suspended // a suspended actor waits for system messages only
+	userWork := p.life != lifeSuspended // a suspended actor waits for system messages only
 	if p.sys.spinners.Add(1) <= p.sys.procs {
 		// Spinning pays only while a processor is free to run the sender
 		// it waits for: past one spinner per processor, more would only
@@ -224,7 +224,7 @@ func (p *process) goIdle() bool {
 	}
 	p.sys.spinners.Add(-1)
 	to := idle
-	if p.suspended {
+	if !userWork {
 		to = suspended
 	}
 	small := false

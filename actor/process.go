@@ -60,18 +60,49 @@ type process struct {
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
-	c         Context
-	started   bool       // Started has been delivered to the current instance
-	ackStart  bool       // tell the parent once Started has run (a restart plan waits)
-	suspended bool       // failed: only system messages until a directive comes
-	mustStop  bool       // a system message or a directive says stop, with ext's stopCause
-	step      uint8      // how far the stop has gone: stepNone until it begins
-	ended     bool       // under mu
-	drained   uint64     // sequence number of the first message of the last Drain
-	rest      []envelope // the messages of the current batch not yet handled
-	ties      *ties      // children, watches and restart bookkeeping, made on first need
-	poisonAt  uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
+	c        Context
+	life     life       // where the actor is in its life: see the constants
+	ended    bool       // under mu
+	drained  uint64     // sequence number of the first message of the last Drain
+	rest     []envelope // the messages of the current batch not yet handled
+	ties     *ties      // children, watches and restart bookkeeping, made on first need
+	poisonAt uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 }
+
+// life is where an actor is in its life, owned by its goroutine: an
+// instance is made, started, runs, may fail and be suspended until its
+// supervisor decides, and once a stop is decided the stop goes through its
+// steps in order. What other goroutines need to know is kept apart: the
+// scheduling state and stopping (atomic), stopReq, ctxDone and ended
+// (under mu).
+type life uint8
+
+const (
+	lifeNew       life = iota // an instance is made: Started comes next
+	lifeNewAck                // the same, and its parent's restart plan waits to hear of Started
+	lifeRunning               // Started has run: messages flow
+	lifeSuspended             // failed, halted or exited: system messages only, until a directive
+	lifeMustStop              // a stop is decided, with ext's stopCause: the loop ends next
+
+	// The steps of the stop, in order. Each is entered once: a handler
+	// that calls runtime.Goexit during one makes the stop go on from the
+	// next (see finishStop).
+	lifeStopping // Stopping is delivered
+	lifeChildren // the children are stopped
+	lifeStopped  // Stopped is delivered
+	lifeEnd      // the mailbox is closed, watchers and parent told
+)
+
+// become moves the actor to l, unless a stop is decided: nothing undoes
+// that.
+func (p *process) become(l life) {
+	if p.life < lifeMustStop {
+		p.life = l
+	}
+}
+
+// ending reports whether a stop is decided or under way.
+func (p *process) ending() bool { return p.life >= lifeMustStop }
 
 // procExt is the rarely used part of a process, made on first need: an
 // actor that never blocked on a send, asked for its context, failed, was
@@ -87,7 +118,7 @@ type procExt struct {
 	reason    error                    // set before done is closed
 
 	// Owned by the actor's goroutine.
-	stopCause  error      // why mustStop
+	stopCause  error      // why lifeMustStop
 	stopReason error      // the reason the stop began with
 	pending    []envelope // taken from the mailbox, not handled, kept over a failure
 	pendFirst  uint64     // sequence number of pending[0]

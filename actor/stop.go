@@ -41,23 +41,13 @@ func (p *process) reportSlowStop() {
 		"pid", p.pid().String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
 
-// Steps of an actor's stop, in order. Each is entered once: a handler that
-// calls runtime.Goexit during one makes the stop go on from the next.
-const (
-	stepNone     uint8 = iota
-	stepStopping       // Stopping is delivered
-	stepChildren       // the children are stopped
-	stepStopped        // Stopped is delivered
-	stepEnd            // the mailbox is closed, watchers and parent told
-)
-
 // stop runs the actor's end: Stopping, its children stopped one at a time in
 // reverse spawn order, Stopped, the mailbox closed and what is left in it
 // turned into dead letters, then watchers and parent told. Called again
 // after a Goexit, it goes on from the step that was interrupted.
 func (p *process) stop(reason error, leftover []envelope) {
-	if p.step < stepStopping {
-		p.step = stepStopping
+	if p.life < lifeStopping {
+		p.life = lifeStopping
 		if reason != nil {
 			p.extra().stopReason = reason
 		}
@@ -68,16 +58,16 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.deadLetters(leftover)
 		p.invokeWhileStopping(Stopping{})
 	}
-	if p.step < stepChildren {
-		p.step = stepChildren
+	if p.life < lifeChildren {
+		p.life = lifeChildren
 		p.stopChildren()
 	}
-	if p.step < stepStopped {
-		p.step = stepStopped
+	if p.life < lifeStopped {
+		p.life = lifeStopped
 		p.invokeWhileStopping(Stopped{})
 	}
-	if p.step < stepEnd {
-		p.step = stepEnd
+	if p.life < lifeEnd {
+		p.life = lifeEnd
 		p.end(p.reason())
 	}
 }

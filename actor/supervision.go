@@ -85,7 +85,7 @@ func (p *process) history() *supervisor.History {
 // its supervisor has decided. The parent decides on its own goroutine; the
 // system's guardian decides here, for a top-level actor.
 func (p *process) fail(perr *PanicError) {
-	p.suspended = true
+	p.become(lifeSuspended)
 	if p.parent != nil {
 		p.parent.pushSystem(sysMsg{kind: sysFailed, child: p, reason: perr})
 		return
@@ -124,14 +124,16 @@ func failureOf(perr *PanicError) supervisor.Failure {
 
 // resume lets a suspended actor go on with its next message.
 func (p *process) resume() {
-	p.suspended = false
+	if p.life == lifeSuspended {
+		p.life = lifeRunning
+	}
 	p.redeliverDeferred()
 }
 
 // stopNow makes the receive loop stop the actor with reason.
 func (p *process) stopNow(reason error) {
-	if !p.mustStop {
-		p.mustStop = true
+	if !p.ending() {
+		p.life = lifeMustStop
 		if reason != nil { // most stops have none: no need for the rare part
 			p.extra().stopCause = reason
 		}
@@ -142,7 +144,7 @@ func (p *process) stopNow(reason error) {
 // to it, its children are stopped, its context is cancelled. The actor stays
 // suspended until startInstance.
 func (p *process) halt(reason error) {
-	p.suspended = true
+	p.become(lifeSuspended)
 	if p.actor != nil {
 		p.invoke(Restarting{Reason: reason}, nil, nil)
 		p.stopChildren()
@@ -183,8 +185,9 @@ func (p *process) startInstance(reason error) {
 		p.stopNow(err)
 		return
 	}
-	p.actor, p.started = a, false
-	p.resume()
+	p.actor = a
+	p.become(lifeNew)
+	p.redeliverDeferred()
 	p.kind.restarted()
 	p.sys.publish(ActorRestarted{PID: p.pid(), Kind: p.kind.name, Reason: reason})
 }
@@ -201,7 +204,7 @@ func (p *process) exitNormally() {
 		return
 	}
 	if p.parent != nil {
-		p.suspended = true
+		p.become(lifeSuspended)
 		p.parent.pushSystem(sysMsg{kind: sysExited, child: p})
 		return
 	}
