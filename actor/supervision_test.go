@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -149,102 +148,6 @@ func TestWatchersDoNotSeeRestarts(t *testing.T) {
 	}
 }
 
-// leaf panics on "boom"; middle and top escalate; the guardian restarts top,
-// whose restart stops middle and leaf; the new top makes them again.
-func TestEscalationChainThreeLevels(t *testing.T) {
-	escalate := supervisor.OneForOne(supervisor.WithDecider(func(any) supervisor.Directive { return supervisor.Escalate }))
-	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
-	log := newLifelog()
-	lifecycle := func(name string) func(c *actor.Context) {
-		note := log.note(name)
-		return func(c *actor.Context) {
-			switch c.Message().(type) {
-			case actor.Started:
-				note("started")
-			case actor.Restarting:
-				note("restarting")
-			case actor.Stopped:
-				note("stopped")
-			}
-		}
-	}
-	_, err := sys.SpawnFunc(func(c *actor.Context) {
-		lifecycle("top")(c)
-		if _, ok := c.Message().(actor.Started); ok {
-			c.SpawnFunc(func(c *actor.Context) {
-				lifecycle("middle")(c)
-				if _, ok := c.Message().(actor.Started); ok {
-					c.SpawnFunc(func(c *actor.Context) {
-						lifecycle("leaf")(c)
-						if c.Message() == "boom" {
-							panic("deep")
-						}
-					}, actor.WithName("leaf"))
-				}
-			}, actor.WithName("middle"), actor.WithSupervisor(escalate))
-		}
-	}, actor.WithName("top"), actor.WithSupervisor(escalate))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log.waitFor(t, 3)
-	sys.Send(actor.PID{ID: "leaf"}, "boom")
-	notes := log.waitFor(t, 9)
-	before, during, after := notes[:3], notes[3:6], notes[6:]
-	if got := strings.Join(before, ", "); got != "top started, middle started, leaf started" {
-		t.Fatalf("start: %s", got)
-	}
-	// An escalation asks the child to stop and fails the parent at once, so
-	// top's Restarting may come before or after middle's Stopped; leaf, a
-	// child of middle, always stops first, and all of it ends before the new
-	// instances start.
-	idx := map[string]int{}
-	for i, n := range during {
-		idx[n] = i + 1
-	}
-	if idx["leaf stopped"] == 0 || idx["middle stopped"] == 0 || idx["top restarting"] == 0 ||
-		idx["leaf stopped"] > idx["middle stopped"] {
-		t.Fatalf("escalation: %v", during)
-	}
-	if got := strings.Join(after, ", "); got != "top started, middle started, leaf started" {
-		t.Fatalf("after the restart: %s", got)
-	}
-}
-
-func TestGroupStrategiesOrder(t *testing.T) {
-	for _, tt := range []struct {
-		strategy *supervisor.Strategy
-		want     string
-	}{
-		{supervisor.AllForOne(noBackoff()...),
-			"c restarting, b restarting, a restarting, a started, b started, c started"},
-		{supervisor.RestForOne(noBackoff()...),
-			"c restarting, b restarting, b started, c started"},
-		{supervisor.OneForOne(noBackoff()...),
-			"b restarting, b started"},
-	} {
-		t.Run(tt.strategy.Kind().String(), func(t *testing.T) {
-			sys := newSystem(t)
-			log := newLifelog()
-			sys.SpawnFunc(func(c *actor.Context) {
-				if _, ok := c.Message().(actor.Started); ok {
-					for _, name := range []string{"a", "b", "c"} {
-						note := log.note(name)
-						c.Spawn(func() actor.Actor { return &tally{log: note} }, actor.WithName(name))
-					}
-				}
-			}, actor.WithSupervisor(tt.strategy))
-			log.waitFor(t, 3)
-			sys.Send(actor.PID{ID: "b"}, "boom")
-			n := 3 + strings.Count(tt.want, ",") + 1
-			notes := log.waitFor(t, n)
-			if got := strings.Join(notes[3:], ", "); got != tt.want {
-				t.Fatalf("after b failed:\n got %s\nwant %s", got, tt.want)
-			}
-		})
-	}
-}
-
 func TestBackoffDelayIsATimer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		strategy := supervisor.OneForOne(supervisor.WithBackoff(100*time.Millisecond, time.Second),
@@ -273,39 +176,6 @@ func TestBackoffDelayIsATimer(t *testing.T) {
 			t.Fatalf("no restart at 100ms: %v", got)
 		}
 	})
-}
-
-// More than n restarts within the window stops the child and fails the
-// parent in turn.
-func TestIntensityExceededEscalates(t *testing.T) {
-	sys := newSystem(t, stopOnPanic())
-	strategy := supervisor.OneForOne(supervisor.WithBackoff(0, 0), supervisor.WithMaxRestarts(2, time.Hour))
-	log := newLifelog()
-	parent, _ := sys.SpawnFunc(func(c *actor.Context) {
-		if _, ok := c.Message().(actor.Started); ok {
-			child, _ := c.Spawn(func() actor.Actor { return &tally{log: log.note("child")} }, actor.WithName("child"))
-			c.Watch(child)
-		}
-	}, actor.WithSupervisor(strategy))
-	log.waitFor(t, 1) // the child exists
-	reasons := watch(t, sys, parent, actor.PID{ID: "child"})
-	for range 3 {
-		sys.Send(actor.PID{ID: "child"}, "boom")
-	}
-	seen := map[actor.PID]error{}
-	for range 2 {
-		term := receive(t, reasons)
-		seen[term.PID] = term.Reason
-	}
-	var perr *actor.PanicError
-	for _, pid := range []actor.PID{parent, {ID: "child"}} {
-		if !errors.As(seen[pid], &perr) || perr.Value != "boom" {
-			t.Fatalf("%v stopped with %v, want the child's panic", pid, seen[pid])
-		}
-	}
-	if got := log.waitFor(t, 6); strings.Count(strings.Join(got, ","), "started") != 3 {
-		t.Fatalf("child lifecycle %v, want 2 restarts then a stop", got)
-	}
 }
 
 func TestPanicInStartedRestartsUntilTheLimit(t *testing.T) {
@@ -388,85 +258,6 @@ func TestPanicStormOfRestarts(t *testing.T) {
 	}
 }
 
-// quitter stops itself on "quit".
-func quitter(note func(string)) func(c *actor.Context) {
-	return func(c *actor.Context) {
-		switch c.Message() {
-		case actor.Started{}:
-			note("started")
-		case actor.Stopped{}:
-			note("stopped")
-		case "quit":
-			c.Stop(c.Self())
-		}
-	}
-}
-
-// A child that stops itself is restarted only if its supervisor's restart
-// type is Permanent, as in OTP; Transient, the default, lets it go.
-func TestPermanentChildIsRestartedWhenItStopsItself(t *testing.T) {
-	for _, tt := range []struct {
-		restart supervisor.RestartType
-		want    string
-	}{
-		{supervisor.Permanent, "kid started, kid started"},
-		{supervisor.Transient, "kid started, kid stopped"},
-	} {
-		t.Run(tt.restart.String(), func(t *testing.T) {
-			sys := newSystem(t)
-			log := newLifelog()
-			strategy := supervisor.OneForOne(append(noBackoff(), supervisor.WithRestartType(tt.restart))...)
-			sys.SpawnFunc(func(c *actor.Context) {
-				if _, ok := c.Message().(actor.Started); ok {
-					c.SpawnFunc(quitter(log.note("kid")), actor.WithName("kid"))
-				}
-			}, actor.WithSupervisor(strategy))
-			log.waitFor(t, 1)
-			sys.Send(actor.PID{ID: "kid"}, "quit")
-			if got := strings.Join(log.waitFor(t, 2), ", "); got != tt.want {
-				t.Fatalf("got %s, want %s", got, tt.want)
-			}
-		})
-	}
-}
-
-func TestPermanentTopLevelActorIsRestarted(t *testing.T) {
-	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(
-		append(noBackoff(), supervisor.WithRestartType(supervisor.Permanent))...)))
-	log := newLifelog()
-	pid, _ := sys.SpawnFunc(quitter(log.note("top")))
-	log.waitFor(t, 1)
-	sys.Send(pid, "quit")
-	if got := strings.Join(log.waitFor(t, 2), ", "); got != "top started, top started" {
-		t.Fatalf("got %s", got)
-	}
-	// A stop from outside is never a reason to restart.
-	sys.Stop(pid)
-	if got := log.waitFor(t, 3); got[2] != "top stopped" {
-		t.Fatalf("got %v", got)
-	}
-}
-
-// A decider that panics is a bug in the supervisor: the failure escalates,
-// and the process goes on.
-func TestPanickingDeciderEscalates(t *testing.T) {
-	sys := newSystem(t, stopOnPanic())
-	bad := supervisor.OneForOne(supervisor.WithDecider(func(any) supervisor.Directive { panic("decider bug") }))
-	log := newLifelog()
-	parent, _ := sys.SpawnFunc(func(c *actor.Context) {
-		if _, ok := c.Message().(actor.Started); ok {
-			c.Spawn(func() actor.Actor { return &tally{log: log.note("kid")} }, actor.WithName("kid"))
-		}
-	}, actor.WithSupervisor(bad))
-	log.waitFor(t, 1)
-	terms := watch(t, sys, parent)
-	sys.Send(actor.PID{ID: "kid"}, "boom")
-	var perr *actor.PanicError
-	if err := receive(t, terms).Reason; !errors.As(err, &perr) || perr.Value != "boom" {
-		t.Fatalf("parent stopped with %v, want the child's failure escalated", err)
-	}
-}
-
 // A new instance starts with no watches: it hears nothing of the children
 // its predecessor watched and the restart stopped.
 func TestRestartForgetsTheOldInstancesWatches(t *testing.T) {
@@ -496,40 +287,5 @@ func TestRestartForgetsTheOldInstancesWatches(t *testing.T) {
 	}
 	if len(got) != 0 {
 		t.Fatalf("new instance got %+v for its predecessor's child", <-got)
-	}
-}
-
-// A group restart starts each sibling only when the one before has run its
-// Started: their Started handlers never overlap.
-func TestGroupRestartStartsOneAtATime(t *testing.T) {
-	sys := newSystem(t)
-	log := newLifelog()
-	slowStart := func(name string) func(c *actor.Context) {
-		note := log.note(name)
-		return func(c *actor.Context) {
-			switch c.Message() {
-			case actor.Started{}:
-				note("begin")
-				for range 100 {
-					runtime.Gosched() // give a sibling every chance to overlap
-				}
-				note("end")
-			case "boom":
-				panic("boom")
-			}
-		}
-	}
-	sys.SpawnFunc(func(c *actor.Context) {
-		if _, ok := c.Message().(actor.Started); ok {
-			for _, name := range []string{"a", "b", "c"} {
-				c.SpawnFunc(slowStart(name), actor.WithName(name))
-			}
-		}
-	}, actor.WithSupervisor(supervisor.AllForOne(noBackoff()...)))
-	log.waitFor(t, 6)
-	sys.Send(actor.PID{ID: "a"}, "boom")
-	got := strings.Join(log.waitFor(t, 12)[6:], ", ")
-	if got != "a begin, a end, b begin, b end, c begin, c end" {
-		t.Fatalf("restart starts: %s", got)
 	}
 }
