@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -102,9 +103,9 @@ type PanicError struct {
 // recovers it. Only the program counters are taken here: formatting a stack
 // costs more than a whole restart, and most are never read.
 func newPanicError(value, msg any) *PanicError {
-	pcs := make([]uintptr, 64)
-	n := runtime.Callers(3, pcs)
-	return &PanicError{Value: value, Message: msg, pcs: pcs[:n]}
+	var pcs [64]uintptr
+	n := runtime.Callers(3, pcs[:])
+	return &PanicError{Value: value, Message: msg, pcs: slices.Clone(pcs[:n])}
 }
 
 // Stack returns the stack at the panic, one function and one file:line per

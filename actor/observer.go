@@ -155,6 +155,6 @@ func (s *System) observeDeadLetter(d DeadLetter) {
 
 func (s *System) recoverObserver() {
 	if r := recover(); r != nil {
-		s.logLimited("observer", "", "actor: observer panicked", debug.Stack, "panic", r)
+		s.logLimited("observer", "", "actor: observer panicked", debug.Stack, func() []any { return []any{"panic", r} })
 	}
 }

@@ -254,8 +254,9 @@ func (p *process) invoke(msg any, sender *PID, reply *Future) (perr *PanicError)
 // panicked reports a recovered panic: logged with its stack, counted,
 // published, and the request being handled, if any, is answered.
 func (p *process) panicked(perr *PanicError, reply *Future) {
-	p.sys.logLimited("panic", p.kind.name, "actor: panic in Receive", perr.Stack,
-		"pid", p.pid().String(), "kind", p.kind.name, "panic", perr.Value, "message", typeName(perr.Message))
+	p.sys.logLimited("panic", p.kind.name, "actor: panic in Receive", perr.Stack, func() []any {
+		return []any{"pid", p.pid().String(), "kind", p.kind.name, "panic", perr.Value, "message", typeName(perr.Message)}
+	})
 	if reply != nil {
 		reply.complete(nil, errNoReply(perr))
 	}

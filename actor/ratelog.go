@@ -52,8 +52,9 @@ func (l *logLimits) allow(key logKey) (ok, first bool, held int) {
 // logLimited writes an error record unless too many of the same kind came
 // just before it. The first record of a kind carries the stack, if stack is
 // not nil; later ones carry "suppressed", the count held back since the
-// last one written.
-func (s *System) logLimited(what, kind, msg string, stack func() []byte, args ...any) {
+// last one written. The record's attributes are made by args, called only
+// when the record is written: a flood of panics pays for none of them.
+func (s *System) logLimited(what, kind, msg string, stack func() []byte, args func() []any) {
 	if !s.logger.Enabled(context.Background(), slog.LevelError) {
 		return
 	}
@@ -61,11 +62,12 @@ func (s *System) logLimited(what, kind, msg string, stack func() []byte, args ..
 	if !ok {
 		return
 	}
+	attrs := args()
 	if first && stack != nil {
-		args = append(args, "stack", string(stack()))
+		attrs = append(attrs, "stack", string(stack()))
 	}
 	if !first {
-		args = append(args, "suppressed", held)
+		attrs = append(attrs, "suppressed", held)
 	}
-	s.logger.Error(msg, args...)
+	s.logger.Error(msg, attrs...)
 }
