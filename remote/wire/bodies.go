@@ -25,7 +25,8 @@ func (d *Decoder) DecodeMessage(f Frame, m *Message) error {
 	if m.Type, err = d.str(); err != nil {
 		return err
 	}
-	if m.Payload, err = d.raw(); err != nil {
+	// The payload is the frame's last value.
+	if m.Payload, err = d.rest(); err != nil {
 		return err
 	}
 	return m.validate()

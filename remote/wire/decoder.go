@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -33,6 +34,20 @@ type Decoder struct {
 	psrc bytes.Reader
 	pdec *msgpack.Decoder
 
+	// The strings decoded last: a connection carries the same actor IDs
+	// and type names frame after frame, and each one met again is not
+	// allocated again.
+	names [4]string
+	next  int // the entry of names to replace on a miss
+
+	// Trust in what was checked: checked is the body of the frame parse
+	// read last, which passed Check; trusted says the body being decoded
+	// is that one (not a Frame made by hand); last is the payload rest
+	// took from it, which DecodePayload need not check again.
+	checked []byte
+	trusted bool
+	last    []byte
+
 	// Bodies Dispatch decodes into and hands to the handlers.
 	msg        Message
 	reply      Reply
@@ -61,13 +76,16 @@ func (d *Decoder) init() {
 
 // DecodePayload decodes a payload into v, a pointer to the concrete type
 // registered under the frame's type name; never a pointer to interface{}.
-// It runs Check first (cheap; a payload from a Reader passes it), requires
+// It runs Check first, unless p is the payload of the Message this
+// Decoder's Reader read last, which was checked with its frame. It requires
 // the value to fill the payload exactly, and turns a panic inside msgpack
 // into an error: msgpack/v5 panics on some valid input, such as a nil where
 // a struct field of type time.Time is expected. Its errors wrap ErrPayload.
 func (d *Decoder) DecodePayload(p []byte, v any) (err error) {
-	if err := Check(p); err != nil {
-		return fmt.Errorf("%w: %w", ErrPayload, err)
+	if !d.isLast(p) {
+		if err := Check(p); err != nil {
+			return fmt.Errorf("%w: %w", ErrPayload, err)
+		}
 	}
 	defer func() {
 		if r := recover(); r != nil {
@@ -102,6 +120,7 @@ func (d *Decoder) parse(b []byte) (Frame, error) {
 		return Frame{}, err
 	}
 	f := Frame{Type: FrameType(t), Body: b[d.pos():]}
+	d.checked, d.last = f.Body, nil
 	if !f.Type.Known() {
 		return Frame{}, fmt.Errorf("%w: %d", ErrUnknownFrame, t)
 	}
@@ -124,6 +143,7 @@ func (d *Decoder) open(f Frame, want ...FrameType) (int, error) {
 	d.init()
 	d.body = f.Body
 	d.src.Reset(f.Body)
+	d.trusted = sameSlice(f.Body, d.checked)
 	return d.arrayLen()
 }
 
@@ -203,18 +223,54 @@ func (d *Decoder) uint(limit uint64) (uint64, error) {
 }
 
 func (d *Decoder) str() (string, error) {
+	at := d.pos()
 	c, err := d.peek()
 	if err != nil {
 		return "", err
 	}
-	if !msgpcode.IsString(c) {
-		return "", malformed("string expected at offset %d, found 0x%02x", d.pos(), c)
+	var n, head int
+	switch {
+	case msgpcode.IsFixedString(c):
+		n, head = int(c&0x1f), 1
+	case c == msgpcode.Str8 && at+2 <= len(d.body):
+		n, head = int(d.body[at+1]), 2
+	case c == msgpcode.Str16 && at+3 <= len(d.body):
+		n, head = int(binary.BigEndian.Uint16(d.body[at+1:])), 3
+	case c == msgpcode.Str32 && at+5 <= len(d.body):
+		n, head = int(binary.BigEndian.Uint32(d.body[at+1:])), 5
+	case msgpcode.IsString(c):
+		return "", malformed("string header truncated at offset %d", at)
+	default:
+		return "", malformed("string expected at offset %d, found 0x%02x", at, c)
 	}
-	s, err := d.dec.DecodeString()
-	if err != nil {
-		return "", malformed("%v", err)
+	start := at + head
+	if n > len(d.body)-start {
+		return "", malformed("string of %d bytes at offset %d overruns the body", n, at)
 	}
+	s := d.intern(d.body[start : start+n])
+	d.skipTo(start + n)
 	return s, nil
+}
+
+// intern returns b as a string, the one decoded before if it is among the
+// last few: no allocation for a name seen again.
+func (d *Decoder) intern(b []byte) string {
+	for _, s := range d.names {
+		if s == string(b) { // compiled to a comparison: no conversion
+			return s
+		}
+	}
+	s := string(b)
+	d.names[d.next] = s
+	d.next = (d.next + 1) % len(d.names)
+	return s
+}
+
+// skipTo moves the body's reader to offset end, at or before the body's
+// end.
+func (d *Decoder) skipTo(end int) {
+	d.src.Reset(d.body)
+	d.src.Seek(int64(end), io.SeekStart) // within the body: cannot fail
 }
 
 // bin decodes a bin of exactly len(dst) bytes into dst.
@@ -241,6 +297,32 @@ func (d *Decoder) bin(dst []byte) error {
 }
 
 // raw returns the next value, whatever it is, as a sub-slice of the body.
+// rest returns the value at the reader's position, the last of its frame,
+// without walking it: Check found the frame to end where that value ends.
+// The payload of a Message is such a value.
+func (d *Decoder) rest() (msgpack.RawMessage, error) {
+	if !d.trusted {
+		return d.raw()
+	}
+	at := d.pos()
+	if at >= len(d.body) {
+		return nil, malformed("body ends at offset %d, a value expected", at)
+	}
+	d.skipTo(len(d.body))
+	d.last = d.body[at:len(d.body):len(d.body)]
+	return msgpack.RawMessage(d.last), nil
+}
+
+// isLast reports whether p is the payload rest returned last, part of a
+// frame that passed Check.
+func (d *Decoder) isLast(p []byte) bool { return d.trusted && sameSlice(p, d.last) }
+
+// sameSlice reports whether a and b are the same non-empty bytes in
+// memory.
+func sameSlice(a, b []byte) bool {
+	return len(a) > 0 && len(a) == len(b) && &a[0] == &b[0]
+}
+
 func (d *Decoder) raw() (msgpack.RawMessage, error) {
 	at := d.pos()
 	end, err := walk(d.body, at, MaxDepth)

@@ -70,6 +70,7 @@ func NewReader(r io.Reader, maxFrameSize int) *Reader {
 // instance). After any error the stream cannot be resumed: part of a
 // frame may have been consumed.
 func (r *Reader) ReadFrame() (Frame, error) {
+	r.checked, r.last = nil, nil // the buffer is about to be overwritten
 	b, err := readFrame(r.r, &r.hdr, r.buf, r.max)
 	if err != nil {
 		return Frame{}, err

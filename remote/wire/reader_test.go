@@ -234,3 +234,54 @@ func TestDecodePayload(t *testing.T) {
 		}
 	}
 }
+
+// A Frame made by hand has not passed Check: its payload is walked and
+// checked as any unchecked bytes are, even though a Reader's frames skip
+// that second look.
+func TestHandMadeFrameIsChecked(t *testing.T) {
+	// [target "t", sender "", request 0, type "x", an array32 header
+	// claiming 4G elements with none behind it]
+	body := []byte{0x95, 0xa1, 't', 0xa0, 0x00, 0xa1, 'x', 0xdd, 0xff, 0xff, 0xff, 0xff}
+	var d wire.Decoder
+	var m wire.Message
+	err := d.DecodeMessage(wire.Frame{Type: wire.FrameMessage, Body: body}, &m)
+	if !errors.Is(err, wire.ErrMalformed) {
+		t.Fatalf("DecodeMessage of a hand-made bomb = %v, want ErrMalformed", err)
+	}
+	// A payload handed in directly is checked too.
+	var v []int
+	if err := d.DecodePayload(body[7:], &v); !errors.Is(err, wire.ErrPayload) {
+		t.Fatalf("DecodePayload of a bomb = %v, want ErrPayload", err)
+	}
+}
+
+// A stream of frames to the same actor, of the same type, decodes its names
+// without allocating them again.
+func TestRepeatedNamesAreNotAllocated(t *testing.T) {
+	e := wire.NewEncoder(0)
+	const n = 200
+	for range n {
+		if err := e.AppendMessage(&wire.Message{Target: "ponger-0123456789", Sender: "pinger-0123456789", Type: "main.Ping"}, 7); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := wire.NewReader(bytes.NewReader(e.Bytes()), 0)
+	var m wire.Message
+	var v int
+	decode := func() {
+		f, err := r.ReadFrame()
+		if err == nil {
+			err = r.DecodeMessage(f, &m)
+		}
+		if err == nil {
+			err = r.DecodePayload(m.Payload, &v)
+		}
+		if err != nil || v != 7 || m.Target != "ponger-0123456789" || m.Sender != "pinger-0123456789" || m.Type != "main.Ping" {
+			t.Fatalf("decoded %+v, %d, %v", m, v, err)
+		}
+	}
+	decode() // the first meeting allocates each name once
+	if allocs := testing.AllocsPerRun(n-2, decode); allocs != 0 {
+		t.Errorf("%v allocations per message, want 0", allocs)
+	}
+}
