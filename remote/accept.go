@@ -95,6 +95,9 @@ func (s *Server) acquire() bool {
 		}
 		return true
 	case <-s.quit:
+		if s.obs != nil {
+			s.obs.PoolResumed(time.Since(since)) // the pause is over: a gauge of it must say so
+		}
 		return false
 	}
 }

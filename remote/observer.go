@@ -25,7 +25,9 @@ type ServerObserver interface {
 	PoolFull(limit int)
 
 	// PoolResumed is called when a handler slot has freed up after PoolFull
-	// and accepting resumes; waited is how long accepting was paused.
+	// and accepting resumes, or when the server stops while paused: each
+	// PoolFull is followed by one PoolResumed. waited is how long
+	// accepting was paused.
 	PoolResumed(waited time.Duration)
 
 	// AcceptError is called when accepting fails. For a temporary error the

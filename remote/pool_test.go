@@ -125,3 +125,34 @@ func TestPoolFullOverTCP(t *testing.T) {
 	}
 	recv(t, rec.resumed, "PoolResumed")
 }
+
+// TestStopWhilePoolFullEndsThePause checks that every PoolFull is followed
+// by a PoolResumed, even when the server stops while paused: an observer
+// keeping a gauge of the pause (as package metrics does) goes back to 0.
+func TestStopWhilePoolFullEndsThePause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		ln, rec := newPipeListener(), newRecorder()
+		entered := make(chan int, 1)
+		srv := remote.NewServerListener(ln, idHandler(entered), remote.WithMaxConns(1), remote.WithObserver(rec))
+		if err := srv.Start(); err != nil {
+			t.Fatal(err)
+		}
+		c := ln.Dial()
+		defer c.Close()
+		go c.Write([]byte("1\n"))
+		<-entered
+		synctest.Wait()
+		if len(rec.poolFull) != 1 || len(rec.resumed) != 0 {
+			t.Fatalf("PoolFull %d times, PoolResumed %d times; want 1 and 0 while the pool is full", len(rec.poolFull), len(rec.resumed))
+		}
+		// Close, not Stop: the handler still holds the only slot while
+		// the server ends.
+		if err := srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait()
+		if len(rec.resumed) != 1 {
+			t.Fatalf("PoolResumed %d times after Stop, want 1", len(rec.resumed))
+		}
+	})
+}
