@@ -188,7 +188,10 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 			q.mu.Unlock()
 			return zero, ErrClosed
 		}
-		if !spun {
+		if !spun && q.waiters == 0 {
+			// Spin only as the first consumer to wait: with others
+			// parked, a token would go to them, and spinning beside
+			// them only burns a processor.
 			spun = true
 			q.spin()
 			continue
