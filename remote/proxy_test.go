@@ -311,9 +311,14 @@ func (pn *proxyNet) node(t testing.TB, cfg remote.Config) (*testNode, *faultProx
 		defer cancel()
 		tn.sys.Shutdown(ctx)
 	})
-	p := newFaultProxy(t, tn.node.Addr())
+	return tn, pn.proxy(t, tn.node.Addr())
+}
+
+// proxy puts a new proxy in front of the node at addr.
+func (pn *proxyNet) proxy(t testing.TB, addr string) *faultProxy {
+	p := newFaultProxy(t, addr)
 	pn.mu.Lock()
-	pn.via[tn.node.Addr()] = p
+	pn.via[addr] = p
 	pn.mu.Unlock()
-	return tn, p
+	return p
 }
