@@ -60,13 +60,14 @@ func (s *seqSink) receive(c *actor.Context) {
 	}
 }
 
-// waitCount waits until the sink has n messages or stop is closed; it
-// reports whether it got them.
-func (s *seqSink) waitCount(n int64, stop <-chan struct{}) bool {
+// waitCount waits until the sink has n messages, for waitLimit at most;
+// it reports whether it got them.
+func (s *seqSink) waitCount(n int64) bool {
+	limit := time.After(waitLimit)
 	for s.n.Load() < n {
 		select {
 		case <-s.tick:
-		case <-stop:
+		case <-limit:
 			return false
 		}
 	}

@@ -53,7 +53,8 @@ type faultProxy struct {
 	delay  time.Duration // added before each chunk is passed on
 	closed bool
 
-	accepted atomic.Int64 // links made
+	accepted atomic.Int64  // links made
+	linked   chan struct{} // poked when a link is made
 	wg       sync.WaitGroup
 }
 
@@ -73,7 +74,7 @@ func newFaultProxy(t testing.TB, target string) *faultProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &faultProxy{ln: ln, target: target, links: map[*proxyLink]struct{}{}}
+	p := &faultProxy{ln: ln, target: target, links: map[*proxyLink]struct{}{}, linked: make(chan struct{}, 1)}
 	p.cond = sync.NewCond(&p.mu)
 	p.wg.Add(1)
 	go p.accept()
@@ -115,6 +116,10 @@ func (p *faultProxy) accept() {
 		p.accepted.Add(1)
 		p.wg.Add(2)
 		p.mu.Unlock()
+		select {
+		case p.linked <- struct{}{}:
+		default:
+		}
 		go p.pump(l, toTarget, c, s)
 		go p.pump(l, fromTarget, s, c)
 	}
@@ -258,6 +263,14 @@ func (p *faultProxy) SetDelay(d time.Duration) {
 
 // Links returns how many links the proxy has made so far.
 func (p *faultProxy) Links() int64 { return p.accepted.Load() }
+
+// waitLinks waits until the proxy has made n links.
+func (p *faultProxy) waitLinks(t testing.TB, n int64) {
+	t.Helper()
+	for p.accepted.Load() < n {
+		recv(t, p.linked, "a link through the proxy")
+	}
+}
 
 func (p *faultProxy) close() {
 	p.mu.Lock()
