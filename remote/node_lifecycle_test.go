@@ -5,9 +5,11 @@ import (
 	"errors"
 	"runtime"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
+	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -62,4 +64,46 @@ func TestNodeReconnectCyclesLeakNothing(t *testing.T) {
 		}
 	})
 	goleak.VerifyNone(t, before)
+}
+
+// waitPeers waits until a's peer table holds n peers.
+func waitPeers(t testing.TB, a *testNode, n int) {
+	t.Helper()
+	deadline := time.Now().Add(waitLimit)
+	for len(a.node.Stats()) != n {
+		if time.Now().After(deadline) {
+			t.Fatalf("peers %+v, want %d", a.node.Stats(), n)
+		}
+		time.Sleep(time.Millisecond) // no event says a peer left the table
+	}
+}
+
+// A peer down for ReconnectGiveUp with nothing queued leaves the peer
+// table, whether it was never reached or went away; a later send to its
+// address makes a new one.
+func TestNodeForgetsPeers(t *testing.T) {
+	cfg := quickReconnect
+	cfg.ReconnectGiveUp = 200 * time.Millisecond
+	a := startNode(t, cfg)
+	dead := deadLetters(t, a.sys)
+	var gone []string
+	for range 5 { // nodes that lived and stopped
+		b := startNode(t, cfg)
+		spawn(t, b.sys, "echo", echoActor)
+		stillServes(t, a, b)
+		b.node.Close()
+		gone = append(gone, b.node.Addr())
+	}
+	if err := a.sys.Send(actor.PID{Address: gone[0], ID: "echo"}, Ping{}); err != nil {
+		t.Fatal(err) // queued for a node that is no more: a dead letter after the give-up
+	}
+	waitDeadLetter(t, dead, remote.ErrNodeUnreachable)
+	waitPeers(t, a, 0)
+
+	b := startNode(t, cfg)
+	spawn(t, b.sys, "echo", echoActor)
+	stillServes(t, a, b)
+	if st := a.node.Stats(); len(st) != 1 || st[0].Addr != b.node.Addr() {
+		t.Fatalf("peers %+v", st)
+	}
 }

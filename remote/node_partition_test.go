@@ -105,8 +105,9 @@ func TestNodeLongPartition(t *testing.T) {
 			t.Fatalf("dead letter %d: %+v", n, d)
 		}
 	}
-	st := settledStats(t, a, b.node.Addr())
-	if st.Sent != k+1 || st.Dropped != k || st.Uncertain != 0 {
+	// Down for ReconnectGiveUp with nothing left, the peer may already have
+	// left the table (and its counts with it).
+	if st := statsOf(a, b.node.Addr()); st.Sent != 0 && (st.Sent != k+1 || st.Dropped != k || st.Uncertain != 0) {
 		t.Fatalf("stats %+v", st)
 	}
 	select {
