@@ -46,6 +46,7 @@ type Node struct {
 
 	stopping atomic.Bool // quit is closed; read on every send
 	watchers sync.WaitGroup
+	retiring sync.WaitGroup // the goroutines of peers that left the table
 
 	mu       sync.Mutex
 	quitting bool // quit is closed
@@ -225,6 +226,7 @@ func (n *Node) stop(ctx context.Context, now bool) error {
 		<-p.done
 	}
 	n.watchers.Wait()
+	n.retiring.Wait()
 	n.srv.Close()
 	n.link.Detach()
 	n.log.Info("remote: node stopped", "addr", n.addr)
@@ -269,6 +271,21 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 	n.peers.Store(&next)
 	go p.run()
 	return p, nil
+}
+
+// usePeer returns the peer at addr, as peerFor does, read-locked against
+// its retirement until release is called.
+func (n *Node) usePeer(addr string) (p *peer, release func(), err error) {
+	for {
+		if p, err = n.peerFor(addr); err != nil {
+			return nil, nil, err
+		}
+		p.use.RLock()
+		if !p.retired {
+			return p, p.use.RUnlock, nil
+		}
+		p.use.RUnlock() // it left the table: the next peerFor makes another
+	}
 }
 
 // lookupPeer returns the peer at addr if there is one.

@@ -94,9 +94,9 @@ func TestNodeMutualTLS(t *testing.T) {
 }
 
 // Two nodes that dial each other at the same moment end with one
-// connection each way counted once, and lose nothing.
+// connection each way counted once, and lose nothing, 100 times over.
 func TestNodeSimultaneousConnect(t *testing.T) {
-	for i := range 20 {
+	for i := range 100 {
 		nodes := startNodes(t, 2, remote.Config{})
 		a, b := nodes[0], nodes[1]
 		got := make(chan any, 200)

@@ -30,6 +30,13 @@ type peer struct {
 	adopt chan *session          // accepted sessions, handed to run
 	done  chan struct{}          // closed when run returns
 
+	// use is read-locked by every call that adds work to the peer, so
+	// that retire, which write-locks it, never drops a peer that is being
+	// handed something; retired (under use) sends those calls to a fresh
+	// peer.
+	use     sync.RWMutex
+	retired bool
+
 	up         atomic.Bool   // a session is serving: no kick needed
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
@@ -78,6 +85,11 @@ func (p *peer) poke() {
 
 // run owns the peer until the node stops.
 func (p *peer) run() {
+	defer func() {
+		if p.retired { // set by this goroutine, in connect
+			p.n.retiring.Done()
+		}
+	}()
 	defer close(p.done)
 	defer p.shutdown()
 	var next *session
@@ -96,22 +108,34 @@ func (p *peer) run() {
 }
 
 // connect waits for work or an accepted session, and dials while there is
-// work, with backoff; it returns nil when the node stops. A failed dial is
+// work, with backoff; it returns nil when the node stops, or when the
+// peer retires: down for ReconnectGiveUp with nothing to do. A failed dial is
 // a node down for what needs a live peer (requests, watches); queued
 // messages wait, until ReconnectGiveUp has passed since the first failure:
 // from then on every failure makes dead letters of the queue.
 func (p *peer) connect() *session {
 	var failingSince time.Time
 	delay := time.Duration(0)
+	downSince := time.Now()
 	for {
 		if !p.hasWork() {
+			idle := time.NewTimer(max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince)))
 			select {
 			case s := <-p.adopt:
+				idle.Stop()
 				return s
 			case <-p.kick:
+				idle.Stop()
 				continue
 			case <-p.n.quit:
+				idle.Stop()
 				return nil
+			case <-idle.C:
+				if p.retire() {
+					return nil
+				}
+				downSince = time.Now()
+				continue
 			}
 		}
 		s, err := p.dialOnce()
@@ -273,6 +297,40 @@ func (p *peer) lost(s *session, cause error) {
 	if wasUp {
 		p.n.link.NodeDown(p.addr, reason)
 	}
+}
+
+// retire removes the peer from the node's table if nothing uses it or
+// waits in it: a node talking to many short-lived nodes does not keep
+// them all. The next send to its address makes a new peer.
+func (p *peer) retire() bool {
+	if !p.use.TryLock() {
+		return false // something is being handed to it
+	}
+	defer p.use.Unlock()
+	n := p.n
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.quitting {
+		return false
+	}
+	p.mu.Lock()
+	busy := p.queue.Waiting() > 0 || p.sess != nil || len(p.carry) > 0 || len(p.control) > 0 ||
+		len(p.pending) > 0 || len(p.watches) > 0 || len(p.watchers) > 0
+	p.mu.Unlock()
+	if busy {
+		return false
+	}
+	p.retired = true
+	old := *n.peers.Load()
+	next := make(map[string]*peer, len(old))
+	for k, v := range old {
+		if v != p {
+			next[k] = v
+		}
+	}
+	n.peers.Store(&next)
+	n.retiring.Add(1) // Stop waits for its goroutine too
+	return true
 }
 
 // giveUp makes dead letters of every message waiting for the peer.

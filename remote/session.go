@@ -123,8 +123,14 @@ loop:
 	}
 	<-s.readerDone
 	<-s.writerDone
-	p.n.logDown(p.addr, s.err)
-	p.lost(s, s.err)
+	cause := s.err
+	if p.n.stopping.Load() && !errors.Is(cause, ErrNodeStopped) {
+		// The stop ended the session (the peer closed its side after our
+		// goodbye): our watchers learn that this node stopped.
+		cause = fmt.Errorf("%w: %w", ErrNodeStopped, cause)
+	}
+	p.n.logDown(p.addr, cause)
+	p.lost(s, cause)
 	close(s.done)
 	return next
 }
