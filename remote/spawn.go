@@ -165,6 +165,17 @@ func (w *writer) appendSpawn(f *ctlFrame) {
 	}
 }
 
+// abandonSpawns ties the spawns among frames, which a failed write left
+// unwritten, to this session, so that its loss fails them (ErrNodeDown)
+// instead of leaving them to wait for their callers' contexts.
+func (w *writer) abandonSpawns(frames []ctlFrame) {
+	for i := range frames {
+		if f := &frames[i]; f.kind == wire.FrameSpawn && (f.gen == 0 || f.gen == w.s.gen) {
+			f.req.gen.Store(w.s.gen)
+		}
+	}
+}
+
 // serveSpawn answers a Spawn that arrived on session gen. It runs on the
 // reader, as does the producer it calls, which should therefore be quick.
 func (p *peer) serveSpawn(gen uint64, m *wire.Spawn) {

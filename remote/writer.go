@@ -217,6 +217,7 @@ func (w *writer) control() error {
 		if f.gen == 0 || f.gen == w.s.gen {
 			w.appendCtl(f)
 			if err := w.flushIfFull(); err != nil {
+				w.abandonSpawns(w.ctl[i+1:])
 				return err
 			}
 		}
