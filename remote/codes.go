@@ -16,8 +16,9 @@ import (
 //
 // errors.Is matches it with the sentinel its code stands for:
 // actor.ErrNotFound, actor.ErrStopped, actor.ErrTimeout, mailbox.ErrFull,
-// ErrUnknownType, ErrNodeStopped, ErrNodeDown, wire.ErrPayload or
-// wire.ErrFrameTooLarge.
+// ErrUnknownType, ErrNodeStopped, ErrNodeDown, wire.ErrPayload,
+// wire.ErrFrameTooLarge, and for a refused spawn ErrUnknownKind,
+// ErrSpawnDisabled or actor.ErrNameTaken.
 type Error struct {
 	// Node is the address of the node that reported it.
 	Node string
@@ -62,6 +63,12 @@ func sentinelOf(c wire.Code) error {
 		return actor.ErrTimeout
 	case wire.CodeShuttingDown:
 		return ErrNodeStopped
+	case wire.CodeUnknownKind:
+		return ErrUnknownKind
+	case wire.CodeSpawnDisabled:
+		return ErrSpawnDisabled
+	case wire.CodeNameTaken:
+		return actor.ErrNameTaken
 	}
 	return nil
 }
@@ -94,6 +101,12 @@ func codeOf(err error) wire.Code {
 		return wire.CodeDecodeError
 	case errors.Is(err, actor.ErrTimeout):
 		return wire.CodeTimeout
+	case errors.Is(err, actor.ErrNameTaken):
+		return wire.CodeNameTaken
+	case errors.Is(err, ErrUnknownKind):
+		return wire.CodeUnknownKind
+	case errors.Is(err, ErrSpawnDisabled):
+		return wire.CodeSpawnDisabled
 	case errors.Is(err, ErrNodeStopped):
 		return wire.CodeShuttingDown
 	case errors.Is(err, ErrNodeDown):

@@ -119,6 +119,13 @@ type Config struct {
 	// DefaultNodeStopTimeout.
 	StopTimeout time.Duration
 
+	// AllowRemoteSpawn lets other nodes start actors here with
+	// Node.SpawnRemote, of the kinds registered with Node.RegisterKind.
+	// False, the zero value, answers every spawn with ErrSpawnDisabled: a
+	// peer may then reach the actors this node made, but not make it
+	// create actors (state, goroutines, well-known names) of its choosing.
+	AllowRemoteSpawn bool
+
 	// Logger receives the node's log records. Nil means none.
 	Logger *slog.Logger
 }

@@ -93,6 +93,13 @@
 // ErrNodeDown. Queued messages wait for the connection to come back, with
 // backoff, for Config.ReconnectGiveUp; then they become dead letters.
 //
+// Remote spawn. RegisterKind names the kinds of actor other nodes may
+// start on this one, and SpawnRemote starts one on another node and
+// returns its PID; a spawned actor is a top-level actor of the serving
+// node's System. It is off unless Config.AllowRemoteSpawn is set: knowing
+// the cookie lets a peer reach a node's actors, not create its own there.
+// See the Node.SpawnRemote example.
+//
 // PIDs in payloads. A PID of the sending node travels with an empty
 // Address; the receiver gives it the sender's address, and a PID of its
 // own actors arrives local. So an actor.PID anywhere in a registered type

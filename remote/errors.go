@@ -94,3 +94,25 @@ var (
 	// request is no longer waiting (its caller gave up, or it never was).
 	ErrLateReply = errors.New("remote: reply to a request no longer waiting")
 )
+
+// Sentinel errors of remote spawn (Node.RegisterKind, Node.SpawnRemote).
+// A spawn refused by the other node also matches actor.ErrNameTaken when
+// the name asked for is in use there.
+var (
+	// ErrSpawnDisabled is matched by the error of SpawnRemote when the
+	// other node does not accept remote spawns (Config.AllowRemoteSpawn is
+	// false there, the default).
+	ErrSpawnDisabled = errors.New("remote: remote spawn disabled")
+
+	// ErrUnknownKind is matched by the error of SpawnRemote when the other
+	// node has registered no kind of that name.
+	ErrUnknownKind = errors.New("remote: unknown actor kind")
+
+	// ErrInvalidKind is wrapped by the error of RegisterKind and
+	// SpawnRemote for an empty kind name.
+	ErrInvalidKind = errors.New("remote: invalid kind name")
+
+	// ErrDuplicateKind is wrapped by the error of RegisterKind for a name
+	// already registered on the node.
+	ErrDuplicateKind = errors.New("remote: kind already registered")
+)

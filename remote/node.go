@@ -36,6 +36,7 @@ type Node struct {
 	log  *slog.Logger
 	dial dialFunc // net.Dialer unless a test replaces it
 
+	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
 	reqID      atomic.Uint64 // the last request id handed out
 	hsFailures handshakeFailures
 	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu

@@ -51,12 +51,8 @@ func (s *session) recvLoop(ctx context.Context) error {
 			p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
 			return nil
 		},
-		Spawn: func(m *wire.Spawn) error {
-			p.push(ctlFrame{kind: wire.FrameSpawned, gen: s.gen, id: m.RequestID,
-				code: wire.CodeSpawnDisabled, text: "remote spawn is not enabled"})
-			return nil
-		},
-		Spawned:   func(*wire.Spawned) error { return nil }, // this node sends no Spawn
+		Spawn:     func(m *wire.Spawn) error { p.serveSpawn(s.gen, m); return nil },
+		Spawned:   func(m *wire.Spawned) error { p.onSpawned(m); return nil },
 		Heartbeat: func() error { return nil },
 		Close: func(c *wire.Close) error {
 			return fmt.Errorf("%w: %q", ErrPeerClosed, c.Reason)
@@ -150,7 +146,7 @@ func (s *session) deliverSlowly(ctx context.Context, target, sender actor.PID, v
 // onReply completes the request a Reply answers.
 func (s *session) onReply(d *wire.Decoder, m *wire.Reply) error {
 	p := s.p
-	req := p.takeRequest(m.RequestID)
+	req := p.takeRequest(m.RequestID, false)
 	if req == nil {
 		p.stats.late.Add(1)
 		p.n.link.DeadLetter(actor.PID{}, actor.PID{}, Undecoded{Type: m.Type, Size: len(m.Payload)}, actor.Reply{},

@@ -49,8 +49,9 @@ type PeerStats struct {
 	// Undecodable counts those of a type not registered here, or whose
 	// payload did not decode: dead letters.
 	Undecodable uint64
-	// LateReplies counts replies to requests no longer waiting: dead
-	// letters.
+	// LateReplies counts replies to requests no longer waiting (dead
+	// letters), and answers to spawns no longer waiting (see
+	// Node.SpawnRemote).
 	LateReplies uint64
 
 	// FramesSent, BytesSent, FramesReceived and BytesReceived count every

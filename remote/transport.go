@@ -78,7 +78,12 @@ func (p *peer) enqueue(ctx context.Context, wait bool, m outMsg) error {
 
 // addRequest records a request to the peer under a fresh id.
 func (p *peer) addRequest(reply actor.Reply) *request {
-	r := &request{id: p.n.nextRequestID(), reply: reply}
+	return p.track(&request{id: p.n.nextRequestID(), reply: reply})
+}
+
+// track records r as pending until it completes, by whatever means.
+func (p *peer) track(r *request) *request {
+	reply := r.reply
 	p.mu.Lock()
 	p.pending[r.id] = r
 	p.mu.Unlock()
@@ -91,11 +96,16 @@ func (p *peer) addRequest(reply actor.Reply) *request {
 	return r
 }
 
-// takeRequest removes and returns the pending request id, or nil.
-func (p *peer) takeRequest(id uint64) *request {
+// takeRequest removes and returns the pending request id, or nil; spawn
+// says whether a Spawned (true) or a Reply (false) answers it, so that an
+// answer of the wrong kind finds nothing.
+func (p *peer) takeRequest(id uint64, spawn bool) *request {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	r := p.pending[id]
+	if r == nil || r.spawn != spawn {
+		return nil
+	}
 	delete(p.pending, id)
 	return r
 }

@@ -44,19 +44,21 @@ type request struct {
 	reply actor.Reply
 	gen   atomic.Uint64 // the session it was written on; 0 until written
 	done  atomic.Bool   // complete: the writer skips it if not yet written
+	spawn bool          // a Spawn, answered by Spawned, not by Reply
 }
 
 // ctlFrame is an item of the control lane.
 type ctlFrame struct {
 	kind   wire.FrameType
 	gen    uint64    // the session it belongs to; 0 for any
-	target string    // Watch/Unwatch/Stop: the target; Terminated: the actor
-	other  string    // Watch/Unwatch: the watcher; Terminated: the watcher
-	id     uint64    // Reply/Spawned: the request id
+	target string    // Watch/Unwatch/Stop: the target; Terminated, Spawned: the actor; Spawn: the kind
+	other  string    // Watch/Unwatch: the watcher; Terminated: the watcher; Spawn: the name
+	id     uint64    // Reply/Spawn/Spawned: the request id
 	code   wire.Code // Reply, Terminated, Spawned; Stop: the mode
 	text   string    // the error or reason
 	msg    any       // Reply: the answer
 	info   *typeInfo // its registration; nil for no value
+	req    *request  // Spawn: the spawn waiting for its Spawned
 }
 
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
@@ -215,6 +217,7 @@ func (w *writer) control() error {
 		if f.gen == 0 || f.gen == w.s.gen {
 			w.appendCtl(f)
 			if err := w.flushIfFull(); err != nil {
+				w.abandonSpawns(w.ctl[i+1:])
 				return err
 			}
 		}
@@ -224,8 +227,8 @@ func (w *writer) control() error {
 }
 
 // appendCtl appends one control frame. The frames are built here from
-// checked values, so only a reply's answer can fail to encode: the
-// request then fails with the encoder's reason.
+// checked values, so only a reply's answer, or a Spawn's names, can fail to
+// encode: the request, or the spawn, then fails with the encoder's reason.
 func (w *writer) appendCtl(f *ctlFrame) {
 	e := w.enc
 	switch f.kind {
@@ -250,8 +253,10 @@ func (w *writer) appendCtl(f *ctlFrame) {
 		e.AppendTerminated(&wire.Terminated{Actor: f.target, Watcher: f.other, Code: f.code, Reason: f.text})
 	case wire.FrameStop:
 		e.AppendStop(&wire.Stop{Target: f.target, Mode: wire.StopMode(f.code)})
+	case wire.FrameSpawn:
+		w.appendSpawn(f)
 	case wire.FrameSpawned:
-		e.AppendSpawned(&wire.Spawned{RequestID: f.id, Code: f.code, Error: f.text})
+		e.AppendSpawned(&wire.Spawned{RequestID: f.id, Actor: f.target, Code: f.code, Error: f.text})
 	}
 }
 
