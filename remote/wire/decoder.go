@@ -181,6 +181,10 @@ func (d *Decoder) arrayLen() (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	if msgpcode.IsFixedArray(c) { // every array of the protocol's own
+		d.src.ReadByte()
+		return int(c & 0x0f), nil
+	}
 	if !isArray(c) {
 		return 0, malformed("array expected at offset %d, found 0x%02x", d.pos(), c)
 	}
@@ -201,7 +205,10 @@ func (d *Decoder) uint(limit uint64) (uint64, error) {
 	}
 	var v uint64
 	switch {
-	case c <= 0x7f || (c >= msgpcode.Uint8 && c <= msgpcode.Uint64):
+	case c <= 0x7f: // a positive fixint, the most common by far
+		d.src.ReadByte()
+		v = uint64(c)
+	case c >= msgpcode.Uint8 && c <= msgpcode.Uint64:
 		v, err = d.dec.DecodeUint64()
 	case c >= msgpcode.Int8 && c <= msgpcode.Int64:
 		var s int64
