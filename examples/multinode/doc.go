@@ -8,7 +8,10 @@
 // request gets its answer from another node, a watcher on the first node
 // watches the ponger of the third, and then the third node is stopped by
 // its Event. The watcher is told the ponger is gone, with a reason that
-// says its node went down, while the other two nodes go on playing.
+// says its node went down, while the other two nodes go on playing. Last,
+// a fourth node runs in a process of its own (this program, re-run with
+// -listen), plays with the first two, and is killed with SIGKILL: no
+// goodbye on the wire, yet their watchers are told at once.
 //
 //	go run ./examples/multinode
 //

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"strings"
 	"syscall"
 	"time"
@@ -77,6 +81,9 @@ func startNode(name, addr string, cookie []byte) (*node, error) {
 // pongerOf names the ponger of the node at addr.
 func pongerOf(addr string) actor.PID { return actor.PID{Address: addr, ID: "ponger"} }
 
+// addTarget gives a pinger one more ponger to ping and watch.
+type addTarget struct{ pid actor.PID }
+
 // pinger sends one Ping to each target when told "go", and prints the Pongs
 // that come back; it watches each target and prints its Terminated.
 func pinger(name string, targets []actor.PID, out chan<- string) func(c *actor.Context) {
@@ -87,6 +94,9 @@ func pinger(name string, targets []actor.PID, out chan<- string) func(c *actor.C
 			for _, t := range targets {
 				c.Watch(t)
 			}
+		case addTarget:
+			targets = append(targets, m.pid)
+			c.Watch(m.pid)
 		case string: // "go"
 			n++
 			for _, t := range targets {
@@ -111,13 +121,14 @@ func pinger(name string, targets []actor.PID, out chan<- string) func(c *actor.C
 
 func main() {
 	listen := flag.String("listen", "", "run one node on this address (host:port) instead of the three-node story")
+	name := flag.String("name", "", "with -listen: the node's name in what it prints (default: the address)")
 	var peers peerList
 	flag.Var(&peers, "peer", "with -listen: another node's address (repeat the flag)")
 	cookie := flag.String("cookie", "", "the secret every node shares (required beyond loopback)")
 	flag.Parse()
 	var err error
 	if *listen != "" {
-		err = runOne(*listen, peers, []byte(*cookie))
+		err = runOne(cmp.Or(*name, *listen), *listen, peers, []byte(*cookie))
 	} else {
 		err = story([]byte(*cookie))
 	}
@@ -189,24 +200,71 @@ func story(cookie []byte) error {
 	}
 	// Each pings the other and C, whose node is gone: the pings to C
 	// become dead letters. Wait for the two pongs.
-	return expectAll(out, "A: pong 2 from B", "B: pong 2 from A")
+	if err := expectAll(out, "A: pong 2 from B", "B: pong 2 from A"); err != nil {
+		return err
+	}
+	return killed(nodes[:2], pingers[:2], out, cookie)
+}
+
+// killed starts node D in a process of its own (this program, run with
+// -listen), has A and B ping it, then kills it with SIGKILL: no goodbye on
+// the wire, only the sockets the kernel closes. A's and B's watchers are
+// told at once; had the host vanished instead, the heartbeat timeout
+// would tell them.
+func killed(nodes []*node, pingers []actor.PID, out <-chan string, cookie []byte) error {
+	fmt.Println("\n5. node D runs in a process of its own; A and B ping it, then it is killed (SIGKILL)")
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(exe, "-listen", "127.0.0.1:0", "-name", "D", "-cookie", string(cookie))
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	lines := bufio.NewScanner(stdout)
+	if !lines.Scan() {
+		return errors.New("node D said nothing")
+	}
+	// "node D listening on 127.0.0.1:PORT; Ctrl-C stops it"
+	addr := strings.TrimSuffix(strings.Fields(lines.Text())[4], ";")
+	go io.Copy(io.Discard, stdout)
+	fmt.Printf("node D listening on %s, process %d\n", addr, cmd.Process.Pid)
+	for i, n := range nodes {
+		n.sys.Send(pingers[i], addTarget{pongerOf(addr)})
+		n.sys.Send(pingers[i], "go")
+	}
+	if err := expectAll(out, "A: pong 3 from D", "B: pong 3 from D"); err != nil {
+		return err
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		return err
+	}
+	fmt.Println("   node D killed")
+	dGone := "is gone: its node went down"
+	return expectAll(out, "A: watcher told ponger@"+addr+" "+dGone, "B: watcher told ponger@"+addr+" "+dGone)
 }
 
 // runOne runs one node until Ctrl-C or SIGTERM stops it.
-func runOne(addr string, peers []string, cookie []byte) error {
-	n, err := startNode(addr, addr, cookie)
+func runOne(name, addr string, peers []string, cookie []byte) error {
+	n, err := startNode(name, addr, cookie)
 	if err != nil {
 		return err
 	}
 	undo := remote.SetOnSignal(n.stop, os.Interrupt, syscall.SIGTERM)
 	defer undo()
-	fmt.Printf("node listening on %s; Ctrl-C stops it\n", n.net.Addr())
+	fmt.Printf("node %s listening on %s; Ctrl-C stops it\n", name, n.net.Addr())
 	var targets []actor.PID
 	for _, p := range peers {
 		targets = append(targets, pongerOf(p))
 	}
 	out := make(chan string, 64)
-	pid, err := n.sys.SpawnFunc(pinger(addr, targets, out))
+	pid, err := n.sys.SpawnFunc(pinger(name, targets, out))
 	if err != nil {
 		return err
 	}
