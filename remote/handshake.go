@@ -29,6 +29,15 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 		p, err = n.decide(wp)
 		return err
 	})
+	if p != nil {
+		// decide accepted it (a refusal leaves p nil): whatever happens
+		// next, say when it is over.
+		defer func() {
+			if p != nil {
+				p.incomingDone()
+			}
+		}()
+	}
 	if err != nil {
 		n.handshakeFailed(conn.RemoteAddr(), err)
 		return
@@ -44,6 +53,8 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 	case <-ctx.Done():
 		return
 	}
+	p.incomingDone()
+	p = nil // done: the deferred call must not count it twice
 	<-s.done
 }
 
@@ -71,6 +82,9 @@ func (n *Node) decide(wp wire.Peer) (*peer, error) {
 	if ours && n.addr < wp.Addr {
 		return nil, &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "the lower address keeps the connection it dialled"}
 	}
+	// Accepted: until it is adopted or fails, this node dials no other
+	// connection to the peer (see connect).
+	p.incoming++
 	return p, nil
 }
 
@@ -84,7 +98,8 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 	}
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
-	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) }) // abandoned: wake the handshake
+	raw := conn                                                                 // the TLS connection that may replace conn below shares its deadline
+	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) }) // abandoned: wake the handshake
 	defer stop()
 	fail := func(err error) (net.Conn, wire.Peer, error) {
 		conn.Close()

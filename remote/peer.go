@@ -46,6 +46,7 @@ type peer struct {
 	sess     *session // the session serving, nil when down
 	gen      uint64   // sessions so far; each session's gen is unique
 	dialing  bool
+	incoming int                   // sessions decide accepted, not yet adopted or failed
 	control  []ctlFrame            // the control lane: replies, watches, stops...
 	carry    []outMsg              // left unwritten by a failed session: first on the next
 	pending  map[uint64]*request   // requests sent to the peer, by id
@@ -73,6 +74,23 @@ func newPeer(n *Node, addr string) *peer {
 	p.queue = mailbox.New[outMsg](n.cfg.OutboundQueue, mailbox.WithOverflow(n.cfg.Overflow)).
 		OnDrop(func(m outMsg) { p.drop(m, ErrQueueFull) })
 	return p
+}
+
+// awaitingIncoming reports whether a session the peer opened has been
+// accepted and is on its way to adopt.
+func (p *peer) awaitingIncoming() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.incoming > 0
+}
+
+// incomingDone marks an accepted session adopted or failed, and wakes run
+// to look again.
+func (p *peer) incomingDone() {
+	p.mu.Lock()
+	p.incoming--
+	p.mu.Unlock()
+	p.poke()
 }
 
 // poke wakes run if it is waiting for work.
@@ -136,6 +154,19 @@ func (p *peer) connect() *session {
 				}
 				downSince = time.Now()
 				continue
+			}
+		}
+		if p.awaitingIncoming() {
+			// The peer's own dial has just been accepted: dialling now
+			// would make a second connection, which the peer may keep
+			// while this side keeps the first. Wait for it instead.
+			select {
+			case s := <-p.adopt:
+				return s
+			case <-p.kick: // it failed: look again
+				continue
+			case <-p.n.quit:
+				return nil
 			}
 		}
 		s, err := p.dialOnce()
@@ -314,7 +345,7 @@ func (p *peer) retire() bool {
 		return false
 	}
 	p.mu.Lock()
-	busy := p.queue.Waiting() > 0 || p.sess != nil || len(p.carry) > 0 || len(p.control) > 0 ||
+	busy := p.queue.Waiting() > 0 || p.sess != nil || p.incoming > 0 || len(p.carry) > 0 || len(p.control) > 0 ||
 		len(p.pending) > 0 || len(p.watches) > 0 || len(p.watchers) > 0
 	p.mu.Unlock()
 	if busy {
