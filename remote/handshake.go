@@ -98,8 +98,10 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 	}
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
-	raw := conn                                                                 // the TLS connection that may replace conn below shares its deadline
-	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) }) // abandoned: wake the handshake
+	// Abandoned: wake the handshake. The TLS connection that may replace
+	// conn below shares raw's deadline.
+	raw := conn
+	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 	fail := func(err error) (net.Conn, wire.Peer, error) {
 		conn.Close()
