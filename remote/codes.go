@@ -78,11 +78,16 @@ func sentinelOf(c wire.Code) error {
 // anything else. A dead letter's reason wraps both a specific cause and
 // actor.ErrNoReply, so the causes are tried first.
 func codeOf(err error) wire.Code {
+	if err == nil {
+		return wire.CodeOK // most replies: without the two targets of errors.As below, which escape
+	}
+	return codeOfError(err)
+}
+
+func codeOfError(err error) wire.Code {
 	var re *Error
 	var pe *actor.PanicError
 	switch {
-	case err == nil:
-		return wire.CodeOK
 	case errors.As(err, &re):
 		return re.Code
 	case errors.As(err, &pe):
