@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"sync/atomic"
 	"testing"
 	"testing/synctest"
 
@@ -23,11 +22,14 @@ func checkIdentity(t testing.TB, s remote.PeerStats) {
 	}
 }
 
-// stopCleanly sends n messages from a to b's sink and stops a at once: the stop drains the queue, says goodbye and
+// stopCleanly connects a to b (a request to b's echo: a stop before the
+// first connection would make dead letters of everything), sends n
+// messages from a to b's sink and stops a at once: the stop drains the queue, says goodbye and
 // waits for b's last Ack, so nothing is left uncertain, and b has every
 // message.
 func stopCleanly(t *testing.T, a, b *testNode, n int) {
 	t.Helper()
+	stillServes(t, a, b)
 	for i := range n {
 		if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: i}); err != nil {
 			t.Fatalf("send %d: %v", i, err)
@@ -41,23 +43,19 @@ func stopCleanly(t *testing.T, a, b *testNode, n int) {
 	}
 	s := statsOf(a, b.node.Addr())
 	checkIdentity(t, s)
-	if s.Sent != uint64(n) || s.Delivered != s.Sent || s.Uncertain != 0 || s.Dropped != 0 || s.Queued != 0 || s.InFlight != 0 {
+	if s.Sent != uint64(n)+1 || s.Delivered != s.Sent || s.Uncertain != 0 || s.Dropped != 0 || s.Queued != 0 || s.InFlight != 0 {
 		t.Fatalf("after a clean stop: %+v", s)
 	}
-	if r := statsOf(b, a.node.Addr()); r.Received != uint64(n) {
+	if r := statsOf(b, a.node.Addr()); r.Received != uint64(n)+1 {
 		t.Fatalf("b read %d messages, a counts %d delivered", r.Received, s.Delivered)
 	}
 }
 
-// countingSink spawns a sink on tn that counts the messages it gets.
-func countingSink(t testing.TB, tn *testNode) *atomic.Int64 {
-	var got atomic.Int64
-	spawn(t, tn.sys, "sink", func(c *actor.Context) {
-		if _, ok := c.Message().(Seq); ok {
-			got.Add(1)
-		}
-	})
-	return &got
+// sinkAndEcho spawns on tn an echo actor and a sink that drops what it
+// gets.
+func sinkAndEcho(t testing.TB, tn *testNode) {
+	spawn(t, tn.sys, "echo", echoActor)
+	spawn(t, tn.sys, "sink", func(*actor.Context) {})
 }
 
 // A node stopped while a stream flows ends with Delivered = Sent and
@@ -68,7 +66,7 @@ func TestNodeStopDeliversEverything(t *testing.T) {
 		t.Run(fmt.Sprint(round), func(t *testing.T) {
 			nodes := startNodes(t, 2, remote.Config{})
 			a, b := nodes[0], nodes[1]
-			countingSink(t, b)
+			sinkAndEcho(t, b)
 			stopCleanly(t, a, b, 2000)
 		})
 	}
@@ -81,7 +79,7 @@ func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 		pn := newPipeNet()
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
-		countingSink(t, b)
+		sinkAndEcho(t, b)
 		stopCleanly(t, a, b, 500)
 	})
 }
