@@ -84,6 +84,7 @@ func (p *peer) install(s *session) {
 	defer p.mu.Unlock()
 	p.gen++
 	s.gen = p.gen
+	p.dialing = false // a dialled session is the peer's now (dialOnce)
 	if p.lastRun != (wire.Incarnation{}) && p.lastRun != s.remote.Incarnation {
 		s.staleBelow = p.lastMark
 	}
