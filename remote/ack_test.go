@@ -7,6 +7,7 @@ import (
 	"net"
 	"testing"
 	"testing/synctest"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote"
@@ -81,6 +82,46 @@ func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, b)
 		stopCleanly(t, a, b, 500)
+	})
+}
+
+// A peer that cannot write its last Ack does not hold a stop forever: its
+// writer is stuck, its heartbeat monitor ends the session, and what it
+// read but never acknowledged is uncertain on the stopping node.
+func TestNodeStopPeerCannotAck(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{})
+		b := pn.node(t, "b:1", remote.Config{})
+		sinkAndEcho(t, a)
+		sinkAndEcho(t, b)
+		stillServes(t, b, a) // b dials: its side of the connection can stall
+		synctest.Wait()
+		pn.stall() // b's writes, its Acks included, hang
+		for i := range 10 {
+			if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: i}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		start := time.Now()
+		if err := a.node.Stop(ctx); err != nil {
+			t.Fatalf("Stop = %v", err)
+		}
+		// b's monitor gives up on its stuck write after HeartbeatTimeout
+		// (3 s), noticed at a tick (1 s).
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("Stop took %v", d)
+		}
+		s := statsOf(a, "b:1")
+		checkIdentity(t, s)
+		if s.Sent != 10 || s.Delivered != 0 || s.Uncertain != 10 {
+			t.Fatalf("stats %+v", s)
+		}
+		if r := statsOf(b, "a:1"); r.Received != 10 {
+			t.Fatalf("b read %d: they did arrive", r.Received)
+		}
 	})
 }
 
