@@ -15,17 +15,24 @@ import (
 
 // ack appends an Ack if the reader has read Message frames since the last
 // one. Once the peer has said Close, the reader's count is final, and the
-// reader waits until the writer has written it (see closeAck).
-func (w *writer) ack() {
+// reader waits until the writer has written it (see closeAck): it is
+// written at once, ahead of whatever else waits.
+func (w *writer) ack() error {
 	s := w.s
 	closed := s.peerClosed.Load() // before read: set after the final count
 	if n := s.read.Load(); n > w.acked {
 		w.enc.AppendAck(&wire.Ack{Count: n})
 		w.acked = n
 	}
-	if closed && !w.final && !isClosed(s.finalAck) {
-		w.final = true
+	if !closed || w.final {
+		return nil
 	}
+	if err := w.flush(); err != nil {
+		return err
+	}
+	w.final = true
+	close(s.finalAck)
+	return nil
 }
 
 // publishRead hands the reader's count of Message frames read to the
@@ -63,14 +70,4 @@ func (s *session) onAck(a *wire.Ack) error {
 	s.p.stats.delivered.Add(a.Count - s.acked)
 	s.acked = a.Count
 	return nil
-}
-
-// isClosed reports whether ch is closed.
-func isClosed(ch chan struct{}) bool {
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
-	}
 }

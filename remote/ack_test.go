@@ -39,7 +39,9 @@ func stopCleanly(t *testing.T, a, b *testNode, n int) {
 			checkIdentity(t, statsOf(a, b.node.Addr()))
 		}
 	}
-	if err := a.node.Stop(context.Background()); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	defer cancel()
+	if err := a.node.Stop(ctx); err != nil {
 		t.Fatalf("Stop = %v", err)
 	}
 	s := statsOf(a, b.node.Addr())
@@ -71,6 +73,31 @@ func TestNodeStopDeliversEverything(t *testing.T) {
 			stopCleanly(t, a, b, 2000)
 		})
 	}
+}
+
+// A peer that keeps sending to a stopping node still answers its goodbye
+// at once: its Ack goes ahead of the stream, so the stop does not wait for
+// its context, and leaves nothing uncertain.
+func TestNodeStopWhilePeerSends(t *testing.T) {
+	nodes := startNodes(t, 2, remote.Config{})
+	a, b := nodes[0], nodes[1]
+	sinkAndEcho(t, a)
+	sinkAndEcho(t, b)
+	ctx, cancel := context.WithCancel(context.Background())
+	flowing, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ctx.Err() == nil; i++ {
+			if i == 1000 {
+				close(flowing)
+			}
+			b.sys.SendContext(ctx, a.pid("sink"), Seq{From: "b", N: i})
+		}
+	}()
+	<-flowing
+	stopCleanly(t, a, b, 1000)
+	cancel()
+	<-done
 }
 
 // The same over net.Pipe, in a bubble: a pipe has no half close, so the
@@ -107,7 +134,7 @@ func TestNodeStopPeerCannotAck(t *testing.T) {
 		defer cancel()
 		start := time.Now()
 		if err := a.node.Stop(ctx); err != nil {
-			t.Fatalf("Stop = %v", err)
+			t.Fatalf("Stop = %v\nA:\n%s\nB:\n%s", err, a.logs.String(), b.logs.String())
 		}
 		// b's monitor gives up on its stuck write after HeartbeatTimeout
 		// (3 s), noticed at a tick (1 s).

@@ -103,7 +103,7 @@ type writer struct {
 	msgs  uint64 // Message frames in the buffer
 	ctl   []ctlFrame
 	acked uint64 // the count of the last Ack appended
-	final bool   // the Ack answering the peer's Close is in the buffer
+	final bool   // the Ack answering the peer's Close is written: finalAck is closed
 }
 
 // sendLoop writes until the session ends; it returns why.
@@ -131,7 +131,9 @@ func (s *session) sendLoop(ctx context.Context) error {
 		if err := w.control(); err != nil {
 			return err
 		}
-		w.ack()
+		if err := w.ack(); err != nil {
+			return err
+		}
 		batch, first := q.Drain(0)
 		for i := range batch {
 			q.Taken(i + 1)
@@ -152,10 +154,6 @@ func (s *session) sendLoop(ctx context.Context) error {
 		}
 		if err := w.flush(); err != nil {
 			return err
-		}
-		if w.final {
-			w.final = false
-			close(s.finalAck)
 		}
 		if s.draining.Load() && q.Waiting() == 0 && !p.ctlWaiting.Load() {
 			return w.goodbye()
@@ -303,7 +301,9 @@ func (w *writer) flush() error {
 // writing side, so that the peer reads everything before it, acknowledges
 // it, then closes its own.
 func (w *writer) goodbye() error {
-	w.ack()
+	if err := w.ack(); err != nil {
+		return err
+	}
 	w.enc.AppendClose(&wire.Close{Reason: "node stopping"})
 	if err := w.flush(); err != nil {
 		return err
