@@ -13,8 +13,8 @@ type NodeStats interface {
 
 // ObserveNode registers a collector that reads n.Stats at every scrape:
 // per peer node, whether its connection is up, the messages handed to the
-// node for it and what became of them (written, uncertain, dropped, still
-// queued), what came from it, and frames and bytes both ways. The node
+// node for it and what became of them (delivered, uncertain, dropped, still
+// queued, in flight), what came from it, and frames and bytes both ways. The node
 // pushes nothing per message; its counters are read when Prometheus asks.
 // Call it once per node; the label is the peer's address, bounded by the
 // number of nodes.
@@ -56,14 +56,16 @@ func newNodeCollector(n NodeStats) *nodeCollector {
 			func(s *remote.PeerStats) uint64 { return s.Connects }),
 		series("messages_sent_total", counter, "Messages handed to the node for the peer and accepted into its queue.",
 			func(s *remote.PeerStats) uint64 { return s.Sent }),
-		series("messages_written_total", counter, "Messages in writes to the peer's connection that succeeded.",
-			func(s *remote.PeerStats) uint64 { return s.Written }),
-		series("messages_uncertain_total", counter, "Messages in a write that failed with the connection: some may have arrived.",
+		series("messages_delivered_total", counter, "Messages the peer node acknowledged having read.",
+			func(s *remote.PeerStats) uint64 { return s.Delivered }),
+		series("messages_uncertain_total", counter, "Messages written on a connection that ended before the peer acknowledged them: some may have arrived.",
 			func(s *remote.PeerStats) uint64 { return s.Uncertain }),
 		series("messages_dropped_total", counter, "Messages for the peer that will never be written: dead letters and abandoned requests.",
 			func(s *remote.PeerStats) uint64 { return s.Dropped }),
-		series("messages_queued", gauge, "Messages for the peer still queued or in the writer's hands.",
+		series("messages_queued", gauge, "Messages for the peer not yet written: queued or in the writer's hands.",
 			func(s *remote.PeerStats) uint64 { return s.Queued }),
+		series("messages_in_flight", gauge, "Messages written to the peer's connection and not yet acknowledged.",
+			func(s *remote.PeerStats) uint64 { return s.InFlight }),
 		series("messages_received_total", counter, "Messages read from the peer.",
 			func(s *remote.PeerStats) uint64 { return s.Received }),
 		series("messages_undecodable_total", counter, "Messages from the peer of an unregistered type or that failed to decode: dead letters.",

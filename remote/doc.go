@@ -66,8 +66,10 @@
 // a dead letter of the sending System with a reason (ErrQueueFull,
 // ErrNodeUnreachable, ErrNodeStopped, an encoding error), or of the
 // receiving System (ErrUnknownType, a decoding error, actor.ErrNotFound).
-// A frame written to a connection that then dies may or may not have
-// arrived: PeerStats counts those as Uncertain.
+// The receiving node acknowledges the messages it reads (the Ack frame), so
+// PeerStats counts a message Delivered only when the peer has it; one
+// written to a connection that dies before its acknowledgement may or may
+// not have arrived: PeerStats counts those as Uncertain.
 //
 // Backpressure. Each peer has a bounded outbound queue (Config.OutboundQueue)
 // that behaves like a mailbox: Send and SendContext wait for room, TrySend

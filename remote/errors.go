@@ -90,6 +90,11 @@ var (
 	// with a Close frame.
 	ErrPeerClosed = errors.New("remote: peer closed the connection")
 
+	// ErrProtocol is the cause of a node down when the peer broke the
+	// session's rules in a well-formed frame: an Ack whose count goes
+	// down, or covers more messages than were written to it.
+	ErrProtocol = errors.New("remote: protocol error")
+
 	// ErrLateReply is the reason of the dead letter made of a reply whose
 	// request is no longer waiting (its caller gave up, or it never was).
 	ErrLateReply = errors.New("remote: reply to a request no longer waiting")

@@ -59,15 +59,21 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 }
 
 // decide runs once the initiator has proved it knows the cookie: it
-// refuses a node that is stopping, and settles simultaneous connects. Two
-// nodes that dial each other at once must end with one connection: as
-// Erlang compares node names, the node with the lower address keeps the
-// connection it dialled and refuses the other (CodeDuplicate); the higher
-// one accepts, and the peer goroutine drops its own dial for it. Nothing
-// queued is lost: the queue belongs to the peer, not to a connection.
+// refuses every node while this one stops, and settles simultaneous
+// connects. Two nodes that dial each other at once must end with one
+// connection: as Erlang compares node names, the node with the lower
+// address keeps the connection it dialled and refuses the other
+// (CodeDuplicate); the higher one accepts, and the peer goroutine drops its
+// own dial for it. Nothing queued is lost: the queue belongs to the peer,
+// not to a connection.
 func (n *Node) decide(wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
+	}
+	if n.stopping.Load() {
+		// A new connection would replace one that is draining, cutting
+		// off the peer's last Ack and leaving what it read uncertain.
+		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}
 	}
 	p, err := n.peerFor(wp.Addr)
 	switch {

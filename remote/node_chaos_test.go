@@ -14,14 +14,13 @@ import (
 	"github.com/troupe-go/troupe/remote"
 )
 
-// writesAcknowledged says whether PeerStats.Written counts only what the
-// peer acknowledged. It does not yet: Written counts what the local
-// kernel accepted, and a connection cut (here by the proxy, in general by
-// any broken path or crashed host) loses what sat in the buffers between,
-// unseen by the counts. When the wire gains acknowledgements, set it, and
-// TestNodeOrderUnderCuts checks that every gap is a dead letter or an
-// uncertain message.
-const writesAcknowledged = false
+// writesAcknowledged says whether PeerStats.Delivered counts only what the
+// peer acknowledged. It does, since protocol version 2 (the Ack frame): a
+// connection cut (here by the proxy, in general by any broken path or
+// crashed host) turns what sat unacknowledged in the buffers between into
+// Uncertain, so TestNodeOrderUnderCuts checks that every gap is a dead
+// letter or an uncertain message.
+const writesAcknowledged = true
 
 // quickReconnect makes the tests through a proxy fast: reconnect at once,
 // notice silence in half a second.
@@ -95,8 +94,8 @@ func checkOrder(t testing.TB, sender string, seqs []int, m int) {
 // that cuts the connection a few times at random moments. Per sender, the
 // numbers arrive strictly increasing (gaps allowed, never a reorder or a
 // duplicate), and every gap is a message the sending node counted as
-// dropped (a dead letter) or uncertain (in a write that failed): none it
-// counted as written is missing.
+// dropped (a dead letter) or uncertain (written, never acknowledged): none
+// it counted as delivered is missing.
 func TestNodeOrderUnderCuts(t *testing.T) {
 	const senders, msgs, cuts = 4, 500, 4
 	seed := uint64(time.Now().UnixNano())
@@ -164,17 +163,17 @@ func TestNodeOrderUnderCuts(t *testing.T) {
 	if st.Sent != senders*msgs+1 {
 		t.Fatalf("Sent %d, want %d", st.Sent, senders*msgs+1)
 	}
-	// Sent = Written + Uncertain + Dropped once quiet: nothing vanished
+	// Sent = Delivered + Uncertain + Dropped once quiet: nothing vanished
 	// from the counts.
-	if st.Written+st.Uncertain+st.Dropped != st.Sent {
+	if st.Delivered+st.Uncertain+st.Dropped != st.Sent {
 		t.Fatalf("the counts do not add up: %+v", st)
 	}
 	if lost := int64(gaps) - int64(st.Dropped+st.Uncertain); lost > 0 {
 		if writesAcknowledged {
-			t.Fatalf("%d messages missing, but only %d dropped and %d uncertain: %d counted written were lost",
+			t.Fatalf("%d messages missing, but only %d dropped and %d uncertain: %d counted delivered were lost",
 				gaps, st.Dropped, st.Uncertain, lost)
 		}
-		t.Logf("known gap: %d messages counted written were lost in the cuts (Written means the local kernel took them)", lost)
+		t.Logf("known gap: %d messages counted delivered were lost in the cuts", lost)
 	}
 	if n := uint64(len(dead)); n != st.Dropped {
 		t.Fatalf("%d dead letters, %d counted dropped", n, st.Dropped)

@@ -155,7 +155,7 @@ func settledStats(t testing.TB, a *testNode, addr string) remote.PeerStats {
 	deadline := time.Now().Add(waitLimit)
 	for {
 		s := statsOf(a, addr)
-		if s.Queued == 0 {
+		if s.Queued == 0 && s.InFlight == 0 {
 			return s
 		}
 		if time.Now().After(deadline) {

@@ -44,7 +44,7 @@ func TestNodeSendOrder(t *testing.T) {
 		next[m.From]++
 	}
 	s := settledStats(t, a, b.node.Addr())
-	if s.Sent != senders*each || s.Written != senders*each || s.Queued != 0 || !s.Up || s.Connects != 1 {
+	if s.Sent != senders*each || s.Delivered != senders*each || s.Queued != 0 || !s.Up || s.Connects != 1 {
 		t.Fatalf("stats %+v", s)
 	}
 	if r := statsOf(b, a.node.Addr()); r.Received != senders*each {
@@ -244,7 +244,7 @@ func TestNodeTooLargeToSend(t *testing.T) {
 	if _, err := a.sys.Request(context.Background(), b.pid("big"), Ping{}); !errors.Is(err, wire.ErrFrameTooLarge) {
 		t.Fatalf("Request answered too large = %v, want ErrFrameTooLarge", err)
 	}
-	if s := settledStats(t, a, b.node.Addr()); s.Sent != s.Written+s.Dropped || s.Dropped != 2 {
+	if s := settledStats(t, a, b.node.Addr()); s.Sent != s.Delivered+s.Dropped || s.Dropped != 2 {
 		t.Fatalf("stats %+v", s)
 	}
 }

@@ -222,15 +222,20 @@ func minDur(a, b time.Duration) time.Duration {
 
 // dialOnce dials the peer in a goroutine of its own, so that a session
 // the peer opens meanwhile (a simultaneous connect) is taken at once; the
-// dial is then abandoned and waited for.
-func (p *peer) dialOnce() (*session, error) {
+// dial is then abandoned and waited for. A dialled session leaves
+// p.dialing set until install makes it the peer's: decide must not accept
+// the peer's own dial in between, or each side would replace the
+// connection the other keeps, and both would die.
+func (p *peer) dialOnce() (s *session, err error) {
 	p.mu.Lock()
 	p.dialing = true
 	p.mu.Unlock()
 	defer func() {
-		p.mu.Lock()
-		p.dialing = false
-		p.mu.Unlock()
+		if s == nil || !s.outbound {
+			p.mu.Lock()
+			p.dialing = false
+			p.mu.Unlock()
+		}
 	}()
 	ctx, cancel := context.WithTimeout(context.Background(), p.n.cfg.HandshakeTimeout)
 	defer cancel()

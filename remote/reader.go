@@ -37,12 +37,17 @@ func (s *session) recv(ctx context.Context) {
 // the peer breaks the protocol. wire.Reader refuses a frame over
 // MaxFrameSize before allocating for it and runs wire.Check over every
 // frame before anything decodes it; payloads are decoded only into their
-// registered types.
+// registered types. The Message frames read are acknowledged (ack.go)
+// whenever no further frame is buffered.
 func (s *session) recvLoop(ctx context.Context) error {
 	p := s.p
 	r := wire.NewReader(countingReader{s.conn, &p.stats.bytesRecv}, p.n.cfg.MaxFrameSize)
+	var read, told uint64 // Message frames read, and published for the writer to acknowledge
 	h := wire.Handlers{
-		Message:    func(m *wire.Message) error { return s.onMessage(ctx, &r.Decoder, m) },
+		Message: func(m *wire.Message) error {
+			read++
+			return s.onMessage(ctx, &r.Decoder, m)
+		},
 		Reply:      func(m *wire.Reply) error { return s.onReply(&r.Decoder, m) },
 		Watch:      func(w *wire.Watch) error { p.remoteWatch(s.gen, w.Target, w.Watcher); return nil },
 		Unwatch:    func(w *wire.Watch) error { p.remoteUnwatch(w.Target, w.Watcher); return nil },
@@ -55,8 +60,10 @@ func (s *session) recvLoop(ctx context.Context) error {
 		Spawned:   func(m *wire.Spawned) error { p.onSpawned(m); return nil },
 		Heartbeat: func() error { return nil },
 		Close: func(c *wire.Close) error {
+			s.closeAck(read)
 			return fmt.Errorf("%w: %q", ErrPeerClosed, c.Reason)
 		},
+		Ack: s.onAck,
 	}
 	for {
 		f, err := r.ReadFrame()
@@ -66,6 +73,10 @@ func (s *session) recvLoop(ctx context.Context) error {
 		p.stats.framesRecv.Add(1) // the monitor's sign of life too
 		if err := r.Dispatch(f, &h); err != nil {
 			return err
+		}
+		if read != told && !r.Buffered() {
+			told = read
+			s.publishRead(read)
 		}
 	}
 }

@@ -30,12 +30,22 @@ type session struct {
 	readerDone chan struct{}
 	writerDone chan struct{}
 	done       chan struct{} // closed once torn down and accounted for
+	finalAck   chan struct{} // closed by the writer once its Ack after the peer's Close is written
 
 	draining atomic.Bool   // write what is queued, then Close
 	beat     atomic.Bool   // a heartbeat is due
 	busy     atomic.Bool   // the reader waits for room in a local mailbox
 	writes   atomic.Uint64 // writes begun
 	flushes  atomic.Uint64 // writes ended
+
+	// Acknowledgements (ack.go). Message frames this side handed to
+	// writes, and the peer's last Ack of them; Message frames the reader
+	// has read, for the writer to acknowledge, and whether the peer said
+	// Close, after which that count is final.
+	wrote      atomic.Uint64
+	acked      uint64 // the reader's; read by serve once the reader is done
+	read       atomic.Uint64
+	peerClosed atomic.Bool
 
 	last       *typeInfo // the reader's last type: most frames repeat it
 	staleBelow uint64    // queue sequence numbers below it were for the peer's previous run
@@ -48,6 +58,7 @@ func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *sessio
 		readerDone: make(chan struct{}),
 		writerDone: make(chan struct{}),
 		done:       make(chan struct{}),
+		finalAck:   make(chan struct{}),
 	}
 }
 
@@ -73,6 +84,7 @@ func (p *peer) install(s *session) {
 	defer p.mu.Unlock()
 	p.gen++
 	s.gen = p.gen
+	p.dialing = false // a dialled session is the peer's now (dialOnce)
 	if p.lastRun != (wire.Incarnation{}) && p.lastRun != s.remote.Incarnation {
 		s.staleBelow = p.lastMark
 	}
@@ -123,6 +135,8 @@ loop:
 	}
 	<-s.readerDone
 	<-s.writerDone
+	// Written and never acknowledged: perhaps arrived, never written again.
+	p.stats.uncertain.Add(s.wrote.Load() - s.acked)
 	cause := s.err
 	if p.n.stopping.Load() && !errors.Is(cause, ErrNodeStopped) {
 		// The stop ended the session (the peer closed its side after our

@@ -9,15 +9,16 @@ import (
 // PeerStats is a snapshot of one peer's counters, read when Stats is
 // called: nothing is pushed per message. Counters only grow.
 //
-// The messages a node sends to a peer add up, once the node is quiet:
+// The messages a node sends to a peer add up, in every snapshot:
 //
-//	Sent = Written + Uncertain + Dropped + Queued
+//	Sent = Delivered + Uncertain + Dropped + Queued + InFlight
 //
-// At-most-once delivery means no count says a message was handled: a
-// message counts as Written when the write that carried it returned
-// without error, so the peer's kernel had it; if the connection dies
-// after that, the peer may still not have read it. Uncertain counts the
-// messages of writes that failed: some of those may have arrived.
+// A message is Delivered when the peer has it: its Ack frame (protocol
+// version 2) says it read the Message frame off the connection. Written
+// and not yet acknowledged, it is InFlight; if the connection ends before
+// an Ack covers it, it becomes Uncertain: it may or may not have arrived,
+// and at-most-once delivery does not write it again. No count says a
+// message was handled by its actor.
 type PeerStats struct {
 	// Addr is the peer's address.
 	Addr string
@@ -29,20 +30,23 @@ type PeerStats struct {
 	// Sent counts the messages handed to the node for this peer and
 	// accepted into its queue (requests included).
 	Sent uint64
-	// Written counts the messages in writes that succeeded.
-	Written uint64
-	// Uncertain counts the messages the writer had encoded when the
-	// connection failed: those of the failed write may in part have
-	// arrived, and none is written again.
+	// Delivered counts the messages the peer acknowledged having read.
+	Delivered uint64
+	// Uncertain counts the messages written on a connection that ended
+	// before the peer acknowledged them: some may have arrived, and none
+	// is written again.
 	Uncertain uint64
 	// Dropped counts the messages that will never be written: dead
 	// letters (queue full under a drop policy, a type that failed to
 	// encode, the peer unreachable, the node stopped), and requests whose
 	// caller stopped waiting before they were written.
 	Dropped uint64
-	// Queued is what is left: messages in the queue or in the writer's
-	// hands.
+	// Queued counts the messages not yet written: in the queue or in the
+	// writer's hands.
 	Queued uint64
+	// InFlight counts the messages written on the current connection and
+	// not yet acknowledged by the peer.
+	InFlight uint64
 
 	// Received counts the messages read from the peer.
 	Received uint64
@@ -67,13 +71,14 @@ type counters struct {
 	sent atomic.Uint64 // senders
 	_    [56]byte
 
-	written, uncertain, dropped atomic.Uint64 // the writer, mostly
+	written, uncertain, dropped atomic.Uint64 // the writer, mostly; written: handed to a write
 	framesSent, bytesSent       atomic.Uint64
 	connects                    atomic.Uint64
 	_                           [16]byte
 
 	received, unknown, late atomic.Uint64 // the reader
 	framesRecv, bytesRecv   atomic.Uint64
+	delivered               atomic.Uint64 // acknowledged by the peer
 }
 
 // Stats returns a snapshot of every peer's counters, sorted by address.
@@ -91,15 +96,21 @@ func (p *peer) snapshot() PeerStats {
 	c := &p.stats
 	s := PeerStats{
 		Addr: p.addr, Up: p.up.Load(), Connects: c.connects.Load(),
-		// Read the outcomes before Sent, which counts each message first,
-		// so that Queued cannot go below zero.
-		Dropped: c.dropped.Load(), Uncertain: c.uncertain.Load(), Written: c.written.Load(),
+		// A message moves from Sent to written or Dropped, and from
+		// written to Delivered or Uncertain. Reading each stage before the
+		// one it comes from keeps Queued and InFlight from going below zero.
+		Delivered: c.delivered.Load(), Uncertain: c.uncertain.Load(),
 		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
 		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
 		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
 	}
+	written := c.written.Load()
+	s.Dropped = c.dropped.Load()
 	s.Sent = c.sent.Load()
-	if done := s.Written + s.Uncertain + s.Dropped; s.Sent > done {
+	if settled := s.Delivered + s.Uncertain; written > settled {
+		s.InFlight = written - settled
+	}
+	if done := written + s.Dropped; s.Sent > done {
 		s.Queued = s.Sent - done
 	}
 	return s

@@ -98,10 +98,12 @@ func (s *session) send(ctx context.Context) {
 
 // writer is the state of one session's writer goroutine.
 type writer struct {
-	s    *session
-	enc  *wire.Encoder
-	msgs uint64 // Message frames in the buffer
-	ctl  []ctlFrame
+	s     *session
+	enc   *wire.Encoder
+	msgs  uint64 // Message frames in the buffer
+	ctl   []ctlFrame
+	acked uint64 // the count of the last Ack appended
+	final bool   // the Ack answering the peer's Close is written: finalAck is closed
 }
 
 // sendLoop writes until the session ends; it returns why.
@@ -127,6 +129,9 @@ func (s *session) sendLoop(ctx context.Context) error {
 	q := p.queue
 	for {
 		if err := w.control(); err != nil {
+			return err
+		}
+		if err := w.ack(); err != nil {
 			return err
 		}
 		batch, first := q.Drain(0)
@@ -267,10 +272,10 @@ func (w *writer) flushIfFull() error {
 	return w.flush()
 }
 
-// flush writes the buffer. The messages in it count as written when the
-// write returns without error (the kernel has them; nothing on the wire
-// acknowledges them), and as uncertain when it fails: some may have
-// arrived.
+// flush writes the buffer. The messages in it count as written before the
+// write begins, so that the peer's Ack can never cover more than that;
+// they are in flight until an Ack covers them, and uncertain if the
+// session ends first (serve counts those).
 func (w *writer) flush() error {
 	if w.enc.Len() == 0 {
 		return nil
@@ -278,23 +283,27 @@ func (w *writer) flush() error {
 	s, p := w.s, w.s.p
 	frames, msgs := w.enc.Frames(), w.msgs
 	w.msgs = 0
+	s.wrote.Add(msgs)
+	p.stats.written.Add(msgs)
 	s.writes.Add(1)
 	n, err := w.enc.WriteTo(s.conn)
 	s.flushes.Add(1)
 	p.stats.bytesSent.Add(uint64(n))
 	if err != nil {
 		w.enc.Reset()
-		p.stats.uncertain.Add(msgs)
 		return fmt.Errorf("remote: writing to %s: %w", p.addr, err)
 	}
 	p.stats.framesSent.Add(uint64(frames))
-	p.stats.written.Add(msgs)
 	return nil
 }
 
-// goodbye writes Close and closes the writing side, so that the peer
-// reads everything before it, then closes its own.
+// goodbye writes Close, after an Ack of what was read, and closes the
+// writing side, so that the peer reads everything before it, acknowledges
+// it, then closes its own.
 func (w *writer) goodbye() error {
+	if err := w.ack(); err != nil {
+		return err
+	}
 	w.enc.AppendClose(&wire.Close{Reason: "node stopping"})
 	if err := w.flush(); err != nil {
 		return err

@@ -36,7 +36,7 @@ var moving = []struct {
 	{"troupe_server_accept_pauses_total", nil},
 	{"troupe_actor_messages_total", map[string]string{"node": "b", "kind": "counter"}},
 	{"troupe_remote_peer_up", map[string]string{"node": "a"}},
-	{"troupe_remote_messages_written_total", map[string]string{"node": "a"}},
+	{"troupe_remote_messages_delivered_total", map[string]string{"node": "a"}},
 	{"troupe_remote_messages_received_total", map[string]string{"node": "b"}},
 	{"go_goroutines", nil},
 }

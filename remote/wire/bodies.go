@@ -148,6 +148,17 @@ func (d *Decoder) DecodeClose(f Frame, c *Close) error {
 	return err
 }
 
+// DecodeAck decodes an Ack frame. Whether its count is plausible is the
+// session's to judge: the decoder does not know what was written.
+func (d *Decoder) DecodeAck(f Frame, a *Ack) error {
+	if err := d.openN(f, 1, FrameAck); err != nil {
+		return err
+	}
+	var err error
+	a.Count, err = d.uint(1<<64 - 1)
+	return err
+}
+
 // DecodeHeartbeat checks a Heartbeat frame, whose body is empty.
 func (d *Decoder) DecodeHeartbeat(f Frame) error { return d.empty(f, FrameHeartbeat) }
 
@@ -253,4 +264,4 @@ func (d *Decoder) DecodeRefuse(f Frame, r *Refuse) error {
 
 // supportedVersions is the reason of a version mismatch Refuse: the
 // versions this package speaks, in decimal, separated by commas.
-const supportedVersions = "1"
+const supportedVersions = "2"

@@ -57,6 +57,7 @@ type Decoder struct {
 	spawn      Spawn
 	spawned    Spawned
 	close      Close
+	ack        Ack
 }
 
 // NewDecoder returns a Decoder, ready as the zero Decoder is.

@@ -21,6 +21,7 @@ type Handlers struct {
 	Spawned    func(*Spawned) error    // FrameSpawned: complete a pending spawn
 	Heartbeat  func() error            // FrameHeartbeat: the peer is alive
 	Close      func(*Close) error      // FrameClose: the peer sends nothing more
+	Ack        func(*Ack) error        // FrameAck: the peer has read that many Message frames
 }
 
 // dispatchers maps each session frame type to the method that decodes its
@@ -36,6 +37,7 @@ var dispatchers = [...]func(*Decoder, Frame, *Handlers) error{
 	FrameSpawned:    (*Decoder).dispatchSpawned,
 	FrameHeartbeat:  (*Decoder).dispatchHeartbeat,
 	FrameClose:      (*Decoder).dispatchClose,
+	FrameAck:        (*Decoder).dispatchAck,
 }
 
 // Dispatch decodes the body of a session frame and calls its handler in h.
@@ -154,4 +156,14 @@ func (d *Decoder) dispatchClose(f Frame, h *Handlers) error {
 		return err
 	}
 	return h.Close(&d.close)
+}
+
+func (d *Decoder) dispatchAck(f Frame, h *Handlers) error {
+	if h.Ack == nil {
+		return noHandler(f.Type)
+	}
+	if err := d.DecodeAck(f, &d.ack); err != nil {
+		return err
+	}
+	return h.Ack(&d.ack)
 }

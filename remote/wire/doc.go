@@ -13,7 +13,7 @@
 // [frame type, body], where the body is an array of positional fields. A
 // connection opens with a handshake (Hello, Challenge, Proof, then Accept
 // or Refuse); after it, either side sends Message, Reply, Watch, Unwatch,
-// Terminated, Stop, Spawn, Spawned, Heartbeat and finally Close. Each body
+// Terminated, Stop, Spawn, Spawned, Heartbeat, Ack and finally Close. Each body
 // has a struct here, named after its frame type.
 //
 // # Writing

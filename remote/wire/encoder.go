@@ -274,6 +274,13 @@ func (e *Encoder) AppendClose(c *Close) error {
 	return e.end(start)
 }
 
+// AppendAck appends an Ack frame.
+func (e *Encoder) AppendAck(a *Ack) error {
+	start := e.begin(FrameAck, 1)
+	e.out.b = appendUint(e.out.b, a.Count)
+	return e.end(start)
+}
+
 // AppendHello appends a Hello frame: Magic, Version and the fields of h.
 func (e *Encoder) AppendHello(h *Hello) error {
 	return e.appendHello(h, Version)

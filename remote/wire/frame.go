@@ -13,8 +13,9 @@ const (
 	// Magic opens every Hello and Challenge.
 	Magic = "troupe"
 
-	// Version is the protocol version this package speaks.
-	Version = 1
+	// Version is the protocol version this package speaks. Version 2 added
+	// the Ack frame; a node of version 1 is refused with a version mismatch.
+	Version = 2
 
 	// DefaultMaxFrameSize is the largest frame, length prefix excluded, that
 	// a Reader accepts and an Encoder writes when given no other limit.
@@ -35,7 +36,7 @@ const (
 // follows.
 type FrameType uint8
 
-// The frame types of protocol version 1.
+// The frame types of protocol version 2.
 const (
 	FrameHello      FrameType = 1  // initiator → acceptor: Hello
 	FrameChallenge  FrameType = 2  // acceptor → initiator: Challenge
@@ -52,6 +53,7 @@ const (
 	FrameSpawned    FrameType = 23 // Spawned
 	FrameHeartbeat  FrameType = 24 // empty body
 	FrameClose      FrameType = 25 // Close
+	FrameAck        FrameType = 26 // Ack
 )
 
 var frameNames = [...]string{
@@ -70,6 +72,7 @@ var frameNames = [...]string{
 	FrameSpawned:    "Spawned",
 	FrameHeartbeat:  "Heartbeat",
 	FrameClose:      "Close",
+	FrameAck:        "Ack",
 }
 
 // String returns the frame type's name, or "FrameType(N)" for an unknown

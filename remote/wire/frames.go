@@ -130,3 +130,11 @@ type Spawned struct {
 type Close struct {
 	Reason string // text for logs
 }
+
+// Ack acknowledges Message frames (FrameAck): its sender has read Count
+// Message frames on this connection since the session began, counted in
+// the order they were written. Count never goes down, and never passes
+// the number of Message frames the receiver of the Ack has written.
+type Ack struct {
+	Count uint64 // Message frames read in this session, cumulative
+}

@@ -56,6 +56,9 @@ func decodeAny(d *wire.Decoder, f wire.Frame) (any, error) {
 	case wire.FrameClose:
 		var v wire.Close
 		return &v, d.DecodeClose(f, &v)
+	case wire.FrameAck:
+		var v wire.Ack
+		return &v, d.DecodeAck(f, &v)
 	}
 	return nil, errors.New("no decoder")
 }
@@ -135,6 +138,12 @@ func TestRoundTrip(t *testing.T) {
 		{wire.FrameClose, func(e *wire.Encoder) error {
 			return e.AppendClose(&wire.Close{Reason: "bye"})
 		}, &wire.Close{Reason: "bye"}},
+		{wire.FrameAck, func(e *wire.Encoder) error {
+			return e.AppendAck(&wire.Ack{Count: 0})
+		}, &wire.Ack{Count: 0}},
+		{wire.FrameAck, func(e *wire.Encoder) error {
+			return e.AppendAck(&wire.Ack{Count: 1<<64 - 1})
+		}, &wire.Ack{Count: 1<<64 - 1}},
 	}
 
 	// All frames into one buffer, then read back in order by one Reader.
@@ -221,8 +230,8 @@ func TestRefusedError(t *testing.T) {
 	if !errors.Is(err, wire.ErrRefused) || !errors.Is(err, wire.ErrBadProof) || errors.Is(err, wire.ErrVersion) {
 		t.Errorf("errors.Is is wrong for %v", err)
 	}
-	err = &wire.RefusedError{Code: wire.CodeVersionMismatch, Reason: "1"}
-	if !errors.Is(err, wire.ErrVersion) || err.Error() != "wire: refused by peer: version mismatch (peer supports version 1)" {
+	err = &wire.RefusedError{Code: wire.CodeVersionMismatch, Reason: "2"}
+	if !errors.Is(err, wire.ErrVersion) || err.Error() != "wire: refused by peer: version mismatch (peer supports version 2)" {
 		t.Errorf("version refusal: %v", err)
 	}
 	err = &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "already connected"}

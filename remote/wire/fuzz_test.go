@@ -93,6 +93,8 @@ func reencode(e *wire.Encoder, typ wire.FrameType, v any) error {
 		return e.AppendSpawned(b)
 	case *wire.Close:
 		return e.AppendClose(b)
+	case *wire.Ack:
+		return e.AppendAck(b)
 	case nil:
 		if typ == wire.FrameAccept {
 			return e.AppendAccept()

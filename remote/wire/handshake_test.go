@@ -177,12 +177,12 @@ func TestAcceptRefuses(t *testing.T) {
 		{"bad magic", func(p *rawPeer) {
 			p.write(frameBytes(t, 1, "troupf", 1, addrI, inc16, nonce32))
 		}, wire.ErrBadMagic, wire.CodeBadMagic, ""},
-		{"version 2", func(p *rawPeer) {
-			p.send(func(e *wire.Encoder) error { return e.AppendHelloVersion(&hello, 2) })
-		}, wire.ErrVersion, wire.CodeVersionMismatch, "1"},
-		{"version 2, other fields", func(p *rawPeer) {
-			p.write(frameBytes(t, 1, "troupe", 2, map[string]any{"future": true}))
-		}, wire.ErrVersion, wire.CodeVersionMismatch, "1"},
+		{"version 1", func(p *rawPeer) {
+			p.send(func(e *wire.Encoder) error { return e.AppendHelloVersion(&hello, 1) })
+		}, wire.ErrVersion, wire.CodeVersionMismatch, "2"},
+		{"version 3, other fields", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 3, map[string]any{"future": true}))
+		}, wire.ErrVersion, wire.CodeVersionMismatch, "2"},
 		{"heartbeat first", func(p *rawPeer) { p.send((*wire.Encoder).AppendHeartbeat) }, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
 		{"message first", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendMessage(&wire.Message{Target: "t", Type: "x"}, 1) })
@@ -194,7 +194,7 @@ func TestAcceptRefuses(t *testing.T) {
 			p.send(func(e *wire.Encoder) error { return e.AppendProof(&wire.Proof{}) })
 		}, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
 		{"hello of 4", func(p *rawPeer) {
-			p.write(frameBytes(t, 1, "troupe", 1, addrI, inc16))
+			p.write(frameBytes(t, 1, "troupe", 2, addrI, inc16))
 		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
 		{"forged proof", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendHello(&hello) })
@@ -237,7 +237,7 @@ func TestDialRefuses(t *testing.T) {
 		if proof {
 			c.Proof = wire.AcceptorProof([]byte(cookie), &h, &c)
 		}
-		if version == 1 {
+		if version == wire.Version {
 			p.send(func(e *wire.Encoder) error { return e.AppendChallenge(&c) })
 		} else {
 			p.write(frameBytes(t, 2, "troupe", version, addrA, incA[:], nonceA[:], c.Proof[:]))
@@ -249,8 +249,8 @@ func TestDialRefuses(t *testing.T) {
 		want error
 		code wire.Code // 0: Dial sends no refusal
 	}{
-		{"challenge version 2", func(p *rawPeer) { challenge(p, 2, true) }, wire.ErrVersion, wire.CodeVersionMismatch},
-		{"challenge without proof", func(p *rawPeer) { challenge(p, 1, false) }, wire.ErrBadProof, wire.CodeBadProof},
+		{"challenge version 1", func(p *rawPeer) { challenge(p, 1, true) }, wire.ErrVersion, wire.CodeVersionMismatch},
+		{"challenge without proof", func(p *rawPeer) { challenge(p, wire.Version, false) }, wire.ErrBadProof, wire.CodeBadProof},
 		{"hello back", func(p *rawPeer) {
 			p.r.ReadFrame()
 			p.send(func(e *wire.Encoder) error {

@@ -2,6 +2,7 @@ package wire
 
 import (
 	"bufio"
+	"encoding/binary"
 	"io"
 	"math"
 )
@@ -37,7 +38,7 @@ const keepBufferSize = 64 << 10
 // A Reader is not safe for concurrent use.
 type Reader struct {
 	Decoder
-	r   io.Reader
+	r   *bufio.Reader
 	max int
 	hdr [HeaderSize]byte
 	buf []byte
@@ -54,10 +55,24 @@ func NewReader(r io.Reader, maxFrameSize int) *Reader {
 	if maxFrameSize > math.MaxUint32 {
 		maxFrameSize = math.MaxUint32
 	}
-	if _, ok := r.(*bufio.Reader); !ok {
-		r = bufio.NewReaderSize(r, ReadBufferSize)
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, ReadBufferSize)
 	}
-	return &Reader{r: r, max: maxFrameSize}
+	return &Reader{r: br, max: maxFrameSize}
+}
+
+// Buffered reports whether the next frame is wholly in the read buffer,
+// so that ReadFrame will return it without reading from the connection.
+// A receive loop that acknowledges what it has read does so when this is
+// false: before it waits for the peer, never in the middle of a burst.
+func (r *Reader) Buffered() bool {
+	n := r.r.Buffered()
+	if n < HeaderSize {
+		return false
+	}
+	hdr, _ := r.r.Peek(HeaderSize) // buffered already: Peek does not read
+	return uint64(n-HeaderSize) >= uint64(binary.BigEndian.Uint32(hdr))
 }
 
 // ReadFrame reads the next frame. Its Body, and every Payload decoded from

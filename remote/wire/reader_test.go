@@ -28,7 +28,7 @@ func TestReaderErrors(t *testing.T) {
 		{"HTTP", []byte("GET / HTTP/1.1\r\n\r\n"), wire.ErrFrameTooLarge},
 		{"not msgpack", frameOf(0xc1, 0xc1, 0xc1), wire.ErrMalformed},
 		{"map32 bomb", frameOf(0xdf, 0xff, 0xff, 0xff, 0xff), wire.ErrMalformed},
-		{"unknown type", frameOf(0x92, 0x1a, 0x90), wire.ErrUnknownFrame},
+		{"unknown type", frameOf(0x92, 0x1b, 0x90), wire.ErrUnknownFrame},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -283,5 +283,28 @@ func TestRepeatedNamesAreNotAllocated(t *testing.T) {
 	decode() // the first meeting allocates each name once
 	if allocs := testing.AllocsPerRun(n-2, decode); allocs != 0 {
 		t.Errorf("%v allocations per message, want 0", allocs)
+	}
+}
+
+// Buffered says whether the next frame is wholly buffered: true between
+// the frames of one read, false before a partial frame or none.
+func TestReaderBuffered(t *testing.T) {
+	hb := frameOf(0x92, 0x18, 0x90)
+	in := append(append(bytes.Clone(hb), hb...), hb[:5]...)
+	r := wire.NewReader(bytes.NewReader(in), 0)
+	if r.Buffered() {
+		t.Fatal("Buffered before the first read")
+	}
+	want := []bool{true, false}
+	for i, w := range want {
+		if _, err := r.ReadFrame(); err != nil {
+			t.Fatal(err)
+		}
+		if got := r.Buffered(); got != w {
+			t.Fatalf("after frame %d: Buffered = %v, want %v", i+1, got, w)
+		}
+	}
+	if _, err := r.ReadFrame(); !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("ReadFrame of half a frame = %v", err)
 	}
 }

@@ -38,6 +38,7 @@ func fuzzSeeds(tb testing.TB) map[string][][]any {
 	add("spawned", e.AppendSpawned(&wire.Spawned{RequestID: 3, Actor: "w1"}))
 	add("heartbeat", e.AppendHeartbeat())
 	add("close", e.AppendClose(&wire.Close{Reason: "bye"}))
+	add("ack", e.AppendAck(&wire.Ack{Count: 300}))
 	add("hello", e.AppendHello(&wire.Hello{Addr: addrI, Incarnation: incI, Nonce: nonceI}))
 	add("refuse", e.AppendRefuse(&wire.Refuse{Code: wire.CodeVersionMismatch, Reason: "1"}))
 

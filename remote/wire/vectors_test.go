@@ -83,6 +83,7 @@ func sessionVectors(t *testing.T) []vector {
 	add("message", e.AppendMessage(&wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}, Ping{N: 1, Text: "hi"}))
 	add("reply", e.AppendReply(&wire.Reply{RequestID: 7, Type: "main.Pong"}, Pong{N: 2}))
 	add("reply-error", e.AppendReply(&wire.Reply{RequestID: 8, Code: wire.CodeNotFound, Error: "actor ponger not found"}, nil))
+	add("ack", e.AppendAck(&wire.Ack{Count: 300}))
 	return out
 }
 
@@ -208,6 +209,7 @@ var fieldNames = map[wire.FrameType][]string{
 	wire.FrameProof:     {"proof"},
 	wire.FrameMessage:   {"target", "sender", "request id", "type name", "payload"},
 	wire.FrameReply:     {"request id", "code", "type name", "payload", "error text"},
+	wire.FrameAck:       {"count"},
 }
 
 type dumper struct{ out strings.Builder }
@@ -241,6 +243,8 @@ func (d *dumper) value(b []byte, off int, label, indent string) int {
 		return say(off+1, fmt.Sprint(c))
 	case c == 0xcc:
 		return say(off+2, fmt.Sprint(b[off+1]))
+	case c == 0xcd:
+		return say(off+3, fmt.Sprint(binary.BigEndian.Uint16(b[off+1:])))
 	case c >= 0x80 && c <= 0x8f:
 		n := int(c & 0x0f)
 		end := say(off+1, fmt.Sprintf("map of %d", n))
