@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -57,6 +58,13 @@ func (tn *testNode) pid(id string) actor.PID {
 // stopped when the test ends. A nil Types gets testTypes.
 func startNode(t testing.TB, cfg remote.Config) *testNode {
 	t.Helper()
+	return startNodeDialing(t, cfg, nil)
+}
+
+// startNodeDialing is startNode with the node's dials made by dial (nil:
+// the node's own).
+func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
+	t.Helper()
 	tn := &testNode{logs: new(logBuffer)}
 	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 	if cfg.Types == nil {
@@ -66,7 +74,7 @@ func startNode(t testing.TB, cfg remote.Config) *testNode {
 		cfg.Logger = tn.logs.logger()
 	}
 	var err error
-	if tn.node, err = remote.Start(tn.sys, cfg); err != nil {
+	if tn.node, err = remote.StartWith(tn.sys, cfg, nil, dial); err != nil {
 		t.Fatalf("Start: %v", err)
 	}
 	t.Cleanup(func() {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"io"
-	"log/slog"
 	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -306,24 +304,7 @@ func (pn *proxyNet) dial(ctx context.Context, addr string) (net.Conn, error) {
 // testTypes.
 func (pn *proxyNet) node(t testing.TB, cfg remote.Config) (*testNode, *faultProxy) {
 	t.Helper()
-	tn := &testNode{logs: new(logBuffer)}
-	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
-	if cfg.Types == nil {
-		cfg.Types = testTypes()
-	}
-	if cfg.Logger == nil {
-		cfg.Logger = tn.logs.logger()
-	}
-	var err error
-	if tn.node, err = remote.StartWith(tn.sys, cfg, nil, pn.dial); err != nil {
-		t.Fatalf("Start: %v", err)
-	}
-	t.Cleanup(func() {
-		tn.node.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
-		defer cancel()
-		tn.sys.Shutdown(ctx)
-	})
+	tn := startNodeDialing(t, cfg, pn.dial)
 	return tn, pn.proxy(t, tn.node.Addr())
 }
 
