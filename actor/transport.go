@@ -215,7 +215,8 @@ func (s *System) transportOf(pid PID) Transport {
 // the zero PID: a message from another node carries its sender by value.
 func senderRef(sender PID) *PID {
 	if sender.IsZero() {
-		return nil
+		return nil // and no allocation: the copy is made only below
 	}
-	return &sender
+	c := sender
+	return &c
 }

@@ -166,6 +166,25 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 	}
 }
 
+// PutSome adds the leading items of vs that fit, in order, and returns how
+// many it added: all of them, or fewer when the queue fills up, or 0 once
+// it is closed. It never waits and applies no overflow policy: the caller
+// hands the items left to Put or TryPut, which do. A producer with a burst
+// of items takes the lock once for all that fit, not once per item.
+func (q *Queue[T]) PutSome(vs []T) int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return 0
+	}
+	n := 0
+	for n < len(vs) && q.hasRoom() {
+		q.push(vs[n])
+		n++
+	}
+	return n
+}
+
 // Get removes and returns the item at the head, waiting for one until ctx is
 // done. Once the queue is closed and empty it returns ErrClosed.
 func (q *Queue[T]) Get(ctx context.Context) (T, error) {

@@ -98,9 +98,9 @@ func startNodes(t testing.TB, n int, cfg remote.Config) []*testNode {
 
 // spawn starts an actor named id whose Receive is f, failing the test on
 // error.
-func spawn(t testing.TB, sys *actor.System, id string, f func(c *actor.Context)) actor.PID {
+func spawn(t testing.TB, sys *actor.System, id string, f func(c *actor.Context), opts ...actor.Option) actor.PID {
 	t.Helper()
-	pid, err := sys.SpawnFunc(f, actor.WithName(id))
+	pid, err := sys.SpawnFunc(f, append(opts, actor.WithName(id))...)
 	if err != nil {
 		t.Fatalf("spawn %s: %v", id, err)
 	}

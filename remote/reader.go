@@ -37,8 +37,9 @@ func (s *session) recv(ctx context.Context) {
 // the peer breaks the protocol. wire.Reader refuses a frame over
 // MaxFrameSize before allocating for it and runs wire.Check over every
 // frame before anything decodes it; payloads are decoded only into their
-// registered types. The Message frames read are acknowledged (ack.go)
-// whenever no further frame is buffered.
+// registered types. Messages are delivered in batches (deliver), and the
+// Message frames read are acknowledged (ack.go), whenever no further frame
+// is buffered.
 func (s *session) recvLoop(ctx context.Context) error {
 	p := s.p
 	r := wire.NewReader(countingReader{s.conn, &p.stats.bytesRecv}, p.n.cfg.MaxFrameSize)
@@ -65,18 +66,25 @@ func (s *session) recvLoop(ctx context.Context) error {
 		},
 		Ack: s.onAck,
 	}
+	defer s.deliver(ctx) // what was read before the end
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
 			return err
 		}
 		p.stats.framesRecv.Add(1) // the monitor's sign of life too
+		if f.Type != wire.FrameMessage {
+			s.deliver(ctx) // a Stop, say, comes after the messages before it
+		}
 		if err := r.Dispatch(f, &h); err != nil {
 			return err
 		}
-		if read != told && !r.Buffered() {
-			told = read
-			s.publishRead(read)
+		if !r.Buffered() { // the burst is over: before waiting for the next
+			s.deliver(ctx)
+			if read != told {
+				told = read
+				s.publishRead(read)
+			}
 		}
 	}
 }
@@ -125,14 +133,38 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply, err)
 		return nil
 	}
-	err = link.TryDeliver(target, sender, v, reply)
-	if errors.Is(err, mailbox.ErrFull) {
-		err = s.deliverSlowly(ctx, target, sender, v, reply)
+	if s.batch.Len() == maxBatch || (s.batch.Len() > 0 && s.batchTo != m.Target) {
+		s.deliver(ctx)
 	}
-	if err != nil && !errors.Is(err, actor.ErrNotFound) { // the System has made that dead letter
-		link.DeadLetter(target, sender, v, reply, err)
-	}
+	s.batchTo = m.Target
+	s.batch.Add(sender, v, reply)
 	return nil
+}
+
+// maxBatch is the most messages the reader holds before it delivers them.
+const maxBatch = 64
+
+// deliver hands the messages the reader holds, all for one actor, to their
+// target: those that fit in its mailbox in one step, then the others one
+// at a time, waiting as onMessage explains.
+func (s *session) deliver(ctx context.Context) {
+	b := &s.batch
+	if b.Len() == 0 {
+		return
+	}
+	link := s.p.n.link
+	target := actor.PID{ID: s.batchTo}
+	for i := link.TryDeliverBatch(target, b); i < b.Len(); i++ {
+		sender, v, reply := b.At(i)
+		err := link.TryDeliver(target, sender, v, reply)
+		if errors.Is(err, mailbox.ErrFull) {
+			err = s.deliverSlowly(ctx, target, sender, v, reply)
+		}
+		if err != nil && !errors.Is(err, actor.ErrNotFound) { // the System has made that dead letter
+			link.DeadLetter(target, sender, v, reply, err)
+		}
+	}
+	b.Reset()
 }
 
 // deliverSlowly waits for room in target's mailbox, within the bound that

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -46,9 +47,13 @@ type session struct {
 	acked      uint64 // the reader's; read by serve once the reader is done
 	read       atomic.Uint64
 	peerClosed atomic.Bool
+	ackArmed   atomic.Bool // a wake of the writer to acknowledge is due
+	ackTimer   *time.Timer // the reader's; makes that wake
 
-	last       *typeInfo // the reader's last type: most frames repeat it
-	staleBelow uint64    // queue sequence numbers below it were for the peer's previous run
+	last       *typeInfo   // the reader's last type: most frames repeat it
+	batch      actor.Batch // the reader's messages not yet delivered, all to batchTo
+	batchTo    string
+	staleBelow uint64 // queue sequence numbers below it were for the peer's previous run
 }
 
 func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *session {
@@ -134,6 +139,7 @@ loop:
 		}
 	}
 	<-s.readerDone
+	s.stopAcks()
 	<-s.writerDone
 	// Written and never acknowledged: perhaps arrived, never written again.
 	p.stats.uncertain.Add(s.wrote.Load() - s.acked)

@@ -1,0 +1,51 @@
+package actor
+
+// A Batch holds messages that arrived from another node for one local
+// actor, for Link.TryDeliverBatch: a Transport's reader that delivers a
+// burst in one step takes the actor's mailbox lock, looks the actor up and
+// wakes it once per burst, not once per message. The zero Batch is empty
+// and ready; reuse one with Reset.
+type Batch struct {
+	envs []envelope
+}
+
+// Add appends a message, with what Link.Deliver would take with it.
+func (b *Batch) Add(sender PID, msg any, reply Reply) {
+	b.envs = append(b.envs, envelope{msg: msg, sender: senderRef(sender), reply: reply.f})
+}
+
+// Len returns how many messages the batch holds.
+func (b *Batch) Len() int { return len(b.envs) }
+
+// At returns the parts of the i-th message, as Add took them.
+func (b *Batch) At(i int) (sender PID, msg any, reply Reply) {
+	e := &b.envs[i]
+	return pidOf(e.sender), e.msg, Reply{e.reply}
+}
+
+// Reset empties the batch and lets go of its messages, keeping its
+// storage.
+func (b *Batch) Reset() {
+	clear(b.envs)
+	b.envs = b.envs[:0]
+}
+
+// TryDeliverBatch delivers the leading messages of b that fit in target's
+// mailbox now, in order, and returns how many. It never waits, applies no
+// overflow policy and makes no dead letter, even for a target that does not
+// exist (it returns 0): the caller hands the messages left, in order, to
+// TryDeliver or Deliver, which do all that.
+func (k *Link) TryDeliverBatch(target PID, b *Batch) int {
+	if len(b.envs) == 0 || target.ID == "" || k.s.stopped.Load() {
+		return 0
+	}
+	p := k.s.lookup(target.ID)
+	if p == nil {
+		return 0
+	}
+	n := p.mbox.PutSome(b.envs)
+	if n > 0 {
+		p.schedule()
+	}
+	return n
+}
