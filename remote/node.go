@@ -275,15 +275,16 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 }
 
 // usePeer returns the peer at addr, as peerFor does, read-locked against
-// its retirement until release is called.
-func (n *Node) usePeer(addr string) (p *peer, release func(), err error) {
+// its retirement until the caller calls p.use.RUnlock. (A release func
+// returned here would be a method value: an allocation per send.)
+func (n *Node) usePeer(addr string) (p *peer, err error) {
 	for {
 		if p, err = n.peerFor(addr); err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		p.use.RLock()
 		if !p.retired {
-			return p, p.use.RUnlock, nil
+			return p, nil
 		}
 		p.use.RUnlock() // it left the table: the next peerFor makes another
 	}

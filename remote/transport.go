@@ -31,11 +31,11 @@ func (t transport) Send(ctx context.Context, wait bool, target, sender actor.PID
 	if info == nil {
 		return fmt.Errorf("%w: %T", ErrUnknownType, msg)
 	}
-	p, release, err := n.usePeer(target.Address)
+	p, err := n.usePeer(target.Address)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer p.use.RUnlock()
 	m := outMsg{target: target.ID, sender: n.localID(sender), msg: msg, info: info}
 	if !reply.IsZero() {
 		m.req = p.addRequest(reply)
@@ -132,12 +132,12 @@ func (p *peer) answer(gen, id uint64, v any, err error) {
 // Watch registers watcher's interest in target with target's node, now if
 // the peer is up, or as soon as it is.
 func (t transport) Watch(target, watcher actor.PID) {
-	p, release, err := t.n.usePeer(target.Address)
+	p, err := t.n.usePeer(target.Address)
 	if err != nil {
 		t.n.link.Terminated(watcher, target, fmt.Errorf("%w: %w", ErrNodeDown, err))
 		return
 	}
-	defer release()
+	defer p.use.RUnlock()
 	k := watchKey{target: target.ID, watcher: watcher.ID}
 	p.mu.Lock()
 	p.watches[k] = struct{}{}
@@ -198,11 +198,11 @@ func (t transport) Stop(target actor.PID, poison bool) error {
 	if n.stopping.Load() {
 		return ErrNodeStopped
 	}
-	p, release, err := n.usePeer(target.Address)
+	p, err := n.usePeer(target.Address)
 	if err != nil {
 		return err
 	}
-	defer release()
+	defer p.use.RUnlock()
 	if poison {
 		err = p.queue.TryPut(outMsg{target: target.ID})
 		if errors.Is(err, mailbox.ErrClosed) {
