@@ -1,6 +1,8 @@
 package remote_test
 
 import (
+	"fmt"
+	"sync"
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
@@ -44,6 +46,66 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 		t.Fatalf("Terminated = %+v, want small, a normal stop", m)
 	}
 	if s := settledStats(t, a, b.node.Addr()); s.Sent != runs*run || s.Delivered != s.Sent {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+// Messages to more actors than the reader batches for at once, interleaved
+// one by one from two senders, arrive all, each sender's in order at each
+// actor; Poisons sent last stop each actor after its last message.
+func TestNodeInterleavedTargets(t *testing.T) {
+	nodes := startNodes(t, 2, remote.Config{})
+	a, b := nodes[0], nodes[1]
+	const targets, each = 6, 300 // each sender sends each target each messages
+	chans := make([]chan any, targets)
+	pids := make([]actor.PID, targets)
+	for i := range targets {
+		chans[i] = make(chan any, 2*each)
+		id := fmt.Sprint("t", i)
+		spawn(t, b.sys, id, collector(chans[i]), actor.WithMailboxSize(8))
+		pids[i] = b.pid(id)
+	}
+	w := watcher(t, a.sys, pids...)
+	var wg sync.WaitGroup
+	for _, from := range []string{"x", "y"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := range each {
+				for _, to := range pids {
+					if err := a.sys.Send(to, Seq{From: from, N: n}); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, to := range pids {
+		if err := a.sys.Poison(to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, ch := range chans {
+		next := map[string]int{}
+		for range 2 * each {
+			m := recv(t, ch, "a message").(Seq)
+			if m.N != next[m.From] {
+				t.Fatalf("t%d from %s: got %d, want %d", i, m.From, m.N, next[m.From])
+			}
+			next[m.From]++
+		}
+	}
+	stopped := map[actor.PID]bool{}
+	for range targets {
+		m := recv(t, w, "Terminated")
+		if m.Reason != nil || stopped[m.PID] {
+			t.Fatalf("Terminated = %+v", m)
+		}
+		stopped[m.PID] = true
+	}
+	if s := settledStats(t, a, b.node.Addr()); s.Delivered != 2*targets*each || s.Delivered != s.Sent {
 		t.Fatalf("stats %+v", s)
 	}
 }

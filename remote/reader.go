@@ -37,7 +37,7 @@ func (s *session) recv(ctx context.Context) {
 // the peer breaks the protocol. wire.Reader refuses a frame over
 // MaxFrameSize before allocating for it and runs wire.Check over every
 // frame before anything decodes it; payloads are decoded only into their
-// registered types. Messages are delivered in batches (deliver), and the
+// registered types. Messages are delivered in batches (inbox.go), and the
 // Message frames read are acknowledged (ack.go), whenever no further frame
 // is buffered.
 func (s *session) recvLoop(ctx context.Context) error {
@@ -66,7 +66,7 @@ func (s *session) recvLoop(ctx context.Context) error {
 		},
 		Ack: s.onAck,
 	}
-	defer s.deliver(ctx) // what was read before the end
+	defer s.deliverAll(ctx) // what was read before the end
 	for {
 		f, err := r.ReadFrame()
 		if err != nil {
@@ -74,13 +74,13 @@ func (s *session) recvLoop(ctx context.Context) error {
 		}
 		p.stats.framesRecv.Add(1) // the monitor's sign of life too
 		if f.Type != wire.FrameMessage {
-			s.deliver(ctx) // a Stop, say, comes after the messages before it
+			s.deliverAll(ctx) // a Stop, say, comes after the messages before it
 		}
 		if err := r.Dispatch(f, &h); err != nil {
 			return err
 		}
 		if !r.Buffered() { // the burst is over: before waiting for the next
-			s.deliver(ctx)
+			s.deliverAll(ctx)
 			if read != told {
 				told = read
 				s.publishRead(read)
@@ -133,38 +133,8 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply, err)
 		return nil
 	}
-	if s.batch.Len() == maxBatch || (s.batch.Len() > 0 && s.batchTo != m.Target) {
-		s.deliver(ctx)
-	}
-	s.batchTo = m.Target
-	s.batch.Add(sender, v, reply)
+	s.hold(ctx, m.Target, sender, v, reply)
 	return nil
-}
-
-// maxBatch is the most messages the reader holds before it delivers them.
-const maxBatch = 64
-
-// deliver hands the messages the reader holds, all for one actor, to their
-// target: those that fit in its mailbox in one step, then the others one
-// at a time, waiting as onMessage explains.
-func (s *session) deliver(ctx context.Context) {
-	b := &s.batch
-	if b.Len() == 0 {
-		return
-	}
-	link := s.p.n.link
-	target := actor.PID{ID: s.batchTo}
-	for i := link.TryDeliverBatch(target, b); i < b.Len(); i++ {
-		sender, v, reply := b.At(i)
-		err := link.TryDeliver(target, sender, v, reply)
-		if errors.Is(err, mailbox.ErrFull) {
-			err = s.deliverSlowly(ctx, target, sender, v, reply)
-		}
-		if err != nil && !errors.Is(err, actor.ErrNotFound) { // the System has made that dead letter
-			link.DeadLetter(target, sender, v, reply, err)
-		}
-	}
-	b.Reset()
 }
 
 // deliverSlowly waits for room in target's mailbox, within the bound that

@@ -10,7 +10,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -50,10 +49,9 @@ type session struct {
 	ackArmed   atomic.Bool // a wake of the writer to acknowledge is due
 	ackTimer   *time.Timer // the reader's; makes that wake
 
-	last       *typeInfo   // the reader's last type: most frames repeat it
-	batch      actor.Batch // the reader's messages not yet delivered, all to batchTo
-	batchTo    string
-	staleBelow uint64 // queue sequence numbers below it were for the peer's previous run
+	last       *typeInfo // the reader's last type: most frames repeat it
+	inbox      inbox     // the reader's messages not yet delivered
+	staleBelow uint64    // queue sequence numbers below it were for the peer's previous run
 }
 
 func newSession(p *peer, conn net.Conn, remote wire.Peer, outbound bool) *session {
