@@ -94,7 +94,7 @@ func (p *peer) install(s *session) {
 	p.sess = s
 	p.up.Store(true)
 	for w := range p.watches {
-		p.pushLocked(ctlFrame{kind: wire.FrameWatch, gen: s.gen, target: w.target, other: w.watcher})
+		p.pushLocked(&ctlFrame{kind: wire.FrameWatch, gen: s.gen, target: w.target, other: w.watcher})
 	}
 }
 

@@ -128,7 +128,7 @@ func (n *Node) SpawnRemote(ctx context.Context, address, kind string, opts ...Sp
 	reply := actor.NewReply(func(v any, err error) { answer <- result{v, err} })
 	r := p.track(&request{id: n.nextRequestID(), reply: reply, spawn: true})
 	f := ctlFrame{kind: wire.FrameSpawn, id: r.id, target: kind, other: cfg.name, req: r}
-	if !p.push(f) {
+	if !p.push(&f) {
 		reply.Complete(nil, fmt.Errorf("%w: %s", ErrQueueFull, address))
 	} else if !p.up.Load() {
 		p.poke()
@@ -195,7 +195,7 @@ func (p *peer) serveSpawn(gen uint64, m *wire.Spawn) {
 	default:
 		f.code, f.text = codeOf(err), err.Error()
 	}
-	p.push(f)
+	p.push(&f)
 }
 
 // spawnKind spawns a top-level actor of the registered kind, named name
@@ -233,6 +233,6 @@ func (p *peer) onSpawned(m *wire.Spawned) {
 	}
 	p.stats.late.Add(1)
 	if m.Code == wire.CodeOK {
-		p.push(ctlFrame{kind: wire.FrameStop, target: m.Actor, code: wire.Code(wire.ModeStop)})
+		p.push(&ctlFrame{kind: wire.FrameStop, target: m.Actor, code: wire.Code(wire.ModeStop)})
 	}
 }

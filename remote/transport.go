@@ -121,12 +121,18 @@ func (p *peer) answer(gen, id uint64, v any, err error) {
 		f.text = err.Error()
 	case v != nil:
 		if f.info = p.n.cfg.Types.of(v); f.info == nil {
-			f.code, f.text = wire.CodeUnknownType, fmt.Sprintf("the answer's type %T is not registered on %s", v, p.n.addr)
+			f.code, f.text = wire.CodeUnknownType, p.unregistered(v)
 		} else {
 			f.msg = v
 		}
 	}
-	p.push(f)
+	p.push(&f)
+}
+
+// unregistered says that the answer v cannot be sent. It is apart from
+// answer to keep answer's stack frame small (see push).
+func (p *peer) unregistered(v any) string {
+	return fmt.Sprintf("the answer's type %T is not registered on %s", v, p.n.addr)
 }
 
 // Watch registers watcher's interest in target with target's node, now if
@@ -142,7 +148,7 @@ func (t transport) Watch(target, watcher actor.PID) {
 	p.mu.Lock()
 	p.watches[k] = struct{}{}
 	if p.sess != nil {
-		p.pushLocked(ctlFrame{kind: wire.FrameWatch, gen: p.sess.gen, target: k.target, other: k.watcher})
+		p.pushLocked(&ctlFrame{kind: wire.FrameWatch, gen: p.sess.gen, target: k.target, other: k.watcher})
 	}
 	p.mu.Unlock()
 	if !p.up.Load() {
@@ -164,7 +170,7 @@ func (t transport) Unwatch(target, watcher actor.PID) {
 	}
 	delete(p.watches, k)
 	if p.sess != nil {
-		p.pushLocked(ctlFrame{kind: wire.FrameUnwatch, gen: p.sess.gen, target: k.target, other: k.watcher})
+		p.pushLocked(&ctlFrame{kind: wire.FrameUnwatch, gen: p.sess.gen, target: k.target, other: k.watcher})
 	}
 }
 
@@ -187,7 +193,7 @@ func (t transport) Terminated(watcher, target actor.PID, reason error) {
 	if reason != nil {
 		f.text = reason.Error()
 	}
-	p.push(f)
+	p.push(&f)
 }
 
 // Stop asks target's node to stop it. A stop jumps ahead of queued
@@ -209,7 +215,7 @@ func (t transport) Stop(target actor.PID, poison bool) error {
 			err = ErrNodeStopped
 		}
 	} else {
-		p.push(ctlFrame{kind: wire.FrameStop, target: target.ID, code: wire.Code(wire.ModeStop)})
+		p.push(&ctlFrame{kind: wire.FrameStop, target: target.ID, code: wire.Code(wire.ModeStop)})
 	}
 	if err == nil && !p.up.Load() {
 		p.poke()
@@ -235,7 +241,7 @@ func (p *peer) remoteWatch(gen uint64, target, watcher string) {
 	delete(p.watchers, k)
 	p.mu.Unlock()
 	if ok {
-		p.push(ctlFrame{kind: wire.FrameTerminated, gen: gen, target: target, other: watcher,
+		p.push(&ctlFrame{kind: wire.FrameTerminated, gen: gen, target: target, other: watcher,
 			code: codeOf(err), text: err.Error()})
 	}
 }

@@ -62,29 +62,40 @@ type ctlFrame struct {
 }
 
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
-func (p *peer) pushLocked(f ctlFrame) {
-	p.control = append(p.control, f)
+func (p *peer) pushLocked(f *ctlFrame) {
+	p.control = append(p.control, ctlFrame{})
+	p.control[len(p.control)-1] = *f
 	p.ctlWaiting.Store(true)
 	p.queue.Wake()
 }
 
 // push queues a control frame for session gen (0: any). A frame for a
 // session that is over is dropped. It reports whether the frame was kept.
-func (p *peer) push(f ctlFrame) bool {
+//
+// The frame is passed by pointer, and the rare failure formatted
+// elsewhere, to keep the stack frame small: an actor's goroutine answers a
+// request through here, and a deep frame makes a fresh goroutine grow its
+// stack on every answer.
+func (p *peer) push(f *ctlFrame) bool {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if f.gen != 0 && (p.sess == nil || p.sess.gen != f.gen) {
-		return false
+	kept := false
+	switch {
+	case f.gen != 0 && (p.sess == nil || p.sess.gen != f.gen):
+	case len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil:
+		p.controlOverflow()
+	default:
+		p.pushLocked(f)
+		kept = true
 	}
-	if len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil {
-		// The writer is far behind on frames that cannot wait: the
-		// connection is as good as lost, and losing it says so to both
-		// sides, exactly once.
-		p.sess.fail(fmt.Errorf("%w: %d control frames waiting", ErrQueueFull, len(p.control)))
-		return false
-	}
-	p.pushLocked(f)
-	return true
+	p.mu.Unlock()
+	return kept
+}
+
+// controlOverflow ends the session whose writer is far behind on frames
+// that cannot wait: the connection is as good as lost, and losing it says
+// so to both sides, exactly once. p.mu is held.
+func (p *peer) controlOverflow() {
+	p.sess.fail(fmt.Errorf("%w: %d control frames waiting", ErrQueueFull, len(p.control)))
 }
 
 // send runs the writer and decides what its end means: any error but
