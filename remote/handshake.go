@@ -45,6 +45,9 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		return
 	}
+	if h := n.hook.accepted; h != nil {
+		h(remote.Addr)
+	}
 	s := newSession(p, conn, remote, false)
 	select {
 	case p.adopt <- s:

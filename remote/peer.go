@@ -169,6 +169,9 @@ func (p *peer) connect() *session {
 				return nil
 			}
 		}
+		if h := p.n.hook.dial; h != nil {
+			h(p.addr)
+		}
 		s, err := p.dialOnce()
 		if s != nil || err == nil {
 			return s
