@@ -45,6 +45,9 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		return
 	}
+	if h := n.hook.accepted; h != nil {
+		h(remote.Addr)
+	}
 	s := newSession(p, conn, remote, false)
 	select {
 	case p.adopt <- s:
@@ -64,8 +67,11 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 // connection: as Erlang compares node names, the node with the lower
 // address keeps the connection it dialled and refuses the other
 // (CodeDuplicate); the higher one accepts, and the peer goroutine drops its
-// own dial for it. Nothing queued is lost: the queue belongs to the peer,
-// not to a connection.
+// own dial for it. On the lower node this decision and beginDial's exclude
+// each other under p.mu: a node that has accepted the peer's dial does not
+// dial it until that session is taken or failed, or the higher node would
+// keep the second connection while this one keeps the first. Nothing
+// queued is lost: the queue belongs to the peer, not to a connection.
 func (n *Node) decide(wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}

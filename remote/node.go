@@ -35,6 +35,7 @@ type Node struct {
 	srv  *Server
 	log  *slog.Logger
 	dial dialFunc // net.Dialer unless a test replaces it
+	hook testHooks
 
 	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
 	reqID      atomic.Uint64 // the last request id handed out
@@ -58,6 +59,14 @@ type Node struct {
 
 // dialFunc opens a connection to a node's address.
 type dialFunc func(ctx context.Context, addr string) (net.Conn, error)
+
+// testHooks hold a node's goroutines at the points where a simultaneous
+// connect races, so that a test can play the interleavings in the order it
+// chooses. Each is nil outside tests, and set before the node has a peer.
+type testHooks struct {
+	dial     func(addr string) // a peer's goroutine has decided to dial addr, and has not begun
+	accepted func(addr string) // addr's dial passed the handshake here, not yet handed to its peer
+}
 
 // Start joins sys to the network as cfg says: it listens, installs the
 // node as sys's Transport (see actor.System.SetTransport), and serves the

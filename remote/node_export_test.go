@@ -21,3 +21,16 @@ func FixPIDs[T any](v *T, from, self string) {
 		f.apply(reflect.ValueOf(v).Elem(), pidRewrite{from: from, self: self})
 	}
 }
+
+// Hooks hold a node's goroutines where a simultaneous connect races: Dial
+// once a peer's goroutine has decided to dial addr, Accepted once addr's
+// dial has passed the handshake, before its peer takes it.
+type Hooks struct {
+	Dial     func(addr string)
+	Accepted func(addr string)
+}
+
+// SetHooks installs h on n. Call it before n has a peer.
+func SetHooks(n *Node, h Hooks) {
+	n.hook = testHooks{dial: h.Dial, accepted: h.Accepted}
+}

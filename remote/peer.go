@@ -76,14 +76,6 @@ func newPeer(n *Node, addr string) *peer {
 	return p
 }
 
-// awaitingIncoming reports whether a session the peer opened has been
-// accepted and is on its way to adopt.
-func (p *peer) awaitingIncoming() bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.incoming > 0
-}
-
 // incomingDone marks an accepted session adopted or failed, and wakes run
 // to look again.
 func (p *peer) incomingDone() {
@@ -156,7 +148,7 @@ func (p *peer) connect() *session {
 				continue
 			}
 		}
-		if p.awaitingIncoming() {
+		if !p.beginDial() {
 			// The peer's own dial has just been accepted: dialling now
 			// would make a second connection, which the peer may keep
 			// while this side keeps the first. Wait for it instead.
@@ -168,6 +160,9 @@ func (p *peer) connect() *session {
 			case <-p.n.quit:
 				return nil
 			}
+		}
+		if h := p.n.hook.dial; h != nil {
+			h(p.addr)
 		}
 		s, err := p.dialOnce()
 		if s != nil || err == nil {
@@ -220,16 +215,39 @@ func minDur(a, b time.Duration) time.Duration {
 	return b
 }
 
-// dialOnce dials the peer in a goroutine of its own, so that a session
-// the peer opens meanwhile (a simultaneous connect) is taken at once; the
-// dial is then abandoned and waited for. A dialled session leaves
-// p.dialing set until install makes it the peer's: decide must not accept
-// the peer's own dial in between, or each side would replace the
-// connection the other keeps, and both would die.
-func (p *peer) dialOnce() (s *session, err error) {
+// beginDial marks the peer dialing, unless a session the peer opened has
+// been accepted and is on its way to run; it reports whether it did. It
+// checks and marks under p.mu, as decide does, so that on the lower
+// address accepting the peer's dial and beginning our own exclude each
+// other.
+//
+// Checked apart from the mark, as they once were, they let this
+// interleaving through: the lower node L finds nothing accepted and
+// decides to dial; the higher node H dials L, and L, not dialling yet,
+// accepts it; L dials H anyway, and H, which accepts every dial of a lower
+// node, replaces its own connection with L's; L's peer goroutine then
+// takes H's connection, dropping its dial, or replacing the session the
+// dial made if H's connection reaches it late. Each side closed the
+// connection the other kept: both went down, and what was written on them
+// was Uncertain, lost.
+func (p *peer) beginDial() bool {
 	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.incoming > 0 {
+		return false
+	}
 	p.dialing = true
-	p.mu.Unlock()
+	return true
+}
+
+// dialOnce dials the peer, once beginDial has marked it dialing, in a
+// goroutine of its own, so that a session the peer opens meanwhile (a
+// simultaneous connect, on the higher address) is taken at once; the dial
+// is then abandoned and waited for. A dialled session leaves p.dialing set
+// until install makes it the peer's: decide must not accept the peer's own
+// dial in between, or each side would replace the connection the other
+// keeps, and both would die.
+func (p *peer) dialOnce() (s *session, err error) {
 	defer func() {
 		if s == nil || !s.outbound {
 			p.mu.Lock()
