@@ -52,7 +52,8 @@
 // msgpack reads, or declines any it is not sure of, and the caller decodes
 // those with DecodePayload. The Encoder's AppendMessageWith and
 // AppendReplyWith take a codec for the payload. Nothing on the wire
-// changes: a peer cannot tell which side used one.
+// changes: a peer cannot tell which side used one. ExamplePlainCodec
+// shows both ends.
 //
 // # Why Check
 //
