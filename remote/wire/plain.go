@@ -47,7 +47,6 @@ type plainStruct struct {
 	head   []byte // the msgpack map header of its fields
 	fields []plainField
 	byName map[string]int // field by name, for types of many fields
-	depth  int            // its nesting, itself included: 1 for a flat struct
 }
 
 // plainField is one encoded field of a plain struct.
@@ -123,7 +122,7 @@ func planStruct(t reflect.Type, depth int) (*plainStruct, bool) {
 	if depth > maxPayloadDepth || hasMsgpackMethods(t) {
 		return nil, false
 	}
-	s := &plainStruct{depth: 1}
+	s := &plainStruct{}
 	for i := range t.NumField() {
 		f := t.Field(i)
 		// msgpack reads the _msgpack field's tag (as_array, omitempty) and
@@ -146,7 +145,6 @@ func planStruct(t reflect.Type, depth int) (*plainStruct, bool) {
 			if pf.sub, ok = planStruct(f.Type, depth+1); !ok {
 				return nil, false
 			}
-			s.depth = max(s.depth, pf.sub.depth+1)
 		}
 		for _, g := range s.fields {
 			if g.name == name { // msgpack writes both, and reads into the last
