@@ -38,6 +38,9 @@ type typeTable struct {
 type typeInfo struct {
 	name string
 	typ  reflect.Type
+	// codec encodes and decodes the type without msgpack's reflection, if
+	// it is a plain struct (wire.PlainCodec); nil otherwise.
+	codec *wire.PlainCodec
 	// decode decodes a payload into a new value of the type and gives
 	// the PIDs inside it the addresses they have on this node.
 	decode func(d *wire.Decoder, p []byte, rw pidRewrite) (any, error)
@@ -65,9 +68,12 @@ func NewTypes() *Types {
 // the same name again does nothing.
 //
 // T is encoded with msgpack: exported fields only, structs as maps keyed by
-// field name. An actor.PID anywhere inside T (a field, a slice or map
-// element, behind a pointer) keeps naming the same actor on the other node;
-// a PID inside an interface-typed field is carried as it is.
+// field name. A plain struct, of numbers, strings and such structs (see
+// wire.PlainCodec), is encoded and decoded without msgpack's reflection,
+// into the same bytes and the same values. An actor.PID anywhere inside T
+// (a field, a slice or map element, behind a pointer) keeps naming the
+// same actor on the other node; a PID inside an interface-typed field is
+// carried as it is.
 //
 // Register panics if name is empty, if name is taken by another type, if
 // T is registered under another name, or if T is an interface type: these
@@ -83,11 +89,16 @@ func Register[T any](types *Types, name string) {
 		panic(fmt.Sprintf("remote: Register[%v]: an interface type cannot be decoded into", typ))
 	}
 	fix := pidPlan(typ)
-	info := &typeInfo{name: name, typ: typ}
+	codec := wire.NewPlainCodec(typ)
+	info := &typeInfo{name: name, typ: typ, codec: codec}
 	info.decode = func(d *wire.Decoder, p []byte, rw pidRewrite) (any, error) {
 		v := new(T)
-		if err := d.DecodePayload(p, v); err != nil {
-			return nil, err
+		if codec == nil || !codec.Decode(p, v) {
+			var zero T
+			*v = zero // the codec may have written part of it
+			if err := d.DecodePayload(p, v); err != nil {
+				return nil, err
+			}
 		}
 		if fix != nil {
 			fix.apply(reflect.ValueOf(v).Elem(), rw)

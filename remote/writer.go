@@ -206,7 +206,7 @@ func (w *writer) message(m *outMsg) error {
 		}
 		wm.RequestID = m.req.id
 	}
-	if err := w.enc.AppendMessage(&wm, m.msg); err != nil {
+	if err := w.enc.AppendMessageWith(&wm, m.info.codec, m.msg); err != nil {
 		p.drop(*m, err)
 		return nil
 	}
@@ -251,10 +251,11 @@ func (w *writer) appendCtl(f *ctlFrame) {
 	case wire.FrameReply:
 		r := wire.Reply{RequestID: f.id, Code: f.code, Error: f.text}
 		var v any
+		var codec *wire.PlainCodec
 		if f.info != nil && f.code == wire.CodeOK {
-			r.Type, v = f.info.name, f.msg
+			r.Type, v, codec = f.info.name, f.msg, f.info.codec
 		}
-		if err := e.AppendReply(&r, v); err != nil {
+		if err := e.AppendReplyWith(&r, codec, v); err != nil {
 			r = wire.Reply{RequestID: f.id, Code: codeOf(err), Error: err.Error()}
 			if r.Code == wire.CodeDecodeError {
 				r.Code = wire.CodeEncodeError

@@ -2,6 +2,7 @@ package wire_test
 
 import (
 	"net"
+	"reflect"
 	"testing"
 
 	"github.com/troupe-go/troupe/remote/wire"
@@ -21,6 +22,25 @@ func BenchmarkAppendMessage(b *testing.B) {
 			e.Reset()
 		}
 		if err := e.AppendMessage(m, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAppendMessagePlain is BenchmarkAppendMessage with the payload
+// encoded by its PlainCodec, as a node does for a plain registered type.
+func BenchmarkAppendMessagePlain(b *testing.B) {
+	e := wire.NewEncoder(0)
+	c := mustCodec(b, reflect.TypeFor[Ping]())
+	m := &wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}
+	var v any = Ping{N: 1, Text: "hi"}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i++; i%64 == 0 {
+			e.Reset()
+		}
+		if err := e.AppendMessageWith(m, c, v); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -69,6 +89,38 @@ func BenchmarkReadDispatchMessage(b *testing.B) {
 	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
 	var ping Ping
 	h := wire.Handlers{Message: func(m *wire.Message) error {
+		return r.DecodePayload(m.Payload, &ping)
+	}}
+	b.SetBytes(int64(e.Len() / 64))
+	b.ReportAllocs()
+	for b.Loop() {
+		f, err := r.ReadFrame()
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := r.Dispatch(f, &h); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkReadDispatchMessagePlain is BenchmarkReadDispatchMessage with
+// the payload decoded by its PlainCodec, as a node does for a plain
+// registered type.
+func BenchmarkReadDispatchMessagePlain(b *testing.B) {
+	e := wire.NewEncoder(0)
+	for range 64 {
+		if err := e.AppendMessage(&wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}, Ping{N: 1, Text: "hi"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
+	c := mustCodec(b, reflect.TypeFor[Ping]())
+	var ping Ping
+	h := wire.Handlers{Message: func(m *wire.Message) error {
+		if c.Decode(m.Payload, &ping) {
+			return nil
+		}
 		return r.DecodePayload(m.Payload, &ping)
 	}}
 	b.SetBytes(int64(e.Len() / 64))

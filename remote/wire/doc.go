@@ -42,6 +42,19 @@
 // Dispatch (ErrMalformed, ErrUnknownFrame, ErrUnexpectedFrame...) means the
 // peer broke the protocol: the node logs it and drops the connection.
 //
+// # Plain payloads
+//
+// msgpack finds its way through a Go value by reflection, at a cost that
+// dominates small messages. A PlainCodec does the same work for one plain
+// struct type, one made of numbers, strings, bools and such structs (an
+// actor PID is one), from a plan made once by NewPlainCodec: its Append
+// writes the bytes msgpack writes, and its Decode reads the payloads
+// msgpack reads, or declines any it is not sure of, and the caller decodes
+// those with DecodePayload. The Encoder's AppendMessageWith and
+// AppendReplyWith take a codec for the payload. Nothing on the wire
+// changes: a peer cannot tell which side used one. ExamplePlainCodec
+// shows both ends.
+//
 // # Why Check
 //
 // msgpack trusts its length headers: five bytes that declare a map of four

@@ -124,11 +124,28 @@ func (e *Encoder) end(start int) error {
 }
 
 // payload encodes v at the end of the buffer, for the frame that starts
-// at start, and checks that the result is one value the peer's Check
-// accepts at the payload's depth (3). On error the frame is rolled back.
-func (e *Encoder) payload(start int, v any) error {
+// at start, with c if c is not nil and takes v, else with msgpack, and
+// checks that msgpack's result is one value the peer's Check accepts at
+// the payload's depth (3); c's result is such a value by construction
+// (plainStruct.append). On error the frame is rolled back.
+func (e *Encoder) payload(start int, c *PlainCodec, v any) error {
+	limit := start + HeaderSize + e.max
+	if c != nil {
+		b, res := c.append(e.out.b, v, limit)
+		if res == plainDone && len(b) > limit {
+			res = plainOver
+		}
+		switch res {
+		case plainDone:
+			e.out.b = b
+			return nil
+		case plainOver:
+			e.out.b = b[:start]
+			return e.tooLarge()
+		}
+	}
 	at := len(e.out.b)
-	e.out.limit = start + HeaderSize + e.max
+	e.out.limit = limit
 	err := e.encode(v)
 	e.out.limit = math.MaxInt
 	if err == nil {
@@ -141,11 +158,16 @@ func (e *Encoder) payload(start int, v any) error {
 	if err != nil {
 		e.out.b = e.out.b[:start]
 		if errors.Is(err, errOverLimit) {
-			return fmt.Errorf("%w: the payload reaches the limit of %d bytes", ErrFrameTooLarge, e.max)
+			return e.tooLarge()
 		}
 		return fmt.Errorf("%w: %T: %w", ErrPayload, v, err)
 	}
 	return nil
+}
+
+// tooLarge is the error of a payload that reaches the frame size limit.
+func (e *Encoder) tooLarge() error {
+	return fmt.Errorf("%w: the payload reaches the limit of %d bytes", ErrFrameTooLarge, e.max)
 }
 
 // encode runs the msgpack encoder, turning a panic in a value's own
@@ -164,6 +186,13 @@ func (e *Encoder) encode(v any) (err error) {
 // encoded payload unchanged, pass it as v: a msgpack.RawMessage is written
 // as it is.
 func (e *Encoder) AppendMessage(m *Message, v any) error {
+	return e.AppendMessageWith(m, nil, v)
+}
+
+// AppendMessageWith is AppendMessage with v encoded by c, the PlainCodec of
+// v's type: the same bytes, sooner. If c is nil, or leaves v to msgpack
+// (see PlainCodec.Append), msgpack encodes v.
+func (e *Encoder) AppendMessageWith(m *Message, c *PlainCodec, v any) error {
 	if err := m.validate(); err != nil {
 		return err
 	}
@@ -172,7 +201,7 @@ func (e *Encoder) AppendMessage(m *Message, v any) error {
 	b = appendStr(b, m.Sender)
 	b = appendUint(b, m.RequestID)
 	e.out.b = appendStr(b, m.Type)
-	if err := e.payload(start, v); err != nil {
+	if err := e.payload(start, c, v); err != nil {
 		return err
 	}
 	return e.end(start)
@@ -183,6 +212,12 @@ func (e *Encoder) AppendMessage(m *Message, v any) error {
 // (r.Code is not CodeOK) or an answer with no value (r.Type is ""), v must
 // be nil.
 func (e *Encoder) AppendReply(r *Reply, v any) error {
+	return e.AppendReplyWith(r, nil, v)
+}
+
+// AppendReplyWith is AppendReply with v encoded by c, as AppendMessageWith
+// encodes a Message's payload.
+func (e *Encoder) AppendReplyWith(r *Reply, c *PlainCodec, v any) error {
 	if err := r.validate(v != nil); err != nil {
 		return err
 	}
@@ -192,7 +227,7 @@ func (e *Encoder) AppendReply(r *Reply, v any) error {
 	e.out.b = appendStr(b, r.Type)
 	if r.Type == "" {
 		e.out.b = append(e.out.b, 0xc0)
-	} else if err := e.payload(start, v); err != nil {
+	} else if err := e.payload(start, c, v); err != nil {
 		return err
 	}
 	e.out.b = appendStr(e.out.b, r.Error)

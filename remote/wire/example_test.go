@@ -3,6 +3,7 @@ package wire_test
 import (
 	"bytes"
 	"fmt"
+	"reflect"
 
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -68,4 +69,47 @@ func ExampleCheck() {
 	// Output:
 	// wire: malformed frame: map of 4294967295 elements at offset 0, only 0 bytes left
 	// <nil>
+}
+
+// ExamplePlainCodec encodes a payload with the codec of its plain type and
+// decodes it back, falling back to msgpack when the codec declines, as a
+// node does for the types it registers.
+func ExamplePlainCodec() {
+	type PID struct{ Address, ID string }
+	type Move struct {
+		Who  PID
+		X, Y float64
+	}
+	c := wire.NewPlainCodec(reflect.TypeFor[Move]())
+	fmt.Println("plain:", c != nil, wire.NewPlainCodec(reflect.TypeFor[struct{ L []int }]()) != nil)
+
+	e := wire.NewEncoder(0)
+	msg := &wire.Message{Target: "board", Type: "main.Move"}
+	if err := e.AppendMessageWith(msg, c, Move{Who: PID{ID: "knight"}, X: 1, Y: 2}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	r := wire.NewReader(bytes.NewReader(e.Bytes()), 0)
+	f, err := r.ReadFrame()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var m wire.Message
+	if err := r.DecodeMessage(f, &m); err != nil {
+		fmt.Println(err)
+		return
+	}
+	v := new(Move)
+	if !c.Decode(m.Payload, v) {
+		*v = Move{} // the codec may have written part of it
+		if err := r.DecodePayload(m.Payload, v); err != nil {
+			fmt.Println(err)
+			return
+		}
+	}
+	fmt.Printf("%+v\n", *v)
+	// Output:
+	// plain: true false
+	// {Who:{Address: ID:knight} X:1 Y:2}
 }
