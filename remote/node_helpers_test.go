@@ -29,6 +29,10 @@ type (
 		ByName  map[string]*actor.PID
 	}
 	Secret struct{ Text string } // registered on one side only in some tests
+	Tagged struct {              // not a plain struct: msgpack codes it
+		N    int
+		Tags []string
+	}
 )
 
 // testTypes returns a registry with every test message.
@@ -39,6 +43,7 @@ func testTypes() *remote.Types {
 	remote.Register[Seq](types, "test.Seq")
 	remote.Register[Ask](types, "test.Ask")
 	remote.Register[Secret](types, "test.Secret")
+	remote.Register[Tagged](types, "test.Tagged")
 	return types
 }
 
