@@ -8,32 +8,12 @@ import (
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
-// BenchmarkAppendMessage is the writer goroutine's steady path: Message
-// frames with a small struct payload appended to one reused buffer, which
-// is emptied every 64 frames as if flushed.
-func BenchmarkAppendMessage(b *testing.B) {
+// benchAppend is the writer goroutine's steady path: Message frames with
+// payload v appended to one reused buffer, which is emptied every 64 frames
+// as if flushed, by the codec c (nil: msgpack).
+func benchAppend(b *testing.B, c *wire.PlainCodec, v any) {
 	e := wire.NewEncoder(0)
 	m := &wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}
-	var v any = Ping{N: 1, Text: "hi"}
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i++; i%64 == 0 {
-			e.Reset()
-		}
-		if err := e.AppendMessage(m, v); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkAppendMessagePlain is BenchmarkAppendMessage with the payload
-// encoded by its PlainCodec, as a node does for a plain registered type.
-func BenchmarkAppendMessagePlain(b *testing.B) {
-	e := wire.NewEncoder(0)
-	c := mustCodec(b, reflect.TypeFor[Ping]())
-	m := &wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}
-	var v any = Ping{N: 1, Text: "hi"}
 	b.ReportAllocs()
 	i := 0
 	for b.Loop() {
@@ -46,22 +26,19 @@ func BenchmarkAppendMessagePlain(b *testing.B) {
 	}
 }
 
+// BenchmarkAppendMessage encodes a small struct payload with msgpack.
+func BenchmarkAppendMessage(b *testing.B) { benchAppend(b, nil, Ping{N: 1, Text: "hi"}) }
+
+// BenchmarkAppendMessagePlain encodes it with its PlainCodec, as a node
+// does for a plain registered type.
+func BenchmarkAppendMessagePlain(b *testing.B) {
+	benchAppend(b, mustCodec(b, reflect.TypeFor[Ping]()), Ping{N: 1, Text: "hi"})
+}
+
 // BenchmarkAppendMessageRaw appends an already encoded payload, as a node
 // forwarding a message would.
 func BenchmarkAppendMessageRaw(b *testing.B) {
-	e := wire.NewEncoder(0)
-	m := &wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}
-	var v any = mustMarshal(b, Ping{N: 1, Text: "hi"})
-	b.ReportAllocs()
-	i := 0
-	for b.Loop() {
-		if i++; i%64 == 0 {
-			e.Reset()
-		}
-		if err := e.AppendMessage(m, v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchAppend(b, nil, mustMarshal(b, Ping{N: 1, Text: "hi"}))
 }
 
 // loop is an io.Reader that serves the same bytes over and over.
@@ -76,10 +53,10 @@ func (l *loop) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// BenchmarkReadDispatchMessage is the reader goroutine's steady path: read
-// a Message frame from a buffered stream, check it, decode its body,
-// dispatch it and decode its payload into the registered type.
-func BenchmarkReadDispatchMessage(b *testing.B) {
+// benchReadDispatch is the reader goroutine's steady path: read a Message
+// frame from a buffered stream, check it, decode its body, dispatch it and
+// hand its payload to payload.
+func benchReadDispatch(b *testing.B, payload func(r *wire.Reader, p []byte) error) {
 	e := wire.NewEncoder(0)
 	for range 64 {
 		if err := e.AppendMessage(&wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}, Ping{N: 1, Text: "hi"}); err != nil {
@@ -87,10 +64,7 @@ func BenchmarkReadDispatchMessage(b *testing.B) {
 		}
 	}
 	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
-	var ping Ping
-	h := wire.Handlers{Message: func(m *wire.Message) error {
-		return r.DecodePayload(m.Payload, &ping)
-	}}
+	h := wire.Handlers{Message: func(m *wire.Message) error { return payload(r, m.Payload) }}
 	b.SetBytes(int64(e.Len() / 64))
 	b.ReportAllocs()
 	for b.Loop() {
@@ -104,60 +78,30 @@ func BenchmarkReadDispatchMessage(b *testing.B) {
 	}
 }
 
-// BenchmarkReadDispatchMessagePlain is BenchmarkReadDispatchMessage with
-// the payload decoded by its PlainCodec, as a node does for a plain
-// registered type.
+// BenchmarkReadDispatchMessage decodes the payload into the registered
+// type with msgpack.
+func BenchmarkReadDispatchMessage(b *testing.B) {
+	var ping Ping
+	benchReadDispatch(b, func(r *wire.Reader, p []byte) error { return r.DecodePayload(p, &ping) })
+}
+
+// BenchmarkReadDispatchMessagePlain decodes it with its PlainCodec, as a
+// node does for a plain registered type.
 func BenchmarkReadDispatchMessagePlain(b *testing.B) {
-	e := wire.NewEncoder(0)
-	for range 64 {
-		if err := e.AppendMessage(&wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}, Ping{N: 1, Text: "hi"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
 	c := mustCodec(b, reflect.TypeFor[Ping]())
 	var ping Ping
-	h := wire.Handlers{Message: func(m *wire.Message) error {
-		if c.Decode(m.Payload, &ping) {
+	benchReadDispatch(b, func(r *wire.Reader, p []byte) error {
+		if c.Decode(p, &ping) {
 			return nil
 		}
-		return r.DecodePayload(m.Payload, &ping)
-	}}
-	b.SetBytes(int64(e.Len() / 64))
-	b.ReportAllocs()
-	for b.Loop() {
-		f, err := r.ReadFrame()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := r.Dispatch(f, &h); err != nil {
-			b.Fatal(err)
-		}
-	}
+		return r.DecodePayload(p, &ping)
+	})
 }
 
-// BenchmarkReadDispatchMessageNoPayload is the same without decoding the
-// payload: the wire package's own share.
+// BenchmarkReadDispatchMessageNoPayload does not decode the payload: the
+// wire package's own share.
 func BenchmarkReadDispatchMessageNoPayload(b *testing.B) {
-	e := wire.NewEncoder(0)
-	for range 64 {
-		if err := e.AppendMessage(&wire.Message{Target: "ponger", Sender: "pinger", Type: "main.Ping"}, Ping{N: 1, Text: "hi"}); err != nil {
-			b.Fatal(err)
-		}
-	}
-	r := wire.NewReader(&loop{b: e.Bytes()}, 0)
-	h := wire.Handlers{Message: func(m *wire.Message) error { return nil }}
-	b.SetBytes(int64(e.Len() / 64))
-	b.ReportAllocs()
-	for b.Loop() {
-		f, err := r.ReadFrame()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := r.Dispatch(f, &h); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchReadDispatch(b, func(*wire.Reader, []byte) error { return nil })
 }
 
 // BenchmarkHandshake runs Dial against Accept over net.Pipe.
