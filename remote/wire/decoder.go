@@ -2,7 +2,6 @@ package wire
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 
@@ -230,34 +229,29 @@ func (d *Decoder) uint(limit uint64) (uint64, error) {
 	return v, nil
 }
 
+// str decodes a string of the protocol's own fields, read with the same
+// str as a plain payload's.
 func (d *Decoder) str() (string, error) {
 	at := d.pos()
-	c, err := d.peek()
-	if err != nil {
-		return "", err
+	b, next, ok := str(d.body, at)
+	if !ok {
+		return "", d.notStr(at)
 	}
-	var n, head int
-	switch {
-	case msgpcode.IsFixedString(c):
-		n, head = int(c&0x1f), 1
-	case c == msgpcode.Str8 && at+2 <= len(d.body):
-		n, head = int(d.body[at+1]), 2
-	case c == msgpcode.Str16 && at+3 <= len(d.body):
-		n, head = int(binary.BigEndian.Uint16(d.body[at+1:])), 3
-	case c == msgpcode.Str32 && at+5 <= len(d.body):
-		n, head = int(binary.BigEndian.Uint32(d.body[at+1:])), 5
-	case msgpcode.IsString(c):
-		return "", malformed("string header truncated at offset %d", at)
-	default:
-		return "", malformed("string expected at offset %d, found 0x%02x", at, c)
-	}
-	start := at + head
-	if n > len(d.body)-start {
-		return "", malformed("string of %d bytes at offset %d overruns the body", n, at)
-	}
-	s := d.intern(d.body[start : start+n])
-	d.skipTo(start + n)
+	s := d.intern(b)
+	d.skipTo(next)
 	return s, nil
+}
+
+// notStr says why no string could be read at offset at.
+func (d *Decoder) notStr(at int) error {
+	c, err := d.peek()
+	switch {
+	case err != nil:
+		return err
+	case msgpcode.IsString(c):
+		return malformed("string at offset %d: its header or its bytes overrun the body", at)
+	}
+	return malformed("string expected at offset %d, found 0x%02x", at, c)
 }
 
 // intern returns b as a string, the one decoded before if it is among the
