@@ -36,11 +36,11 @@ func (b *Batch) Reset() {
 // exist (it returns 0): the caller hands the messages left, in order, to
 // TryDeliver or Deliver, which do all that.
 func (k *Link) TryDeliverBatch(target PID, b *Batch) int {
-	if len(b.envs) == 0 || target.ID == "" || k.s.stopped.Load() {
+	if len(b.envs) == 0 {
 		return 0
 	}
-	p := k.s.lookup(target.ID)
-	if p == nil {
+	p, _, err := k.s.route(k.s.asLocal(target))
+	if err != nil {
 		return 0
 	}
 	n := p.mbox.PutSome(b.envs)
