@@ -62,6 +62,8 @@ type ctlFrame struct {
 }
 
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
+// The frame is copied into its slot, not appended by value: append's
+// temporary would add its size to the caller's stack frame (see push).
 func (p *peer) pushLocked(f *ctlFrame) {
 	p.control = append(p.control, ctlFrame{})
 	p.control[len(p.control)-1] = *f
