@@ -54,12 +54,14 @@ func TestStoppedSenderIsNotRetainedByItsQueuedMessages(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	// Watched before the stop, which may end before a Wait could begin.
+	stopped := watch(t, sys, sender)
 	// Started sends; then the stop. Poison waits for Started to have run.
 	if err := sys.Poison(sender); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sys.Wait(ctx, sender); err != nil {
-		t.Fatal(err)
+	if m := receive(t, stopped); m.PID != sender || m.Reason != nil {
+		t.Fatalf("Terminated = %+v, want the sender, a normal stop", m)
 	}
 	for {
 		runtime.GC()
