@@ -1,0 +1,194 @@
+package cluster
+
+import (
+	"sync"
+	"sync/atomic"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// Grains. Each kind this member hosts is registered on the node with a
+// producer that wraps the user's actor in a grain: the grain checks, when
+// it starts, that this member owns its identity by its own view (a sender
+// whose view differs is refused and retries), enters the activation
+// table, counts its messages for passivation, and leaves the table when
+// it stops. The loop stops the grains this member no longer owns after
+// each view change, and those idle for IdleAfter.
+
+// stopWhy says why a grain was asked to stop, for the counters.
+type stopWhy int32
+
+const (
+	stopNone      stopWhy = iota
+	stopIdle              // passivated after IdleAfter
+	stopHandoff           // another member owns it now
+	stopLeave             // this member is stopping
+	stopDuplicate         // a copy made while views disagreed (a partition)
+)
+
+// activation is one grain alive on this member.
+type activation struct {
+	id   ID
+	pid  actor.PID
+	msgs atomic.Uint64 // messages handled; the sweeper compares
+	why  atomic.Int32  // a stopWhy, set before the stop is asked
+
+	seen uint64 // msgs at the last sweep; the loop's own
+	idle int    // sweeps without a message; the loop's own
+}
+
+// grainTable holds the activations of this member, by identity.
+type grainTable struct {
+	mu sync.Mutex
+	m  map[ID]*activation
+}
+
+// add enters a, unless an activation with its PID is there (a restart:
+// the same activation goes on); isNew says which.
+func (t *grainTable) add(a *activation) (_ *activation, isNew bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = map[ID]*activation{}
+	}
+	if old, ok := t.m[a.id]; ok && old.pid == a.pid {
+		return old, false
+	}
+	t.m[a.id] = a
+	return a, true
+}
+
+func (t *grainTable) remove(a *activation) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m[a.id] == a {
+		delete(t.m, a.id)
+		return true
+	}
+	return false
+}
+
+func (t *grainTable) get(id ID) *activation {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.m[id]
+}
+
+func (t *grainTable) all() []*activation {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	out := make([]*activation, 0, len(t.m))
+	for _, a := range t.m {
+		out = append(out, a)
+	}
+	return out
+}
+
+func (t *grainTable) len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.m)
+}
+
+// producer returns the producer registered on the node for kind: a grain
+// around the user's actor. It refuses (returns nil, which fails the spawn)
+// once the member is stopping.
+func (c *Cluster) producer(kind string) actor.Producer {
+	user := c.kinds[kind]
+	return func() actor.Actor {
+		if c.stopping.Load() {
+			return nil
+		}
+		inner := user()
+		if inner == nil {
+			return nil
+		}
+		return &grain{c: c, kind: kind, inner: inner}
+	}
+}
+
+// grain wraps a user's actor as a virtual actor of this member.
+type grain struct {
+	c       *Cluster
+	kind    string
+	inner   actor.Actor
+	act     *activation
+	refused bool // not ours: the user's actor never sees a message
+}
+
+// Receive passes every message to the user's actor, after Started has
+// checked ownership.
+func (g *grain) Receive(ctx *actor.Context) {
+	switch ctx.Message().(type) {
+	case actor.Started:
+		if !g.start(ctx) {
+			return
+		}
+	case actor.Stopped:
+		if g.act != nil && g.c.grains.remove(g.act) {
+			g.c.stats.stopped(g.kind, stopWhy(g.act.why.Load()))
+		}
+	}
+	if g.refused {
+		return
+	}
+	if g.act != nil {
+		g.act.msgs.Add(1)
+	}
+	g.inner.Receive(ctx)
+}
+
+// start enters the activation table, or refuses: the name is not a grain
+// of this kind, the member is stopping, or by this member's view another
+// member owns the identity (the sender's view differs; it will retry).
+func (g *grain) start(ctx *actor.Context) bool {
+	self := ctx.Self()
+	id, ok := parseActorName(self.ID)
+	c := g.c
+	owner := ""
+	if ok {
+		owner = c.view.current().ownerOf(id)
+	}
+	if !ok || id.Kind != g.kind || c.stopping.Load() || owner != c.self {
+		if owner != "" && owner != c.self {
+			c.doubt(owner)
+		}
+		g.refused = true
+		c.stats.refused(g.kind)
+		ctx.Stop(self)
+		return false
+	}
+	if g.act == nil {
+		var isNew bool
+		if g.act, isNew = c.grains.add(&activation{id: id, pid: self}); isNew {
+			c.stats.activated(g.kind)
+		}
+	}
+	return true
+}
+
+// handOff stops the grains this member no longer owns by its view: the
+// new owner activates them on their next message.
+func (c *Cluster) handOff() {
+	snap := c.view.current()
+	for _, a := range c.grains.all() {
+		if snap.ownerOf(a.id) != c.self && a.why.CompareAndSwap(int32(stopNone), int32(stopHandoff)) {
+			c.sys.Poison(a.pid)
+		}
+	}
+}
+
+// passivateIdle stops the grains that handled no message for two sweeps
+// (IdleAfter/2 apart).
+func (c *Cluster) passivateIdle() {
+	for _, a := range c.grains.all() {
+		n := a.msgs.Load()
+		if n != a.seen {
+			a.seen, a.idle = n, 0
+			continue
+		}
+		if a.idle++; a.idle >= 2 && a.why.CompareAndSwap(int32(stopNone), int32(stopIdle)) {
+			c.sys.Poison(a.pid)
+		}
+	}
+}
