@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -110,7 +111,7 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 			return nil, fmt.Errorf("cluster: kind %q: %w", kind, err)
 		}
 	}
-	if c.ctl, err = c.sys.Spawn(func() actor.Actor { return actor.ReceiveFunc(control) }, actor.WithName(ctlName)); err != nil {
+	if c.ctl, err = c.sys.Spawn(func() actor.Actor { return actor.ReceiveFunc(c.control) }, actor.WithName(ctlName)); err != nil {
 		return nil, fmt.Errorf("cluster: control actor: %w", err)
 	}
 	c.unsub = c.sys.Subscribe(c.onEvent)
@@ -153,11 +154,20 @@ func (c *Cluster) startMemberlist(metaBytes []byte) error {
 	return nil
 }
 
-// control answers probes: whoever gets the answer knows this member's
-// node is reachable.
-func control(c *actor.Context) {
-	if s, ok := c.Message().(string); ok && s == ping {
-		c.Respond(ping)
+// control answers probes (whoever gets the answer knows this member's
+// node is reachable) and releases (see release).
+func (c *Cluster) control(ctx *actor.Context) {
+	s, ok := ctx.Message().(string)
+	switch {
+	case !ok:
+	case s == ping:
+		ctx.Respond(ping)
+	case strings.HasPrefix(s, releasePrefix):
+		id, ok := parseActorName(s[len(releasePrefix):])
+		if ok {
+			c.released(ctx.Context(), id)
+		}
+		ctx.Respond(s)
 	}
 }
 

@@ -28,3 +28,74 @@ func TestTwoMembersRequest(t *testing.T) {
 		}
 	}
 }
+
+// TestTenMembers: ten members on loopback all see ten; 1,000 identities
+// spread over them; requests from every member reach the same activation;
+// when one member is closed its identities answer from others and the
+// rest never move.
+func TestTenMembers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("ten members: not in -short")
+	}
+	life := newLifeLog()
+	ms := startCluster(t, 10, life)
+	ctx := ctxFor(t, 60*time.Second)
+	const n = 1000
+	first := make([]echoReply, n)
+	spread := map[string]int{}
+	for i := range n {
+		r, err := ms[i%10].c.Request(ctx, echoID(i), "hello")
+		if err != nil {
+			t.Fatalf("%v: %v", echoID(i), err)
+		}
+		first[i] = r.(echoReply)
+		spread[first[i].Node]++
+	}
+	var counts []int
+	for _, m := range ms {
+		counts = append(counts, spread[m.c.Addr()])
+	}
+	t.Logf("1,000 identities over 10 members: %v", counts)
+	// Every member reaches the same activation of a sample of identities.
+	for i := 0; i < n; i += 37 {
+		for _, m := range ms {
+			r, err := m.c.Request(ctx, echoID(i), "again")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := r.(echoReply); got.Token != first[i].Token {
+				t.Fatalf("%v: member %s reached activation %s on %s, first was %s on %s",
+					echoID(i), m.c.Addr(), got.Token, got.Node, first[i].Token, first[i].Node)
+			}
+		}
+	}
+	if life.duplicates() != 0 {
+		t.Fatalf("%d duplicate activations", life.duplicates())
+	}
+
+	gone := ms[3]
+	gone.close()
+	rest := append(append([]*member{}, ms[:3]...), ms[4:]...)
+	waitAlive(t, rest, 9)
+	moved := 0
+	for i := range n {
+		r, err := rest[i%9].c.Request(ctx, echoID(i), "after")
+		if err != nil {
+			t.Fatalf("%v after the close: %v", echoID(i), err)
+		}
+		got := r.(echoReply)
+		switch {
+		case first[i].Node == gone.c.Addr():
+			if got.Node == gone.c.Addr() {
+				t.Fatalf("%v answered from the closed member", echoID(i))
+			}
+			moved++
+		case got.Token != first[i].Token:
+			t.Fatalf("%v moved from %s to %s though its owner is alive", echoID(i), first[i].Node, got.Node)
+		}
+	}
+	t.Logf("%d identities of the closed member answered from others", moved)
+	if moved != spread[gone.c.Addr()] {
+		t.Fatalf("moved %d, the closed member owned %d", moved, spread[gone.c.Addr()])
+	}
+}

@@ -1,8 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 )
@@ -159,6 +161,7 @@ func (g *grain) start(ctx *actor.Context) bool {
 		return false
 	}
 	if g.act == nil {
+		c.release(ctx.Context(), id)
 		var isNew bool
 		if g.act, isNew = c.grains.add(&activation{id: id, pid: self}); isNew {
 			c.stats.activated(g.kind)
@@ -191,4 +194,58 @@ func (c *Cluster) passivateIdle() {
 			c.sys.Poison(a.pid)
 		}
 	}
+}
+
+// The hand-off on a join, as Akka's sharding does it (BeginHandOff,
+// HandOff, ShardStopped), but per identity and only when needed: a member
+// that starts a grain soon after the view changed asks the member that
+// owned the identity before it came (the owner among the others) to stop
+// its copy first, and waits for the answer. Without it a sender that saw
+// the join could reach the new copy while the old one still handles its
+// last messages (Proto.Actor's issue #799).
+
+// handoffWindow is how long after a change of the alive members a new
+// activation asks the previous owner to release the identity. The old
+// owner stops its copies as soon as it sees the change; this covers the
+// time until it has, and views that agree late.
+const handoffWindow = 10 * time.Second
+
+// releaseTimeout bounds the wait for the previous owner's answer: a member
+// that cannot answer is gone or cut off, and then its copy is the
+// partition's to resolve.
+const releaseTimeout = time.Second
+
+// releasePrefix starts the string a release carries (built-in types only,
+// so that every member's node can carry it): then the grain's actor name.
+const releasePrefix = "troupe.cluster.release:"
+
+// release asks the previous owner of id, if any is alive and the view
+// changed lately, to stop its copy, and waits until it has or cannot say.
+func (c *Cluster) release(ctx context.Context, id ID) {
+	snap := c.view.current()
+	if time.Since(snap.changedAt) > handoffWindow {
+		return
+	}
+	prev := snap.ownerWithout(id, c.self)
+	if prev == "" {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+	defer cancel()
+	c.sys.Request(ctx, actor.PID{Address: prev, ID: ctlName}, releasePrefix+actorName(id))
+}
+
+// released stops this member's copy of id, if it has one that it does
+// not own, and waits until it has stopped (its Stopping has run).
+func (c *Cluster) released(ctx context.Context, id ID) {
+	a := c.grains.get(id)
+	if a == nil || c.view.current().ownerOf(id) == c.self {
+		return // nothing to give, or this member's view has not moved yet
+	}
+	if a.why.CompareAndSwap(int32(stopNone), int32(stopHandoff)) {
+		c.sys.Poison(a.pid)
+	}
+	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+	defer cancel()
+	c.sys.Wait(ctx, a.pid)
 }

@@ -94,6 +94,12 @@ func (l *lifeLog) delivered(self actor.PID) {
 	l.msgs[self.ID]++
 }
 
+func (l *lifeLog) duplicates() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dups
+}
+
 func (l *lifeLog) copies(id ID) int {
 	l.mu.Lock()
 	defer l.mu.Unlock()

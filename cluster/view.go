@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 )
@@ -70,9 +71,25 @@ type MemberEvent struct {
 // snapshot is one immutable version of the view: what Send and Request
 // read, without a lock, to place an identity.
 type snapshot struct {
-	epoch   uint64
-	members []Member               // sorted by Addr, every state
-	byKind  map[string][]candidate // alive members hosting each kind
+	epoch     uint64
+	changedAt time.Time              // when the alive members last changed
+	members   []Member               // sorted by Addr, every state
+	byKind    map[string][]candidate // alive members hosting each kind
+}
+
+// ownerWithout returns the member that would own id if self were not
+// there, or "" if self owns it either way or no other member hosts it.
+func (s *snapshot) ownerWithout(id ID, self string) string {
+	cands := s.byKind[id.Kind]
+	i := slices.IndexFunc(cands, func(c candidate) bool { return c.addr == self })
+	if i < 0 {
+		return ""
+	}
+	others := slices.Delete(slices.Clone(cands), i, i+1)
+	if j := owner(others, hashID(id)); j >= 0 {
+		return others[j].addr
+	}
+	return ""
 }
 
 // ownerOf returns the address of the member that owns id, or "".
@@ -195,7 +212,10 @@ func (v *view) member(addr string) (Member, bool) {
 // changeLocked makes a new snapshot after m changed from prev.
 func (v *view) changeLocked(m Member, prev MemberState, isNew bool) {
 	old := v.snap.Load()
-	s := &snapshot{epoch: old.epoch + 1, byKind: map[string][]candidate{}}
+	s := &snapshot{epoch: old.epoch + 1, changedAt: old.changedAt, byKind: map[string][]candidate{}}
+	if (prev == Alive) != (m.State == Alive) {
+		s.changedAt = time.Now()
+	}
 	for _, x := range v.members {
 		s.members = append(s.members, *x)
 	}
