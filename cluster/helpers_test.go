@@ -27,6 +27,7 @@ type echoReply struct {
 func testTypes() *remote.Types {
 	types := remote.NewTypes()
 	remote.Register[echoReply](types, "cluster_test.echoReply")
+	remote.Register[tick](types, "cluster_test.tick")
 	return types
 }
 
