@@ -25,6 +25,8 @@ import (
 //	alive           -> "alive N"
 //	wait N MS       -> "ok" once N members are alive here, or "timeout"
 //	grains          -> "grains N" (activations here)
+//	has NAME        -> "has 1" if NAME is active here, else "has 0"
+//	owner NAME      -> "owner NODE" by this member's view
 //	stop            -> "stopped", then it exits
 //
 // Its environment: childNode and childGossip (addresses to bind, "" for
@@ -108,6 +110,14 @@ func childMain() int {
 			fmt.Println(res)
 		case "grains":
 			fmt.Println("grains", c.grains.len())
+		case "has":
+			has := 0
+			if c.grains.get(ID{Kind: "echo", Name: f[1]}) != nil {
+				has = 1
+			}
+			fmt.Println("has", has)
+		case "owner":
+			fmt.Println("owner", c.view.current().ownerOf(ID{Kind: "echo", Name: f[1]}))
 		case "stop":
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			c.Stop(ctx)
