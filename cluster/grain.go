@@ -204,7 +204,7 @@ func (c *Cluster) passivateIdle() {
 // the join could reach the new copy while the old one still handles its
 // last messages (Proto.Actor's issue #799).
 
-// handoffWindow is how long after a change of the alive members a new
+// handoffWindow is how long after a member joined or came back a new
 // activation asks the previous owner to release the identity. The old
 // owner stops its copies as soon as it sees the change; this covers the
 // time until it has, and views that agree late.

@@ -70,6 +70,9 @@ func newLifeLog() *lifeLog {
 }
 
 func (l *lifeLog) note(self actor.PID, node, what string) {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	at := l.live[self.ID]
@@ -90,6 +93,9 @@ func (l *lifeLog) note(self actor.PID, node, what string) {
 }
 
 func (l *lifeLog) delivered(self actor.PID) {
+	if l == nil {
+		return
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.msgs[self.ID]++

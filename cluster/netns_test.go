@@ -102,7 +102,7 @@ func (ns *netns) remove() {
 	out, _ := exec.Command("ip", "netns", "list").Output()
 	for _, h := range append(ns.hosts, ns.hub) {
 		for _, line := range strings.Split(string(out), "\n") {
-			if strings.Fields(line+" x")[0] == h {
+			if strings.Fields(line + " x")[0] == h {
 				ns.t.Errorf("namespace %s is left", h)
 			}
 		}

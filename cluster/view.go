@@ -213,7 +213,10 @@ func (v *view) member(addr string) (Member, bool) {
 func (v *view) changeLocked(m Member, prev MemberState, isNew bool) {
 	old := v.snap.Load()
 	s := &snapshot{epoch: old.epoch + 1, changedAt: old.changedAt, byKind: map[string][]candidate{}}
-	if (prev == Alive) != (m.State == Alive) {
+	if m.State == Alive && (isNew || prev == Dead) {
+		// Only a join or a return can give an identity to a member while
+		// its previous owner still runs it: a member that left stopped its
+		// grains first, a dead one has none, a suspect one cannot be asked.
 		s.changedAt = time.Now()
 	}
 	for _, x := range v.members {
