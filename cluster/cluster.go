@@ -33,12 +33,11 @@ type Cluster struct {
 	self string // the node's address: this member's name
 	inc  uint64
 
-	kinds    map[string]actor.Producer
-	view     *view
-	grains   grainTable
-	cache    sync.Map // ID -> *cacheEntry
-	cacheLen atomic.Int64
-	stats    stats
+	kinds  map[string]actor.Producer
+	view   *view
+	grains grainTable
+	cache  pidCache
+	stats  stats
 
 	meta  meta
 	del   *delegate
@@ -107,7 +106,8 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	for _, kind := range c.meta.Kinds {
-		if err := node.RegisterKind(kind, c.producer(kind)); err != nil {
+		c.kinds[kind] = c.producer(kind, cfg.Kinds[kind])
+		if err := node.RegisterKind(kind, c.kinds[kind]); err != nil {
 			return nil, fmt.Errorf("cluster: kind %q: %w", kind, err)
 		}
 	}

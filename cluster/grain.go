@@ -95,8 +95,7 @@ func (t *grainTable) len() int {
 // producer returns the producer registered on the node for kind: a grain
 // around the user's actor. It refuses (returns nil, which fails the spawn)
 // once the member is stopping.
-func (c *Cluster) producer(kind string) actor.Producer {
-	user := c.kinds[kind]
+func (c *Cluster) producer(kind string, user actor.Producer) actor.Producer {
 	return func() actor.Actor {
 		if c.stopping.Load() {
 			return nil
@@ -161,7 +160,7 @@ func (g *grain) start(ctx *actor.Context) bool {
 		return false
 	}
 	if g.act == nil {
-		c.release(ctx.Context(), id)
+		c.release(id)
 		var isNew bool
 		if g.act, isNew = c.grains.add(&activation{id: id, pid: self}); isNew {
 			c.stats.activated(g.kind)
@@ -221,7 +220,9 @@ const releasePrefix = "troupe.cluster.release:"
 
 // release asks the previous owner of id, if any is alive and the view
 // changed lately, to stop its copy, and waits until it has or cannot say.
-func (c *Cluster) release(ctx context.Context, id ID) {
+// It does not use the grain's own context, which would cost every grain a
+// context of its own: the wait is bounded by releaseTimeout anyway.
+func (c *Cluster) release(id ID) {
 	snap := c.view.current()
 	if time.Since(snap.changedAt) > handoffWindow {
 		return
@@ -230,7 +231,7 @@ func (c *Cluster) release(ctx context.Context, id ID) {
 	if prev == "" {
 		return
 	}
-	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
+	ctx, cancel := context.WithTimeout(context.Background(), releaseTimeout)
 	defer cancel()
 	c.sys.Request(ctx, actor.PID{Address: prev, ID: ctlName}, releasePrefix+actorName(id))
 }

@@ -25,15 +25,6 @@ const (
 	retryMax = 250 * time.Millisecond
 )
 
-// maxCache bounds the cached PIDs; past it the cache starts again empty.
-const maxCache = 1 << 20
-
-// cacheEntry is where an identity was found, in view epoch.
-type cacheEntry struct {
-	pid   actor.PID
-	epoch uint64
-}
-
 // Send sends msg to the grain id, activating it on its owner if needed.
 // It retries what was not delivered (see ErrHandoff, ErrNoMember) until ctx
 // ends, and returns an error that wraps ctx's and the last cause then. A
@@ -149,21 +140,15 @@ func (c *Cluster) nodeStopped() bool {
 }
 
 // forget drops id's cached PID if it is still pid.
-func (c *Cluster) forget(id ID, pid actor.PID) {
-	if v, ok := c.cache.Load(id); ok && v.(*cacheEntry).pid == pid {
-		c.cache.CompareAndDelete(id, v)
-	}
-}
+func (c *Cluster) forget(id ID, pid actor.PID) { c.cache.forget(id, pid) }
 
 // resolve returns the PID of id's activation: cached if the view has not
 // changed since, found or made on its owner otherwise.
 func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, error) {
 	snap := c.view.current()
-	var prev *cacheEntry
-	if v, ok := c.cache.Load(id); ok {
-		if prev = v.(*cacheEntry); prev.epoch == snap.epoch {
-			return prev.pid, nil
-		}
+	prev, cached := c.cache.load(id)
+	if cached && prev.epoch == snap.epoch {
+		return prev.pid, nil
 	}
 	owner := snap.ownerOf(id)
 	var pid actor.PID
@@ -173,7 +158,7 @@ func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, error) {
 		return actor.PID{}, fmt.Errorf("%w: %q", ErrNoMember, id.Kind)
 	case owner == c.self:
 		pid, err = c.activateLocal(id)
-	case prev != nil && prev.pid.Address == owner:
+	case cached && prev.pid.Address == owner:
 		pid = prev.pid // the view changed, the owner did not
 	default:
 		pid, err = c.activateRemote(ctx, owner, id)
@@ -181,15 +166,8 @@ func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, error) {
 	if err != nil {
 		return actor.PID{}, err
 	}
-	c.remember(id, &cacheEntry{pid: pid, epoch: snap.epoch})
+	c.cache.store(id, cacheEntry{pid: pid, epoch: snap.epoch})
 	return pid, nil
-}
-
-func (c *Cluster) remember(id ID, e *cacheEntry) {
-	if _, loaded := c.cache.Swap(id, e); !loaded && c.cacheLen.Add(1) > maxCache {
-		c.cache.Clear()
-		c.cacheLen.Store(0)
-	}
 }
 
 // activateLocal finds or starts id's activation on this member.
@@ -198,7 +176,7 @@ func (c *Cluster) activateLocal(id ID) (actor.PID, error) {
 		return a.pid, nil
 	}
 	name := actorName(id)
-	pid, err := c.sys.Spawn(c.producer(id.Kind), actor.WithName(name), actor.WithKind(id.Kind))
+	pid, err := c.sys.Spawn(c.kinds[id.Kind], actor.WithName(name), actor.WithKind(id.Kind))
 	switch {
 	case err == nil:
 		return pid, nil
