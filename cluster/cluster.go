@@ -67,7 +67,9 @@ const ping = "troupe.cluster.ping"
 
 // Start makes the node a member of a cluster as cfg says: it registers
 // cfg.Kinds on the node, starts memberlist on cfg.Addr, and joins
-// cfg.Seeds in the background. The node's Config must set
+// cfg.Seeds: once before it returns (each seed that does not answer costs
+// memberlist's TCP timeout), then, if none answered, in the background
+// every RejoinInterval until one does. The node's Config must set
 // AllowRemoteSpawn when the member hosts kinds, and Start must be called
 // once per node.
 //
@@ -123,11 +125,16 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 	go c.loop()
 	c.log.Info("cluster: member started", "addr", c.self, "gossip", c.GossipAddr(), "kinds", c.meta.Kinds)
 	if len(cfg.Seeds) > 0 {
-		c.wg.Add(1)
-		go func() {
-			defer c.wg.Done()
-			c.join(cfg.Seeds)
-		}()
+		// Once here, so that a member that could join starts with the
+		// others in its view; then in the background until one answers.
+		if n, err := c.ml.Join(cfg.Seeds); n == 0 {
+			c.log.Warn("cluster: cannot join the seeds yet", "seeds", cfg.Seeds, "err", err)
+			c.wg.Add(1)
+			go func() {
+				defer c.wg.Done()
+				c.join(cfg.Seeds)
+			}()
+		}
 	}
 	return c, nil
 }
@@ -224,7 +231,7 @@ func (c *Cluster) Join(ctx context.Context, addrs ...string) (int, error) {
 
 // join joins seeds until one answers, or the member stops.
 func (c *Cluster) join(seeds []string) {
-	t := time.NewTimer(0)
+	t := time.NewTimer(c.cfg.RejoinInterval)
 	defer t.Stop()
 	for {
 		select {

@@ -61,9 +61,9 @@ type Config struct {
 
 	// Seeds are members to join, host:port; a DNS name that resolves to
 	// several addresses (a Kubernetes headless service) joins them all.
-	// Start joins in the background and keeps trying, while this member
-	// sees no other, every RejoinInterval; Join joins at once. Nil means
-	// this member starts a cluster of its own.
+	// Start joins them before it returns and, if none answered, keeps
+	// trying in the background every RejoinInterval. Nil means this member
+	// starts a cluster of its own.
 	Seeds []string
 
 	// SecretKey encrypts and authenticates memberlist's gossip (AES-GCM;
