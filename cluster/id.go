@@ -3,6 +3,8 @@ package cluster
 import (
 	"fmt"
 	"strings"
+
+	"github.com/troupe-go/troupe/actor"
 )
 
 // Limits on an identity, so that its actor's name fits every frame and log
@@ -60,3 +62,8 @@ func parseActorName(s string) (id ID, ok bool) {
 	id = ID{Kind: kind, Name: name}
 	return id, id.validate() == nil
 }
+
+// IdentityOf returns the identity of the grain whose PID is pid, and false
+// for any other actor. A grain calls it with its own PID (c.Self()) to
+// learn which identity it is, for instance to load its state.
+func IdentityOf(pid actor.PID) (ID, bool) { return parseActorName(pid.ID) }

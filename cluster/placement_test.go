@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"testing"
+
+	"github.com/troupe-go/troupe/actor"
 )
 
 func candidates(addrs ...string) []candidate {
@@ -181,6 +183,9 @@ func TestActorName(t *testing.T) {
 		if !ok || got != id {
 			t.Errorf("parseActorName(actorName(%v)) = %v, %v", id, got, ok)
 		}
+	}
+	if id, ok := IdentityOf(actor.PID{Address: "x:1", ID: actorName(ID{"room", "a"})}); !ok || id != (ID{"room", "a"}) {
+		t.Errorf("IdentityOf = %v, %v", id, ok)
 	}
 	for _, s := range []string{"", "room/a", "grain:", "grain:room", "grain:/a", "grain:room/"} {
 		if id, ok := parseActorName(s); ok {
