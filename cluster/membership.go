@@ -32,7 +32,12 @@ func memberlistConfig(cfg *Config, name string, d *delegate, tr memberlist.Trans
 		mc.ProbeTimeout = 100 * time.Millisecond
 		mc.GossipInterval = 50 * time.Millisecond
 		mc.SuspicionMult = 2
-		mc.PushPullInterval = 5 * time.Second
+		// Gossip alone missed a join now and then when ten members started
+		// at once (one member learnt of it only at the next full sync, 5 s
+		// later); more retransmits and a full sync every second make that
+		// rare and short. A full sync costs little among few members.
+		mc.RetransmitMult = 4
+		mc.PushPullInterval = time.Second
 		mc.GossipToTheDeadTime = 5 * time.Second
 		mc.TCPTimeout = time.Second
 	default:
