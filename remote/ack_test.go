@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -39,7 +40,7 @@ func stopCleanly(t *testing.T, a, b *testNode, n int) {
 			checkIdentity(t, statsOf(a, b.node.Addr()))
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 	defer cancel()
 	if err := a.node.Stop(ctx); err != nil {
 		t.Fatalf("Stop = %v", err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/netx"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -147,8 +148,8 @@ func (n *Node) handshakeFailed(from net.Addr, err error) {
 	n.hsFailures.count(err)
 	var r *wire.RefusedError
 	if errors.As(err, &r) && (r.Code == wire.CodeDuplicate || r.Code == wire.CodeShuttingDown) {
-		n.log.Debug("remote: connection refused", "remote", addrString(from), "reason", err)
+		n.log.Debug("remote: connection refused", "remote", netx.AddrString(from), "reason", err)
 		return
 	}
-	n.log.Warn("remote: handshake failed", "remote", addrString(from), "err", err)
+	n.log.Warn("remote: handshake failed", "remote", netx.AddrString(from), "err", err)
 }

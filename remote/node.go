@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote/server"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -32,7 +33,7 @@ type Node struct {
 	cfg  Config
 	addr string // the address peers dial, and the Address of our actors there
 	hs   wire.HandshakeConfig
-	srv  *Server
+	srv  *server.Server
 	log  *slog.Logger
 	dial dialFunc // net.Dialer unless a test replaces it
 	hook testHooks
@@ -118,12 +119,12 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 		ln.Close()
 		return nil, err
 	}
-	opts := []ServerOption{WithLogger(cfg.Logger), WithMaxConns(cfg.MaxConns),
-		WithHandshakeTimeout(cfg.HandshakeTimeout), WithStopTimeout(0)}
+	opts := []server.Option{server.WithLogger(cfg.Logger), server.WithMaxConns(cfg.MaxConns),
+		server.WithHandshakeTimeout(cfg.HandshakeTimeout), server.WithStopTimeout(0)}
 	if cfg.TLS != nil {
-		opts = append(opts, WithTLS(cfg.TLS))
+		opts = append(opts, server.WithTLS(cfg.TLS))
 	}
-	n.srv = NewServerListener(ln, n.serveConn, opts...)
+	n.srv = server.NewListener(ln, n.serveConn, opts...)
 	if err := n.srv.Start(); err != nil {
 		n.link.Detach()
 		n.srv.Close()
@@ -154,10 +155,10 @@ func (n *Node) Done() <-chan struct{} { return n.done }
 // Stop returns nil when everything was written in time, and an error
 // wrapping ErrStopTimeout when ctx ended first. It is idempotent: later
 // and concurrent calls wait for the first (or for their own ctx) and
-// return nil. A nil ctx is ErrNilContext.
+// return nil. A nil ctx is actor.ErrNilContext.
 func (n *Node) Stop(ctx context.Context) error {
 	if ctx == nil {
-		return ErrNilContext
+		return actor.ErrNilContext
 	}
 	return n.stop(ctx, false)
 }
@@ -172,7 +173,7 @@ func (n *Node) Close() error {
 
 // StopOn makes the node stop, as Stop does within Config.StopTimeout, when
 // ev is set, by any goroutine, at any time. It panics if ev is nil.
-func (n *Node) StopOn(ev *Event) {
+func (n *Node) StopOn(ev *server.Event) {
 	if ev == nil {
 		panic("remote: StopOn with a nil event")
 	}

@@ -96,10 +96,10 @@ func (t *kindTable) producer(kind string) actor.Producer {
 // that is not host:port, or is this node's; ctx.Err() when ctx ends
 // first. A spawn the other node completes after ctx ended is stopped there
 // as soon as its answer arrives, since no one holds its PID, and counts in
-// PeerStats.LateReplies. A nil ctx is ErrNilContext.
+// PeerStats.LateReplies. A nil ctx is actor.ErrNilContext.
 func (n *Node) SpawnRemote(ctx context.Context, address, kind string, opts ...SpawnOption) (actor.PID, error) {
 	if ctx == nil {
-		return actor.PID{}, ErrNilContext
+		return actor.PID{}, actor.ErrNilContext
 	}
 	if kind == "" {
 		return actor.PID{}, fmt.Errorf("%w: empty name", ErrInvalidKind)

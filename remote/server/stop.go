@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"context"
@@ -26,7 +26,7 @@ const forcedCloseWait = time.Second
 // leaves the server stopped; a stopped server cannot be started again.
 // Stop with a nil ctx returns ErrNilContext and changes nothing. If a Stop
 // fails half-way (say the Close method of a listener given to
-// NewServerListener panics), the next Stop or Close finishes the job.
+// NewListener panics), the next Stop or Close finishes the job.
 //
 // Stop waits for every handler, so a handler that wants to stop its own
 // server must not call Stop or Close itself: it sets an Event given to
@@ -49,7 +49,7 @@ func (s *Server) Stop(ctx context.Context) error {
 // Close is idempotent, and safe at the same time as Stop: while a Stop
 // waits out its grace period, Close ends that period, and both return once
 // the server has stopped. Close before Start leaves the server stopped.
-// After Close, Serve returns ErrServerClosed.
+// After Close, Serve returns ErrClosed.
 func (s *Server) Close() error {
 	return s.stop(context.Background(), true)
 }
@@ -110,11 +110,11 @@ func stuckError(n int) error {
 
 // StopOn makes the server stop (as by Stop with the default timeout) when
 // ev is set, by any goroutine, at any time. An event set before Start makes
-// Start return ErrServerClosed. StopOn on a stopped server does nothing;
+// Start return ErrClosed. StopOn on a stopped server does nothing;
 // it panics if ev is nil.
 func (s *Server) StopOn(ev *Event) {
 	if ev == nil {
-		panic("remote: StopOn with a nil event")
+		panic("server: StopOn with a nil event")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -131,7 +131,7 @@ func (s *Server) closeUnstartedLocked() {
 	s.state = stateClosed
 	s.events = nil
 	close(s.quit)
-	s.serveErr = ErrServerClosed
+	s.serveErr = ErrClosed
 	close(s.done)
 	if s.ln != nil {
 		s.ln.Close()
@@ -168,7 +168,7 @@ func (s *Server) shutdown(ctx context.Context) (forced, stuck int) {
 			s.state = stateClosed
 			s.stuck = stuck
 			if s.serveErr == nil {
-				s.serveErr = ErrServerClosed
+				s.serveErr = ErrClosed
 			}
 			close(s.done)
 		}
@@ -181,11 +181,11 @@ func (s *Server) shutdown(ctx context.Context) (forced, stuck int) {
 	s.mu.Unlock()
 	ln.Close()
 	<-s.loopDone
-	s.cancel(ErrServerClosed)
+	s.cancel(ErrClosed)
 	forced, stuck = s.drain(ctx)
 	s.watchers.Wait()
 	finished = true
-	s.log.Info("remote: server stopped", "addr", ln.Addr().String())
+	s.log.Info("server: stopped", "addr", ln.Addr().String())
 	return forced, stuck
 }
 
@@ -216,9 +216,9 @@ func (s *Server) drain(ctx context.Context) (forced, stuck int) {
 	}
 	select {
 	case <-s.closeNow:
-		s.log.Info("remote: closing connections", "count", forced)
+		s.log.Info("server: closing connections", "count", forced)
 	default:
-		s.log.Warn("remote: stop timed out; closing connections", "count", forced)
+		s.log.Warn("server: stop timed out; closing connections", "count", forced)
 	}
 	wait := time.NewTimer(forcedCloseWait)
 	defer wait.Stop()
@@ -228,6 +228,6 @@ func (s *Server) drain(ctx context.Context) (forced, stuck int) {
 	case <-wait.C:
 	}
 	stuck = s.conns.len()
-	s.log.Error("remote: handlers still running after their connections were closed", "count", stuck)
+	s.log.Error("server: handlers still running after their connections were closed", "count", stuck)
 	return forced, stuck
 }

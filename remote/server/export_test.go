@@ -1,4 +1,4 @@
-package remote
+package server
 
 // ForcedCloseWait is how long Stop and Close wait for handlers after
 // closing their connections.

@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"context"
@@ -52,7 +52,7 @@ func (s *Server) nextDelay(prev time.Duration) time.Duration {
 // acceptRetry reports a temporary accept error that will be retried.
 // Retrying is the loop's decision; this only tells the operator.
 func (s *Server) acceptRetry(err error, delay time.Duration) {
-	s.log.Warn("remote: accept error; retrying", "err", err, "delay", delay)
+	s.log.Warn("server: accept error; retrying", "err", err, "delay", delay)
 	if s.obs != nil {
 		s.obs.AcceptError(err, delay)
 	}
