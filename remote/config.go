@@ -15,7 +15,8 @@ import (
 )
 
 // Defaults of the node, used for the Config fields left at zero (the
-// handshake's is server.DefaultHandshakeTimeout).
+// handshake's and the stop's are server.DefaultHandshakeTimeout and
+// server.DefaultStopTimeout).
 const (
 	// DefaultOutboundQueue bounds the messages waiting for one peer.
 	DefaultOutboundQueue = 4096
@@ -32,8 +33,6 @@ const (
 	// DefaultReconnectGiveUp is how long a peer that cannot be reached
 	// keeps its queued messages before they become dead letters.
 	DefaultReconnectGiveUp = 30 * time.Second
-	// DefaultNodeStopTimeout bounds the graceful stop that StopOn starts.
-	DefaultNodeStopTimeout = 5 * time.Second
 )
 
 // Config configures a node made by Start. Its zero value works: a node on
@@ -117,8 +116,9 @@ type Config struct {
 	// DefaultReconnectGiveUp.
 	ReconnectGiveUp time.Duration
 
-	// StopTimeout bounds the graceful stop that StopOn starts. Zero means
-	// DefaultNodeStopTimeout.
+	// StopTimeout bounds the grace period of a graceful stop, by Stop (whose
+	// context can cut it shorter) or StopOn, as the server's WithStopTimeout
+	// does. Zero means server.DefaultStopTimeout.
 	StopTimeout time.Duration
 
 	// AllowRemoteSpawn lets other nodes start actors here with
@@ -147,7 +147,7 @@ func (c Config) defaults() Config {
 	setDefault(&c.ReconnectMin, DefaultReconnectMin)
 	setDefault(&c.ReconnectMax, DefaultReconnectMax)
 	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
-	setDefault(&c.StopTimeout, DefaultNodeStopTimeout)
+	setDefault(&c.StopTimeout, server.DefaultStopTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}

@@ -77,7 +77,7 @@ func (n *Node) decide(wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		// A new connection would replace one that is draining, cutting
 		// off the peer's last Ack and leaving what it read uncertain.
 		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}

@@ -111,7 +111,7 @@ func (p *peer) run() {
 			}
 		}
 		next = p.serve(s)
-		if next == nil && p.n.stopping.Load() {
+		if next == nil && p.n.life.Stopping() {
 			return
 		}
 	}
@@ -137,7 +137,7 @@ func (p *peer) connect() *session {
 			case <-p.kick:
 				idle.Stop()
 				continue
-			case <-p.n.quit:
+			case <-p.n.life.Quit():
 				idle.Stop()
 				return nil
 			case <-idle.C:
@@ -157,7 +157,7 @@ func (p *peer) connect() *session {
 				return s
 			case <-p.kick: // it failed: look again
 				continue
-			case <-p.n.quit:
+			case <-p.n.life.Quit():
 				return nil
 			}
 		}
@@ -168,7 +168,7 @@ func (p *peer) connect() *session {
 		if s != nil || err == nil {
 			return s
 		}
-		if p.n.stopping.Load() {
+		if p.n.life.Stopping() {
 			return nil
 		}
 		var refused *wire.RefusedError
@@ -189,7 +189,7 @@ func (p *peer) connect() *session {
 			t.Stop()
 			return s
 		case <-t.C:
-		case <-p.n.quit:
+		case <-p.n.life.Quit():
 			t.Stop()
 			return nil
 		}
@@ -279,7 +279,7 @@ func (p *peer) dialOnce() (s *session, err error) {
 			r.s.conn.Close()
 		}
 		return s, nil
-	case <-p.n.quit: // a stopping node starts nothing new
+	case <-p.n.life.Quit(): // a stopping node starts nothing new
 		cancel()
 		if r := <-dialed; r.s != nil {
 			r.s.conn.Close()
@@ -364,7 +364,7 @@ func (p *peer) retire() bool {
 	n := p.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.quitting {
+	if n.life.Stopping() {
 		return false
 	}
 	p.mu.Lock()

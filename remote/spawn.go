@@ -110,7 +110,7 @@ func (n *Node) SpawnRemote(ctx context.Context, address, kind string, opts ...Sp
 			opt.applySpawn(&cfg)
 		}
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return actor.PID{}, ErrNodeStopped
 	}
 	if err := ctx.Err(); err != nil {
@@ -204,7 +204,7 @@ func (n *Node) spawnKind(kind, name string) (actor.PID, error) {
 	if !n.cfg.AllowRemoteSpawn {
 		return actor.PID{}, ErrSpawnDisabled
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return actor.PID{}, ErrNodeStopped
 	}
 	producer := n.kinds.producer(kind)

@@ -21,7 +21,7 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			s.release()
 			select {
-			case <-s.quit:
+			case <-s.life.Quit():
 				return nil // Stop closed the listener
 			default:
 			}
@@ -66,7 +66,7 @@ func (s *Server) pause(d time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
-	case <-s.quit:
+	case <-s.life.Quit():
 		return false
 	}
 }
@@ -94,7 +94,7 @@ func (s *Server) acquire() bool {
 			s.obs.PoolResumed(time.Since(since))
 		}
 		return true
-	case <-s.quit:
+	case <-s.life.Quit():
 		if s.obs != nil {
 			s.obs.PoolResumed(time.Since(since)) // the pause is over: a gauge of it must say so
 		}

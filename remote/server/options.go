@@ -11,9 +11,10 @@ import (
 
 // Defaults of the stream server, used when the matching option is not given.
 const (
-	// DefaultStopTimeout is how long Stop lets running handlers finish before
-	// it closes their connections.
-	DefaultStopTimeout = time.Second
+	// DefaultStopTimeout is the longest grace period of a graceful stop: how
+	// long Stop (or StopOn) lets running handlers finish before it closes
+	// their connections. The node's Config.StopTimeout defaults to it too.
+	DefaultStopTimeout = 5 * time.Second
 
 	// DefaultHandshakeTimeout bounds the TLS handshake of each connection.
 	DefaultHandshakeTimeout = 10 * time.Second

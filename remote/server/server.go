@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/troupe-go/troupe/internal/lifecycle"
 	"github.com/troupe-go/troupe/internal/netx"
 )
 
@@ -25,16 +26,6 @@ import (
 // panic in the handler is recovered and logged with its stack, and closes
 // only this connection.
 type Handler func(ctx context.Context, conn net.Conn)
-
-// state is where a Server is in its one-way lifecycle.
-type state uint8
-
-const (
-	stateNew      state = iota // made, not started
-	stateRunning               // listening and accepting
-	stateStopping              // Stop or Close has begun
-	stateClosed                // stopped for good
-)
 
 // A Server accepts TCP (or TLS) connections and hands each to a Handler in
 // its own goroutine. It is gevent's StreamServer made Go: it can be started
@@ -56,21 +47,15 @@ type Server struct {
 	sem     chan struct{} // one token per running handler; nil: no limit
 	conns   connSet
 
-	quit     chan struct{} // closed when stopping begins
-	closeNow chan struct{} // closed by Close: no more grace period
-	loopDone chan struct{} // closed when the accept loop has returned
-	done     chan struct{} // closed when the server has stopped
+	life     *lifecycle.Lifecycle // quit: stop accepting; forced: close connections; done: stopped
+	loopDone chan struct{}        // closed when the accept loop has returned
 
 	mu       sync.Mutex
-	state    state
+	started  bool
 	ln       net.Listener            // given to NewListener, or made by Start
 	tls      *tls.Config             // set by Start, read-only afterwards
 	cancel   context.CancelCauseFunc // cancels the handlers' context
-	events   []*Event                // StopOn events waiting for Start
-	watchers sync.WaitGroup          // goroutines watching StopOn events
 	serveErr error                   // what Serve returns; set before done is closed
-	closing  bool                    // closeNow is closed
-	stopping chan struct{}           // closed when the running shutdown ends; nil: none runs
 	stuck    int                     // handlers left running after their connections were closed
 }
 
@@ -113,10 +98,8 @@ func newServer(addr string, ln net.Listener, h Handler, opts []Option) *Server {
 		err:      cfg.validate(),
 		log:      cfg.logger,
 		obs:      cfg.observer,
-		quit:     make(chan struct{}),
-		closeNow: make(chan struct{}),
+		life:     lifecycle.New(),
 		loopDone: make(chan struct{}),
-		done:     make(chan struct{}),
 		ln:       ln,
 	}
 	if s.log == nil {
@@ -156,24 +139,21 @@ func (s *Server) SetHandler(h Handler) error {
 // already set.
 func (s *Server) Start() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch s.state {
-	case stateRunning:
-		return ErrStarted
-	case stateStopping, stateClosed:
+	if !s.started && s.life.Triggered() {
+		s.mu.Unlock()
+		s.Close() // a StopOn event set before Start: stopped before it ran
 		return ErrClosed
 	}
-	if s.err != nil {
+	defer s.mu.Unlock()
+	switch {
+	case s.life.Stopping():
+		return ErrClosed
+	case s.started:
+		return ErrStarted
+	case s.err != nil:
 		return s.err
-	}
-	if s.handler.Load() == nil {
+	case s.handler.Load() == nil:
 		return ErrNilHandler
-	}
-	for _, ev := range s.events {
-		if ev.IsSet() {
-			s.closeUnstartedLocked()
-			return ErrClosed
-		}
 	}
 	tlsCfg, err := s.cfg.serverTLS()
 	if err != nil {
@@ -187,16 +167,12 @@ func (s *Server) Start() error {
 	}
 
 	s.ln, s.tls = ln, tlsCfg
-	s.state = stateRunning
+	s.started = true
 	// The handlers' context lives as long as the server; only the cancel
 	// function is kept, the context itself is handed down as a parameter.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s.cancel = cancel
 	go s.run(ctx, ln)
-	for _, ev := range s.events {
-		s.watchLocked(ev)
-	}
-	s.events = nil
 	s.log.Info("server: listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 	return nil
 }
@@ -211,7 +187,9 @@ func (s *Server) Serve() error {
 	if err != nil && !errors.Is(err, ErrStarted) && !errors.Is(err, ErrClosed) {
 		return err
 	}
-	<-s.done
+	<-s.life.Done()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.serveErr
 }
 

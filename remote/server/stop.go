@@ -35,7 +35,7 @@ func (s *Server) Stop(ctx context.Context) error {
 	if ctx == nil {
 		return ErrNilContext
 	}
-	return s.stop(ctx, false)
+	return s.life.Stop(ctx, s.cfg.stopTimeout, s.shutdown)
 }
 
 // Close stops the server at once, as net/http's Server.Close does beside
@@ -51,56 +51,14 @@ func (s *Server) Stop(ctx context.Context) error {
 // the server has stopped. Close before Start leaves the server stopped.
 // After Close, Serve returns ErrClosed.
 func (s *Server) Close() error {
-	return s.stop(context.Background(), true)
-}
-
-// stop is Stop, or Close when now is set. The first call on a running
-// server runs the shutdown and the others wait for it to end; if it ended
-// without stopping the server (it panicked), the next one runs it again.
-func (s *Server) stop(ctx context.Context, now bool) error {
-	reports := false // this call is the Close that cut the grace period
-	for {
-		s.mu.Lock()
-		if now && !s.closing {
-			s.closing, reports = true, true
-			close(s.closeNow)
-		}
-		switch s.state {
-		case stateNew:
-			s.closeUnstartedLocked()
-			s.mu.Unlock()
-			return nil
-		case stateClosed:
-			stuck := s.stuck
-			s.mu.Unlock()
-			if reports && stuck > 0 {
-				return stuckError(stuck)
-			}
-			return nil
-		case stateRunning:
-			s.state = stateStopping
-			close(s.quit)
-		}
-		running := s.stopping
-		if running == nil {
-			s.stopping = make(chan struct{})
-			s.mu.Unlock()
-			forced, stuck := s.shutdown(ctx)
-			switch {
-			case now && stuck > 0:
-				return stuckError(stuck)
-			case !now && forced > 0:
-				return fmt.Errorf("%w: %d handlers were still running", ErrStopTimeout, forced)
-			}
-			return nil
-		}
-		s.mu.Unlock()
-		select {
-		case <-running:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
+	first, _ := s.life.Close(s.shutdown)
+	s.mu.Lock()
+	stuck := s.stuck
+	s.mu.Unlock()
+	if first && stuck > 0 {
+		return stuckError(stuck)
 	}
+	return nil
 }
 
 // stuckError reports handlers that outlived their closed connections.
@@ -110,114 +68,72 @@ func stuckError(n int) error {
 
 // StopOn makes the server stop (as by Stop with the default timeout) when
 // ev is set, by any goroutine, at any time. An event set before Start makes
-// Start return ErrClosed. StopOn on a stopped server does nothing;
-// it panics if ev is nil.
+// Start return ErrClosed. StopOn on a stopped server does nothing; it
+// panics if ev is nil.
 func (s *Server) StopOn(ev *Event) {
 	if ev == nil {
 		panic("server: StopOn with a nil event")
 	}
+	s.life.StopOn(ev.Done(), func() { _ = s.Stop(context.Background()) })
+}
+
+// shutdown is the body of the stop that the lifecycle runs once (again if
+// a step panicked, so every step may be run twice). On a running server it
+// closes the listener, cancels the handlers and drains them; it returns an
+// error wrapping ErrStopTimeout if connections had to be closed under
+// running handlers.
+func (s *Server) shutdown() error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	switch s.state {
-	case stateNew:
-		s.events = append(s.events, ev)
-	case stateRunning:
-		s.watchLocked(ev)
-	}
-}
-
-// closeUnstartedLocked stops a server that never ran. s.mu is held.
-func (s *Server) closeUnstartedLocked() {
-	s.state = stateClosed
-	s.events = nil
-	close(s.quit)
-	s.serveErr = ErrClosed
-	close(s.done)
-	if s.ln != nil {
-		s.ln.Close()
-	}
-}
-
-// watchLocked starts the goroutine that stops the server when ev is set.
-// s.mu is held and the server is running.
-func (s *Server) watchLocked(ev *Event) {
-	s.watchers.Add(1)
-	go func() {
-		select {
-		case <-ev.Done():
-			// Leave the group first: Stop waits for the watchers. The
-			// goroutine ends when Stop returns; Stop logs its own outcome.
-			s.watchers.Done()
-			_ = s.Stop(context.Background())
-		case <-s.quit:
-			s.watchers.Done()
-		}
-	}()
-}
-
-// shutdown is the body of the first Stop or Close on a running server. It
-// returns how many connections it closed under running handlers, and how
-// many of those handlers were still running forcedCloseWait later. Every
-// step may be run twice, so if one panics the deferred cleanup leaves the
-// server stopping, with no shutdown running, for the next call to finish.
-func (s *Server) shutdown(ctx context.Context) (forced, stuck int) {
-	finished := false
-	defer func() {
-		s.mu.Lock()
-		if finished {
-			s.state = stateClosed
-			s.stuck = stuck
-			if s.serveErr == nil {
-				s.serveErr = ErrClosed
-			}
-			close(s.done)
-		}
-		close(s.stopping)
-		s.stopping = nil
-		s.mu.Unlock()
-	}()
-	s.mu.Lock()
-	ln := s.ln
+	started, ln := s.started, s.ln
 	s.mu.Unlock()
+	if !started {
+		if ln != nil {
+			ln.Close()
+		}
+		s.finish(0)
+		return nil
+	}
 	ln.Close()
 	<-s.loopDone
 	s.cancel(ErrClosed)
-	forced, stuck = s.drain(ctx)
-	s.watchers.Wait()
-	finished = true
+	forced, stuck := s.drain()
+	s.finish(stuck)
 	s.log.Info("server: stopped", "addr", ln.Addr().String())
-	return forced, stuck
+	if forced > 0 {
+		return fmt.Errorf("%w: %d handlers were still running", ErrStopTimeout, forced)
+	}
+	return nil
 }
 
-// drain waits for the handlers to return until ctx is done, the stop
-// timeout runs out or Close is called, then closes the connections left
+// finish records the end of a shutdown for Serve and Close.
+func (s *Server) finish(stuck int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stuck = stuck
+	if s.serveErr == nil {
+		s.serveErr = ErrClosed
+	}
+}
+
+// drain waits for the handlers to return until the lifecycle forces the
+// stop (Stop's ctx, the stop timeout or Close), then closes the connections left
 // and waits a little for their handlers. It returns how many connections
 // it closed and how many handlers were still running after the wait.
-func (s *Server) drain(ctx context.Context) (forced, stuck int) {
+func (s *Server) drain() (forced, stuck int) {
 	idle := s.conns.drain()
 	select {
 	case <-idle:
 		return 0, 0
-	default:
-	}
-	grace := time.NewTimer(s.cfg.stopTimeout)
-	defer grace.Stop()
-	select {
-	case <-idle:
-		return 0, 0
-	case <-ctx.Done():
-	case <-grace.C:
-	case <-s.closeNow:
+	case <-s.life.Forced():
 	}
 
 	forced = s.conns.closeAll()
 	if forced == 0 {
 		return 0, 0
 	}
-	select {
-	case <-s.closeNow:
+	if s.life.Closed() {
 		s.log.Info("server: closing connections", "count", forced)
-	default:
+	} else {
 		s.log.Warn("server: stop timed out; closing connections", "count", forced)
 	}
 	wait := time.NewTimer(forcedCloseWait)
