@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/backoff"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -125,7 +125,8 @@ func (p *peer) run() {
 // from then on every failure makes dead letters of the queue.
 func (p *peer) connect() *session {
 	var failingSince time.Time
-	delay := time.Duration(0)
+	fails := 0 // failed attempts in a row, for the backoff
+	retry := backoff.Policy{Min: p.n.cfg.ReconnectMin, Max: p.n.cfg.ReconnectMax}
 	downSince := time.Now()
 	for {
 		if !p.hasWork() {
@@ -182,8 +183,8 @@ func (p *peer) connect() *session {
 				p.giveUp(fmt.Errorf("%w: %s: %w", ErrNodeUnreachable, p.addr, err))
 			}
 		}
-		delay = nextBackoff(delay, p.n.cfg.ReconnectMin, p.n.cfg.ReconnectMax)
-		t := time.NewTimer(delay)
+		fails++
+		t := time.NewTimer(retry.Delay(fails))
 		select {
 		case s := <-p.adopt:
 			t.Stop()
@@ -194,25 +195,6 @@ func (p *peer) connect() *session {
 			return nil
 		}
 	}
-}
-
-// nextBackoff doubles the previous pause between min and max, with up to
-// half of it as jitter, so that peers that failed together do not all
-// retry together.
-func nextBackoff(prev, min, max time.Duration) time.Duration {
-	d := min
-	if prev > 0 {
-		d = prev * 2
-	}
-	d = minDur(d, max)
-	return d/2 + rand.N(d/2+1)
-}
-
-func minDur(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // beginDial marks the peer dialing, unless a session the peer opened has

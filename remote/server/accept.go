@@ -9,10 +9,10 @@ import (
 
 // acceptLoop accepts connections until the server stops (it returns nil)
 // or the listener fails for good (it returns the error). Temporary errors,
-// such as running out of file descriptors, are retried after a pause that
-// doubles with each error in a row and resets after a success.
+// such as running out of file descriptors, are retried after the backoff's
+// pause, which grows with each error in a row and resets after a success.
 func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) error {
-	var delay time.Duration
+	fails := 0 // temporary errors in a row
 	for {
 		if !s.acquire() {
 			return nil
@@ -28,25 +28,17 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) error {
 			if !isTemporary(err) {
 				return err
 			}
-			delay = s.nextDelay(delay)
+			fails++
+			delay := s.backoff.Delay(fails)
 			s.acceptRetry(err, delay)
 			if !s.pause(delay) {
 				return nil
 			}
 			continue
 		}
-		delay = 0
+		fails = 0
 		s.spawn(ctx, conn)
 	}
-}
-
-// nextDelay returns the pause after another temporary accept error, given
-// the previous one (0 after a success).
-func (s *Server) nextDelay(prev time.Duration) time.Duration {
-	if prev == 0 {
-		return s.cfg.backoffMin
-	}
-	return min(2*prev, s.cfg.backoffMax)
 }
 
 // acceptRetry reports a temporary accept error that will be retried.

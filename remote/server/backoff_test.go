@@ -95,6 +95,7 @@ func TestAcceptBackoff(t *testing.T) {
 		ln, rec := newScriptListener(script...), newRecorder()
 		srv := server.NewListener(ln, func(context.Context, net.Conn) {},
 			server.WithAcceptBackoff(10*ms, 100*ms), server.WithObserver(rec))
+		server.NoJitter(srv) // the jitter's range is internal/backoff's to test
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}

@@ -133,8 +133,9 @@ func WithStopTimeout(d time.Duration) Option {
 
 // WithAcceptBackoff sets the pause after a temporary accept error (such as
 // running out of file descriptors): min after the first, doubling with each
-// further error in a row up to max, back to min after a success. The
-// defaults are DefaultAcceptBackoffMin and DefaultAcceptBackoffMax.
+// further error in a row up to max, back to min after a success; each pause
+// is jittered, less up to half of it at random. The defaults are
+// DefaultAcceptBackoffMin and DefaultAcceptBackoffMax.
 func WithAcceptBackoff(min, max time.Duration) Option {
 	return optionFunc(func(c *config) { c.backoffMin, c.backoffMax = min, max })
 }

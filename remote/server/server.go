@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/troupe-go/troupe/internal/backoff"
 	"github.com/troupe-go/troupe/internal/lifecycle"
 	"github.com/troupe-go/troupe/internal/netx"
 )
@@ -48,6 +49,7 @@ type Server struct {
 	conns   connSet
 
 	life     *lifecycle.Lifecycle // quit: stop accepting; forced: close connections; done: stopped
+	backoff  backoff.Policy       // between accept retries
 	loopDone chan struct{}        // closed when the accept loop has returned
 
 	mu       sync.Mutex
@@ -99,6 +101,7 @@ func newServer(addr string, ln net.Listener, h Handler, opts []Option) *Server {
 		log:      cfg.logger,
 		obs:      cfg.observer,
 		life:     lifecycle.New(),
+		backoff:  backoff.Policy{Min: cfg.backoffMin, Max: cfg.backoffMax},
 		loopDone: make(chan struct{}),
 		ln:       ln,
 	}
