@@ -379,7 +379,7 @@ func (p *peer) giveUp(reason error) {
 		p.drop(m, reason)
 	}
 	for {
-		batch, _ := p.queue.Drain(0)
+		batch, _ := p.queue.Drain()
 		if len(batch) == 0 {
 			return
 		}
