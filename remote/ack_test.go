@@ -153,6 +153,32 @@ func TestNodeStopPeerCannotAck(t *testing.T) {
 	})
 }
 
+// Config.StopTimeout bounds a Stop whose context has no deadline, as the
+// server's stop timeout does: the stop turns forced when it runs out.
+func TestNodeStopTimeoutBoundsStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet()
+		a := pn.node(t, "a:1", remote.Config{StopTimeout: 500 * time.Millisecond})
+		b := pn.node(t, "b:1", remote.Config{})
+		sinkAndEcho(t, a)
+		sinkAndEcho(t, b)
+		stillServes(t, b, a)
+		synctest.Wait()
+		pn.stall() // b cannot acknowledge: a's stop waits for nothing that comes
+		if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: 0}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := a.node.Stop(context.Background())
+		if !errors.Is(err, remote.ErrStopTimeout) {
+			t.Fatalf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if d := time.Since(start); d != 500*time.Millisecond {
+			t.Fatalf("Stop took %v, want the StopTimeout, 500ms", d)
+		}
+	})
+}
+
 // ackPeer is a fake node that has completed the handshake with tn as the
 // node at addr, for a test to write Acks of its own.
 type ackPeer struct {
