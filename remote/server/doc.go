@@ -2,9 +2,9 @@
 // StreamServer made Go. A Server accepts connections and runs a Handler for
 // each in a goroutine of its own; when the handler returns, the connection
 // is closed. It is meant to be started and stopped at will while the
-// process goes on, and it imports nothing but the standard library. The
-// node of package remote serves its peers through one; it is just as usable
-// on its own (see the Server example).
+// process goes on, and it needs nothing beyond the standard library (no
+// actor, no msgpack). The node of package remote serves its peers through
+// one; it is just as usable on its own (see the Server example).
 //
 //   - Start binds and listens and returns once listening; Serve does the
 //     same and then blocks until the server stops.

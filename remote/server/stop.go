@@ -68,8 +68,9 @@ func stuckError(n int) error {
 
 // StopOn makes the server stop (as by Stop with the default timeout) when
 // ev is set, by any goroutine, at any time. An event set before Start makes
-// Start return ErrClosed. StopOn on a stopped server does nothing; it
-// panics if ev is nil.
+// Start return ErrClosed. A goroutine waits for ev until the server stops,
+// so a server given StopOn is meant to be stopped or started. StopOn on a
+// stopped server does nothing; it panics if ev is nil.
 func (s *Server) StopOn(ev *Event) {
 	if ev == nil {
 		panic("server: StopOn with a nil event")
