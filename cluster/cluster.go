@@ -199,7 +199,7 @@ func (c *Cluster) Members() []Member {
 // none, or when ctx ended first.
 func (c *Cluster) Join(ctx context.Context, addrs ...string) (int, error) {
 	if ctx == nil {
-		return 0, ErrNilContext
+		return 0, actor.ErrNilContext
 	}
 	if c.stopping.Load() {
 		return 0, ErrStopped
@@ -403,10 +403,10 @@ func (c *Cluster) rejoin() {
 // stop before the others move their identities, so that no identity is
 // active on two members meanwhile. It returns nil
 // when all was done in time, and ctx's error otherwise. It is idempotent;
-// later calls return the first one's result. A nil ctx is ErrNilContext.
+// later calls return the first one's result. A nil ctx is actor.ErrNilContext.
 func (c *Cluster) Stop(ctx context.Context) error {
 	if ctx == nil {
-		return ErrNilContext
+		return actor.ErrNilContext
 	}
 	c.stopOnce.Do(func() { c.stopErr = c.stop(ctx) })
 	return c.stopErr

@@ -23,7 +23,4 @@ var (
 	// the message came: it was not delivered, and Send, Request and Get
 	// try again until their context ends.
 	ErrHandoff = errors.New("cluster: identity moving between members")
-
-	// ErrNilContext is returned for a nil context.
-	ErrNilContext = errors.New("cluster: nil context")
 )

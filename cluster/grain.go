@@ -21,11 +21,10 @@ import (
 type stopWhy int32
 
 const (
-	stopNone      stopWhy = iota
-	stopIdle              // passivated after IdleAfter
-	stopHandoff           // another member owns it now
-	stopLeave             // this member is stopping
-	stopDuplicate         // a copy made while views disagreed (a partition)
+	stopNone    stopWhy = iota
+	stopIdle            // passivated after IdleAfter
+	stopHandoff         // another member owns it now
+	stopLeave           // this member is stopping
 )
 
 // activation is one grain alive on this member.

@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"log"
 	"log/slog"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -138,20 +138,13 @@ func (w *logWriter) Write(p []byte) (int, error) {
 	level := slog.LevelInfo
 	for prefix, l := range map[string]slog.Level{"[DEBUG]": slog.LevelDebug, "[INFO]": slog.LevelInfo,
 		"[WARN]": slog.LevelWarn, "[ERR]": slog.LevelError} {
-		if rest, ok := cutPrefix(line, prefix); ok {
-			line, level = rest, l
+		if rest, ok := strings.CutPrefix(line, prefix); ok {
+			line, level = strings.TrimSpace(rest), l
 			break
 		}
 	}
 	w.l.Log(context.Background(), level, line)
 	return len(p), nil
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return string(bytes.TrimSpace([]byte(s[len(prefix):]))), true
-	}
-	return s, false
 }
 
 // transport is memberlist's NetTransport with the stream connections it
@@ -273,5 +266,3 @@ func (c *trackedConn) Close() error {
 	})
 	return err
 }
-
-var _ io.Closer = (*trackedConn)(nil)

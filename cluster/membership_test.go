@@ -159,10 +159,10 @@ func TestNilAndInvalid(t *testing.T) {
 	ms := startCluster(t, 1, newLifeLog())
 	c := ms[0].c
 	//lint:ignore SA1012 the nil context is the point
-	if _, err := c.Request(nil, echoID(1), "x"); !errors.Is(err, ErrNilContext) { //nolint:staticcheck
+	if _, err := c.Request(nil, echoID(1), "x"); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck
 		t.Errorf("nil ctx: %v", err)
 	}
-	if err := c.Stop(nil); !errors.Is(err, ErrNilContext) { //nolint:staticcheck
+	if err := c.Stop(nil); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck
 		t.Errorf("Stop(nil): %v", err)
 	}
 	ctx := ctxFor(t, time.Second)

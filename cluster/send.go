@@ -69,7 +69,7 @@ func (c *Cluster) Get(ctx context.Context, id ID) (actor.PID, error) {
 // ctx ends.
 func (c *Cluster) attempt(ctx context.Context, id ID, f func(actor.PID) (any, error)) (any, error) {
 	if ctx == nil {
-		return nil, ErrNilContext
+		return nil, actor.ErrNilContext
 	}
 	if err := id.validate(); err != nil {
 		return nil, err

@@ -90,7 +90,7 @@ func (s *stats) stopped(kind string, why stopWhy) {
 	switch why {
 	case stopIdle:
 		s.of(kind).passivations.Add(1)
-	case stopHandoff, stopLeave, stopDuplicate:
+	case stopHandoff, stopLeave:
 		s.of(kind).handoffs.Add(1)
 	}
 }
