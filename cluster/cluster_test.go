@@ -73,6 +73,10 @@ func TestTenMembers(t *testing.T) {
 		t.Fatalf("%d duplicate activations", life.duplicates())
 	}
 
+	evs := make([]*events, len(ms))
+	for k, m := range ms {
+		evs[k] = watchEvents(m.sys)
+	}
 	gone := ms[3]
 	gone.close()
 	rest := append(append([]*member{}, ms[:3]...), ms[4:]...)
@@ -91,6 +95,15 @@ func TestTenMembers(t *testing.T) {
 			}
 			moved++
 		case got.Token != first[i].Token:
+			for k, e := range evs {
+				e.mu.Lock()
+				for _, ev := range e.ev {
+					if ev.Member.Addr == first[i].Node {
+						t.Logf("member %d saw %s: %v -> %v", k, ev.Member.Addr, ev.Previous, ev.Member.State)
+					}
+				}
+				e.mu.Unlock()
+			}
 			t.Fatalf("%v moved from %s to %s though its owner is alive", echoID(i), first[i].Node, got.Node)
 		}
 	}

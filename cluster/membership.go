@@ -29,9 +29,13 @@ func memberlistConfig(cfg *Config, name string, d *delegate, tr memberlist.Trans
 		// One host: answers come in microseconds, so probe and suspect
 		// fast. A silent member is dead within about a second.
 		mc.ProbeInterval = 200 * time.Millisecond
-		mc.ProbeTimeout = 100 * time.Millisecond
+		mc.ProbeTimeout = 200 * time.Millisecond // 100 ms let a loaded host declare live members dead
 		mc.GossipInterval = 50 * time.Millisecond
-		mc.SuspicionMult = 2
+		// A suspect is dead after 0.6 s once another member confirms it, and
+		// after 1.8 s at most without (memberlist's default would be 3.6 s):
+		// behind a blackhole, a member is out of the views within 3 s.
+		mc.SuspicionMult = 3
+		mc.SuspicionMaxTimeoutMult = 3
 		// Gossip alone missed a join now and then when ten members started
 		// at once (one member learnt of it only at the next full sync, 5 s
 		// later); more retransmits and a full sync every second make that

@@ -131,7 +131,6 @@ func TestThreeHosts(t *testing.T) {
 			t.Fatalf("%s: %v", c.Node, got)
 		}
 	}
-	start := time.Now()
 	// 60 identities, asked from the first host.
 	owner := map[string]string{}
 	for i := range 60 {
@@ -144,6 +143,7 @@ func TestThreeHosts(t *testing.T) {
 	}
 	cut := ch[2]
 	ns.link(3, false)
+	start := time.Now()
 	for _, c := range ch[:2] {
 		if got := c.do("wait 2 10000", 15*time.Second); got[0] != "ok" {
 			t.Fatalf("%s after the cut: %v", c.Node, got)
