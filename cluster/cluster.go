@@ -250,6 +250,7 @@ func (c *Cluster) join(seeds []string) {
 
 // publish publishes a membership change and counts it.
 func (c *Cluster) publish(e MemberEvent) {
+	c.stats.changes[e.Member.State].Add(1)
 	c.log.Info("cluster: member "+e.Member.State.String(), "member", e.Member.Addr, "was", e.Previous.String())
 	c.sys.Publish(e)
 }

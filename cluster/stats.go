@@ -33,6 +33,9 @@ type KindStats struct {
 type Stats struct {
 	// Members counts the members of this member's view by state.
 	Members map[MemberState]int
+	// Changes counts the changes of this member's view (MemberEvents), by
+	// the state a member changed to.
+	Changes map[MemberState]uint64
 	// Active is how many grains are alive on this member now.
 	Active int
 	// Kinds holds the counters per kind ("other" past 64 kinds).
@@ -46,8 +49,9 @@ type kindCounters struct {
 // stats holds the counters per kind in a map that is copied on write:
 // a send finds its kind's counters with one atomic load and no lock.
 type stats struct {
-	mu    sync.Mutex
-	kinds atomic.Pointer[map[string]*kindCounters]
+	mu      sync.Mutex
+	kinds   atomic.Pointer[map[string]*kindCounters]
+	changes [Left + 1]atomic.Uint64 // by MemberState
 }
 
 func (s *stats) of(kind string) *kindCounters {
@@ -97,9 +101,12 @@ func (s *stats) stopped(kind string, why stopWhy) {
 
 // Stats returns a snapshot of the member's counters, for metrics.
 func (c *Cluster) Stats() Stats {
-	st := Stats{Members: map[MemberState]int{}, Active: c.grains.len(), Kinds: map[string]KindStats{}}
+	st := Stats{Members: map[MemberState]int{}, Changes: map[MemberState]uint64{}, Active: c.grains.len(), Kinds: map[string]KindStats{}}
 	for _, m := range c.view.current().members {
 		st.Members[m.State]++
+	}
+	for state := range c.stats.changes {
+		st.Changes[MemberState(state)] = c.stats.changes[state].Load()
 	}
 	m := c.stats.kinds.Load()
 	if m == nil {

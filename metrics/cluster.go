@@ -12,7 +12,8 @@ type ClusterStats interface {
 }
 
 // ObserveCluster registers a collector that reads c.Stats at every scrape:
-// the members of its view by state, the grains active on it, and per kind
+// the members of its view by state, the changes of its view, the grains
+// active on it, and per kind
 // of grain the activations, passivations, handoffs, refused activations,
 // lookups and retries. The member counts nothing per message beyond its
 // atomic counters. The kind label is bounded by cluster: past 64 kinds the
@@ -31,6 +32,7 @@ var memberStates = []cluster.MemberState{cluster.Alive, cluster.Suspect, cluster
 type clusterCollector struct {
 	c       ClusterStats
 	members *prometheus.Desc
+	changes *prometheus.Desc
 	active  *prometheus.Desc
 	kinds   []kindSeries
 }
@@ -49,6 +51,7 @@ func newClusterCollector(c ClusterStats) *clusterCollector {
 	return &clusterCollector{
 		c:       c,
 		members: prometheus.NewDesc(name("members"), "Members in this member's view, itself included, by state.", []string{"state"}, nil),
+		changes: prometheus.NewDesc(name("member_changes_total"), "Changes of this member's view, by the state a member changed to.", []string{"state"}, nil),
 		active:  prometheus.NewDesc(name("grains_active"), "Grains active on this member.", nil, nil),
 		kinds: []kindSeries{
 			series("activations_total", "Grains of the kind started on this member.",
@@ -70,6 +73,7 @@ func newClusterCollector(c ClusterStats) *clusterCollector {
 // Describe sends every series' description.
 func (c *clusterCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.members
+	ch <- c.changes
 	ch <- c.active
 	for _, s := range c.kinds {
 		ch <- s.desc
@@ -81,6 +85,7 @@ func (c *clusterCollector) Collect(ch chan<- prometheus.Metric) {
 	st := c.c.Stats()
 	for _, state := range memberStates {
 		ch <- prometheus.MustNewConstMetric(c.members, prometheus.GaugeValue, float64(st.Members[state]), state.String())
+		ch <- prometheus.MustNewConstMetric(c.changes, prometheus.CounterValue, float64(st.Changes[state]), state.String())
 	}
 	ch <- prometheus.MustNewConstMetric(c.active, prometheus.GaugeValue, float64(st.Active))
 	for kind, k := range st.Kinds {

@@ -36,9 +36,16 @@ troupe_cluster_members{node="n1",state="alive"} 1
 troupe_cluster_members{node="n1",state="dead"} 0
 troupe_cluster_members{node="n1",state="left"} 0
 troupe_cluster_members{node="n1",state="suspect"} 0
+# HELP troupe_cluster_member_changes_total Changes of this member's view, by the state a member changed to.
+# TYPE troupe_cluster_member_changes_total counter
+troupe_cluster_member_changes_total{node="n1",state="alive"} 1
+troupe_cluster_member_changes_total{node="n1",state="dead"} 0
+troupe_cluster_member_changes_total{node="n1",state="left"} 0
+troupe_cluster_member_changes_total{node="n1",state="suspect"} 0
 `
 	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
-		"troupe_cluster_activations_total", "troupe_cluster_grains_active", "troupe_cluster_members"); err != nil {
+		"troupe_cluster_activations_total", "troupe_cluster_grains_active", "troupe_cluster_members",
+		"troupe_cluster_member_changes_total"); err != nil {
 		t.Fatal(err)
 	}
 }
