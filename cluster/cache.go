@@ -26,9 +26,11 @@ type cacheShard struct {
 	m  map[ID]cacheEntry
 }
 
-// cacheEntry is where an identity was found, in view epoch.
+// cacheEntry is where an identity was found, in view epoch; act is its
+// activation when it is on this member.
 type cacheEntry struct {
 	pid   actor.PID
+	act   *activation
 	epoch uint64
 }
 

@@ -428,8 +428,7 @@ func (c *Cluster) stop(ctx context.Context) error {
 	<-c.done
 	var errs []error
 	for _, a := range c.grains.all() {
-		a.why.Store(int32(stopLeave))
-		c.sys.Poison(a.pid)
+		c.stopActivation(a, stopLeave)
 	}
 	if ctx.Err() == nil {
 		for _, a := range c.grains.all() {

@@ -29,13 +29,62 @@ const (
 
 // activation is one grain alive on this member.
 type activation struct {
-	id   ID
-	pid  actor.PID
-	msgs atomic.Uint64 // messages handled; the sweeper compares
-	why  atomic.Int32  // a stopWhy, set before the stop is asked
+	id      ID
+	pid     actor.PID
+	msgs    atomic.Uint64 // messages handled; the sweeper compares
+	why     atomic.Int32  // a stopWhy, set once, before the stop
+	gate    atomic.Int64  // local senders in the act of sending, plus gateClosed, gatePoisoned
+	started atomic.Bool   // its grain has started: a restart is not counted again
 
 	seen uint64 // msgs at the last sweep; the loop's own
 	idle int    // sweeps without a message; the loop's own
+}
+
+// The gate lets a grain of this member stop without a local message
+// becoming a dead letter: a local send enters the gate, sends, and leaves
+// it; a stop closes it, so that later sends are refused (and retried) before
+// they are sent, and the grain is poisoned, after the messages already
+// sent, by whoever leaves the gate last. Messages from other members are
+// not gated: one that arrives after the stop is a dead letter on this
+// member, with its reason.
+const (
+	gateClosed   = 1 << 62
+	gatePoisoned = 1 << 61
+)
+
+// enter reports whether a local sender may send to a now; if so, it must
+// call c.leave(a) once it has.
+func (c *Cluster) enter(a *activation) bool {
+	if a.gate.Add(1)&gateClosed != 0 {
+		c.leave(a)
+		return false
+	}
+	return true
+}
+
+func (c *Cluster) leave(a *activation) {
+	if a.gate.Add(-1) == gateClosed {
+		c.poison(a)
+	}
+}
+
+// stopActivation stops a for why, unless it is stopping already: it
+// closes the gate, and poisons a at once if no local send is under way.
+func (c *Cluster) stopActivation(a *activation, why stopWhy) bool {
+	if !a.why.CompareAndSwap(int32(stopNone), int32(why)) {
+		return false
+	}
+	if a.gate.Or(gateClosed) == 0 {
+		c.poison(a)
+	}
+	return true
+}
+
+// poison poisons a once, when its gate is closed and empty.
+func (c *Cluster) poison(a *activation) {
+	if a.gate.CompareAndSwap(gateClosed, gateClosed|gatePoisoned) {
+		c.sys.Poison(a.pid)
+	}
 }
 
 // grainTable holds the activations of this member, by identity.
@@ -44,29 +93,25 @@ type grainTable struct {
 	m  map[ID]*activation
 }
 
-// add enters a, unless an activation with its PID is there (a restart:
-// the same activation goes on); isNew says which.
-func (t *grainTable) add(a *activation) (_ *activation, isNew bool) {
+// put enters a as its identity's activation. An entry it replaces is of
+// an activation that is ending: its grain has left the System, and its
+// Stopped, still to run, removes only its own entry.
+func (t *grainTable) put(a *activation) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m == nil {
 		t.m = map[ID]*activation{}
 	}
-	if old, ok := t.m[a.id]; ok && old.pid == a.pid {
-		return old, false
-	}
 	t.m[a.id] = a
-	return a, true
 }
 
-func (t *grainTable) remove(a *activation) bool {
+// remove removes a, if it is still its identity's entry.
+func (t *grainTable) remove(a *activation) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.m[a.id] == a {
 		delete(t.m, a.id)
-		return true
 	}
-	return false
 }
 
 func (t *grainTable) get(id ID) *activation {
@@ -95,6 +140,13 @@ func (t *grainTable) len() int {
 // around the user's actor. It refuses (returns nil, which fails the spawn)
 // once the member is stopping.
 func (c *Cluster) producer(kind string, user actor.Producer) actor.Producer {
+	return c.producerFor(kind, user, nil)
+}
+
+// producerFor is producer for an activation that a local sender made,
+// pre, which the grain enters in the table when it starts (see
+// activateLocal); nil for one spawned from another member.
+func (c *Cluster) producerFor(kind string, user actor.Producer, pre *activation) actor.Producer {
 	return func() actor.Actor {
 		if c.stopping.Load() {
 			return nil
@@ -103,7 +155,7 @@ func (c *Cluster) producer(kind string, user actor.Producer) actor.Producer {
 		if inner == nil {
 			return nil
 		}
-		return &grain{c: c, kind: kind, inner: inner}
+		return &grain{c: c, kind: kind, inner: inner, pre: pre}
 	}
 }
 
@@ -112,8 +164,9 @@ type grain struct {
 	c       *Cluster
 	kind    string
 	inner   actor.Actor
-	act     *activation
-	refused bool // not ours: the user's actor never sees a message
+	pre     *activation // made by a local sender before the spawn, or nil
+	act     *activation // its entry in the table, from Started on
+	refused bool        // not ours: the user's actor never sees a message
 }
 
 // Receive passes every message to the user's actor, after Started has
@@ -125,7 +178,9 @@ func (g *grain) Receive(ctx *actor.Context) {
 			return
 		}
 	case actor.Stopped:
-		if g.act != nil && g.c.grains.remove(g.act) {
+		if g.act != nil {
+			g.act.gate.Or(gateClosed | gatePoisoned) // however it stopped, refuse local sends
+			g.c.grains.remove(g.act)
 			g.c.stats.stopped(g.kind, stopWhy(g.act.why.Load()))
 		}
 	}
@@ -153,6 +208,9 @@ func (g *grain) start(ctx *actor.Context) bool {
 		if owner != "" && owner != c.self {
 			c.doubt(owner)
 		}
+		if g.pre != nil {
+			c.stopActivation(g.pre, stopHandoff) // its local sender retries
+		}
 		g.refused = true
 		c.stats.refused(g.kind)
 		ctx.Stop(self)
@@ -160,8 +218,12 @@ func (g *grain) start(ctx *actor.Context) bool {
 	}
 	if g.act == nil {
 		c.release(id)
-		var isNew bool
-		if g.act, isNew = c.grains.add(&activation{id: id, pid: self}); isNew {
+		g.act = g.pre
+		if g.act == nil {
+			g.act = &activation{id: id, pid: self}
+		}
+		c.grains.put(g.act)
+		if g.act.started.CompareAndSwap(false, true) { // not a restart
 			c.stats.activated(g.kind)
 		}
 	}
@@ -173,8 +235,8 @@ func (g *grain) start(ctx *actor.Context) bool {
 func (c *Cluster) handOff() {
 	snap := c.view.current()
 	for _, a := range c.grains.all() {
-		if snap.ownerOf(a.id) != c.self && a.why.CompareAndSwap(int32(stopNone), int32(stopHandoff)) {
-			c.sys.Poison(a.pid)
+		if snap.ownerOf(a.id) != c.self {
+			c.stopActivation(a, stopHandoff)
 		}
 	}
 }
@@ -188,8 +250,8 @@ func (c *Cluster) passivateIdle() {
 			a.seen, a.idle = n, 0
 			continue
 		}
-		if a.idle++; a.idle >= 2 && a.why.CompareAndSwap(int32(stopNone), int32(stopIdle)) {
-			c.sys.Poison(a.pid)
+		if a.idle++; a.idle >= 2 {
+			c.stopActivation(a, stopIdle)
 		}
 	}
 }
@@ -242,9 +304,7 @@ func (c *Cluster) released(ctx context.Context, id ID) {
 	if a == nil || c.view.current().ownerOf(id) == c.self {
 		return // nothing to give, or this member's view has not moved yet
 	}
-	if a.why.CompareAndSwap(int32(stopNone), int32(stopHandoff)) {
-		c.sys.Poison(a.pid)
-	}
+	c.stopActivation(a, stopHandoff)
 	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
 	defer cancel()
 	c.sys.Wait(ctx, a.pid)

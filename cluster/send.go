@@ -81,10 +81,20 @@ func (c *Cluster) attempt(ctx context.Context, id ID, f func(actor.PID) (any, er
 		if c.stopping.Load() {
 			return nil, ErrStopped
 		}
-		pid, err := c.resolve(ctx, id)
+		pid, act, err := c.resolve(ctx, id)
 		var v any
-		if err == nil {
-			if v, err = f(pid); err == nil {
+		switch {
+		case err != nil:
+		case act != nil && !c.enter(act):
+			// It is stopping here: refused before it was sent.
+			c.forget(id, pid)
+			err = fmt.Errorf("%w: %s is stopping", ErrHandoff, id)
+		default:
+			v, err = f(pid)
+			if act != nil {
+				c.leave(act)
+			}
+			if err == nil {
 				return v, nil
 			}
 			err = c.sendFailed(id, pid, err)
@@ -142,50 +152,63 @@ func (c *Cluster) nodeStopped() bool {
 // forget drops id's cached PID if it is still pid.
 func (c *Cluster) forget(id ID, pid actor.PID) { c.cache.forget(id, pid) }
 
-// resolve returns the PID of id's activation: cached if the view has not
-// changed since, found or made on its owner otherwise.
-func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, error) {
+// resolve returns the PID of id's activation, and the activation itself
+// when it is on this member: cached if the view has not changed since,
+// found or made on its owner otherwise.
+func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, *activation, error) {
 	snap := c.view.current()
 	prev, cached := c.cache.load(id)
 	if cached && prev.epoch == snap.epoch {
-		return prev.pid, nil
+		return prev.pid, prev.act, nil
 	}
 	owner := snap.ownerOf(id)
 	var pid actor.PID
+	var act *activation
 	var err error
 	switch {
 	case owner == "":
-		return actor.PID{}, fmt.Errorf("%w: %q", ErrNoMember, id.Kind)
+		return actor.PID{}, nil, fmt.Errorf("%w: %q", ErrNoMember, id.Kind)
 	case owner == c.self:
-		pid, err = c.activateLocal(id)
+		if act, err = c.activateLocal(id); err == nil {
+			pid = act.pid
+		}
 	case cached && prev.pid.Address == owner:
 		pid = prev.pid // the view changed, the owner did not
 	default:
 		pid, err = c.activateRemote(ctx, owner, id)
 	}
 	if err != nil {
-		return actor.PID{}, err
+		return actor.PID{}, nil, err
 	}
-	c.cache.store(id, cacheEntry{pid: pid, epoch: snap.epoch})
-	return pid, nil
+	c.cache.store(id, cacheEntry{pid: pid, act: act, epoch: snap.epoch})
+	return pid, act, nil
 }
 
-// activateLocal finds or starts id's activation on this member.
-func (c *Cluster) activateLocal(id ID) (actor.PID, error) {
-	if a := c.grains.get(id); a != nil && a.why.Load() == int32(stopNone) {
-		return a.pid, nil
+// activateLocal finds or starts id's activation on this member. A new
+// one is made here, so that this sender has its gate at once, and handed
+// to the grain, which enters it in the table when it starts: the table
+// never holds an activation whose grain is not running.
+func (c *Cluster) activateLocal(id ID) (*activation, error) {
+	stopping := fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
+	if a := c.grains.get(id); a != nil {
+		if a.why.Load() != int32(stopNone) {
+			return nil, stopping // the next attempt finds it gone, and starts it again
+		}
+		return a, nil
 	}
-	name := actorName(id)
-	pid, err := c.sys.Spawn(c.kinds[id.Kind], actor.WithName(name), actor.WithKind(id.Kind))
+	a := &activation{id: id, pid: actor.PID{ID: actorName(id)}}
+	_, err := c.sys.Spawn(c.producerFor(id.Kind, c.cfg.Kinds[id.Kind], a), actor.WithName(a.pid.ID), actor.WithKind(id.Kind))
 	switch {
 	case err == nil:
-		return pid, nil
+		return a, nil
 	case errors.Is(err, actor.ErrNameTaken):
-		return actor.PID{ID: name}, nil // found (it may be stopping: the send will say)
+		// Another sender's spawn, a grain spawned from another member and
+		// starting, or one ending: the next attempt finds which.
+		return nil, stopping
 	case errors.Is(err, actor.ErrSystemStopped):
-		return actor.PID{}, fmt.Errorf("%w: %w", ErrStopped, err)
+		return nil, fmt.Errorf("%w: %w", ErrStopped, err)
 	}
-	return actor.PID{}, fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
+	return nil, fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
 }
 
 // activateRemote finds or starts id's activation on owner, through the
