@@ -164,3 +164,38 @@ func BenchmarkIdleGrainMemory(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkRequestWarmPaired makes, in each iteration, one request to a
+// warm identity and one direct remote request to its PID, one after the
+// other, and reports the mean of each and their ratio: on a noisy machine
+// the pair sees the same noise, which runs made one after the other do not.
+func BenchmarkRequestWarmPaired(b *testing.B) {
+	a, _, id := benchPair(b)
+	ctx := context.Background()
+	pid, err := a.c.Get(ctx, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 2000 {
+		a.c.Request(ctx, id, "x")
+		a.sys.Request(ctx, pid, "x")
+	}
+	var viaID, direct time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := a.c.Request(ctx, id, "x"); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := a.sys.Request(ctx, pid, "x"); err != nil {
+			b.Fatal(err)
+		}
+		direct += time.Since(t1)
+		viaID += t1.Sub(t0)
+		n++
+	}
+	b.ReportMetric(float64(viaID.Nanoseconds())/float64(n), "identity-ns/req")
+	b.ReportMetric(float64(direct.Nanoseconds())/float64(n), "pid-ns/req")
+	b.ReportMetric(float64(viaID)/float64(direct), "ratio")
+}

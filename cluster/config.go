@@ -30,7 +30,7 @@ const (
 	// a silent member is dead after a few seconds.
 	LAN Profile = iota
 	// Loopback is for members on one host, and tests: probes every
-	// 200 ms, a silent member is dead within about a second.
+	// 200 ms, a silent member is dead within 2.5 s.
 	Loopback
 )
 
