@@ -180,3 +180,33 @@ func TestNilAndInvalid(t *testing.T) {
 		t.Errorf("Join with no address: no error")
 	}
 }
+
+// TestClosedAndOddCalls: Close twice, Stop after Close, calls on a closed
+// member, a nil message: clear errors, no panic.
+func TestClosedAndOddCalls(t *testing.T) {
+	ms := startCluster(t, 1, newLifeLog())
+	c := ms[0].c
+	ctx := ctxFor(t, 5*time.Second)
+	if err := c.Send(ctx, echoID(1), nil); !errors.Is(err, actor.ErrNilMessage) {
+		t.Errorf("nil message: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Errorf("Stop after Close: %v", err)
+	}
+	if _, err := c.Get(ctx, echoID(1)); !errors.Is(err, ErrStopped) {
+		t.Errorf("Get after Close: %v", err)
+	}
+	if err := c.Send(ctx, echoID(1), "x"); !errors.Is(err, ErrStopped) {
+		t.Errorf("Send after Close: %v", err)
+	}
+	if n := len(c.Members()); n != 1 {
+		t.Errorf("Members after Close: %d", n)
+	}
+	_ = c.Stats()
+}
