@@ -50,10 +50,10 @@ func TestBadInputIsRefusedWithAJSONError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := c.req()
-			if r.status != c.status {
-				t.Fatalf("status %d %s, want %d", r.status, r.body, c.status)
+			if r.Status != c.status {
+				t.Fatalf("status %d %s, want %d", r.Status, r.Body, c.status)
 			}
-			if msg := r.errorText(t); !strings.Contains(msg, c.says) {
+			if msg := r.ErrorText(t); !strings.Contains(msg, c.says) {
 				t.Fatalf("error %q does not say %q", msg, c.says)
 			}
 		})
@@ -69,8 +69,8 @@ func TestRoomFullIsAConflict(t *testing.T) {
 	join(t, n.URL(), "foo", "bob")
 	join(t, n.URL(), "foo", "ann") // joining again takes no second place
 	r := call(t, "POST", n.URL()+"/rooms/foo/join", chat.UserRequest{User: "carol"})
-	if r.status != http.StatusConflict || !strings.Contains(r.errorText(t), "full") {
-		t.Fatalf("a third user: %d %s", r.status, r.body)
+	if r.Status != http.StatusConflict || !strings.Contains(r.ErrorText(t), "full") {
+		t.Fatalf("a third user: %d %s", r.Status, r.Body)
 	}
 	// Carol may still post; she just does not hear the room.
 	say(t, n.URL(), "foo", "carol", "let me in")
@@ -81,10 +81,10 @@ func TestTooManyUsersOnAGateway(t *testing.T) {
 	join(t, n.URL(), "foo", "ann")
 	join(t, n.URL(), "foo", "bob")
 	r := call(t, "POST", n.URL()+"/rooms/foo/join", chat.UserRequest{User: "carol"})
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
-		t.Fatalf("a third user: %d %s", r.status, r.body)
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("a third user: %d %s", r.Status, r.Body)
 	}
-	r.errorText(t)
+	r.ErrorText(t)
 	say(t, n.URL(), "foo", "ann", "the others go on")
 }
 
@@ -97,17 +97,17 @@ func TestAFloodFromOneUserIsRateLimitedAlone(t *testing.T) {
 	ok, limited := 0, 0
 	for i := 0; i < 50; i++ {
 		r := call(t, "POST", n.URL()+"/rooms/foo/messages", chat.PostRequest{User: "mallory", Text: fmt.Sprint("spam ", i)})
-		switch r.status {
+		switch r.Status {
 		case http.StatusCreated:
 			ok++
 		case http.StatusTooManyRequests:
 			limited++
-			if r.header.Get("Retry-After") == "" {
+			if r.Header.Get("Retry-After") == "" {
 				t.Fatal("429 without Retry-After")
 			}
-			r.errorText(t)
+			r.ErrorText(t)
 		default:
-			t.Fatalf("post %d: %d %s", i, r.status, r.body)
+			t.Fatalf("post %d: %d %s", i, r.Status, r.Body)
 		}
 	}
 	if ok != 5 || limited != 45 {

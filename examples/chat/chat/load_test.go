@@ -112,8 +112,8 @@ func TestLoad(t *testing.T) {
 			for k := 0; time.Now().Before(deadline); k++ {
 				r := call(t, "POST", url(i)+"/rooms/"+room+"/messages",
 					chat.PostRequest{User: fmt.Sprint("user", i), Text: fmt.Sprint("message ", k, " from user", i)})
-				if r.status != http.StatusCreated {
-					t.Errorf("user%d post %d: %d %s", i, k, r.status, r.body)
+				if r.Status != http.StatusCreated {
+					t.Errorf("user%d post %d: %d %s", i, k, r.Status, r.Body)
 					return
 				}
 				pmu.Lock()

@@ -1,4 +1,4 @@
-package chat_test
+package browsertest_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/troupe-go/troupe/examples/chat/chat"
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -85,7 +86,7 @@ func newTab(t *testing.T, browser context.Context, name string) *tab {
 // do runs actions in the tab within the test's bound.
 func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
@@ -96,7 +97,7 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // tells when it has joined, received a line, reconnected.
 func (tb *tab) until(what, js string) {
 	tb.t.Helper()
-	tb.do(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond)))
+	tb.do(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(chattest.Wait), chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
 func (tb *tab) open(url, room string) {
@@ -124,7 +125,7 @@ func (tb *tab) sees(text string) {
 
 func (tb *tab) eval(what, js string) bool {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
 	if err != nil {
@@ -135,7 +136,7 @@ func (tb *tab) eval(what, js string) bool {
 
 func (tb *tab) screenshot(path string) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -167,7 +168,7 @@ func artifacts(t *testing.T) string {
 func TestBrowserChat(t *testing.T) {
 	browser := newBrowser(t)
 	start := time.Now()
-	nodes := startCluster(t, nil, nil, []string{"foo", "bar"})
+	nodes := chattest.StartCluster(t, chat.GatewayConfig{}, nil, nil, []string{"foo", "bar"})
 	a, c := nodes[0], nodes[2]
 	// B is stopped and started again by hand below.
 	b, err := chat.StartNode(chat.NodeConfig{
@@ -183,7 +184,7 @@ func TestBrowserChat(t *testing.T) {
 			b.Stop(context.Background())
 		}
 	})
-	knows(t, b, "foo", "bar")
+	chattest.Knows(t, b, "foo", "bar")
 
 	ann := newTab(t, browser, "ann")
 	bob := newTab(t, browser, "bob")
@@ -217,7 +218,7 @@ func TestBrowserChat(t *testing.T) {
 
 	// Bob's node restarts on the same addresses: his page notices,
 	// reconnects and joins foo again by itself.
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
 	defer cancel()
 	bAddr, bHTTP := b.NodeAddr(), b.Addr()
 	if err := b.Stop(ctx); err != nil {
@@ -225,7 +226,7 @@ func TestBrowserChat(t *testing.T) {
 	}
 	bStopped = true
 	bob.until("notice the node went away", `document.body.dataset.joined === ''`)
-	b2 := startNode(t, chat.NodeConfig{
+	b2 := chattest.StartNode(t, chat.NodeConfig{
 		HTTP:      bHTTP,
 		Remote:    &remote.Config{Addr: bAddr},
 		Directory: chat.DirectoryConfig{Rooms: []string{}, Peers: []string{a.NodeAddr(), c.NodeAddr()}},
@@ -242,10 +243,10 @@ func TestBrowserChat(t *testing.T) {
 	for _, tb := range []*tab{ann, bob} {
 		tb.until("hear foo went away", `document.body.dataset.joined === ''`)
 	}
-	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.status != 201 {
-		t.Fatalf("make foo again on A: %d %s", r.status, r.body)
+	if r := chattest.Call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.Status != 201 {
+		t.Fatalf("make foo again on A: %d %s", r.Status, r.Body)
 	}
-	knows(t, b2, "foo")
+	chattest.Knows(t, b2, "foo")
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("foo")
 	}
