@@ -20,6 +20,9 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the nodes stop cleanly, within seconds; a
+	// second one ends the process at once, as if nothing caught it.
+	context.AfterFunc(ctx, stop)
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
@@ -217,7 +220,7 @@ func stopAll(nodes []*chat.Node, out io.Writer) {
 	if len(nodes) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "chat: stopping")
+	fmt.Fprintln(out, "chat: stopping (Ctrl-C again quits at once)")
 	for i, n := range nodes {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := n.Stop(ctx); err != nil {

@@ -67,7 +67,7 @@ func (g *Gateway) listRooms(w http.ResponseWriter, r *http.Request) {
 // createRoom answers POST /rooms: the room is created on this node.
 func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	var req RoomRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -114,7 +114,7 @@ func (g *Gateway) backlog(w http.ResponseWriter, r *http.Request) {
 // then the room, which answers with the message as it numbered it.
 func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 	var req PostRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -128,7 +128,7 @@ func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	u, err := g.user(p.User)
+	u, err := g.user(p.User, clientAddr(r))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -202,7 +202,7 @@ func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
 // room and the person's user actor. On failure it has written the error,
 // and ok is false.
 func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserRequest, name string, room actor.PID, u *userEntry, ok bool) {
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -216,7 +216,7 @@ func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserR
 		writeError(w, err)
 		return
 	}
-	if u, err = g.user(req.User); err != nil {
+	if u, err = g.user(req.User, clientAddr(r)); err != nil {
 		writeError(w, err)
 		return
 	}

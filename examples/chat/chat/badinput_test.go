@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -60,6 +61,33 @@ func TestBadInputIsRefusedWithAJSONError(t *testing.T) {
 	}
 	// The largest text that is allowed goes through.
 	say(t, n.URL(), "foo", "ann", strings.Repeat("é", chat.MaxText/2))
+}
+
+// "." and ".." are not names: in a URL path they mean "here" and "up", so
+// no request could name such a room or user, and a room of that name would
+// hold a place for good.
+func TestDotNamesAreRefused(t *testing.T) {
+	n := startNode(t, chat.NodeConfig{Directory: chat.DirectoryConfig{Rooms: []string{"foo"}, MaxRooms: 4}})
+	for _, name := range []string{".", ".."} {
+		r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: name})
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.ErrorText(t), "not a name") {
+			t.Fatalf("create room %q: %d %s", name, r.Status, r.Body)
+		}
+		if err := chat.ValidName(name); !errors.Is(err, chat.ErrBadName) {
+			t.Fatalf("ValidName(%q) = %v", name, err)
+		}
+	}
+	// Names that only hold dots beside other characters are fine.
+	for _, name := range []string{"...", ".foo", "a..b"} {
+		if r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: name}); r.Status != http.StatusCreated {
+			t.Fatalf("create room %q: %d %s", name, r.Status, r.Body)
+		}
+		join(t, n.URL(), name, "ann")
+		say(t, n.URL(), name, "ann", "in "+name)
+	}
+	if _, err := chat.SpawnDirectory(n.System, chat.DirectoryConfig{Rooms: []string{".."}}); !errors.Is(err, chat.ErrBadName) {
+		t.Fatalf("a directory with a room called ..: %v", err)
+	}
 }
 
 func TestRoomFullIsAConflict(t *testing.T) {

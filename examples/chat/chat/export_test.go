@@ -9,3 +9,6 @@ func (g *Gateway) InboxOf(name string) *Inbox {
 	}
 	return nil
 }
+
+// Printable is printable, the terminal client's escaping.
+var Printable = printable

@@ -162,13 +162,21 @@ func (n *Node) Meet(addr string) error {
 // Stop ends the event streams, stops the HTTP server, then the actors (the
 // users of this node's rooms on other nodes are told, through their
 // watches, that the rooms went away), then the node's network link, waiting
-// for all of it until ctx is done. A second Stop returns what the first did.
+// for all of it until ctx is done. Requests still under way when ctx ends
+// (a body that trickles in, say) have their connections closed: Stop never
+// waits for a client. A second Stop returns what the first did.
 func (n *Node) Stop(ctx context.Context) error {
 	n.stopOnce.Do(func() {
 		n.Gateway.Close()
 		err := n.srv.Shutdown(ctx)
+		if err != nil {
+			n.srv.Close()
+		}
 		if serr := <-n.served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
+		}
+		if werr := n.Gateway.Wait(ctx); werr != nil && ctx.Err() == nil {
+			err = errors.Join(err, werr)
 		}
 		err = errors.Join(err, n.System.Shutdown(ctx))
 		if n.Remote != nil {
