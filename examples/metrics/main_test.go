@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +143,17 @@ func labelString(labels map[string]string) string {
 		ls[model.LabelName(k)] = model.LabelValue(v)
 	}
 	return ls.String()
+}
+
+// The deliberate panics of the flaky actor stay out of the log, and
+// whatever else is logged goes through.
+func TestDropKindLeavesOutOneKind(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(dropKind{Handler: slog.NewTextHandler(&buf, nil), kind: "flaky"})
+	logger.Error("actor: panic in Receive", "kind", "flaky", "panic", "job failed on purpose")
+	logger.With("node", "a").Error("actor: panic in Receive", "kind", "flaky")
+	logger.Error("actor: panic in Receive", "kind", "worker", "panic", "real")
+	if got := buf.String(); strings.Contains(got, "flaky") || !strings.Contains(got, "kind=worker") {
+		t.Fatalf("log: %q", got)
+	}
 }
