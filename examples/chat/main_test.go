@@ -19,12 +19,14 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 const wait = 15 * time.Second
 
-var gatewayLine = regexp.MustCompile(`^chat: node .*\((.*)\): gateway (http://127\.0\.0\.1:[0-9]+), rooms: (.*)$`)
+var gatewayLine = regexp.MustCompile(`^chat: (?:one node, no network|node (?:[a-z]+ )?at (\S+)): gateway (http://127\.0\.0\.1:[0-9]+), rooms: (.*)$`)
 
-// demo runs the command with args until the test ends, and returns the
-// nodes it prints: their network addresses, gateway URLs and rooms.
+// demo runs the command with args, and its gateways on free ports, until
+// the test ends, and returns the nodes it prints: their network addresses,
+// gateway URLs and rooms.
 func demo(t *testing.T, args ...string) (addrs, urls, rooms []string) {
 	t.Helper()
+	args = append([]string{"-http", "127.0.0.1:0"}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
@@ -57,7 +59,7 @@ func demo(t *testing.T, args ...string) (addrs, urls, rooms []string) {
 }
 
 // roomsAt waits until the gateway at url lists n rooms, and returns them:
-// room name to node address.
+// room name to node address, and room name and "@" to node name.
 func roomsAt(t *testing.T, url string, n int) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(wait)
@@ -66,7 +68,7 @@ func roomsAt(t *testing.T, url string, n int) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var infos []struct{ Name, Node string }
+		var infos []struct{ Name, Node, NodeName string }
 		err = json.NewDecoder(res.Body).Decode(&infos)
 		res.Body.Close()
 		if err != nil {
@@ -76,6 +78,7 @@ func roomsAt(t *testing.T, url string, n int) map[string]string {
 			m := make(map[string]string)
 			for _, i := range infos {
 				m[i.Name] = i.Node
+				m[i.Name+"@"] = i.NodeName
 			}
 			return m
 		}
@@ -100,6 +103,10 @@ func TestDemoRunsThreeNodes(t *testing.T) {
 		where := roomsAt(t, u, 2)
 		if where["foo"] != addrs[2] || where["bar"] != addrs[1] {
 			t.Fatalf("%s says foo is on %q and bar on %q; want %s and %s", u, where["foo"], where["bar"], addrs[2], addrs[1])
+		}
+		// Named as the console names them.
+		if where["foo@"] != "c" || where["bar@"] != "b" {
+			t.Fatalf("%s says foo is on node %q and bar on node %q; want c and b", u, where["foo@"], where["bar@"])
 		}
 	}
 }
@@ -138,7 +145,7 @@ func TestOneNodePerProcess(t *testing.T) {
 }
 
 func TestDurationBoundsTheDemo(t *testing.T) {
-	err := run(context.Background(), []string{"-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"-http", "127.0.0.1:0", "-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,7 +11,8 @@
 // the node's own. The Gateway is the HTTP face of a node:
 //
 //	GET  /                          the page (package page)
-//	GET  /rooms                     the rooms: [{"name","node"}]
+//	GET  /node                      this node: {"addr","name"}
+//	GET  /rooms                     the rooms: [{"name","node","nodeName"}]
 //	POST /rooms                     create a room here: {"name"}
 //	GET  /rooms/{room}/backlog      the last 25 messages, oldest first
 //	POST /rooms/{room}/join         {"user"}: subscribe; answers the backlog

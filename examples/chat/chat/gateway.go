@@ -34,6 +34,10 @@ const maxBody = 8 * MaxText
 // GatewayConfig configures a Gateway. Its zero value works; every field
 // says what zero means.
 type GatewayConfig struct {
+	// Node is the name of the gateway's node, for GET /node and the page.
+	// "" means none.
+	Node string
+
 	// Directory is the directory the gateway asks where rooms are. The zero
 	// PID means the local actor named DirectoryName.
 	Directory actor.PID
@@ -193,6 +197,7 @@ func (g *Gateway) routes() {
 	pages := page.Handler()
 	g.mux.Handle("GET /{$}", pages)
 	g.mux.Handle("GET /static/", pages)
+	g.handle("GET /node", g.node)
 	g.handle("GET /rooms", g.listRooms)
 	g.handle("POST /rooms", g.createRoom)
 	g.handle("GET /rooms/{room}/backlog", g.backlog)

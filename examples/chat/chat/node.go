@@ -19,8 +19,10 @@ import (
 // NodeConfig configures a chat node. Its zero value works: a node on its
 // own, on 127.0.0.1, with a gateway on a free port and no room yet.
 type NodeConfig struct {
-	// Name labels the node's metrics (node="..."). "" means no label:
-	// every node has a registry of its own.
+	// Name is the node's name: it labels the node's metrics (node="..."),
+	// and pages and terminals show it (see DirectoryConfig.Node). "" means
+	// none: the node is named by its address, and its metrics have no
+	// node label (every node has a registry of its own).
 	Name string
 
 	// HTTP is the gateway's address, host:port. "" means 127.0.0.1 on a
@@ -114,11 +116,18 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 			return fail(err)
 		}
 	}
-	if n.Directory, err = SpawnDirectory(sys, cfg.Directory); err != nil {
+	dcfg := cfg.Directory
+	if dcfg.Node == "" {
+		dcfg.Node = cfg.Name
+	}
+	if n.Directory, err = SpawnDirectory(sys, dcfg); err != nil {
 		return fail(err)
 	}
 	gcfg := cfg.Gateway
 	gcfg.Directory = n.Directory
+	if gcfg.Node == "" {
+		gcfg.Node = cfg.Name
+	}
 	if gcfg.Logger == nil {
 		gcfg.Logger = logger
 	}
