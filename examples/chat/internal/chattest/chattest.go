@@ -55,10 +55,22 @@ func StartNode(t testing.TB, cfg chat.NodeConfig) *chat.Node {
 // It returns once every gateway knows every room.
 func StartCluster(t testing.TB, g chat.GatewayConfig, rooms ...[]string) []*chat.Node {
 	t.Helper()
+	return StartNamedCluster(t, g, nil, rooms...)
+}
+
+// StartNamedCluster is StartCluster with node i named names[i] (see
+// NodeConfig.Name), when there is one.
+func StartNamedCluster(t testing.TB, g chat.GatewayConfig, names []string, rooms ...[]string) []*chat.Node {
+	t.Helper()
 	var nodes []*chat.Node
 	var all []string
-	for _, rs := range rooms {
+	for i, rs := range rooms {
+		var name string
+		if i < len(names) {
+			name = names[i]
+		}
 		nodes = append(nodes, StartNode(t, chat.NodeConfig{
+			Name:      name,
 			Remote:    &remote.Config{Addr: "127.0.0.1:0"},
 			Directory: chat.DirectoryConfig{Rooms: append([]string{}, rs...)},
 			Gateway:   g,
