@@ -40,6 +40,7 @@ type options struct {
 	listen   string
 	node     string
 	peers    peerList
+	hosts    peerList
 	cookie   string
 	http     string
 	rooms    []string
@@ -52,7 +53,7 @@ type options struct {
 	name    string
 }
 
-// peerList collects the -peer flags.
+// peerList collects the -peer and -host flags.
 type peerList []string
 
 func (p *peerList) String() string     { return strings.Join(*p, ",") }
@@ -67,6 +68,7 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.listen, "listen", "", "run one node of a chat on this network address (host:port) instead of the demo")
 	fs.StringVar(&o.node, "node", "", "with -listen: the node's name, which pages and terminals show (\"\": its address)")
 	fs.Var(&o.peers, "peer", "with -listen: another node's network address (repeat the flag)")
+	fs.Var(&o.hosts, "host", "a host name the gateways answer to, besides IP addresses and localhost (repeat the flag)")
 	fs.StringVar(&o.cookie, "cookie", "", "the secret every node shares (required beyond loopback)")
 	fs.StringVar(&o.http, "http", "127.0.0.1:8080", "the gateway's address; in the demo the first node's, the next ones take the next ports (port 0: free ones)")
 	fs.StringVar(&rooms, "rooms", "foo,bar", "rooms to create at start, comma-separated: on this node with -listen, spread over the nodes from the last in the demo")
@@ -146,6 +148,7 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 			Name:      o.node,
 			HTTP:      o.http,
 			Directory: chat.DirectoryConfig{Rooms: o.rooms, Peers: o.peers},
+			Gateway:   chat.GatewayConfig{Hosts: o.hosts},
 			Logger:    logger,
 		}
 		if o.listen != "" {
@@ -168,6 +171,7 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 			HTTP:      http,
 			Remote:    &remote.Config{Addr: "127.0.0.1:0", Cookie: []byte(o.cookie)},
 			Directory: chat.DirectoryConfig{Rooms: hostedBy(o, o.nodes, i)},
+			Gateway:   chat.GatewayConfig{Hosts: o.hosts},
 			Logger:    logger.With("node", nodeName(i)),
 		})
 		if err != nil {

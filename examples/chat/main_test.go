@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -156,5 +157,66 @@ func TestBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// Ctrl-C (the context's end) stops the command within seconds, even while
+// a client is sending a body slowly: the nodes' Stop does not wait for it.
+func TestCtrlCStopsDespiteASlowClient(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-nodes", "1", "-host", "chat.example"}, strings.NewReader(""), outW, io.Discard)
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	if !lines.Scan() {
+		t.Fatal("the command printed nothing")
+	}
+	m := gatewayLine.FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("not a gateway line: %q", lines.Text())
+	}
+	go io.Copy(io.Discard, outR)
+	addr := strings.TrimPrefix(m[2], "http://")
+
+	// -host names a host the gateway answers to.
+	req, _ := http.NewRequest("GET", m[2]+"/rooms", nil)
+	req.Host = "chat.example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /rooms for Host chat.example: %s", res.Status)
+	}
+
+	conn, err := net.DialTimeout("tcp", addr, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(wait))
+	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
+	r := bufio.NewReader(conn)
+	if l, err := r.ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
+		t.Fatalf("before the body: %q, %v", l, err)
+	}
+	conn.Write([]byte(`{"user":`)) // and no more
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(wait):
+		conn.Close()
+		<-done
+		t.Fatalf("the command still runs %v after Ctrl-C, held by a slow client", wait)
 	}
 }
