@@ -12,3 +12,6 @@ func (g *Gateway) InboxOf(name string) *Inbox {
 
 // Printable is printable, the terminal client's escaping.
 var Printable = printable
+
+// ClientAddr is clientAddr, the address UsersPerAddr counts by.
+var ClientAddr = clientAddr

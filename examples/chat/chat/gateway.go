@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -52,8 +53,9 @@ type GatewayConfig struct {
 	// UsersPerAddr bounds the live user actors that the requests of one
 	// client address have made: one more is refused with 429, so that one
 	// client cannot take every user of the gateway, or every seat of a
-	// room, by joining under a thousand names. Behind a reverse proxy every
-	// client has the proxy's address. Zero means DefaultUsersPerAddr.
+	// room, by joining under a thousand names. An IPv6 client is counted by
+	// its /64 network. Behind a reverse proxy every client has the proxy's
+	// address. Zero means DefaultUsersPerAddr.
 	UsersPerAddr int
 
 	// StreamsPerUser bounds the event streams and long polls open at once
@@ -366,12 +368,19 @@ func (g *Gateway) forgetLocked(name string, e *userEntry) {
 	}
 }
 
-// clientAddr is the address a request came from, without its port.
+// clientAddr is the address a request came from, without its port, as
+// UsersPerAddr counts it: an IPv6 address by its /64 network, since one
+// client commonly holds a whole /64.
 func clientAddr(r *http.Request) string {
-	if h, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		return h
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
 	}
-	return r.RemoteAddr
+	ip, err := netip.ParseAddr(host)
+	if err != nil || ip.Unmap().Is4() {
+		return host
+	}
+	return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
 }
 
 // ask sends msg to pid and waits for the answer, at most RequestTimeout.

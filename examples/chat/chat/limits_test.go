@@ -103,3 +103,19 @@ func TestJoinsUnderManyNamesFromOneClientAreBounded(t *testing.T) {
 		t.Fatalf("%d users, want 12", u)
 	}
 }
+
+func TestClientAddrCountsAnIPv6ClientByItsNetwork(t *testing.T) {
+	for remote, want := range map[string]string{
+		"127.0.0.1:5000":              "127.0.0.1",
+		"[::ffff:10.0.0.1]:5000":      "::ffff:10.0.0.1",
+		"[2001:db8:1:2:aaaa::1]:5000": "2001:db8:1:2::/64",
+		"[2001:db8:1:2:bbbb::9]:6000": "2001:db8:1:2::/64",
+		"[fe80::1%eth0]:5000":         "fe80::/64",
+		"not an address":              "not an address",
+	} {
+		r := &http.Request{RemoteAddr: remote}
+		if got := chat.ClientAddr(r); got != want {
+			t.Errorf("%s counts as %q, want %q", remote, got, want)
+		}
+	}
+}
