@@ -227,10 +227,11 @@ func buildSteps(t *testing.T, blocks []block, root string) {
 
 // server is a command left running: the demo, a step's gateway.
 type server struct {
-	line string
-	cmd  *exec.Cmd
-	done chan error
-	out  string // what it printed, once done
+	line   string
+	cmd    *exec.Cmd
+	done   chan error
+	out    string // what it printed, once done
+	errOut string // and on stderr
 }
 
 // runTutorial runs the page's commands in order, starting in dir, where
@@ -248,10 +249,13 @@ func runTutorial(t *testing.T, blocks []block, dir string) {
 			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGINT)
 			select {
 			case err := <-s.done:
-				// go run itself exits 1 when interrupted, whatever its
-				// program does; the program's own failure says more.
+				// go run itself exits 1 when interrupted, even when its
+				// program ends well; when the program fails, go run says
+				// "exit status N".
 				var exit *exec.ExitError
-				if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1 && strings.HasPrefix(s.line, "go run ")) {
+				interrupted := errors.As(err, &exit) && exit.ExitCode() == 1 &&
+					strings.HasPrefix(s.line, "go run ") && !strings.Contains(s.errOut, "exit status")
+				if err != nil && !interrupted {
 					t.Errorf("%s: after Ctrl-C: %v", s.line, err)
 				}
 				if strings.Contains(s.out, "chat: stopping") && !strings.Contains(s.out, "chat: stopped") {
@@ -389,7 +393,7 @@ func startServer(t *testing.T, cwd, line string) *server {
 		first <- l
 		rest, _ := io.ReadAll(r)
 		err := cmd.Wait()
-		s.out = l + string(rest)
+		s.out, s.errOut = l+string(rest), errOut.String()
 		if err != nil {
 			err = fmt.Errorf("%w\n%s%s", err, s.out, errOut.String())
 		}
