@@ -4,19 +4,31 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// TestSecondCtrlCQuitsAtOnce runs this binary as the command itself.
+	if os.Getenv("CHAT_TEST_MAIN") != "" {
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const wait = 15 * time.Second
 
@@ -218,5 +230,84 @@ func TestCtrlCStopsDespiteASlowClient(t *testing.T) {
 		conn.Close()
 		<-done
 		t.Fatalf("the command still runs %v after Ctrl-C, held by a slow client", wait)
+	}
+}
+
+// While the command stops (here held for its 5 s by a client that
+// trickles a body), a second Ctrl-C ends it at once: the signal's default
+// action, not a wait.
+func TestSecondCtrlCQuitsAtOnce(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send")
+	}
+	// A process started in the background of a script (as tests often
+	// are) has Ctrl-C ignored, and so would the command, after its first:
+	// env gives it a terminal's default, where the OS lets it.
+	if err := exec.Command("env", "--default-signal=INT", "true").Run(); err != nil {
+		t.Skipf("env --default-signal is not there (%v): the command would start with the interrupt as this test has it", err)
+	}
+	cmd := exec.Command("env", "--default-signal=INT", os.Args[0], "-nodes", "1", "-http", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CHAT_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		for range lines {
+		}
+	})
+	next := func() string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the command ended: %v", <-done)
+			}
+			return l
+		case <-time.After(wait):
+			t.Fatal("the command printed nothing more")
+		}
+		return ""
+	}
+	m := gatewayLine.FindStringSubmatch(next())
+	if m == nil {
+		t.Fatal("no gateway line")
+	}
+	addr := strings.TrimPrefix(m[2], "http://")
+	conn, err := net.DialTimeout("tcp", addr, wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(wait))
+	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
+	if l, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
+		t.Fatalf("before the body: %q, %v", l, err)
+	}
+
+	cmd.Process.Signal(os.Interrupt)
+	for !strings.HasPrefix(next(), "chat: stopping") {
+	}
+	cmd.Process.Signal(os.Interrupt)
+	for range lines {
+	}
+	err = <-done
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Fatalf("after a second Ctrl-C the command ended with %v, want killed by the interrupt", err)
 	}
 }
