@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -19,6 +18,8 @@ import (
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
 )
 
 func TestMain(m *testing.M) {
@@ -206,19 +207,7 @@ func TestCtrlCStopsDespiteASlowClient(t *testing.T) {
 		t.Fatalf("GET /rooms for Host chat.example: %s", res.Status)
 	}
 
-	conn, err := net.DialTimeout("tcp", addr, wait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(wait))
-	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
-		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
-	r := bufio.NewReader(conn)
-	if l, err := r.ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
-		t.Fatalf("before the body: %q, %v", l, err)
-	}
-	conn.Write([]byte(`{"user":`)) // and no more
+	conn, _ := chattest.SlowPost(t, addr)
 
 	cancel()
 	select {
@@ -286,18 +275,7 @@ func TestSecondCtrlCQuitsAtOnce(t *testing.T) {
 	if m == nil {
 		t.Fatal("no gateway line")
 	}
-	addr := strings.TrimPrefix(m[2], "http://")
-	conn, err := net.DialTimeout("tcp", addr, wait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(wait))
-	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
-		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
-	if l, err := bufio.NewReader(conn).ReadString('\n'); err != nil || !strings.Contains(l, "100 Continue") {
-		t.Fatalf("before the body: %q, %v", l, err)
-	}
+	chattest.SlowPost(t, strings.TrimPrefix(m[2], "http://"))
 
 	cmd.Process.Signal(os.Interrupt)
 	for !strings.HasPrefix(next(), "chat: stopping") {

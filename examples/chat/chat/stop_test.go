@@ -3,41 +3,20 @@ package chat_test
 import (
 	"bufio"
 	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/examples/chat/chat"
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
 )
 
-// slowPost opens a connection to the node's gateway, sends the headers of
-// a post and part of its body, and returns once the handler is reading
-// the body: Expect: 100-continue makes the server say so.
+// slowPost sends the headers of a post and part of its body to the
+// node's gateway, and returns once the handler reads the body.
 func slowPost(t *testing.T, n *chat.Node) (net.Conn, *bufio.Reader) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", n.Addr(), wait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(wait))
-	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
-		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", n.Addr())
-	r := bufio.NewReader(conn)
-	line, err := r.ReadString('\n')
-	if err != nil || !strings.Contains(line, "100 Continue") {
-		t.Fatalf("before the body: %q, %v", line, err)
-	}
-	if _, err := r.ReadString('\n'); err != nil { // the blank line after it
-		t.Fatal(err)
-	}
-	if _, err := conn.Write([]byte(`{"user":"ann",`)); err != nil {
-		t.Fatal(err)
-	}
-	return conn, r
+	return chattest.SlowPost(t, n.Addr())
 }
 
 // A client that sends a post's body slowly is answered 408 after the

@@ -1,10 +1,13 @@
 package chattest
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -205,4 +208,33 @@ func Eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// SlowPost opens a connection to the gateway at addr, sends the headers of
+// a post to room foo and part of its body, and returns once the handler
+// is reading the body (Expect: 100-continue makes the server say so),
+// with the connection and its reader for the answer. The connection is
+// closed at the end of the test.
+func SlowPost(t testing.TB, addr string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", addr, Wait)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	conn.SetDeadline(time.Now().Add(Wait))
+	fmt.Fprintf(conn, "POST /rooms/foo/messages HTTP/1.1\r\nHost: %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: 100\r\nExpect: 100-continue\r\n\r\n", addr)
+	r := bufio.NewReader(conn)
+	line, err := r.ReadString('\n')
+	if err != nil || !strings.Contains(line, "100 Continue") {
+		t.Fatalf("before the body: %q, %v", line, err)
+	}
+	if _, err := r.ReadString('\n'); err != nil { // the blank line after it
+		t.Fatal(err)
+	}
+	if _, err := conn.Write([]byte(`{"user":"ann",`)); err != nil {
+		t.Fatal(err)
+	}
+	return conn, r
 }
