@@ -127,6 +127,10 @@ func (s *System) callSubscriber(sub *subscriber, ev Event) {
 // waiting request is answered with ErrNoReply. Logging is limited to one line
 // a second so that a flood of dead letters cannot flood the log.
 func (s *System) deadLetter(target PID, env envelope, reason error) {
+	var live bool
+	if env.msg, live = untick(env.msg); !live {
+		return // a stopped timer's tick: withdrawn, not lost
+	}
 	d := DeadLetter{Target: target, Sender: pidOf(env.sender), Message: env.msg, Reason: reason}
 	if env.reply != nil {
 		env.reply.complete(nil, errNoReply(reason))

@@ -55,6 +55,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
+		p.stopTimers(true) // before the leftovers: a stopped timer's tick is no dead letter
 		p.deadLetters(leftover)
 		p.invokeWhileStopping(Stopping{})
 	}
