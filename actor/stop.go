@@ -129,6 +129,13 @@ func (p *process) end(reason error) {
 		}
 	}
 	p.kind.stopped(reason)
+	if p.sys.events.subs.Load() != nil {
+		var parent PID
+		if p.parent != nil {
+			parent = p.parent.pid()
+		}
+		p.sys.publish(ActorStopped{PID: p.pid(), Parent: parent, Kind: p.kind.name, Reason: reason})
+	}
 	// Envelopes of messages this actor sent point at its PID in this
 	// struct, and may sit in mailboxes for a while yet: let them keep
 	// nothing else alive, not the user's actor nor the mailbox's storage.
