@@ -1,90 +1,88 @@
 package actor_test
 
 import (
-	"errors"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/mailbox"
 )
 
-// got is one message an actor received, and when.
-type got struct {
-	msg    any
-	at     time.Duration // since the test began
-	sender actor.PID
+// timerSystem is a test System for timers: a tick is a dead letter only
+// where a test says so.
+func timerSystem(t *testing.T) (*actortest.System, *actortest.Probe) {
+	sys := actortest.NewSystem(t)
+	sys.FailOnDeadLetters()
+	return sys, actortest.NewProbe(t, sys.System)
 }
 
-// timed is an actor that runs setup at Started and hands every user
-// message to a channel with the fake time it arrived.
-func timed(start time.Time, out chan<- got, setup func(c *actor.Context)) func(c *actor.Context) {
-	return func(c *actor.Context) {
+// held spawns an actor that forwards its ticks to probe, and that holds on
+// a string message until release is closed (or it is stopped), so that
+// ticks queue behind it.
+func held(sys *actortest.System, probe *actortest.Probe, release <-chan struct{}, opts ...actor.Option) actor.PID {
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		switch m := c.Message().(type) {
+		case string:
+			select {
+			case <-release:
+			case <-c.Context().Done():
+			}
+		case tick:
+			c.Send(probe.PID(), m)
+		}
+	}, opts...)
+	return pid
+}
+
+// onStart spawns an actor that runs f at Started and forwards what else it
+// receives to probe.
+func onStart(sys *actortest.System, probe *actortest.Probe, f func(c *actor.Context)) actor.PID {
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
 		switch c.Message().(type) {
 		case actor.Started:
-			if setup != nil {
-				setup(c)
-			}
+			f(c)
 		case actor.Stopping, actor.Stopped:
 		default:
-			out <- got{c.Message(), time.Since(start), c.Sender()}
+			c.Send(probe.PID(), c.Message())
 		}
-	}
-}
-
-// none fails the test if ch holds anything once every goroutine waits.
-func none[T any](t *testing.T, ch <-chan T) {
-	t.Helper()
-	synctest.Wait()
-	select {
-	case v := <-ch:
-		t.Fatalf("unexpected %v", v)
-	default:
-	}
+	})
+	return pid
 }
 
 func TestSendAfterArrivesOnTime(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
+		sys, probe := timerSystem(t)
 		start := time.Now()
-		out := make(chan got, 4)
-		pid, _ := sys.SpawnFunc(timed(start, out, func(c *actor.Context) {
+		pid := onStart(sys, probe, func(c *actor.Context) {
 			c.SendAfter(3*time.Second, tick{1})
 			c.SendAfter(0, tick{0})
-		}))
-		if g := receive(t, out); g.msg != (tick{0}) || g.at != 0 {
-			t.Fatalf("got %v at %v, want tick{0} at once", g.msg, g.at)
+		})
+		probe.ExpectMsg(tick{0})
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("SendAfter(0) arrived after %v, want at once", d)
 		}
-		g := receive(t, out)
-		if g.msg != (tick{1}) || g.at != 3*time.Second || g.sender != pid {
-			t.Fatalf("got %v at %v from %v, want tick{1} at 3s from itself", g.msg, g.at, g.sender)
+		if m := probe.ExpectMsg(tick{1}); m.Sender != pid {
+			t.Fatalf("sender %v, want the actor itself", m.Sender)
 		}
-		time.Sleep(time.Hour)
-		none(t, out)
+		if d := time.Since(start); d != 3*time.Second {
+			t.Fatalf("SendAfter(3s) arrived after %v", d)
+		}
+		probe.ExpectNoMsg(time.Hour)
 	})
 }
 
 func TestTimerStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
-		out := make(chan got, 4)
-		stopped := make(chan bool, 2)
-		pid, _ := sys.SpawnFunc(timed(time.Now(), out, func(c *actor.Context) {
+		sys, probe := timerSystem(t)
+		onStart(sys, probe, func(c *actor.Context) {
 			once := c.SendAfter(time.Second, tick{1})
 			every := c.SendEvery(time.Second, tick{2})
-			stopped <- once.Stop()
-			stopped <- every.Stop()
-			stopped <- once.Stop() // twice: nothing left to stop
-		}))
-		for i, want := range []bool{true, true, false} {
-			if got := <-stopped; got != want {
-				t.Fatalf("Stop %d = %v, want %v", i, got, want)
-			}
-		}
-		time.Sleep(time.Minute)
-		none(t, out)
-		sys.Stop(pid)
+			c.Send(probe.PID(), []bool{once.Stop(), every.Stop(), once.Stop()})
+		})
+		probe.ExpectMsg([]bool{true, true, false}) // the second Stop of once: nothing left
+		probe.ExpectNoMsg(time.Minute)
 	})
 }
 
@@ -93,9 +91,7 @@ func TestTimerStop(t *testing.T) {
 func TestTimerStopWithdrawsAQueuedTick(t *testing.T) {
 	for _, every := range []bool{false, true} {
 		synctest.Test(t, func(t *testing.T) {
-			sys := newSystem(t)
-			ev := subscribe(t, sys)
-			seen := make(chan any, 8)
+			sys, probe := timerSystem(t)
 			release := make(chan struct{})
 			var timer *actor.Timer
 			pid, _ := sys.SpawnFunc(func(c *actor.Context) {
@@ -109,12 +105,12 @@ func TestTimerStopWithdrawsAQueuedTick(t *testing.T) {
 				case string:
 					if m == "block" {
 						<-release // the tick is queued meanwhile
-						seen <- timer.Stop()
+						c.Send(probe.PID(), timer.Stop())
 						return
 					}
-					seen <- m
+					c.Send(probe.PID(), m)
 				case tick:
-					seen <- m
+					c.Send(probe.PID(), m)
 				}
 			})
 			sys.Send(pid, "block")
@@ -122,17 +118,9 @@ func TestTimerStopWithdrawsAQueuedTick(t *testing.T) {
 			synctest.Wait()
 			sys.Send(pid, "after")
 			close(release)
-			if v := receive(t, seen); v != true {
-				t.Fatalf("every=%v: Stop = %v, want true", every, v)
-			}
-			if v := receive(t, seen); v != "after" {
-				t.Fatalf("every=%v: got %v, want the tick withdrawn and then \"after\"", every, v)
-			}
-			time.Sleep(time.Minute)
-			none(t, seen)
-			if d := ev.deadLetters(); len(d) > 0 {
-				t.Fatalf("every=%v: dead letters %v", every, d)
-			}
+			probe.ExpectMsg(true)
+			probe.ExpectMsg("after") // not the tick
+			probe.ExpectNoMsg(time.Minute)
 		})
 	}
 }
@@ -141,9 +129,8 @@ func TestTimerStopWithdrawsAQueuedTick(t *testing.T) {
 // coalesce into the one that waits, and the schedule goes on.
 func TestSendEveryCoalesces(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
+		sys, probe := timerSystem(t)
 		start := time.Now()
-		out := make(chan got, 16)
 		slow := make(chan struct{})
 		n := 0
 		sys.SpawnFunc(func(c *actor.Context) {
@@ -152,27 +139,21 @@ func TestSendEveryCoalesces(t *testing.T) {
 				c.SendEvery(time.Second, tick{1})
 			case tick:
 				n++
-				out <- got{msg: n, at: time.Since(start)}
+				c.Send(probe.PID(), [2]time.Duration{time.Duration(n), time.Since(start)})
 				if n == 2 {
 					<-slow // five periods pass meanwhile
 				}
 			}
 		})
-		for _, want := range []time.Duration{time.Second, 2 * time.Second} {
-			if g := receive(t, out); g.at != want {
-				t.Fatalf("tick %v at %v, want %v", g.msg, g.at, want)
-			}
-		}
+		probe.ExpectMsg([2]time.Duration{1, time.Second})
+		probe.ExpectMsg([2]time.Duration{2, 2 * time.Second})
 		time.Sleep(5*time.Second + 500*time.Millisecond)
 		synctest.Wait()
 		close(slow)
-		// One tick waited (due at 3 s); those of 4 s to 7 s coalesced into it.
-		if g := receive(t, out); g.msg != 3 || g.at != 7500*time.Millisecond {
-			t.Fatalf("got tick %v at %v, want tick 3 at once, at 7.5s", g.msg, g.at)
-		}
-		if g := receive(t, out); g.msg != 4 || g.at != 8*time.Second {
-			t.Fatalf("got tick %v at %v, want tick 4 at 8s, on the schedule", g.msg, g.at)
-		}
+		// One tick waited (due at 3 s); those of 4 s to 7 s coalesced into
+		// it, and the next comes on the schedule.
+		probe.ExpectMsg([2]time.Duration{3, 7500 * time.Millisecond})
+		probe.ExpectMsg([2]time.Duration{4, 8 * time.Second})
 	})
 }
 
@@ -180,9 +161,7 @@ func TestSendEveryCoalesces(t *testing.T) {
 // of its ticks, not even one already queued.
 func TestTimersStopAtRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
-		ev := subscribe(t, sys)
-		out := make(chan any, 16)
+		sys, probe := timerSystem(t)
 		release := make(chan struct{})
 		instance := 0
 		pid, _ := sys.Spawn(func() actor.Actor {
@@ -191,6 +170,7 @@ func TestTimersStopAtRestart(t *testing.T) {
 			return actor.ReceiveFunc(func(c *actor.Context) {
 				switch m := c.Message().(type) {
 				case actor.Started:
+					c.Send(probe.PID(), me)
 					if me == 1 {
 						c.SendEvery(time.Second, tick{1})
 						c.SendAfter(10*time.Second, tick{10})
@@ -199,22 +179,17 @@ func TestTimersStopAtRestart(t *testing.T) {
 					<-release // the first tick is queued meanwhile
 					panic(m)
 				case tick:
-					out <- [2]int{me, m.n}
+					c.Send(probe.PID(), m)
 				}
 			})
 		})
+		probe.ExpectMsg(1)
 		sys.Send(pid, "boom")
 		time.Sleep(1500 * time.Millisecond)
 		synctest.Wait()
 		close(release)
-		time.Sleep(time.Minute)
-		none(t, out)
-		if instance != 2 {
-			t.Fatalf("%d instances, want 2", instance)
-		}
-		if d := ev.deadLetters(); len(d) > 0 {
-			t.Fatalf("dead letters %v", d)
-		}
+		probe.ExpectMsg(2)
+		probe.ExpectNoMsg(time.Minute)
 	})
 }
 
@@ -222,39 +197,21 @@ func TestTimersStopAtRestart(t *testing.T) {
 // a tick already waiting in that actor's mailbox.
 func TestTimersStopWithTheActor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
-		ev := subscribe(t, sys)
-		out := make(chan any, 16)
+		sys, probe := timerSystem(t)
 		release := make(chan struct{})
-		target, _ := sys.SpawnFunc(func(c *actor.Context) {
-			switch m := c.Message().(type) {
-			case string:
-				<-release
-			case tick:
-				out <- m
-			}
-		})
+		target := held(sys, probe, release)
 		sys.Send(target, "block")
-		owner, _ := sys.SpawnFunc(func(c *actor.Context) {
-			if _, ok := c.Message().(actor.Started); ok {
-				c.SendAfterTo(target, time.Second, tick{1})
-				c.SendEvery(time.Second, tick{2})
-				c.SendAfter(time.Hour, tick{3})
-			}
+		owner := onStart(sys, probe, func(c *actor.Context) {
+			c.SendAfterTo(target, time.Second, tick{1})
+			c.SendEvery(time.Second, tick{2})
+			c.SendAfter(time.Hour, tick{3})
 		})
-		time.Sleep(1500 * time.Millisecond)
-		synctest.Wait() // the tick to target waits in its mailbox
-		waited := waitFor(sys, owner)
+		probe.ExpectMsg(tick{2}) // at 1 s; the tick to target waits in its mailbox
+		probe.Watch(owner)
 		sys.Stop(owner)
-		if err := receive(t, waited); err != nil {
-			t.Fatal(err)
-		}
+		probe.ExpectTerminated(owner)
 		close(release)
-		time.Sleep(2 * time.Hour)
-		none(t, out)
-		if d := ev.deadLetters(); len(d) > 0 {
-			t.Fatalf("dead letters %v", d)
-		}
+		probe.ExpectNoMsg(2 * time.Hour)
 	})
 }
 
@@ -264,50 +221,35 @@ func TestTimerFullMailbox(t *testing.T) {
 	for _, policy := range []mailbox.Overflow{mailbox.Reject, mailbox.DropNewest, mailbox.Block} {
 		t.Run(policy.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				sys := newSystem(t)
-				ev := subscribe(t, sys)
-				out := make(chan any, 16)
-				release := make(chan struct{})
-				target, _ := sys.SpawnFunc(func(c *actor.Context) {
-					switch m := c.Message().(type) {
-					case string:
-						<-release
-					case tick:
-						out <- m
+				sys := actortest.NewSystem(t)
+				probe := actortest.NewProbe(t, sys.System)
+				dead := actortest.NewProbe(t, sys.System)
+				defer sys.Subscribe(func(ev actor.Event) {
+					if d, ok := ev.(actor.DeadLetter); ok {
+						sys.Send(dead.PID(), d)
 					}
-				}, actor.WithMailboxSize(1), actor.WithOverflow(policy))
+				})()
+				release := make(chan struct{})
+				target := held(sys, probe, release, actor.WithMailboxSize(1), actor.WithOverflow(policy))
 				sys.Send(target, "block")
 				synctest.Wait()
 				sys.Send(target, "fill") // the mailbox is full now
-				sys.SpawnFunc(func(c *actor.Context) {
-					if _, ok := c.Message().(actor.Started); ok {
-						c.SendAfterTo(target, time.Second, tick{1})
-					}
+				owner := onStart(sys, probe, func(c *actor.Context) {
+					c.SendAfterTo(target, time.Second, tick{1})
 				})
 				time.Sleep(2 * time.Second)
 				synctest.Wait()
 				close(release)
-				synctest.Wait()
-				var dead []actor.DeadLetter
-				for _, d := range ev.deadLetters() {
-					if _, ok := d.Message.(tick); ok {
-						dead = append(dead, d)
-					}
+				switch policy {
+				case mailbox.Block:
+					probe.ExpectMsg(tick{1}) // once there was room
+				case mailbox.Reject:
+					dead.ExpectMsg(actor.DeadLetter{Target: target, Sender: owner, Message: tick{1}, Reason: mailbox.ErrFull})
+				case mailbox.DropNewest:
+					dead.ExpectMsg(actor.DeadLetter{Target: target, Sender: owner, Message: tick{1}, Reason: mailbox.ErrDroppedNewest})
 				}
-				if policy == mailbox.Block {
-					if v := receive(t, out); v != (tick{1}) || len(dead) != 0 {
-						t.Fatalf("got %v and dead letters %v, want the tick once there was room", v, dead)
-					}
-					return
-				}
-				none(t, out)
-				want := mailbox.ErrFull
-				if policy == mailbox.DropNewest {
-					want = mailbox.ErrDroppedNewest
-				}
-				if len(dead) != 1 || dead[0].Message != (tick{1}) || !errors.Is(dead[0].Reason, want) || dead[0].Target != target {
-					t.Fatalf("dead letters %v, want the tick to %v with %v", dead, target, want)
-				}
+				probe.ExpectNoMsg(time.Minute)
+				dead.ExpectNoMsg(0)
 			})
 		})
 	}
@@ -316,61 +258,51 @@ func TestTimerFullMailbox(t *testing.T) {
 // A timer that cannot start says why, and does nothing.
 func TestTimerBadInput(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
-		errs := make(chan error, 8)
-		out := make(chan any, 8)
+		sys, probe := timerSystem(t)
 		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
-			switch m := c.Message().(type) {
+			switch c.Message().(type) {
 			case actor.Started:
-				errs <- c.SendAfter(time.Second, nil).Err()
-				errs <- c.SendEvery(0, tick{1}).Err()
-				errs <- c.SendEvery(-time.Second, tick{1}).Err()
-				errs <- c.SendAfterTo(actor.PID{}, time.Second, tick{1}).Err()
 				var none *actor.Timer
-				if none.Stop() || none.Err() != nil {
-					errs <- errors.New("a nil Timer did something")
-				}
-				ok := c.SendAfter(time.Second, tick{2})
-				errs <- ok.Err()
+				c.Send(probe.PID(), []any{
+					c.SendAfter(time.Second, nil).Err(),
+					c.SendEvery(0, tick{1}).Err(),
+					c.SendEvery(-time.Second, tick{1}).Err(),
+					c.SendAfterTo(actor.PID{}, time.Second, tick{1}).Err(),
+					none.Stop(), none.Err(),
+					c.SendAfter(time.Second, tick{2}).Err(),
+				})
 			case actor.Stopping:
-				errs <- c.SendAfter(0, tick{3}).Err()
+				c.Send(probe.PID(), c.SendAfter(0, tick{3}).Err())
 			case tick:
-				out <- m
+				c.Send(probe.PID(), c.Message())
 			}
 		})
-		for _, want := range []error{actor.ErrNilMessage, actor.ErrInterval, actor.ErrInterval, actor.ErrZeroPID, nil} {
-			if err := receive(t, errs); !errors.Is(err, want) || (want == nil && err != nil) {
-				t.Fatalf("Err = %v, want %v", err, want)
-			}
-		}
-		if v := receive(t, out); v != (tick{2}) {
-			t.Fatalf("got %v, want tick{2}", v)
-		}
+		probe.ExpectMsg([]any{actor.ErrNilMessage, actor.ErrInterval, actor.ErrInterval, actor.ErrZeroPID, false, nil, nil})
+		probe.ExpectMsg(tick{2})
 		sys.Stop(pid)
-		if err := receive(t, errs); !errors.Is(err, actor.ErrStopping) {
-			t.Fatalf("a timer made while stopping: Err = %v, want ErrStopping", err)
-		}
-		time.Sleep(time.Minute)
-		none(t, out)
+		probe.ExpectMsg(actor.ErrStopping) // a timer made while stopping
+		probe.ExpectNoMsg(time.Minute)
 	})
 }
 
 // A timer to an actor that is gone makes a dead letter.
 func TestTimerToAGoneActor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		sys := newSystem(t)
-		ev := subscribe(t, sys)
+		sys, probe := timerSystem(t)
 		gone := actor.PID{ID: "gone"}
-		sys.SpawnFunc(func(c *actor.Context) {
-			if _, ok := c.Message().(actor.Started); ok {
-				c.SendAfterTo(gone, time.Second, tick{1})
-			}
+		var dead []actor.DeadLetter
+		sys.FailOnDeadLetters(func(d actor.DeadLetter) bool {
+			dead = append(dead, d)
+			return true
+		})
+		owner := onStart(sys, probe, func(c *actor.Context) {
+			c.SendAfterTo(gone, time.Second, tick{1})
 		})
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		d := ev.deadLetters()
-		if len(d) != 1 || d[0].Message != (tick{1}) || !errors.Is(d[0].Reason, actor.ErrNotFound) {
-			t.Fatalf("dead letters %v, want the tick with ErrNotFound", d)
+		want := actor.DeadLetter{Target: gone, Sender: owner, Message: tick{1}, Reason: actor.ErrNotFound}
+		if len(dead) != 1 || dead[0] != want {
+			t.Fatalf("dead letters %v, want %v", dead, want)
 		}
 	})
 }

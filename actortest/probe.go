@@ -14,7 +14,7 @@ import (
 // DefaultTimeout is how long an Expect method waits when Probe.Timeout is
 // zero. Under testing/synctest it passes at once when nothing else can
 // happen.
-const DefaultTimeout = 3 * time.Second
+const DefaultTimeout = 10 * time.Second
 
 // Msg is one message a probe received.
 type Msg struct {

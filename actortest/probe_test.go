@@ -59,7 +59,7 @@ func TestProbeFailureMessages(t *testing.T) {
 		}
 
 		p.ExpectMsg(Pong{1})
-		f.expectFailure(t, "want actortest_test.Pong{N:1}; nothing arrived within 3s")
+		f.expectFailure(t, "want actortest_test.Pong{N:1}; nothing arrived within 10s")
 
 		send("hi", Pong{3})
 		p.ExpectMsg(Pong{1})
@@ -78,7 +78,7 @@ func TestProbeFailureMessages(t *testing.T) {
 		f.expectFailure(t, "want int(8); got int(7) from "+fwd.String())
 
 		actortest.ExpectMsgType[Pong](p)
-		f.expectFailure(t, "want a message of type actortest_test.Pong; nothing arrived within 3s")
+		f.expectFailure(t, "want a message of type actortest_test.Pong; nothing arrived within 10s")
 		send(7)
 		actortest.ExpectMsgType[Pong](p)
 		f.expectFailure(t, "want a message of type actortest_test.Pong; got int(7)")
@@ -86,7 +86,7 @@ func TestProbeFailureMessages(t *testing.T) {
 		gone, _ := sys.SpawnFunc(func(*actor.Context) {})
 		p.Watch(gone, other.PID())
 		p.ExpectTerminated(gone)
-		f.expectFailure(t, "want Terminated of "+gone.String()+"; nothing arrived within 3s")
+		f.expectFailure(t, "want Terminated of "+gone.String()+"; nothing arrived within 10s")
 		sys.Stop(other.PID())
 		p.ExpectTerminated(gone)
 		f.expectFailure(t, "want Terminated of "+gone.String()+"; got Terminated of "+other.PID().String()+" (reason: <nil>)")
