@@ -36,10 +36,10 @@ type System struct {
 	logs *logBuffer
 
 	mu       sync.Mutex
-	escapes  bool                         // AllowEscapes was called
-	dead     bool                         // FailOnDeadLetters was called
+	escapes  bool                          // AllowEscapes was called
+	dead     bool                          // FailOnDeadLetters was called
 	expected []func(actor.DeadLetter) bool // dead letters FailOnDeadLetters allows
-	closing  bool                         // the cleanup has begun: nothing more is checked
+	closing  bool                          // the cleanup has begun: nothing more is checked
 }
 
 // NewSystem returns a System made with opts, shut down when the test ends.
