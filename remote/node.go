@@ -77,7 +77,7 @@ type testHooks struct {
 // Config that cannot work, the listener's error (an address in use), or
 // actor.ErrTransportSet if sys already has a Transport.
 func Start(sys *actor.System, cfg Config) (*Node, error) {
-	return start(sys, cfg, nil, nil)
+	return start(sys, cfg, cfg.Listener, cfg.Dial)
 }
 
 // start is Start with a listener and a dial function that tests may give.
