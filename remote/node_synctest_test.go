@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -123,7 +124,8 @@ func TestNodeHeartbeats(t *testing.T) {
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		spawn(t, b.sys, "echo", echoActor)
-		w := watcher(t, a.sys, b.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(b.pid("echo"))
 		stillServes(t, a, b)
 
 		time.Sleep(time.Minute) // idle: only heartbeats flow
@@ -131,15 +133,11 @@ func TestNodeHeartbeats(t *testing.T) {
 		if s := statsOf(a, "b:1"); !s.Up || s.Connects != 1 || s.FramesReceived < 55 {
 			t.Fatalf("after an idle minute: %+v", s)
 		}
-		select {
-		case m := <-w:
-			t.Fatalf("Terminated while idle: %+v", m)
-		default:
-		}
+		w.ExpectNoMsg(0) // no Terminated while idle
 
 		pn.blackhole()
 		start := time.Now()
-		m := recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeDown) || !errors.Is(m.Reason, remote.ErrHeartbeatTimeout) {
 			t.Fatalf("Terminated = %+v, want ErrNodeDown after ErrHeartbeatTimeout", m)
 		}
@@ -161,8 +159,9 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 		if _, err := a.sys.Request(context.Background(), gone, Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 			t.Fatalf("Request = %v, want ErrNodeDown", err)
 		}
-		w := watcher(t, a.sys, gone)
-		if m := recv(t, w, "Terminated"); !errors.Is(m.Reason, remote.ErrNodeDown) {
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(gone)
+		if m := actortest.ExpectMsgType[actor.Terminated](w); !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}
 
@@ -269,7 +268,8 @@ func TestNodePeerRestarts(t *testing.T) {
 		old := pn.node(t, "b:1", remote.Config{})
 		spawn(t, old.sys, "echo", echoActor)
 		spawn(t, a.sys, "echo", echoActor)
-		w := watcher(t, a.sys, old.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(old.pid("echo"))
 		stillServes(t, a, old)
 
 		// The new run takes over the address; the old one still runs.
@@ -280,7 +280,7 @@ func TestNodePeerRestarts(t *testing.T) {
 			}
 		})
 		stillServes(t, fresh, a) // the new run dials a
-		m := recv(t, w, "Terminated of the old run's actor")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if m.PID != old.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -65,11 +66,13 @@ func TestSpawnRemote(t *testing.T) {
 		t.Fatalf("the spawned actor is not a local actor of b: %v, %v", r, err)
 	}
 
-	w := watcher(t, a.sys, named)
+	w := actortest.NewProbe(t, a.sys)
+
+	w.Watch(named)
 	if err := a.sys.Stop(named); err != nil {
 		t.Fatal(err)
 	}
-	if got := recv(t, w, "Terminated"); got.PID != named || got.Reason != nil {
+	if got := w.ExpectTerminated(named); got.Reason != nil {
 		t.Fatalf("Terminated = %+v, want a normal stop of %v", got, named)
 	}
 	noPending(t, a, b)
