@@ -1,6 +1,7 @@
 package actor_test
 
 import (
+	"fmt"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -8,6 +9,7 @@ import (
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // timerSystem is a test System for timers: a tick is a dead letter only
@@ -305,4 +307,41 @@ func TestTimerToAGoneActor(t *testing.T) {
 			t.Fatalf("dead letters %v, want %v", dead, want)
 		}
 	})
+}
+
+// Real time and real races: an actor restarts again and again while its
+// fast timers fire on other goroutines. No instance may see a tick of
+// another, and nothing may be a dead letter.
+func TestTimersRaceRestarts(t *testing.T) {
+	sys := actortest.NewSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
+	sys.FailOnDeadLetters()
+	probe := actortest.NewProbe(t, sys.System)
+	const restarts = 200
+	instance := 0
+	pid, _ := sys.Spawn(func() actor.Actor {
+		instance++
+		me := instance
+		seen := 0
+		return actor.ReceiveFunc(func(c *actor.Context) {
+			switch m := c.Message().(type) {
+			case actor.Started:
+				c.SendEvery(time.Microsecond, tick{me})
+				c.SendAfter(time.Microsecond, tick{me})
+				c.SendAfter(0, tick{me})
+			case tick:
+				if m.n != me {
+					c.Send(probe.PID(), fmt.Sprintf("instance %d got a tick of instance %d", me, m.n))
+				}
+				if seen++; seen == 3 {
+					if me == restarts {
+						c.Send(probe.PID(), "done")
+						return
+					}
+					panic("restart")
+				}
+			}
+		})
+	})
+	probe.ExpectMsg("done")
+	sys.Stop(pid)
 }
