@@ -18,7 +18,8 @@ import (
 // testing/synctest, where heartbeats, reconnects and timeouts take no real
 // time. Between any two nodes the test can break the link: Cut closes the
 // connections, Partition also refuses new ones, Blackhole swallows what is
-// sent both ways, Drop one way, and Delay holds it back; Heal ends them.
+// sent both ways, Drop one way, Delay holds it back, and Stall leaves it
+// unread so that the sender's writes hang; Heal ends them.
 //
 // A node's name is its address: give names of the form host:port ("a:1"),
 // as remote requires; a PID on node "a:1" is actor.PID{Address: "a:1", ...}.
@@ -30,6 +31,7 @@ type Network struct {
 	conns     map[*pipeConn]struct{}
 	faults    map[way]fault
 	refused   map[pair]bool
+	changed   chan struct{} // closed and replaced when faults are healed
 }
 
 // way is one direction between two nodes: bytes from From to To.
@@ -49,12 +51,13 @@ func pairOf(a, b string) pair {
 type fault struct {
 	drop  bool          // swallowed
 	delay time.Duration // held back, each chunk in turn
+	stall bool          // not read: the writes hang
 }
 
 // NewNetwork returns an empty network; its nodes stop when the test ends.
 func NewNetwork(t testing.TB) *Network {
 	return &Network{t: t, listeners: map[string]*pipeListener{}, conns: map[*pipeConn]struct{}{},
-		faults: map[way]fault{}, refused: map[pair]bool{}}
+		faults: map[way]fault{}, refused: map[pair]bool{}, changed: make(chan struct{})}
 }
 
 // Node is one node of a Network: a test System (with everything System
@@ -117,8 +120,8 @@ func (nw *Network) dial(from, to string) (net.Conn, error) {
 	mine, theirs := net.Pipe()
 	// Each end reads what the other sends: at the dialler's end the bytes
 	// of to → from, at the listener's those of from → to.
-	client := &pipeConn{Conn: mine, nw: nw, way: way{from: to, to: from}, local: from, remote: to}
-	server := &pipeConn{Conn: theirs, nw: nw, way: way{from: from, to: to}, local: to, remote: from}
+	client := &pipeConn{Conn: mine, nw: nw, local: from, remote: to, closed: make(chan struct{})}
+	server := &pipeConn{Conn: theirs, nw: nw, local: to, remote: from, closed: make(chan struct{})}
 	if !ln.queue(server) {
 		mine.Close()
 		theirs.Close()
@@ -165,19 +168,25 @@ func (nw *Network) Blackhole(a, b string) {
 // Drop swallows everything from sends to to, until Heal: one direction
 // only.
 func (nw *Network) Drop(from, to string) {
-	nw.mu.Lock()
-	f := nw.faults[way{from, to}]
-	f.drop = true
-	nw.faults[way{from, to}] = f
-	nw.mu.Unlock()
+	nw.setFault(from, to, func(f *fault) { f.drop = true })
 }
 
 // Delay holds back what from sends to to by d, until Heal. Chunks are
 // held one after another, so a busy link slows down as well.
 func (nw *Network) Delay(from, to string, d time.Duration) {
+	nw.setFault(from, to, func(f *fault) { f.delay = d })
+}
+
+// Stall leaves what from sends to to unread, until Heal: from's writes
+// hang, as to a peer that stopped reading, and its queue for to fills up.
+func (nw *Network) Stall(from, to string) {
+	nw.setFault(from, to, func(f *fault) { f.stall = true })
+}
+
+func (nw *Network) setFault(from, to string, set func(*fault)) {
 	nw.mu.Lock()
 	f := nw.faults[way{from, to}]
-	f.delay = d
+	set(&f)
 	nw.faults[way{from, to}] = f
 	nw.mu.Unlock()
 }
@@ -189,13 +198,16 @@ func (nw *Network) Heal(a, b string) {
 	delete(nw.faults, way{a, b})
 	delete(nw.faults, way{b, a})
 	delete(nw.refused, pairOf(a, b))
+	close(nw.changed) // stalled writes look again
+	nw.changed = make(chan struct{})
 	nw.mu.Unlock()
 }
 
-func (nw *Network) fault(w way) fault {
+// fault returns the fault of w, and a channel closed when it heals.
+func (nw *Network) fault(w way) (fault, <-chan struct{}) {
 	nw.mu.Lock()
 	defer nw.mu.Unlock()
-	return nw.faults[w]
+	return nw.faults[w], nw.changed
 }
 
 func (nw *Network) forget(c *pipeConn) {
@@ -204,15 +216,16 @@ func (nw *Network) forget(c *pipeConn) {
 	nw.mu.Unlock()
 }
 
-// pipeConn is one end of a connection. Faults act where bytes are read:
-// dropped bytes are read and thrown away, so the sender never blocks on
-// them; delayed ones are returned late.
+// pipeConn is one end of a connection, at node local. Drop and Delay act
+// where bytes are read: dropped bytes are read and thrown away, so the
+// sender never blocks on them; delayed ones are returned late. Stall acts
+// where they are written.
 type pipeConn struct {
 	net.Conn
 	nw            *Network
-	way           way // the direction of what this end reads
 	local, remote string
 	once          sync.Once
+	closed        chan struct{}
 }
 
 func (c *pipeConn) Read(b []byte) (int, error) {
@@ -221,7 +234,7 @@ func (c *pipeConn) Read(b []byte) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		f := c.nw.fault(c.way)
+		f, _ := c.nw.fault(way{from: c.remote, to: c.local})
 		if f.drop {
 			continue
 		}
@@ -232,8 +245,25 @@ func (c *pipeConn) Read(b []byte) (int, error) {
 	}
 }
 
+func (c *pipeConn) Write(b []byte) (int, error) {
+	for {
+		f, healed := c.nw.fault(way{from: c.local, to: c.remote})
+		if !f.stall {
+			return c.Conn.Write(b)
+		}
+		select {
+		case <-healed:
+		case <-c.closed:
+			return 0, net.ErrClosed
+		}
+	}
+}
+
 func (c *pipeConn) Close() error {
-	c.once.Do(func() { c.nw.forget(c) })
+	c.once.Do(func() {
+		close(c.closed)
+		c.nw.forget(c)
+	})
 	return c.Conn.Close()
 }
 

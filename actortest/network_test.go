@@ -184,3 +184,18 @@ func TestNetworkBadInput(t *testing.T) {
 		f.expectNoFailure(t)
 	})
 }
+
+// Stall leaves one way unread: the sender's writes hang, nothing arrives,
+// and everything arrives once healed.
+func TestNetworkStall(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := twoNodes(t)
+		d.nw.Stall("a:1", "b:1")
+		d.a.Send(d.b.PID("probe"), Ping{1})
+		d.b.Send(d.a.PID("probe"), Ping{2})
+		d.pa.ExpectMsg(Ping{2})
+		d.pb.ExpectNoMsg(500 * time.Millisecond)
+		d.nw.Heal("a:1", "b:1")
+		d.pb.ExpectMsg(Ping{1})
+	})
+}
