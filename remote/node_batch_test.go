@@ -7,6 +7,7 @@ import (
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -39,7 +40,7 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 	}
 	for name, ch := range map[string]chan any{"small": small, "big": big} {
 		for want := range runs / 2 * run {
-			if m := recv(t, ch, "a message to "+name).(Seq); m.N != want {
+			if m := testkit.Recv(t, ch, "a message to "+name).(Seq); m.N != want {
 				t.Fatalf("%s got %d, want %d", name, m.N, want)
 			}
 		}
@@ -93,7 +94,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	for i, ch := range chans {
 		next := map[string]int{}
 		for range 2 * each {
-			m := recv(t, ch, "a message").(Seq)
+			m := testkit.Recv(t, ch, "a message").(Seq)
 			if m.N != next[m.From] {
 				t.Fatalf("t%d from %s: got %d, want %d", i, m.From, m.N, next[m.From])
 			}

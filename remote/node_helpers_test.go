@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -50,7 +51,7 @@ func testTypes() *remote.Types {
 type testNode struct {
 	sys  *actor.System
 	node *remote.Node
-	logs *logBuffer
+	logs *testkit.LogBuffer
 }
 
 // pid names the actor id on this node, as other nodes address it.
@@ -69,13 +70,13 @@ func startNode(t testing.TB, cfg remote.Config) *testNode {
 // the node's own).
 func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
 	t.Helper()
-	tn := &testNode{logs: new(logBuffer)}
+	tn := &testNode{logs: new(testkit.LogBuffer)}
 	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 	if cfg.Types == nil {
 		cfg.Types = testTypes()
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = tn.logs.logger()
+		cfg.Logger = tn.logs.Logger()
 	}
 	var err error
 	if tn.node, err = remote.StartWith(tn.sys, cfg, nil, dial); err != nil {
@@ -83,7 +84,7 @@ func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Con
 	}
 	t.Cleanup(func() {
 		tn.node.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 		defer cancel()
 		tn.sys.Shutdown(ctx)
 	})
@@ -152,7 +153,7 @@ func deadLetters(t testing.TB, sys *actor.System) <-chan actor.DeadLetter {
 func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.DeadLetter {
 	t.Helper()
 	for {
-		d := recv(t, ch, "a dead letter")
+		d := testkit.Recv(t, ch, "a dead letter")
 		if errors.Is(d.Reason, want) {
 			return d
 		}
@@ -164,7 +165,7 @@ func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.
 // writer that wrote it has counted it.
 func settledStats(t testing.TB, a *testNode, addr string) remote.PeerStats {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for {
 		s := statsOf(a, addr)
 		if s.Queued == 0 && s.InFlight == 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -77,7 +78,7 @@ func startHelperNode(t *testing.T) (*exec.Cmd, string) {
 		s, _ := bufio.NewReader(out).ReadString('\n')
 		line <- strings.TrimSpace(s)
 	}()
-	addr := recv(t, line, "the helper node's address")
+	addr := testkit.Recv(t, line, "the helper node's address")
 	if addr == "" {
 		t.Fatal("the helper node printed no address")
 	}

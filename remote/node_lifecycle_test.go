@@ -11,6 +11,7 @@ import (
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -71,7 +72,7 @@ func TestNodeReconnectCyclesLeakNothing(t *testing.T) {
 // waitPeers waits until a's peer table holds n peers.
 func waitPeers(t testing.TB, a *testNode, n int) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for len(a.node.Stats()) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("peers %+v, want %d", a.node.Stats(), n)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/supervisor"
 )
@@ -22,7 +23,6 @@ func TestNodeWatchAndStop(t *testing.T) {
 	spawn(t, b.sys, "poisoned", collector(got))
 
 	w := actortest.NewProbe(t, a.sys)
-
 	w.Watch(b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
 	if m := w.ExpectTerminated(b.pid("ghost")); !errors.Is(m.Reason, actor.ErrNotFound) {
 		t.Fatalf("Terminated = %+v, want ghost with ErrNotFound", m)
@@ -40,7 +40,7 @@ func TestNodeWatchAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if m := recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
+		if m := testkit.Recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
 			t.Fatalf("got %v", m)
 		}
 	}
@@ -69,7 +69,7 @@ func TestNodeWatchPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv(t, ready, "the child")
+	testkit.Recv(t, ready, "the child")
 	w := actortest.NewProbe(t, a.sys)
 	w.Watch(b.pid("fragile"))
 	// The watch and the message travel in two lanes: wait until the watch
@@ -116,7 +116,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 	if err := a.sys.Send(b.pid("helper"), ask); err != nil {
 		t.Fatal(err)
 	}
-	m := recv(t, saw, "the Ask")
+	m := testkit.Recv(t, saw, "the Ask")
 	if m.ReplyTo != a.pid("inbox") || *m.ByName["me"] != a.pid("inbox") {
 		t.Fatalf("b sees ReplyTo %v, ByName %v: want %v", m.ReplyTo, *m.ByName["me"], a.pid("inbox"))
 	}
@@ -125,7 +125,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 	}
 	want := map[any]bool{Pong{N: 1}: true, Pong{N: 2}: true, Ping{N: 3}: true, Seq{From: "watching"}: true}
 	for range want {
-		v := recv(t, got, "a message")
+		v := testkit.Recv(t, got, "a message")
 		if !want[v] {
 			t.Fatalf("unexpected %v", v)
 		}
@@ -147,7 +147,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.sys.Stop(inbox)
-	if term := recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
+	if term := testkit.Recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
 		t.Fatalf("b got %+v", term)
 	}
 }
@@ -175,7 +175,7 @@ func TestNodeUnwatch(t *testing.T) {
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	b.sys.Stop(actor.PID{ID: "target"})
 	b.sys.Stop(actor.PID{ID: "echo"})
-	m := recv(t, got, "Terminated").(actor.Terminated)
+	m := testkit.Recv(t, got, "Terminated").(actor.Terminated)
 	if m.PID != b.pid("echo") {
 		t.Fatalf("Terminated %+v, want only echo's", m)
 	}
