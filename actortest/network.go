@@ -4,11 +4,13 @@ import (
 	"context"
 	"net"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -27,7 +29,7 @@ type Network struct {
 	t testing.TB
 
 	mu        sync.Mutex
-	listeners map[string]*pipeListener
+	listeners map[string]*testkit.PipeListener // by node name: the node that has it now
 	conns     map[*pipeConn]struct{}
 	faults    map[way]fault
 	refused   map[pair]bool
@@ -51,12 +53,11 @@ func pairOf(a, b string) pair {
 type fault struct {
 	drop  bool          // swallowed
 	delay time.Duration // held back, each chunk in turn
-	stall bool          // not read: the writes hang
 }
 
 // NewNetwork returns an empty network; its nodes stop when the test ends.
 func NewNetwork(t testing.TB) *Network {
-	return &Network{t: t, listeners: map[string]*pipeListener{}, conns: map[*pipeConn]struct{}{},
+	return &Network{t: t, listeners: map[string]*testkit.PipeListener{}, conns: map[*pipeConn]struct{}{},
 		faults: map[way]fault{}, refused: map[pair]bool{}, changed: make(chan struct{})}
 }
 
@@ -78,27 +79,31 @@ func (n *Node) PID(id string) actor.PID { return actor.PID{Address: n.Node.Addr(
 // opts. cfg.Listener, Dial and Advertise are the network's; a nil Cookie
 // gets a fixed one, as a pipe is not loopback. It fails the test if the
 // node cannot start. The node and its System stop when the test ends.
+//
+// A node started under a name in use takes the address over, as a
+// restarted process does: new connections reach it, while the node that
+// had the name keeps the connections it has.
 func (nw *Network) Node(name string, cfg remote.Config, opts ...actor.SystemOption) *Node {
 	nw.t.Helper()
-	ln := &pipeListener{name: name, backlog: make(chan net.Conn, 64), closed: make(chan struct{})}
+	ln := testkit.NewPipeListener()
 	nw.mu.Lock()
-	if old := nw.listeners[name]; old != nil && !old.isClosed() {
-		nw.mu.Unlock()
-		nw.t.Fatalf("actortest: a node named %s is already on the network", name)
-		return nil
-	}
+	old := nw.listeners[name]
 	nw.listeners[name] = ln
 	nw.mu.Unlock()
 	sys := NewSystem(nw.t, opts...)
 	cfg.Listener, cfg.Advertise = ln, name
-	cfg.Dial = func(ctx context.Context, addr string) (net.Conn, error) { return nw.dial(name, addr) }
+	cfg.Dial = func(_ context.Context, addr string) (net.Conn, error) { return nw.dial(name, addr) }
 	if cfg.Cookie == nil {
 		cfg.Cookie = []byte("actortest")
 	}
 	node, err := remote.Start(sys.System, cfg)
 	if err != nil {
 		nw.mu.Lock()
-		delete(nw.listeners, name)
+		if old != nil {
+			nw.listeners[name] = old
+		} else {
+			delete(nw.listeners, name)
+		}
 		nw.mu.Unlock()
 		nw.t.Fatalf("actortest: start node %s: %v", name, err)
 		return nil
@@ -108,6 +113,12 @@ func (nw *Network) Node(name string, cfg remote.Config, opts ...actor.SystemOpti
 	nw.t.Cleanup(func() { node.Close() })
 	return &Node{System: sys, Node: node}
 }
+
+// Dial makes a connection from node from to node to, as from's node would,
+// for a test that speaks (or will not speak) the protocol itself. It fails
+// as a refused TCP connection does when nobody has the name to, or a
+// partition is between them.
+func (nw *Network) Dial(from, to string) (net.Conn, error) { return nw.dial(from, to) }
 
 // dial connects node from to node to, unless a partition refuses it.
 func (nw *Network) dial(from, to string) (net.Conn, error) {
@@ -122,7 +133,7 @@ func (nw *Network) dial(from, to string) (net.Conn, error) {
 	// of to → from, at the listener's those of from → to.
 	client := &pipeConn{Conn: mine, nw: nw, local: from, remote: to, closed: make(chan struct{})}
 	server := &pipeConn{Conn: theirs, nw: nw, local: to, remote: from, closed: make(chan struct{})}
-	if !ln.queue(server) {
+	if !ln.Queue(server) {
 		mine.Close()
 		theirs.Close()
 		return nil, &net.OpError{Op: "dial", Net: "pipe", Addr: pipeAddr(to), Err: syscall.ECONNREFUSED}
@@ -177,10 +188,18 @@ func (nw *Network) Delay(from, to string, d time.Duration) {
 	nw.setFault(from, to, func(f *fault) { f.delay = d })
 }
 
-// Stall leaves what from sends to to unread, until Heal: from's writes
-// hang, as to a peer that stopped reading, and its queue for to fills up.
+// Stall leaves unread what from sends to to on the connections they have
+// now, until Heal: from's writes hang, as to a peer that stopped reading,
+// and its queue for to fills up. Connections made afterwards are not
+// stalled: a new run of to reads again.
 func (nw *Network) Stall(from, to string) {
-	nw.setFault(from, to, func(f *fault) { f.stall = true })
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	for c := range nw.conns {
+		if c.local == from && c.remote == to {
+			c.stalled.Store(true)
+		}
+	}
 }
 
 func (nw *Network) setFault(from, to string, set func(*fault)) {
@@ -198,16 +217,29 @@ func (nw *Network) Heal(a, b string) {
 	delete(nw.faults, way{a, b})
 	delete(nw.faults, way{b, a})
 	delete(nw.refused, pairOf(a, b))
+	p := pairOf(a, b)
+	for c := range nw.conns {
+		if pairOf(c.local, c.remote) == p {
+			c.stalled.Store(false)
+		}
+	}
 	close(nw.changed) // stalled writes look again
 	nw.changed = make(chan struct{})
 	nw.mu.Unlock()
 }
 
-// fault returns the fault of w, and a channel closed when it heals.
-func (nw *Network) fault(w way) (fault, <-chan struct{}) {
+// fault returns the fault of w.
+func (nw *Network) fault(w way) fault {
 	nw.mu.Lock()
 	defer nw.mu.Unlock()
-	return nw.faults[w], nw.changed
+	return nw.faults[w]
+}
+
+// healed returns a channel closed at the next Heal.
+func (nw *Network) healed() <-chan struct{} {
+	nw.mu.Lock()
+	defer nw.mu.Unlock()
+	return nw.changed
 }
 
 func (nw *Network) forget(c *pipeConn) {
@@ -226,6 +258,7 @@ type pipeConn struct {
 	local, remote string
 	once          sync.Once
 	closed        chan struct{}
+	stalled       atomic.Bool // writes hang until Heal
 }
 
 func (c *pipeConn) Read(b []byte) (int, error) {
@@ -234,7 +267,7 @@ func (c *pipeConn) Read(b []byte) (int, error) {
 		if err != nil {
 			return n, err
 		}
-		f, _ := c.nw.fault(way{from: c.remote, to: c.local})
+		f := c.nw.fault(way{from: c.remote, to: c.local})
 		if f.drop {
 			continue
 		}
@@ -247,8 +280,8 @@ func (c *pipeConn) Read(b []byte) (int, error) {
 
 func (c *pipeConn) Write(b []byte) (int, error) {
 	for {
-		f, healed := c.nw.fault(way{from: c.local, to: c.remote})
-		if !f.stall {
+		healed := c.nw.healed()
+		if !c.stalled.Load() {
 			return c.Conn.Write(b)
 		}
 		select {
@@ -269,69 +302,6 @@ func (c *pipeConn) Close() error {
 
 func (c *pipeConn) LocalAddr() net.Addr  { return pipeAddr(c.local) }
 func (c *pipeConn) RemoteAddr() net.Addr { return pipeAddr(c.remote) }
-
-// pipeListener is a node's listener: dial queues the listener's end in a
-// backlog, as the kernel would, so a dial succeeds before any Accept.
-type pipeListener struct {
-	name    string
-	backlog chan net.Conn
-	closed  chan struct{}
-	once    sync.Once
-}
-
-func (l *pipeListener) queue(c net.Conn) bool {
-	select {
-	case <-l.closed:
-		return false
-	default:
-	}
-	select {
-	case l.backlog <- c:
-		return true
-	default:
-		return false // a full backlog refuses, as a kernel's does
-	}
-}
-
-func (l *pipeListener) isClosed() bool {
-	select {
-	case <-l.closed:
-		return true
-	default:
-		return false
-	}
-}
-
-func (l *pipeListener) Accept() (net.Conn, error) {
-	select {
-	case <-l.closed:
-		return nil, net.ErrClosed
-	default:
-	}
-	select {
-	case c := <-l.backlog:
-		return c, nil
-	case <-l.closed:
-		return nil, net.ErrClosed
-	}
-}
-
-func (l *pipeListener) Close() error {
-	l.once.Do(func() {
-		close(l.closed)
-		for {
-			select {
-			case c := <-l.backlog:
-				c.Close()
-			default:
-				return
-			}
-		}
-	})
-	return nil
-}
-
-func (l *pipeListener) Addr() net.Addr { return pipeAddr(l.name) }
 
 // pipeAddr is a node's name as a net.Addr.
 type pipeAddr string

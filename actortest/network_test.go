@@ -1,6 +1,8 @@
 package actortest_test
 
 import (
+	"errors"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -159,16 +161,15 @@ func TestNetworkWatchAcrossNodes(t *testing.T) {
 	})
 }
 
-// Bad input: a name taken, a name that is no address, a dial to nobody.
+// Bad input: a name that is no address, a dial to nobody.
 func TestNetworkBadInput(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeTB(t)
 		nw := actortest.NewNetwork(f)
 		a := nw.Node("a:1", remote.Config{Types: pingTypes()})
-		if n := nw.Node("a:1", remote.Config{}); n != nil {
-			t.Fatal("a second node a:1 started")
+		if _, err := nw.Dial("a:1", "nobody:1"); !errors.Is(err, syscall.ECONNREFUSED) {
+			t.Fatalf("Dial to nobody = %v, want ECONNREFUSED", err)
 		}
-		f.expectFailure(t, "a node named a:1 is already on the network")
 		if n := nw.Node("nocolon", remote.Config{}); n != nil {
 			t.Fatal("a node with a bad name started")
 		}
@@ -182,6 +183,39 @@ func TestNetworkBadInput(t *testing.T) {
 		time.Sleep(remote.DefaultReconnectGiveUp + time.Second)
 		f.cleanup()
 		f.expectNoFailure(t)
+	})
+}
+
+// A node started under a name in use takes the address over: new
+// connections reach it, while the old one keeps its own.
+func TestNetworkNodeRestarts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := twoNodes(t)
+		fresh := d.nw.Node("b:1", remote.Config{Types: pingTypes()})
+		probe := actortest.NewProbe(t, fresh.System.System, actor.WithName("fresh"))
+		fresh.Send(d.a.PID("probe"), Ping{1}) // the fresh node dials a
+		d.pa.ExpectMsg(Ping{1})
+		d.a.Send(fresh.PID("fresh"), Ping{2}) // a's connection to b:1 is the fresh one's now
+		probe.ExpectMsg(Ping{2})
+	})
+}
+
+// A raw connection made with Dial reaches the node, which closes it when
+// no handshake comes.
+func TestNetworkDial(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := twoNodes(t)
+		conn, err := d.nw.Dial("x:1", "b:1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if conn.LocalAddr().String() != "x:1" || conn.RemoteAddr().String() != "b:1" {
+			t.Fatalf("addresses %v, %v", conn.LocalAddr(), conn.RemoteAddr())
+		}
+		if _, err := conn.Read(make([]byte, 1)); err == nil {
+			t.Fatal("a connection without a handshake stays open")
+		}
 	})
 }
 
