@@ -84,9 +84,11 @@ func (c *Context) SendEvery(d time.Duration, msg any) *Timer {
 }
 
 // Stop stops the timer. Called by the actor that made it, it guarantees
-// that Receive will not see the timer's message from then on, even a tick
-// already queued. It reports whether the timer was still to deliver: false
-// when it had already stopped, or a one-shot timer's message was handled.
+// that its Receive will not see the timer's message from then on, even a
+// tick already queued; a tick that another actor has already begun to
+// handle cannot be taken back. It reports whether the timer was still to
+// deliver: false when it had already stopped, or a one-shot timer's
+// message was handled (or became a dead letter).
 func (t *Timer) Stop() bool {
 	if t == nil || !t.state.CompareAndSwap(timerArmed, timerStopped) {
 		return false
