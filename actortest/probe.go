@@ -52,10 +52,15 @@ type watchReq struct {
 }
 
 // NewProbe spawns a probe on sys with opts (WithName, for one) and stops
-// it when the test ends. It fails the test if the spawn fails.
+// it when the test ends. It fails the test if sys is nil or the spawn
+// fails.
 func NewProbe(t testing.TB, sys *actor.System, opts ...actor.Option) *Probe {
 	t.Helper()
 	p := &Probe{t: t, sys: sys, wake: make(chan struct{}, 1)}
+	if sys == nil {
+		t.Fatalf("actortest: NewProbe: nil System")
+		return p
+	}
 	opts = append([]actor.Option{actor.WithKind("actortest.Probe")}, opts...)
 	pid, err := sys.SpawnFunc(p.receive, opts...)
 	if err != nil {
@@ -105,6 +110,10 @@ func (p *Probe) PID() actor.PID { return p.pid }
 // actor.Terminated (see ExpectTerminated).
 func (p *Probe) Watch(pids ...actor.PID) {
 	p.t.Helper()
+	if p.pid.IsZero() {
+		p.t.Fatalf("actortest: Watch: the probe never started")
+		return
+	}
 	done := make(chan error, 1)
 	if err := p.sys.Send(p.pid, watchReq{pids: pids, done: done}); err != nil {
 		p.t.Fatalf("actortest: probe %v: watch: %v", p.pid, err)
@@ -121,8 +130,12 @@ func (p *Probe) Watch(pids ...actor.PID) {
 }
 
 // Receive returns the next message, waiting for it until ctx is done. It
-// never fails the test: it returns ctx.Err() instead.
+// never fails the test: it returns ctx.Err() instead (actor.ErrNilContext
+// for a nil ctx).
 func (p *Probe) Receive(ctx context.Context) (Msg, error) {
+	if ctx == nil {
+		return Msg{}, actor.ErrNilContext
+	}
 	for {
 		p.mu.Lock()
 		if len(p.msgs) > 0 {

@@ -113,3 +113,18 @@ func TestProbeFailureMessages(t *testing.T) {
 		f.expectFailure(t, "watch: actor: not found")
 	})
 }
+
+// Bad input: no System, a nil context.
+func TestProbeBadInput(t *testing.T) {
+	f := newFakeTB(t)
+	p := actortest.NewProbe(f, nil)
+	f.expectFailure(t, "NewProbe: nil System")
+	p.Watch(actor.PID{ID: "x"})
+	f.expectFailure(t, "Watch: the probe never started")
+
+	sys := actortest.NewSystem(t)
+	p = actortest.NewProbe(t, sys.System)
+	if _, err := p.Receive(nil); !errors.Is(err, actor.ErrNilContext) {
+		t.Fatalf("Receive(nil) = %v, want ErrNilContext", err)
+	}
+}

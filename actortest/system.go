@@ -42,8 +42,9 @@ type System struct {
 	closing  bool                          // the cleanup has begun: nothing more is checked
 }
 
-// NewSystem returns a System made with opts, shut down when the test ends.
-// A WithLogger among opts replaces the test's log buffer.
+// NewSystem returns a System made with opts, shut down when the test ends
+// (t must not be nil). A WithLogger among opts replaces the test's log
+// buffer.
 func NewSystem(t testing.TB, opts ...actor.SystemOption) *System {
 	t.Helper()
 	s := &System{t: t, logs: new(logBuffer)}
@@ -78,37 +79,45 @@ func (s *System) AllowEscapes() {
 }
 
 // FailOnDeadLetters makes every dead letter from now on fail the test,
-// except those that one of expected reports true for. Dead letters made
-// by the cleanup's Shutdown are not checked.
+// except those that one of expected reports true for (nil ones are
+// ignored). A second call adds to the expected. Dead letters made by the
+// cleanup's Shutdown are not checked.
 func (s *System) FailOnDeadLetters(expected ...func(actor.DeadLetter) bool) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	s.dead = true
-	s.expected = append(s.expected, expected...)
-	s.mu.Unlock()
+	for _, f := range expected {
+		if f != nil {
+			// A new slice: event reads the old one without the lock.
+			s.expected = append(s.expected[:len(s.expected):len(s.expected)], f)
+		}
+	}
 }
 
 // Logs returns what the runtime has logged so far, one record a line.
 func (s *System) Logs() string { return s.logs.String() }
 
 // event checks what the System publishes; it runs on the goroutine where
-// the event happened, so it reports with Errorf, never Fatalf.
+// the event happened, so it reports with Errorf, never Fatalf. The test's
+// functions run without the lock: they may call the System.
 func (s *System) event(ev actor.Event) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closing {
+	closing, escapes, dead, expected := s.closing, s.escapes, s.dead, s.expected
+	s.mu.Unlock()
+	if closing {
 		return
 	}
 	switch e := ev.(type) {
 	case actor.ActorStopped:
 		var perr *actor.PanicError
-		if !s.escapes && e.Parent.IsZero() && errors.As(e.Reason, &perr) {
+		if !escapes && e.Parent.IsZero() && errors.As(e.Reason, &perr) {
 			s.t.Errorf("actortest: a failure escaped supervision: %v (%s) stopped: %v\n%s", e.PID, e.Kind, e.Reason, perr.Stack())
 		}
 	case actor.DeadLetter:
-		if !s.dead {
+		if !dead {
 			return
 		}
-		for _, ok := range s.expected {
+		for _, ok := range expected {
 			if ok(e) {
 				return
 			}

@@ -90,7 +90,14 @@ func TestSystemFailsOnDeadLetters(t *testing.T) {
 		synctest.Wait()
 		f.expectNoFailure(t)
 
-		sys.FailOnDeadLetters(func(d actor.DeadLetter) bool { return d.Target.ID == "expected" })
+		sys.FailOnDeadLetters(nil, func(d actor.DeadLetter) bool {
+			sys.Logs() // a matcher may use the System: no lock is held
+			return d.Target.ID == "expected"
+		})
+		sys.FailOnDeadLetters(func(d actor.DeadLetter) bool {
+			sys.FailOnDeadLetters() // nor while it adds
+			return false
+		})
 		sys.Send(actor.PID{ID: "expected"}, Pong{2})
 		f.expectNoFailure(t)
 		sys.Send(actor.PID{ID: "nobody"}, Pong{3})
