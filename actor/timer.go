@@ -32,6 +32,7 @@ import (
 // The methods of a nil *Timer do nothing.
 type Timer struct {
 	owner *process
+	set   *timerSet // the owner's live timers
 	to    PID
 	msg   any
 	every time.Duration // 0: once
@@ -94,9 +95,7 @@ func (t *Timer) Stop() bool {
 		return false
 	}
 	t.halt()
-	if o := t.owner; o != nil {
-		o.timerSet().remove(t)
-	}
+	t.set.remove(t)
 	return true
 }
 
@@ -131,8 +130,13 @@ func (p *process) newTimer(to PID, d, every time.Duration, msg any) *Timer {
 		t.err = ErrNilMessage
 	case to.IsZero():
 		t.err = ErrZeroPID
-	case p.stopping.Load() || !p.timerSet().add(t):
+	case p.stopping.Load():
 		t.err = ErrStopping
+	default:
+		t.set = p.timerSet()
+		if !t.set.add(t) {
+			t.err = ErrStopping
+		}
 	}
 	if t.err != nil {
 		t.state.Store(timerStopped)
@@ -215,7 +219,7 @@ func (t *Timer) settle(err error, local bool) {
 	}
 	t.queued.Store(false)
 	if t.every == 0 && t.state.CompareAndSwap(timerArmed, timerDone) {
-		t.owner.timerSet().remove(t)
+		t.set.remove(t)
 	}
 }
 
@@ -249,7 +253,7 @@ func (tk *tick) take() (any, bool) {
 	if !t.state.CompareAndSwap(timerArmed, timerDone) {
 		return t.msg, false
 	}
-	t.owner.timerSet().remove(t)
+	t.set.remove(t) // its own lock only: take may run under a mailbox's
 	return t.msg, true
 }
 
@@ -291,6 +295,9 @@ func (ts *timerSet) add(t *Timer) bool {
 }
 
 func (ts *timerSet) remove(t *Timer) {
+	if ts == nil {
+		return // the timer never started
+	}
 	ts.mu.Lock()
 	delete(ts.live, t)
 	ts.mu.Unlock()
