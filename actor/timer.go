@@ -190,11 +190,9 @@ func (t *Timer) deliver() {
 		return
 	}
 	if err != nil {
-		if err == ErrNotFound {
-			s.deadLetter(t.to, envelope{msg: &t.tk, sender: sender}, ErrNotFound)
-			return
-		}
-		t.settle(err, false)
+		// Gone (ErrNotFound), or nowhere to go: a send would return the
+		// error, and there is nobody to return it to.
+		s.deadLetter(t.to, envelope{msg: &t.tk, sender: sender}, err)
 		return
 	}
 	err = s.put(context.Background(), false, p, &t.tk, sender, nil)

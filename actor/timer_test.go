@@ -287,11 +287,17 @@ func TestTimerBadInput(t *testing.T) {
 	})
 }
 
-// A timer to an actor that is gone makes a dead letter.
+// A timer to an actor that is gone, or on a node this System cannot reach,
+// makes a dead letter.
 func TestTimerToAGoneActor(t *testing.T) {
+	for _, gone := range []actor.PID{{ID: "gone"}, {Address: "elsewhere:1", ID: "x"}} {
+		testTimerToAGoneActor(t, gone)
+	}
+}
+
+func testTimerToAGoneActor(t *testing.T, gone actor.PID) {
 	synctest.Test(t, func(t *testing.T) {
 		sys, probe := timerSystem(t)
-		gone := actor.PID{ID: "gone"}
 		var dead []actor.DeadLetter
 		sys.FailOnDeadLetters(func(d actor.DeadLetter) bool {
 			dead = append(dead, d)
@@ -302,7 +308,11 @@ func TestTimerToAGoneActor(t *testing.T) {
 		})
 		time.Sleep(2 * time.Second)
 		synctest.Wait()
-		want := actor.DeadLetter{Target: gone, Sender: owner, Message: tick{1}, Reason: actor.ErrNotFound}
+		reason := actor.ErrNotFound
+		if gone.Address != "" {
+			reason = actor.ErrNoTransport
+		}
+		want := actor.DeadLetter{Target: gone, Sender: owner, Message: tick{1}, Reason: reason}
 		if len(dead) != 1 || dead[0] != want {
 			t.Fatalf("dead letters %v, want %v", dead, want)
 		}

@@ -233,3 +233,25 @@ func TestNetworkStall(t *testing.T) {
 		d.pb.ExpectMsg(Ping{1})
 	})
 }
+
+// A timer may aim at an actor of another node: the tick crosses the
+// network as a plain message, from the actor that made the timer.
+func TestNetworkTimerToAnotherNode(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		d := twoNodes(t)
+		start := time.Now()
+		owner, _ := d.a.SpawnFunc(func(c *actor.Context) {
+			if _, ok := c.Message().(actor.Started); ok {
+				c.SendAfterTo(d.b.PID("probe"), time.Second, Ping{1})
+				c.SendAfterTo(d.b.PID("probe"), 2*time.Second, Ping{2}).Stop()
+			}
+		})
+		if m := d.pb.ExpectMsg(Ping{1}); m.Sender != d.a.PID(owner.ID) {
+			t.Fatalf("sender %v, want the timer's owner on a", m.Sender)
+		}
+		if since := time.Since(start); since != time.Second {
+			t.Fatalf("arrived after %v, want 1s", since)
+		}
+		d.pb.ExpectNoMsg(time.Minute)
+	})
+}
