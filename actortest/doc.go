@@ -20,7 +20,8 @@
 //
 // A System fails the test when a failure escapes supervision, on dead
 // letters once FailOnDeadLetters is called, and when actors are still
-// running after the cleanup's shutdown. It keeps the runtime's log and
+// running after the cleanup's shutdown (or before it, once
+// FailOnLeftovers is called). It keeps the runtime's log and
 // shows it when the test fails.
 //
 // The package's example_test.go has whole tests (TestCounter, TestTicker);

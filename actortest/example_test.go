@@ -33,6 +33,7 @@ func counter(c *actor.Context, total *int) {
 // answers, and the test System checks what must not happen.
 func TestCounter(t *testing.T) {
 	sys := actortest.NewSystem(t)
+	sys.FailOnLeftovers() // the test stops what it starts
 	probe := actortest.NewProbe(t, sys.System)
 	total := 0
 	pid, err := sys.SpawnFunc(func(c *actor.Context) { counter(c, &total) })

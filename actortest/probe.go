@@ -16,6 +16,9 @@ import (
 // happen.
 const DefaultTimeout = 10 * time.Second
 
+// probeKind is the kind of every probe, which FailOnLeftovers leaves out.
+const probeKind = "actortest.Probe"
+
 // Msg is one message a probe received.
 type Msg struct {
 	Message any
@@ -61,7 +64,7 @@ func NewProbe(t testing.TB, sys *actor.System, opts ...actor.Option) *Probe {
 		t.Fatalf("actortest: NewProbe: nil System")
 		return p
 	}
-	opts = append([]actor.Option{actor.WithKind("actortest.Probe")}, opts...)
+	opts = append([]actor.Option{actor.WithKind(probeKind)}, opts...)
 	pid, err := sys.SpawnFunc(p.receive, opts...)
 	if err != nil {
 		t.Fatalf("actortest: spawn probe: %v", err)

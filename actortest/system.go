@@ -26,7 +26,9 @@ const ShutdownTimeout = 5 * time.Second
 //   - on a dead letter, once FailOnDeadLetters was called, unless one of
 //     its matchers expects it;
 //   - when actors are still running after the cleanup's Shutdown
-//     (ShutdownTimeout): a handler that ignores Context.Context.
+//     (ShutdownTimeout): a handler that ignores Context.Context; and, once
+//     FailOnLeftovers was called, when any actor (probes aside) is still
+//     running when the cleanup begins.
 //
 // The runtime's log goes to a buffer that the test's log shows when the
 // test fails (see Logs). All of actor.System's methods are there.
@@ -38,6 +40,7 @@ type System struct {
 	mu       sync.Mutex
 	escapes  bool                          // AllowEscapes was called
 	dead     bool                          // FailOnDeadLetters was called
+	strict   bool                          // FailOnLeftovers was called
 	expected []func(actor.DeadLetter) bool // dead letters FailOnDeadLetters allows
 	closing  bool                          // the cleanup has begun: nothing more is checked
 }
@@ -54,11 +57,15 @@ func NewSystem(t testing.TB, opts ...actor.SystemOption) *System {
 	t.Cleanup(func() {
 		s.mu.Lock()
 		s.closing = true
+		strict := s.strict
 		s.mu.Unlock()
+		if left := s.alive(probeKind); strict && left != "" {
+			t.Errorf("actortest: actors left running at cleanup: %s", left)
+		}
 		ctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
 		defer cancel()
 		if err := s.Shutdown(ctx); err != nil && !errors.Is(err, actor.ErrSystemStopped) {
-			t.Errorf("actortest: actors still running at cleanup: %s (%v)", s.alive(), err)
+			t.Errorf("actortest: actors still running at cleanup: %s (%v)", s.alive(""), err)
 		}
 		unsubscribe()
 		if t.Failed() {
@@ -94,6 +101,15 @@ func (s *System) FailOnDeadLetters(expected ...func(actor.DeadLetter) bool) {
 	}
 }
 
+// FailOnLeftovers makes the cleanup fail the test when actors other than
+// probes are still running as it begins: a test that means to stop what it
+// started. Without it the cleanup's Shutdown stops them quietly.
+func (s *System) FailOnLeftovers() {
+	s.mu.Lock()
+	s.strict = true
+	s.mu.Unlock()
+}
+
 // Logs returns what the runtime has logged so far, one record a line.
 func (s *System) Logs() string { return s.logs.String() }
 
@@ -126,14 +142,14 @@ func (s *System) event(ev actor.Event) {
 	}
 }
 
-// alive names the kinds of the actors still running, with their number.
-func (s *System) alive() string {
+// alive names the kinds of the actors still running, with their number,
+// but for the kind except; "" when there are none.
+func (s *System) alive(except string) string {
 	var parts []string
 	for _, k := range s.Snapshot().Kinds {
-		parts = append(parts, fmt.Sprintf("%d %s", k.Alive, k.Kind))
-	}
-	if len(parts) == 0 {
-		return "none left"
+		if k.Kind != except {
+			parts = append(parts, fmt.Sprintf("%d %s", k.Alive, k.Kind))
+		}
 	}
 	return strings.Join(parts, ", ")
 }

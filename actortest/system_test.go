@@ -146,3 +146,27 @@ func TestSystemFailsOnActorsLeftRunning(t *testing.T) {
 		}
 	})
 }
+
+// Actors still running when the cleanup begins fail the test only once
+// asked; probes do not count.
+func TestSystemFailOnLeftovers(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		f := newFakeTB(t)
+		sys := actortest.NewSystem(f)
+		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("forgotten"))
+		f.cleanup()
+		f.expectNoFailure(t)
+
+		f = newFakeTB(t)
+		sys = actortest.NewSystem(f)
+		sys.FailOnLeftovers()
+		actortest.NewProbe(t, sys.System) // outlives the System's cleanup here
+		pid, _ := sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("stopped"))
+		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("forgotten"))
+		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("forgotten"))
+		sys.Stop(pid)
+		synctest.Wait()
+		f.cleanup()
+		f.expectFailure(t, "actors left running at cleanup: 2 forgotten")
+	})
+}
