@@ -15,7 +15,7 @@ func TestActorStoppedEvent(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actortest.NewSystem(t, stopOnPanic())
 		sys.AllowEscapes()
-		probe := actortest.NewProbe(t, sys.System)
+		probe := actortest.NewProbe(t, sys)
 		defer sys.Subscribe(func(ev actor.Event) {
 			if e, ok := ev.(actor.ActorStopped); ok && e.PID != probe.PID() {
 				sys.Send(probe.PID(), e)

@@ -17,7 +17,7 @@ import (
 func timerSystem(t *testing.T) (*actortest.System, *actortest.Probe) {
 	sys := actortest.NewSystem(t)
 	sys.FailOnDeadLetters()
-	return sys, actortest.NewProbe(t, sys.System)
+	return sys, actortest.NewProbe(t, sys)
 }
 
 // held spawns an actor that forwards its ticks to probe, and that holds on
@@ -224,8 +224,8 @@ func TestTimerFullMailbox(t *testing.T) {
 		t.Run(policy.String(), func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
 				sys := actortest.NewSystem(t)
-				probe := actortest.NewProbe(t, sys.System)
-				dead := actortest.NewProbe(t, sys.System)
+				probe := actortest.NewProbe(t, sys)
+				dead := actortest.NewProbe(t, sys)
 				defer sys.Subscribe(func(ev actor.Event) {
 					if d, ok := ev.(actor.DeadLetter); ok {
 						sys.Send(dead.PID(), d)
@@ -325,7 +325,7 @@ func testTimerToAGoneActor(t *testing.T, gone actor.PID) {
 func TestTimersRaceRestarts(t *testing.T) {
 	sys := actortest.NewSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
 	sys.FailOnDeadLetters()
-	probe := actortest.NewProbe(t, sys.System)
+	probe := actortest.NewProbe(t, sys)
 	const restarts = 200
 	instance := 0
 	pid, _ := sys.Spawn(func() actor.Actor {

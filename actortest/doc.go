@@ -6,7 +6,7 @@
 // expectations that fail the test saying what arrived instead:
 //
 //	sys := actortest.NewSystem(t)
-//	probe := actortest.NewProbe(t, sys.System)
+//	probe := actortest.NewProbe(t, sys)
 //	sys.Send(counter, Add{N: 2, ReplyTo: probe.PID()})
 //	probe.ExpectMsg(Total{N: 2})
 //	probe.Watch(counter)

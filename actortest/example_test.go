@@ -34,7 +34,7 @@ func counter(c *actor.Context, total *int) {
 func TestCounter(t *testing.T) {
 	sys := actortest.NewSystem(t)
 	sys.FailOnLeftovers() // the test stops what it starts
-	probe := actortest.NewProbe(t, sys.System)
+	probe := actortest.NewProbe(t, sys)
 	total := 0
 	pid, err := sys.SpawnFunc(func(c *actor.Context) { counter(c, &total) })
 	if err != nil {
@@ -57,7 +57,7 @@ func TestTicker(t *testing.T) {
 	type Tick struct{}
 	synctest.Test(t, func(t *testing.T) {
 		sys := actortest.NewSystem(t)
-		probe := actortest.NewProbe(t, sys.System)
+		probe := actortest.NewProbe(t, sys)
 		n := 0
 		sys.SpawnFunc(func(c *actor.Context) {
 			switch c.Message().(type) {
@@ -86,7 +86,7 @@ func TestSupervisionTree(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actortest.NewSystem(t, actor.WithGuardian(supervisor.OneForOne(
 			supervisor.WithDecider(func(any) supervisor.Directive { return supervisor.Stop }))))
-		probe := actortest.NewProbe(t, sys.System)
+		probe := actortest.NewProbe(t, sys)
 		worker := func() actor.Actor {
 			total := 0
 			return actor.ReceiveFunc(func(c *actor.Context) {
@@ -138,7 +138,7 @@ func TestTwoNodes(t *testing.T) {
 		nw := actortest.NewNetwork(t)
 		a := nw.Node("a:1", remote.Config{Types: types})
 		b := nw.Node("b:1", remote.Config{Types: types})
-		probe := actortest.NewProbe(t, a.System.System)
+		probe := actortest.NewProbe(t, a)
 		b.SpawnFunc(func(c *actor.Context) {
 			if m, ok := c.Message().(Total); ok {
 				c.Respond(Total{m.N * 2})

@@ -35,9 +35,9 @@ func twoNodes(t *testing.T) *duo {
 	d := &duo{nw: actortest.NewNetwork(t)}
 	d.a = d.nw.Node("a:1", remote.Config{Types: pingTypes()})
 	d.b = d.nw.Node("b:1", remote.Config{Types: pingTypes()})
-	d.pa = actortest.NewProbe(t, d.a.System.System, actor.WithName("probe"))
-	d.pb = actortest.NewProbe(t, d.b.System.System, actor.WithName("probe"))
-	d.aEvents = actortest.NewProbe(t, d.a.System.System)
+	d.pa = actortest.NewProbe(t, d.a, actor.WithName("probe"))
+	d.pb = actortest.NewProbe(t, d.b, actor.WithName("probe"))
+	d.aEvents = actortest.NewProbe(t, d.a)
 	t.Cleanup(d.a.Subscribe(func(ev actor.Event) {
 		switch e := ev.(type) {
 		case actor.NodeUp:
@@ -192,7 +192,7 @@ func TestNetworkNodeRestarts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		d := twoNodes(t)
 		fresh := d.nw.Node("b:1", remote.Config{Types: pingTypes()})
-		probe := actortest.NewProbe(t, fresh.System.System, actor.WithName("fresh"))
+		probe := actortest.NewProbe(t, fresh, actor.WithName("fresh"))
 		fresh.Send(d.a.PID("probe"), Ping{1}) // the fresh node dials a
 		d.pa.ExpectMsg(Ping{1})
 		d.a.Send(fresh.PID("fresh"), Ping{2}) // a's connection to b:1 is the fresh one's now

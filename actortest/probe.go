@@ -39,7 +39,7 @@ type Probe struct {
 	Timeout time.Duration
 
 	t   testing.TB
-	sys *actor.System
+	sys Host
 	pid actor.PID
 
 	mu   sync.Mutex
@@ -54,13 +54,22 @@ type watchReq struct {
 	done chan error
 }
 
+// Host is the System a probe lives on: an *actor.System, or a *System or
+// *Node of this package, which embed one.
+type Host interface {
+	SpawnFunc(f func(c *actor.Context), opts ...actor.Option) (actor.PID, error)
+	Send(pid actor.PID, msg any) error
+	Stop(pid actor.PID) error
+	Wait(ctx context.Context, pid actor.PID) (reason error, err error)
+}
+
 // NewProbe spawns a probe on sys with opts (WithName, for one) and stops
 // it when the test ends. It fails the test if sys is nil or the spawn
 // fails.
-func NewProbe(t testing.TB, sys *actor.System, opts ...actor.Option) *Probe {
+func NewProbe(t testing.TB, sys Host, opts ...actor.Option) *Probe {
 	t.Helper()
 	p := &Probe{t: t, sys: sys, wake: make(chan struct{}, 1)}
-	if sys == nil {
+	if isNil(sys) {
 		t.Fatalf("actortest: NewProbe: nil System")
 		return p
 	}
@@ -266,6 +275,15 @@ func (p *Probe) more() string {
 		return fmt.Sprintf(" (and %d more waiting)", n)
 	}
 	return ""
+}
+
+// isNil reports whether h is nil, or a nil pointer in an interface.
+func isNil(h Host) bool {
+	if h == nil {
+		return true
+	}
+	v := reflect.ValueOf(h)
+	return v.Kind() == reflect.Pointer && v.IsNil()
 }
 
 // name shows a PID, the zero one too.

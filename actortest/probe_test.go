@@ -16,7 +16,7 @@ type Pong struct{ N int }
 func TestProbeExpectations(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actortest.NewSystem(t)
-		p := actortest.NewProbe(t, sys.System)
+		p := actortest.NewProbe(t, sys)
 		sys.Send(p.PID(), Pong{1})
 		sys.Send(p.PID(), "two")
 		if m := p.ExpectMsg(Pong{1}); m.Sender != (actor.PID{}) {
@@ -50,8 +50,8 @@ func TestProbeFailureMessages(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		sys := actortest.NewSystem(t)
 		f := newFakeTB(t)
-		p := actortest.NewProbe(f, sys.System)
-		other := actortest.NewProbe(t, sys.System)
+		p := actortest.NewProbe(f, sys)
+		other := actortest.NewProbe(t, sys)
 		send := func(msgs ...any) {
 			for _, m := range msgs {
 				sys.Send(p.PID(), m)
@@ -117,13 +117,15 @@ func TestProbeFailureMessages(t *testing.T) {
 // Bad input: no System, a nil context.
 func TestProbeBadInput(t *testing.T) {
 	f := newFakeTB(t)
+	actortest.NewProbe(f, (*actor.System)(nil))
+	f.expectFailure(t, "NewProbe: nil System")
 	p := actortest.NewProbe(f, nil)
 	f.expectFailure(t, "NewProbe: nil System")
 	p.Watch(actor.PID{ID: "x"})
 	f.expectFailure(t, "Watch: the probe never started")
 
 	sys := actortest.NewSystem(t)
-	p = actortest.NewProbe(t, sys.System)
+	p = actortest.NewProbe(t, sys)
 	if _, err := p.Receive(nil); !errors.Is(err, actor.ErrNilContext) {
 		t.Fatalf("Receive(nil) = %v, want ErrNilContext", err)
 	}

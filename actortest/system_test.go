@@ -28,7 +28,7 @@ func TestSystemFailsOnEscapedPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeTB(t)
 		sys := actortest.NewSystem(f, stopOnPanic)
-		p := actortest.NewProbe(t, sys.System)
+		p := actortest.NewProbe(t, sys)
 		pid, _ := sys.SpawnFunc(panicky, actor.WithKind("panicky"))
 		p.Watch(pid)
 		sys.Send(pid, "panic")
@@ -49,7 +49,7 @@ func TestSystemFailsOnEscapedPanics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		f := newFakeTB(t)
 		sys := actortest.NewSystem(f) // the default guardian restarts
-		p := actortest.NewProbe(t, sys.System)
+		p := actortest.NewProbe(t, sys)
 		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
 			panicky(c)
 			if _, ok := c.Message().(actor.Started); ok {
@@ -160,7 +160,7 @@ func TestSystemFailOnLeftovers(t *testing.T) {
 		f = newFakeTB(t)
 		sys = actortest.NewSystem(f)
 		sys.FailOnLeftovers()
-		actortest.NewProbe(t, sys.System) // outlives the System's cleanup here
+		actortest.NewProbe(t, sys) // outlives the System's cleanup here
 		pid, _ := sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("stopped"))
 		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("forgotten"))
 		sys.SpawnFunc(func(*actor.Context) {}, actor.WithKind("forgotten"))
