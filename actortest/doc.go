@@ -1,6 +1,7 @@
 // Package actortest helps test actors: a probe that a test reads, a test
-// System that fails the test on what a test should not let pass, and an
-// in-process network of nodes with faults.
+// System that fails the test on what a test should not let pass, an
+// in-process network of nodes with faults, and a TCP proxy that injects the
+// same faults into real connections.
 //
 // A Probe is an actor whose messages the test takes in order, with
 // expectations that fail the test saying what arrived instead:
