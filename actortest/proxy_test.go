@@ -3,6 +3,7 @@ package actortest_test
 import (
 	"bufio"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -10,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/remote"
 )
 
 // lineEcho is a TCP server on loopback that echoes lines and hands each
@@ -288,5 +291,56 @@ func TestProxyTargetDown(t *testing.T) {
 	expectRefused(t, p)
 	if p.Links() != 0 {
 		t.Fatalf("Links = %d", p.Links())
+	}
+}
+
+// Two nodes over real TCP, b behind a proxy: a cut breaks the connection,
+// the next message connects again; a blackhole is found by heartbeats.
+func TestNodesThroughAProxy(t *testing.T) {
+	types := remote.NewTypes()
+	remote.Register[Ping](types, "actortest.Ping")
+	cfg := remote.Config{Types: types, HeartbeatInterval: 20 * time.Millisecond, HeartbeatTimeout: 100 * time.Millisecond}
+	var proxies actortest.Proxies
+	cfg.Dial = proxies.Dial
+	sysA, sysB := actortest.NewSystem(t), actortest.NewSystem(t)
+	a, err := remote.Start(sysA.System, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	b, err := remote.Start(sysB.System, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	pb := proxies.Front(t, b.Addr())
+	probe := actortest.NewProbe(t, sysB, actor.WithName("probe"))
+	to := actor.PID{Address: b.Addr(), ID: "probe"}
+	down := make(chan struct{}, 4)
+	defer sysA.Subscribe(func(ev actor.Event) {
+		if _, ok := ev.(actor.NodeDown); ok {
+			down <- struct{}{}
+		}
+	})()
+
+	sysA.Send(to, Ping{1})
+	probe.ExpectMsg(Ping{1})
+	pb.Cut()
+	select { // a sees the reset: a message sent before could be lost
+	case <-down:
+	case <-time.After(actortest.DefaultTimeout):
+		t.Fatal("no NodeDown after the cut")
+	}
+	sysA.Send(to, Ping{2}) // a dials again
+	probe.ExpectMsg(Ping{2})
+	if pb.Links() != 2 {
+		t.Fatalf("%d links through the proxy, want 2", pb.Links())
+	}
+
+	watcher := actortest.NewProbe(t, sysA)
+	watcher.Watch(to)
+	pb.Blackhole()
+	if term := watcher.ExpectTerminated(to); !errors.Is(term.Reason, remote.ErrNodeDown) {
+		t.Fatalf("Terminated %+v, want the node down", term)
 	}
 }
