@@ -146,13 +146,21 @@ func recvLine(t *testing.T, got <-chan string, want string) {
 	}
 }
 
-func TestProxyForwardsAndCuts(t *testing.T) {
+// linked starts an echo server, a proxy in front of it, and a client whose
+// first line has been through both ways.
+func linked(t *testing.T) (*actortest.Proxy, *client, <-chan string) {
+	t.Helper()
 	addr, got := lineEcho(t)
 	p := actortest.NewProxy(t, addr)
 	c := dialProxy(t, p)
-	c.send("hello")
-	c.expect("hello")
-	recvLine(t, got, "hello")
+	c.send("first")
+	c.expect("first")
+	recvLine(t, got, "first")
+	return p, c, got
+}
+
+func TestProxyForwardsAndCuts(t *testing.T) {
+	p, c, _ := linked(t)
 	p.WaitLinks(1)
 	if n := p.Cut(); n != 1 {
 		t.Fatalf("Cut = %d, want 1 link", n)
@@ -169,12 +177,7 @@ func TestProxyForwardsAndCuts(t *testing.T) {
 // A blackhole swallows both ways and leaves the link open: what is sent
 // after Heal arrives, what was sent before never does.
 func TestProxyBlackhole(t *testing.T) {
-	addr, got := lineEcho(t)
-	p := actortest.NewProxy(t, addr)
-	c := dialProxy(t, p)
-	c.send("before")
-	c.expect("before")
-	recvLine(t, got, "before")
+	p, c, got := linked(t)
 	p.Blackhole()
 	c.send("lost")
 	swallowed(t, p, int64(len("lost\n")))
@@ -187,9 +190,7 @@ func TestProxyBlackhole(t *testing.T) {
 // Drop is one way: toward the server, the line never reaches it; back, the
 // server reads it but the echo is lost.
 func TestProxyDropOneWay(t *testing.T) {
-	addr, got := lineEcho(t)
-	p := actortest.NewProxy(t, addr)
-	c := dialProxy(t, p)
+	p, c, got := linked(t)
 	p.Drop(actortest.ToTarget)
 	c.send("lost")
 	swallowed(t, p, int64(len("lost\n")))
@@ -209,12 +210,7 @@ func TestProxyDropOneWay(t *testing.T) {
 
 // Stall holds what goes one way without losing it: it arrives after Heal.
 func TestProxyStall(t *testing.T) {
-	addr, got := lineEcho(t)
-	p := actortest.NewProxy(t, addr)
-	c := dialProxy(t, p)
-	c.send("first")
-	c.expect("first")
-	recvLine(t, got, "first")
+	p, c, got := linked(t)
 	p.Stall(actortest.ToTarget)
 	c.send("held")
 	select {
@@ -229,9 +225,7 @@ func TestProxyStall(t *testing.T) {
 
 // Delay holds each chunk back, both ways.
 func TestProxyDelay(t *testing.T) {
-	addr, _ := lineEcho(t)
-	p := actortest.NewProxy(t, addr)
-	c := dialProxy(t, p)
+	p, c, _ := linked(t)
 	p.Delay(30 * time.Millisecond)
 	start := time.Now()
 	c.send("slow")
@@ -243,11 +237,7 @@ func TestProxyDelay(t *testing.T) {
 
 // A partition resets the links and new connections until Heal.
 func TestProxyPartition(t *testing.T) {
-	addr, _ := lineEcho(t)
-	p := actortest.NewProxy(t, addr)
-	c := dialProxy(t, p)
-	c.send("up")
-	c.expect("up")
+	p, c, _ := linked(t)
 	p.Partition()
 	c.expectClosed()
 	expectRefused(t, p)
