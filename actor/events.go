@@ -59,8 +59,8 @@ type ActorFailed struct {
 
 func (ActorFailed) event() {}
 
-// ActorStopped is published when an actor has stopped for good, with the
-// reason its watchers are given: nil for a normal stop, a *PanicError when
+// ActorStopped is published when an actor has stopped for good, before its
+// parent and watchers are told, with the reason its watchers are given: nil for a normal stop, a *PanicError when
 // a failure stopped it. Parent is zero for a top-level actor, whose
 // failures have nobody above to go to: a top-level actor stopped by a
 // *PanicError is a failure that supervision did not absorb.

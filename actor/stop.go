@@ -107,6 +107,15 @@ func (p *process) end(reason error) {
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
 	}
+	// Published before anyone is told: a subscriber hears of a child's
+	// stop before its parent's, and before any watcher's Terminated.
+	if p.sys.events.subs.Load() != nil {
+		var parent PID
+		if p.parent != nil {
+			parent = p.parent.pid()
+		}
+		p.sys.publish(ActorStopped{PID: p.pid(), Parent: parent, Kind: p.kind.name, Reason: reason})
+	}
 	// The parent first: a parent that also watches sees its list of
 	// children without this one by the time Terminated arrives.
 	if p.parent != nil {
@@ -125,13 +134,6 @@ func (p *process) end(reason error) {
 		}
 	}
 	p.kind.stopped(reason)
-	if p.sys.events.subs.Load() != nil {
-		var parent PID
-		if p.parent != nil {
-			parent = p.parent.pid()
-		}
-		p.sys.publish(ActorStopped{PID: p.pid(), Parent: parent, Kind: p.kind.name, Reason: reason})
-	}
 	// Envelopes of messages this actor sent point at its PID in this
 	// struct, and may sit in mailboxes for a while yet: let them keep
 	// nothing else alive, not the user's actor nor the mailbox's storage.
