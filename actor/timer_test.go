@@ -355,3 +355,26 @@ func TestTimersRaceRestarts(t *testing.T) {
 	probe.ExpectMsg("done")
 	sys.Stop(pid)
 }
+
+// A resume keeps the instance, and so its timers.
+func TestTimersSurviveAResume(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		sys := actortest.NewSystem(t, actor.WithGuardian(supervisor.OneForOne(
+			supervisor.WithDecider(func(any) supervisor.Directive { return supervisor.Resume }))))
+		probe := actortest.NewProbe(t, sys)
+		pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+			switch c.Message().(type) {
+			case actor.Started:
+				c.Send(probe.PID(), "started")
+				c.SendAfter(time.Second, tick{1})
+			case string:
+				panic("boom")
+			case tick:
+				c.Send(probe.PID(), c.Message())
+			}
+		})
+		probe.ExpectMsg("started")
+		sys.Send(pid, "boom")
+		probe.ExpectMsg(tick{1}) // no second "started": the same instance
+	})
+}
