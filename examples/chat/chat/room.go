@@ -77,7 +77,7 @@ type roomState struct {
 	seq      uint64
 	backlog  []Message // the last cfg.Backlog messages, oldest first
 	subs     map[actor.PID]*subscriber
-	retrying bool // a retryMissed is scheduled
+	retrying bool // a retryMissed is scheduled; it always comes (the Block mailbox keeps a tick waiting for room)
 }
 
 // subscriber is a user subscribed to the room.

@@ -80,7 +80,7 @@ type userState struct {
 	filled  time.Time            // when tokens was last topped up
 	clients int                  // clients attached
 	seen    time.Time            // when a client last came or went
-	idling  bool                 // an idleCheck is scheduled
+	idling  bool                 // an idleCheck is scheduled; it always comes (the Block mailbox keeps a tick waiting for room)
 	onStop  func()
 }
 
