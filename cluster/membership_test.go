@@ -126,13 +126,17 @@ func TestTransportLossIsSuspect(t *testing.T) {
 	ms := startCluster(t, 3, life)
 	a, b := ms[0], ms[1]
 	ev := watchEvents(a.sys)
-	// Find an identity b owns and reach it, so that a and b are connected.
+	// Find an identity b owns, and c would own without it, and reach it,
+	// so that a and b are connected.
+	c := ms[2]
 	var id ID
 	for i := 0; ; i++ {
-		if id = echoID(i); a.c.view.current().ownerOf(id) == b.c.Addr() {
+		id = echoID(i)
+		if s := a.c.view.current(); s.ownerOf(id) == b.c.Addr() && s.ownerWithout(id, b.c.Addr()) == c.c.Addr() {
 			break
 		}
 	}
+	b.c.view.settle() // no hand-off request from b to c: they stay unconnected
 	if _, err := a.c.Request(ctxFor(t, 5*time.Second), id, "x"); err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +154,37 @@ func TestTransportLossIsSuspect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := r.(echoReply).Node; got == b.c.Addr() {
-		t.Fatalf("answered from the suspect member")
+	// c, never connected to b, still saw b own the identity: it refused,
+	// probed b, found it lost too, and then took the identity.
+	if got := r.(echoReply).Node; got != c.c.Addr() {
+		t.Fatalf("answered from %s, want c", got)
+	}
+	if n := c.c.Stats().Kinds["echo"].Refused; n == 0 {
+		t.Fatalf("c refused nothing: the views never disagreed, the test proves nothing")
+	}
+	if m, _ := c.c.view.member(b.c.Addr()); m.State != Suspect {
+		t.Fatalf("c sees b %v, want suspect", m.State)
+	}
+}
+
+// TestJoinLater: a member whose seed does not answer starts anyway, keeps
+// trying in the background, and stops cleanly; one that joins with Join
+// later is seen by both.
+func TestJoinLater(t *testing.T) {
+	life := newLifeLog()
+	a := startMember(t, life, Config{})
+	lonely := startMember(t, life, Config{RejoinInterval: 10 * time.Millisecond}, "127.0.0.1:1")
+	if n := aliveCount(lonely.c.view.current()); n != 1 {
+		t.Fatalf("lonely sees %d", n)
+	}
+	b := startMember(t, life, Config{})
+	n, err := b.c.Join(ctxFor(t, 5*time.Second), a.c.GossipAddr())
+	if err != nil || n != 1 {
+		t.Fatalf("Join = %d, %v", n, err)
+	}
+	waitAlive(t, []*member{a, b}, 2)
+	if _, err := b.c.Join(ctxFor(t, 5*time.Second), "127.0.0.1:1"); err == nil {
+		t.Fatal("Join to nobody: no error")
 	}
 }
 

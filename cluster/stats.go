@@ -87,8 +87,6 @@ func (s *stats) of(kind string) *kindCounters {
 
 func (s *stats) activated(kind string) { s.of(kind).activations.Add(1) }
 func (s *stats) refused(kind string)   { s.of(kind).refused.Add(1) }
-func (s *stats) lookup(kind string)    { s.of(kind).lookups.Add(1) }
-func (s *stats) retry(kind string)     { s.of(kind).retries.Add(1) }
 
 func (s *stats) stopped(kind string, why stopWhy) {
 	switch why {
