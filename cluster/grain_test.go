@@ -166,3 +166,23 @@ func TestLocalSendsAcrossStops(t *testing.T) {
 		t.Fatalf("only %d stops: the test proves nothing", stops)
 	}
 }
+
+// TestIdleAfter: the member's own sweeper passivates a grain left idle.
+func TestIdleAfter(t *testing.T) {
+	life := newLifeLog()
+	m := startMember(t, life, Config{IdleAfter: 20 * time.Millisecond})
+	ctx := ctxFor(t, 10*time.Second)
+	if _, err := m.c.Request(ctx, echoID(1), "x"); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := m.c.Get(ctx, echoID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sys.Wait(ctx, pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if got := m.c.Stats().Kinds["echo"].Passivations; got == 0 {
+		t.Fatalf("no passivation counted")
+	}
+}

@@ -243,3 +243,24 @@ func TestClosedAndOddCalls(t *testing.T) {
 	}
 	_ = c.Stats()
 }
+
+// TestLANProfile: the zero Config (the LAN profile) starts and stops.
+func TestLANProfile(t *testing.T) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	defer sys.Shutdown(context.Background())
+	node, err := remote.Start(sys, remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	c, err := Start(node, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Members(); len(got) != 1 || got[0].Addr != node.Addr() || got[0].State != Alive {
+		t.Fatalf("Members = %+v", got)
+	}
+	if err := c.Stop(ctxFor(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+}
