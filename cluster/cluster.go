@@ -52,9 +52,10 @@ type Cluster struct {
 	done    chan struct{} // closed when the loop has returned
 	wg      sync.WaitGroup
 
-	stopping atomic.Bool
-	stopOnce sync.Once
-	stopErr  error
+	stopping  atomic.Bool
+	rejoining atomic.Bool // a rejoin is under way
+	stopOnce  sync.Once
+	stopErr   error
 }
 
 // ctlName is the name of each member's control actor, which answers the
@@ -386,12 +387,15 @@ func (c *Cluster) rejoin() {
 	if others == 0 {
 		addrs = append(addrs, c.cfg.Seeds...)
 	}
-	if len(addrs) == 0 {
+	// One at a time: each address that does not answer costs memberlist's
+	// TCP timeout, which may exceed RejoinInterval.
+	if len(addrs) == 0 || !c.rejoining.CompareAndSwap(false, true) {
 		return
 	}
 	c.wg.Add(1)
 	go func() {
 		defer c.wg.Done()
+		defer c.rejoining.Store(false)
 		c.ml.Join(addrs) // failures are expected: they are dead until they answer
 	}()
 }
