@@ -325,6 +325,9 @@ func (c *Cluster) loop() {
 		case addr := <-probed:
 			delete(probing, addr)
 		case <-rejoin.C:
+			if c.cfg.ForgetDeadAfter > 0 {
+				c.view.reap(time.Now().Add(-c.cfg.ForgetDeadAfter))
+			}
 			c.rejoin()
 		case <-c.quit:
 			return

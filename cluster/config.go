@@ -19,6 +19,9 @@ const (
 	// DefaultLeaveTimeout bounds the wait for the leave broadcast in Stop
 	// when its context has no deadline.
 	DefaultLeaveTimeout = 5 * time.Second
+	// DefaultForgetDeadAfter is how long a dead member is remembered and
+	// tried again.
+	DefaultForgetDeadAfter = time.Hour
 )
 
 // Profile picks memberlist's timing: how often members probe each other
@@ -94,6 +97,13 @@ type Config struct {
 	// Loopback and 10 s for LAN.
 	RejoinInterval time.Duration
 
+	// ForgetDeadAfter is how long a member declared dead stays in the view
+	// (and is tried every RejoinInterval) before it is forgotten: long
+	// enough for a partition to heal, short enough that members replaced
+	// under new addresses (a Kubernetes pod) do not pile up. Zero means
+	// DefaultForgetDeadAfter; a negative value means never.
+	ForgetDeadAfter time.Duration
+
 	// Logger receives the member's log records, memberlist's among them.
 	// Nil means none.
 	Logger *slog.Logger
@@ -114,6 +124,9 @@ func (c Config) defaults() Config {
 		if c.Profile == Loopback {
 			c.RejoinInterval = time.Second
 		}
+	}
+	if c.ForgetDeadAfter == 0 {
+		c.ForgetDeadAfter = DefaultForgetDeadAfter
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)

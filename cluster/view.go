@@ -55,6 +55,8 @@ type Member struct {
 	Kinds []string
 	// State is what this member believes of it.
 	State MemberState
+	// Since is when this member saw it enter State.
+	Since time.Time
 }
 
 // MemberEvent is published on the System (see actor.System.Subscribe)
@@ -145,8 +147,12 @@ func (v *view) alive(m Member) {
 		return
 	}
 	prev := Dead
+	m.Since = time.Now()
 	if ok {
 		prev = old.State
+		if old.State == m.State {
+			m.Since = old.Since
+		}
 	}
 	v.members[m.Addr] = &m
 	v.changeLocked(m, prev, !ok)
@@ -169,7 +175,7 @@ func (v *view) gone(addr string, left bool) {
 	}
 	prev := m.State
 	c := *m
-	c.State = state
+	c.State, c.Since = state, time.Now()
 	if left {
 		delete(v.members, addr) // it will not be rejoined
 	} else {
@@ -193,9 +199,25 @@ func (v *view) mark(addr string, from, to MemberState, inc uint64) {
 		return
 	}
 	c := *m
-	c.State = to
+	c.State, c.Since = to, time.Now()
 	v.members[addr] = &c
 	v.changeLocked(c, from, false)
+}
+
+// reap forgets the members dead since before t: the member stops trying
+// to rejoin them. They owned nothing; no event is published.
+func (v *view) reap(t time.Time) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := len(v.members)
+	for addr, m := range v.members {
+		if m.State == Dead && m.Since.Before(t) {
+			delete(v.members, addr)
+		}
+	}
+	if len(v.members) != n {
+		v.snap.Store(v.rebuildLocked())
+	}
 }
 
 // member returns addr's entry.
@@ -211,14 +233,24 @@ func (v *view) member(addr string) (Member, bool) {
 
 // changeLocked makes a new snapshot after m changed from prev.
 func (v *view) changeLocked(m Member, prev MemberState, isNew bool) {
-	old := v.snap.Load()
-	s := &snapshot{epoch: old.epoch + 1, changedAt: old.changedAt, byKind: map[string][]candidate{}}
+	s := v.rebuildLocked()
 	if m.State == Alive && (isNew || prev == Dead) {
 		// Only a join or a return can give an identity to a member while
 		// its previous owner still runs it: a member that left stopped its
 		// grains first, a dead one has none, a suspect one cannot be asked.
 		s.changedAt = time.Now()
 	}
+	v.snap.Store(s)
+	close(v.changed)
+	v.changed = make(chan struct{})
+	v.publish(MemberEvent{Member: m, Previous: prev, New: isNew})
+	v.notify()
+}
+
+// rebuildLocked makes the next snapshot from the members.
+func (v *view) rebuildLocked() *snapshot {
+	old := v.snap.Load()
+	s := &snapshot{epoch: old.epoch + 1, changedAt: old.changedAt, byKind: map[string][]candidate{}}
 	for _, x := range v.members {
 		s.members = append(s.members, *x)
 	}
@@ -239,9 +271,5 @@ func (v *view) changeLocked(m Member, prev MemberState, isNew bool) {
 			s.byKind[k] = append(s.byKind[k], newCandidate(x.Addr))
 		}
 	}
-	v.snap.Store(s)
-	close(v.changed)
-	v.changed = make(chan struct{})
-	v.publish(MemberEvent{Member: m, Previous: prev, New: isNew})
-	v.notify()
+	return s
 }

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"testing"
+	"time"
 )
 
 // TestViewTransitions drives a view through joins, suspicions, deaths and
@@ -92,5 +93,30 @@ func TestOwnerWithout(t *testing.T) {
 	}
 	if got := s.ownerWithout(ID{"none", "x"}, "a:1"); got != "" {
 		t.Fatalf("unhosted kind: %q", got)
+	}
+}
+
+// TestViewReap: dead members are forgotten after a while, others never.
+func TestViewReap(t *testing.T) {
+	v := newView(func(MemberEvent) {}, func() {})
+	for _, addr := range []string{"a:1", "b:1", "c:1"} {
+		v.alive(Member{Addr: addr, Incarnation: 1, Kinds: []string{"k"}})
+	}
+	v.gone("b:1", false)
+	v.suspect("c:1")
+	epoch := v.current().epoch
+	v.reap(time.Now().Add(-time.Hour)) // b died just now: kept
+	if _, ok := v.member("b:1"); !ok || v.current().epoch != epoch {
+		t.Fatal("b forgotten too soon")
+	}
+	v.reap(time.Now().Add(time.Second))
+	if _, ok := v.member("b:1"); ok {
+		t.Fatal("b not forgotten")
+	}
+	if m, ok := v.member("c:1"); !ok || m.State != Suspect {
+		t.Fatal("a suspect member was forgotten")
+	}
+	if n := len(v.current().members); n != 2 {
+		t.Fatalf("%d members in the snapshot", n)
 	}
 }
