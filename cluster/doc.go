@@ -17,5 +17,9 @@
 // or becomes a dead letter with a reason: it is never lost unseen. Single
 // activation holds whenever the members' views agree; under a partition
 // both sides may activate an identity, and when it heals the copy on the
-// member that does not own it stops. docs/guide/cluster.md says more.
+// member that does not own it stops.
+//
+// Membership changes are published on the System as MemberEvents (see
+// actor.System.Subscribe); Stats feeds metrics.ObserveCluster. The Example
+// shows two members and one grain; docs/guide/cluster.md says more.
 package cluster
