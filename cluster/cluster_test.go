@@ -39,6 +39,28 @@ func TestTenMembers(t *testing.T) {
 	}
 	life := newLifeLog()
 	ms := startCluster(t, 10, life)
+	// Every change of every view from now on: a member falsely suspected
+	// on a starved host (its heartbeat late) moves identities, by design;
+	// only such a change may explain an identity that moved.
+	evs := make([]*events, len(ms))
+	for k, m := range ms {
+		evs[k] = watchEvents(m.sys)
+	}
+	doubted := func(addrs ...string) bool {
+		for _, e := range evs {
+			e.mu.Lock()
+			for _, ev := range e.ev {
+				for _, a := range addrs {
+					if ev.Member.Addr == a && ev.Member.State != Alive {
+						e.mu.Unlock()
+						return true
+					}
+				}
+			}
+			e.mu.Unlock()
+		}
+		return false
+	}
 	ctx := ctxFor(t, 60*time.Second)
 	const n = 1000
 	first := make([]echoReply, n)
@@ -73,15 +95,11 @@ func TestTenMembers(t *testing.T) {
 		t.Fatalf("%d duplicate activations", life.duplicates())
 	}
 
-	evs := make([]*events, len(ms))
-	for k, m := range ms {
-		evs[k] = watchEvents(m.sys)
-	}
 	gone := ms[3]
 	gone.close()
 	rest := append(append([]*member{}, ms[:3]...), ms[4:]...)
 	waitAlive(t, rest, 9)
-	moved := 0
+	moved, excused := 0, 0
 	for i := range n {
 		r, err := rest[i%9].c.Request(ctx, echoID(i), "after")
 		if err != nil {
@@ -94,20 +112,16 @@ func TestTenMembers(t *testing.T) {
 				t.Fatalf("%v answered from the closed member", echoID(i))
 			}
 			moved++
+		case got.Token != first[i].Token && doubted(first[i].Node, got.Node):
+			excused++ // a view doubted one of the two: a move is what should follow
 		case got.Token != first[i].Token:
-			for k, e := range evs {
-				e.mu.Lock()
-				for _, ev := range e.ev {
-					if ev.Member.Addr == first[i].Node {
-						t.Logf("member %d saw %s: %v -> %v", k, ev.Member.Addr, ev.Previous, ev.Member.State)
-					}
-				}
-				e.mu.Unlock()
-			}
-			t.Fatalf("%v moved from %s to %s though its owner is alive", echoID(i), first[i].Node, got.Node)
+			t.Fatalf("%v moved from %s to %s though no view ever doubted either", echoID(i), first[i].Node, got.Node)
 		}
 	}
 	t.Logf("%d identities of the closed member answered from others", moved)
+	if excused > 0 {
+		t.Logf("%d identities moved after a member was suspected (a starved host)", excused)
+	}
 	if moved != spread[gone.c.Addr()] {
 		t.Fatalf("moved %d, the closed member owned %d", moved, spread[gone.c.Addr()])
 	}
