@@ -117,6 +117,10 @@ func (d *directory) Receive(c *actor.Context) {
 		pid, ok := d.rooms[m.Room]
 		c.Respond(Location{Room: m.Room, PID: pid, Found: ok, Node: d.nameOf(pid)})
 	case CreateRoom:
+		if d.cfg.grains {
+			c.Respond(Refused{Room: m.Room, Reason: "rooms are grains of the cluster here: join a room to make it"})
+			return
+		}
 		if err := ValidName(m.Room); err != nil {
 			c.Respond(Refused{Room: m.Room, Reason: err.Error()})
 			return

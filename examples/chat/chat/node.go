@@ -159,6 +159,9 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		if err := n.startCluster(*cfg.Cluster, dcfg.Room, logger); err != nil {
 			return fail(err)
 		}
+		if err := m.ObserveCluster(n.Cluster); err != nil {
+			return fail(err)
+		}
 	}
 	gcfg := cfg.Gateway
 	gcfg.Directory = n.Directory
