@@ -132,3 +132,37 @@ func TestGrainNodeConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// The terminal client on a cluster: when its room's node dies, it says
+// the room went away, joins it again on the member that owns it now,
+// says its history was lost, and goes on.
+func TestClientComesBackWhenItsGrainRoomsNodeDies(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+	r := call(t, "POST", nodes[0].URL()+"/rooms", chat.RoomRequest{Name: "zed"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("make zed: %d %s", r.Status, r.Body)
+	}
+	var ri chat.RoomInfo
+	r.Decode(t, &ri)
+	var host, other *chat.Node
+	for _, n := range nodes {
+		if n.NodeAddr() == ri.Node {
+			host = n
+		} else {
+			other = n
+		}
+	}
+	if host == nil {
+		t.Fatalf("zed is on %q, not a node of the test", ri.Node)
+	}
+	term := runClient(t, other.URL(), "zed", "ann")
+	say(t, other.URL(), "zed", "bob", "before")
+	term.expect(t, "bob: before")
+
+	chattest.Kill(t, host)
+	term.expect(t, "-- room zed went away")
+	term.expect(t, "-- room zed was made anew: its earlier history was lost")
+	term.expect(t, "-- reconnected to #zed")
+	say(t, other.URL(), "zed", "bob", "after")
+	term.expect(t, "bob: after")
+}
