@@ -70,8 +70,18 @@ func startNode(t testing.TB, cfg remote.Config) *testNode {
 // the node's own).
 func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
 	t.Helper()
-	tn := &testNode{logs: new(logBuffer)}
-	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	return startNodeWith(t, actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler))), cfg, dial)
+}
+
+// startNodeOn is startNode on a System of the test's own.
+func startNodeOn(t testing.TB, sys *actor.System, cfg remote.Config) *testNode {
+	t.Helper()
+	return startNodeWith(t, sys, cfg, nil)
+}
+
+func startNodeWith(t testing.TB, sys *actor.System, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
+	t.Helper()
+	tn := &testNode{logs: new(logBuffer), sys: sys}
 	if cfg.Types == nil {
 		cfg.Types = testTypes()
 	}

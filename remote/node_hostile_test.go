@@ -1,0 +1,248 @@
+package remote_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/wire"
+)
+
+// The tests of this file play a hostile peer that knows the cookie: what
+// it may claim and send, and what the node must refuse or bound.
+
+// hostileCookie is the cookie the nodes and the hostile peer share.
+var hostileCookie = []byte("shared by every node, and the hostile peer")
+
+// hostile is a raw troupe connection, handshaken as a node claiming addr.
+type hostile struct {
+	t    testing.TB
+	conn net.Conn
+	enc  *wire.Encoder
+	r    *wire.Reader
+}
+
+// dialAs connects to the node at target claiming to be the node at addr,
+// with a fresh incarnation, and runs the initiator's handshake; it returns
+// the connection and the handshake's error.
+func dialAs(t testing.TB, target, addr string) (*hostile, error) {
+	t.Helper()
+	conn, err := net.DialTimeout("tcp", target, waitLimit)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	inc, err := wire.NewIncarnation(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn.SetDeadline(time.Now().Add(waitLimit))
+	_, err = wire.Dial(conn, wire.HandshakeConfig{Cookie: hostileCookie, Addr: addr, Incarnation: inc})
+	conn.SetDeadline(time.Time{})
+	return &hostile{t: t, conn: conn, enc: wire.NewEncoder(64 << 20), r: wire.NewReader(conn, 64<<20)}, err
+}
+
+// send writes the frames fn appends.
+func (h *hostile) send(fn func(e *wire.Encoder) error) {
+	h.t.Helper()
+	if err := fn(h.enc); err != nil {
+		h.t.Fatalf("encode: %v", err)
+	}
+	h.conn.SetWriteDeadline(time.Now().Add(waitLimit))
+	if _, err := h.enc.WriteTo(h.conn); err != nil {
+		h.t.Fatalf("write: %v", err)
+	}
+	h.enc.Reset()
+}
+
+// TestNodeImpostorCannotReplaceLiveSession: a cookie holder that dials A
+// claiming B's address, with a fresh incarnation, is refused and counted;
+// A keeps its session with the real B, and B's actors stay reachable and
+// watched.
+func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
+	cfg := remote.Config{Cookie: hostileCookie}
+	a, b := startNode(t, cfg), startNode(t, cfg)
+	spawn(t, b.sys, "target", echoActor)
+	term := watcher(t, a.sys, b.pid("target"))
+	if _, err := a.sys.Request(ctxT(t), b.pid("target"), Ping{1}); err != nil {
+		t.Fatal(err)
+	}
+
+	_, err := dialAs(t, a.node.Addr(), b.node.Addr())
+	var refused *wire.RefusedError
+	if !errors.As(err, &refused) {
+		t.Fatalf("an impostor of %s completed the handshake: err = %v", b.node.Addr(), err)
+	}
+
+	if _, err := a.sys.Request(ctxT(t), b.pid("target"), Ping{2}); err != nil {
+		t.Fatalf("B unreachable after the impostor: %v", err)
+	}
+	st := statsOf(a, b.node.Addr())
+	if !st.Up || st.Connects != 1 {
+		t.Errorf("A's peer B after the impostor: %+v, want up with 1 connect", st)
+	}
+	select {
+	case m := <-term:
+		t.Errorf("A's watcher of B's actor told %v", m)
+	default:
+	}
+	if n := a.node.HandshakeFailures()["unconfirmed"]; n != 1 {
+		t.Errorf("unconfirmed claims counted %d, want 1: %v", n, a.node.HandshakeFailures())
+	}
+	if !strings.Contains(a.logs.String(), "unconfirmed") {
+		t.Errorf("the refused claim is not logged:\n%s", a.logs)
+	}
+}
+
+// TestNodeWatchFlood: a peer's watches are bounded in number; a watch
+// over the bound is answered at once with Terminated, never kept.
+func TestNodeWatchFlood(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie})
+	spawn(t, a.sys, "target", echoActor)
+	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const limit = 16384 // remote.DefaultMaxWatches
+	h.send(func(e *wire.Encoder) error {
+		for i := range limit + 1 {
+			if err := e.AppendWatch(&wire.Watch{Target: "target", Watcher: fmt.Sprintf("w%d", i)}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	h.conn.SetReadDeadline(time.Now().Add(waitLimit))
+	for {
+		f, err := h.r.ReadFrame()
+		if err != nil {
+			t.Fatalf("no Terminated for the watch over the bound: %v", err)
+		}
+		if f.Type != wire.FrameTerminated {
+			continue
+		}
+		var m wire.Terminated
+		if err := h.r.DecodeTerminated(f, &m); err != nil {
+			t.Fatal(err)
+		}
+		if m.Watcher != fmt.Sprintf("w%d", limit) || m.Code == wire.CodeOK {
+			t.Fatalf("Terminated %+v, want a failure for w%d", m, limit)
+		}
+		return
+	}
+}
+
+// TestNodeLongIDRefused: a watch whose ids are longer than the protocol
+// allows breaks the protocol: the node closes the connection.
+func TestNodeLongIDRefused(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie})
+	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.send(func(e *wire.Encoder) error {
+		return e.AppendWatch(&wire.Watch{Target: "target", Watcher: strings.Repeat("w", 1<<20)})
+	})
+	expectProtocolError(t, a, h)
+}
+
+// expectProtocolError waits for the node to close h's connection for a
+// protocol error, which it logs (not for h's silence: h sends no
+// heartbeats, but the wait ends well before a heartbeat timeout).
+func expectProtocolError(t *testing.T, a *testNode, h *hostile) {
+	t.Helper()
+	start := time.Now()
+	expectClosed(t, h.conn)
+	if d := time.Since(start); d >= remote.DefaultHeartbeatTimeout {
+		t.Fatalf("closed after %v: a heartbeat timeout, not a protocol error", d)
+	}
+	if !strings.Contains(a.logs.String(), "too long") {
+		t.Errorf("the node did not log why:\n%.2000s", a.logs)
+	}
+}
+
+// TestNodeLongTypeNameRefused: a Message naming a type longer than the
+// protocol allows breaks the protocol: the connection is closed, and
+// nothing the node logs of it is longer than the bound on logged strings.
+func TestNodeLongTypeNameRefused(t *testing.T) {
+	sysLogs := new(logBuffer)
+	a := startNodeOn(t, actor.NewSystem(actor.WithLogger(sysLogs.logger())), remote.Config{Cookie: hostileCookie})
+	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.send(func(e *wire.Encoder) error {
+		m := wire.Message{Target: "nobody", Type: strings.Repeat("T", 3<<20)}
+		return e.AppendMessage(&m, nil)
+	})
+	expectProtocolError(t, a, h)
+	if n := len(a.logs.String()) + len(sysLogs.String()); n > 64<<10 {
+		t.Errorf("the node and the System logged %d bytes for one frame", n)
+	}
+}
+
+// TestNodeClaimsDoNotMultiplyPeers: a peer entry made by an inbound
+// connection, with nothing queued for it, goes away with its connection:
+// claiming a new address on every connection leaves nothing behind.
+func TestNodeClaimsDoNotMultiplyPeers(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie})
+	for i := range 20 {
+		h, err := dialAs(t, a.node.Addr(), fmt.Sprintf("127.0.0.1:%d", 1+i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.conn.Close()
+	}
+	deadline := time.Now().Add(waitLimit)
+	for len(a.node.Stats()) > 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d peers left by closed inbound connections", len(a.node.Stats()))
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// TestNodeClaimedAddressSanitised: an address that is not valid UTF-8
+// never reaches a log or a label as it came.
+func TestNodeClaimedAddressSanitised(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie})
+	spawn(t, a.sys, "target", echoActor)
+	h, err := dialAs(t, a.node.Addr(), "\xff\xfe:1")
+	if err != nil {
+		// Refusing such an address outright is fine too.
+		return
+	}
+	h.send(func(e *wire.Encoder) error {
+		return e.AppendWatch(&wire.Watch{Target: "target", Watcher: "w"})
+	})
+	deadline := time.Now().Add(waitLimit)
+	for len(a.node.Stats()) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no peer")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	for _, s := range a.node.Stats() {
+		if !utf8.ValidString(s.Addr) {
+			t.Errorf("peer address %q is not valid UTF-8", s.Addr)
+		}
+	}
+	if bytes.Contains([]byte(a.logs.String()), []byte("\xff")) {
+		t.Errorf("the log holds the raw bytes")
+	}
+}
+
+// ctxT is a context bounded by waitLimit, cancelled when the test ends.
+func ctxT(t testing.TB) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	t.Cleanup(cancel)
+	return ctx
+}
