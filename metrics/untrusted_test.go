@@ -22,7 +22,9 @@ func (hostileStats) Stats() []remote.PeerStats {
 	}
 }
 
-func (hostileStats) HandshakeFailures() map[string]uint64 { return map[string]uint64{"\xff": 1, "other": 2} }
+func (hostileStats) HandshakeFailures() map[string]uint64 {
+	return map[string]uint64{"\xff": 1, "other": 2}
+}
 
 // TestUntrustedLabels: label values that came from the network are made
 // valid UTF-8 and cut short; one bad series never fails the scrape.

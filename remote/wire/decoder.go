@@ -298,6 +298,16 @@ func (d *Decoder) bin(dst []byte) error {
 	return nil
 }
 
+// optBin decodes a bin of either no bytes (dst is left as it is) or
+// exactly len(dst) bytes into dst.
+func (d *Decoder) optBin(dst []byte) error {
+	if c, err := d.peek(); err == nil && c == 0xc4 && len(d.body) > d.pos()+1 && d.body[d.pos()+1] == 0 {
+		d.skipTo(d.pos() + 2)
+		return nil
+	}
+	return d.bin(dst)
+}
+
 // raw returns the next value, whatever it is, as a sub-slice of the body.
 // rest returns the value at the reader's position, the last of its frame,
 // without walking it: Check found the frame to end where that value ends.

@@ -325,12 +325,13 @@ func (e *Encoder) appendHello(h *Hello, version uint64) error {
 	if err := h.validate(); err != nil {
 		return err
 	}
-	start := e.begin(FrameHello, 5)
+	start := e.begin(FrameHello, 6)
 	b := appendStr(e.out.b, Magic)
 	b = appendUint(b, version)
 	b = appendStr(b, h.Addr)
 	b = appendBin(b, h.Incarnation[:])
-	e.out.b = appendBin(b, h.Nonce[:])
+	b = appendBin(b, h.Nonce[:])
+	e.out.b = appendBin(b, h.confirm())
 	return e.end(start)
 }
 
@@ -340,13 +341,12 @@ func (e *Encoder) AppendChallenge(c *Challenge) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
-	start := e.begin(FrameChallenge, 6)
+	start := e.begin(FrameChallenge, 5)
 	b := appendStr(e.out.b, Magic)
 	b = appendUint(b, Version)
 	b = appendStr(b, c.Addr)
 	b = appendBin(b, c.Incarnation[:])
-	b = appendBin(b, c.Nonce[:])
-	e.out.b = appendBin(b, c.Proof[:])
+	e.out.b = appendBin(b, c.Nonce[:])
 	return e.end(start)
 }
 
@@ -358,8 +358,14 @@ func (e *Encoder) AppendProof(p *Proof) error {
 }
 
 // AppendAccept appends an Accept frame.
-func (e *Encoder) AppendAccept() error {
-	return e.end(e.begin(FrameAccept, 0))
+func (e *Encoder) AppendAccept(a *Accepted) error {
+	start := e.begin(FrameAccept, 2)
+	var confirmed uint64
+	if a.Confirmed {
+		confirmed = 1
+	}
+	e.out.b = appendUint(appendBin(e.out.b, a.Proof[:]), confirmed)
+	return e.end(start)
 }
 
 // AppendRefuse appends a Refuse frame.

@@ -26,7 +26,8 @@ func decodeAny(d *wire.Decoder, f wire.Frame) (any, error) {
 		var v wire.Proof
 		return &v, d.DecodeProof(f, &v)
 	case wire.FrameAccept:
-		return nil, d.DecodeAccept(f)
+		var v wire.Accepted
+		return &v, d.DecodeAccept(f, &v)
 	case wire.FrameRefuse:
 		var v wire.Refuse
 		return &v, d.DecodeRefuse(f, &v)
@@ -85,13 +86,21 @@ func TestRoundTrip(t *testing.T) {
 		{wire.FrameHello, func(e *wire.Encoder) error {
 			return e.AppendHello(&wire.Hello{Addr: "[::1]:7001", Incarnation: incI, Nonce: nonceI})
 		}, &wire.Hello{Addr: "[::1]:7001", Incarnation: incI, Nonce: nonceI}},
+		{wire.FrameHello, func(e *wire.Encoder) error {
+			return e.AppendHello(&wire.Hello{Addr: addrI, Incarnation: incI, Nonce: nonceI, Confirm: nonceA})
+		}, &wire.Hello{Addr: addrI, Incarnation: incI, Nonce: nonceI, Confirm: nonceA}},
 		{wire.FrameChallenge, func(e *wire.Encoder) error {
-			return e.AppendChallenge(&wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA, Proof: wire.Digest(seq(9, 32))})
-		}, &wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA, Proof: wire.Digest(seq(9, 32))}},
+			return e.AppendChallenge(&wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA})
+		}, &wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA}},
 		{wire.FrameProof, func(e *wire.Encoder) error {
 			return e.AppendProof(&wire.Proof{Proof: wire.Digest(seq(7, 32))})
 		}, &wire.Proof{Proof: wire.Digest(seq(7, 32))}},
-		{wire.FrameAccept, (*wire.Encoder).AppendAccept, nil},
+		{wire.FrameAccept, func(e *wire.Encoder) error {
+			return e.AppendAccept(&wire.Accepted{Proof: wire.Digest(seq(9, 32))})
+		}, &wire.Accepted{Proof: wire.Digest(seq(9, 32))}},
+		{wire.FrameAccept, func(e *wire.Encoder) error {
+			return e.AppendAccept(&wire.Accepted{Proof: wire.Digest(seq(9, 32)), Confirmed: true})
+		}, &wire.Accepted{Proof: wire.Digest(seq(9, 32)), Confirmed: true}},
 		{wire.FrameRefuse, func(e *wire.Encoder) error {
 			return e.AppendRefuse(&wire.Refuse{Code: wire.CodeDuplicate, Reason: "already connected"})
 		}, &wire.Refuse{Code: wire.CodeDuplicate, Reason: "already connected"}},

@@ -69,6 +69,8 @@ func reencode(e *wire.Encoder, typ wire.FrameType, v any) error {
 		return e.AppendChallenge(b)
 	case *wire.Proof:
 		return e.AppendProof(b)
+	case *wire.Accepted:
+		return e.AppendAccept(b)
 	case *wire.Refuse:
 		return e.AppendRefuse(b)
 	case *wire.Message:
@@ -96,9 +98,6 @@ func reencode(e *wire.Encoder, typ wire.FrameType, v any) error {
 	case *wire.Ack:
 		return e.AppendAck(b)
 	case nil:
-		if typ == wire.FrameAccept {
-			return e.AppendAccept()
-		}
 		return e.AppendHeartbeat()
 	}
 	return fmt.Errorf("no encoder for %T", v)
@@ -254,9 +253,9 @@ func FuzzHandshake(f *testing.F) {
 			t.Fatalf("Accept began with %s", first)
 		}
 		if err == nil {
-			want, lastWant := wire.Peer{Addr: addrA, Incarnation: incA}, wire.FrameProof
+			want, lastWant := wire.Peer{Addr: addrA, Incarnation: incA, Nonce: nonceA}, wire.FrameProof
 			if !dial {
-				want, lastWant = wire.Peer{Addr: addrI, Incarnation: incI}, wire.FrameAccept
+				want, lastWant = wire.Peer{Addr: addrI, Incarnation: incI, Nonce: nonceI}, wire.FrameAccept
 			}
 			// The proofs bind the fixed nonces and the cookie, so a success
 			// means the fuzzer kept the peer's identity and proof intact.
@@ -266,6 +265,73 @@ func FuzzHandshake(f *testing.F) {
 		} else if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, wire.ErrRefused) && last != wire.FrameRefuse {
 			// A peer that broke the protocol is told why before the end.
 			t.Fatalf("failed (%v) without a Refuse; last wrote %s", err, last)
+		}
+	})
+}
+
+// asked is the nonce FuzzConfirm's initiator asks about, and its acceptor
+// says it is dialling with.
+var asked = wire.Nonce(seq(0x61, 32))
+
+// FuzzConfirm is FuzzHandshake for confirmations: Confirm (dial true) or
+// an Accept that answers them gets the fuzzer's bytes as everything the
+// peer says. Nothing may panic; what the side under test writes must be
+// well-formed frames; a confirmation is answered yes only when both the
+// question and the proofs are intact, Accept never asks decide about a
+// confirmation, and never starts a session for one.
+func FuzzConfirm(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, dial bool) {
+		ci, ca := vectorConfigs()
+		ca.Confirmed = func(addr string, n wire.Nonce) bool { return addr == addrI && n == asked }
+		conn := &peerConn{in: bytes.NewReader(data)}
+		var peer wire.Peer
+		var yes, decided bool
+		var err error
+		if dial {
+			peer, yes, err = wire.Confirm(conn, ci, asked)
+		} else {
+			peer, err = wire.Accept(conn, ca, func(wire.Peer) error { decided = true; return nil })
+		}
+		r := wire.NewReader(bytes.NewReader(conn.out.Bytes()), wire.MaxHandshakeFrameSize)
+		var last wire.FrameType
+		var accepted wire.Accepted
+		for {
+			fr, rerr := r.ReadFrame()
+			if rerr == io.EOF {
+				break
+			}
+			if rerr != nil {
+				t.Fatalf("wrote a bad frame: %v", rerr)
+			}
+			v, derr := decodeAny(&r.Decoder, fr)
+			if derr != nil {
+				t.Fatalf("wrote a bad %s: %v", fr.Type, derr)
+			}
+			if a, ok := v.(*wire.Accepted); ok {
+				accepted = *a
+			}
+			last = fr.Type
+		}
+		switch {
+		case dial && err == nil:
+			// Success needs the acceptor's proof over our question: the
+			// fuzzer kept the spec's acceptor intact.
+			if want := (wire.Peer{Addr: addrA, Incarnation: incA, Nonce: nonceA}); peer != want || last != wire.FrameProof {
+				t.Fatalf("confirmed by %+v, last frame %s", peer, last)
+			}
+		case dial && yes:
+			t.Fatalf("answered yes with an error: %v", err)
+		case !dial && errors.Is(err, wire.ErrConfirmation):
+			if decided || last != wire.FrameAccept {
+				t.Fatalf("a confirmation decided %v, last frame %s", decided, last)
+			}
+			if accepted.Confirmed != (peer.Addr == addrI) {
+				t.Fatalf("answered %v to %+v", accepted.Confirmed, peer)
+			}
+		case !dial && err == nil:
+			if !decided || accepted.Confirmed || last != wire.FrameAccept {
+				t.Fatalf("a session decided %v, confirmed %v, last frame %s", decided, accepted.Confirmed, last)
+			}
 		}
 	})
 }

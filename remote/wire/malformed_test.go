@@ -30,6 +30,7 @@ var (
 	inc16   = incI[:]
 	nonce32 = nonceI[:]
 	proof32 = seq(0, 32)
+	none    = []byte{} // an empty bin: a Hello that asks no confirmation
 )
 
 func TestMalformedBodies(t *testing.T) {
@@ -103,19 +104,24 @@ func TestMalformedBodies(t *testing.T) {
 		{"hello magic int", frameBytes(t, 1, 7, 1, addrI, inc16, nonce32), wire.ErrBadMagic},
 		{"hello of 1", frameBytes(t, 1, "troupe"), wire.ErrBadMagic},
 		{"hello version 1", frameBytes(t, 1, "troupe", 1, addrI, inc16, nonce32), wire.ErrVersion},
-		{"hello version 3 of 3", frameBytes(t, 1, "troupe", 3, "other"), wire.ErrVersion},
-		{"hello of 4", frameBytes(t, 1, "troupe", 2, addrI, inc16), nil},
-		{"hello incarnation of 15", frameBytes(t, 1, "troupe", 2, addrI, inc16[:15], nonce32), nil},
-		{"hello incarnation a str", frameBytes(t, 1, "troupe", 2, addrI, string(inc16), nonce32), nil},
-		{"hello zero incarnation", frameBytes(t, 1, "troupe", 2, addrI, make([]byte, 16), nonce32), nil},
-		{"hello nonce of 33", frameBytes(t, 1, "troupe", 2, addrI, inc16, seq(0, 33)), nil},
-		{"hello address without port", frameBytes(t, 1, "troupe", 2, "127.0.0.1", inc16, nonce32), nil},
-		{"hello address empty", frameBytes(t, 1, "troupe", 2, "", inc16, nonce32), nil},
-		{"hello address too long", frameBytes(t, 1, "troupe", 2, strings.Repeat("a", 251)+":7001", inc16, nonce32), nil},
-		{"challenge of 5", frameBytes(t, 2, "troupe", 2, addrA, inc16, nonce32), nil},
-		{"challenge proof of 31", frameBytes(t, 2, "troupe", 2, addrA, inc16, nonce32, proof32[:31]), nil},
-		{"proof of 2", frameBytes(t, 3, proof32, proof32), nil},
-		{"accept with an element", frameBytes(t, 4, 0), nil},
+		{"hello version 2", frameBytes(t, 1, "troupe", 2, addrI, inc16, nonce32), wire.ErrVersion},
+		{"hello version 4 of 3", frameBytes(t, 1, "troupe", 4, "other"), wire.ErrVersion},
+		{"hello of 5", frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32), nil},
+		{"hello incarnation of 15", frameBytes(t, 1, "troupe", 3, addrI, inc16[:15], nonce32, none), nil},
+		{"hello incarnation a str", frameBytes(t, 1, "troupe", 3, addrI, string(inc16), nonce32, none), nil},
+		{"hello zero incarnation", frameBytes(t, 1, "troupe", 3, addrI, make([]byte, 16), nonce32, none), nil},
+		{"hello nonce of 33", frameBytes(t, 1, "troupe", 3, addrI, inc16, seq(0, 33), none), nil},
+		{"hello confirm of 16", frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32, inc16), nil},
+		{"hello confirm nil", frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32, nil), nil},
+		{"hello address without port", frameBytes(t, 1, "troupe", 3, "127.0.0.1", inc16, nonce32, none), nil},
+		{"hello address empty", frameBytes(t, 1, "troupe", 3, "", inc16, nonce32, none), nil},
+		{"hello address too long", frameBytes(t, 1, "troupe", 3, strings.Repeat("a", 251)+":7001", inc16, nonce32, none), nil},
+		{"hello address with a space", frameBytes(t, 1, "troupe", 3, "127.0.0.1 :7001", inc16, nonce32, none), nil},
+		{"challenge of 6", frameBytes(t, 2, "troupe", 3, addrA, inc16, nonce32, proof32), nil},
+		{"challenge nonce of 31", frameBytes(t, 2, "troupe", 3, addrA, inc16, nonce32[:31]), nil},
+		{"accept of 1", frameBytes(t, 4, proof32), nil},
+		{"accept confirmed 2", frameBytes(t, 4, proof32, 2), nil},
+		{"accept proof of 31", frameBytes(t, 4, proof32[:31], 0), nil},
 		{"refuse code 0", frameBytes(t, 5, 0, "why"), nil},
 		{"refuse of 1", frameBytes(t, 5, 35), nil},
 	}

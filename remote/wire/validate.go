@@ -9,6 +9,11 @@ func validAddr(addr string) error {
 	if addr == "" || len(addr) > MaxAddrLen {
 		return malformed("address of %d bytes, want 1 to %d", len(addr), MaxAddrLen)
 	}
+	for i := 0; i < len(addr); i++ {
+		if c := addr[i]; c <= ' ' || c > '~' {
+			return malformed("address holds byte 0x%02x at %d: only printable ASCII", c, i)
+		}
+	}
 	if _, _, err := net.SplitHostPort(addr); err != nil {
 		return malformed("address %q is not host:port", addr)
 	}
