@@ -32,6 +32,16 @@ const (
 	DefaultReconnectGiveUp = 30 * time.Second
 	// DefaultNodeStopTimeout bounds the graceful stop that StopOn starts.
 	DefaultNodeStopTimeout = 5 * time.Second
+	// DefaultMaxPeers bounds the other nodes a node knows at once.
+	DefaultMaxPeers = 1024
+	// DefaultMaxWatches bounds the watches one peer holds on a node's
+	// actors.
+	DefaultMaxWatches = 16384
+	// DefaultMaxConns bounds the inbound connections a node serves at
+	// once: the peers and the handshakes.
+	DefaultMaxConns = DefaultMaxPeers + DefaultMaxHandshakes
+	// DefaultMaxHandshakes bounds the inbound handshakes in progress.
+	DefaultMaxHandshakes = 64
 )
 
 // Config configures a node made by Start. Its zero value works: a node on
@@ -87,9 +97,38 @@ type Config struct {
 	// wire.DefaultMaxFrameSize (4 MiB).
 	MaxFrameSize int
 
-	// MaxConns bounds the inbound connections served at once. Zero means
-	// no limit.
+	// MaxConns bounds the inbound connections served at once: while that
+	// many are open, no other is accepted. Zero means DefaultMaxConns;
+	// negative means no limit.
 	MaxConns int
+
+	// MaxHandshakes bounds the inbound connections still in their
+	// handshake (TLS and troupe), apart from the established ones, so that
+	// connections that never finish cannot lock real peers out: one over
+	// the bound is closed at once, and counted (HandshakeFailures, "busy").
+	// Zero means DefaultMaxHandshakes.
+	MaxHandshakes int
+
+	// MaxPeers bounds the other nodes this node knows at once: those it
+	// sends to and those connected to it. A send to another node is then
+	// refused with ErrTooManyPeers, and so is an inbound connection from
+	// another node (counted as "refused"). A peer made by an inbound
+	// connection goes away with it when nothing waits for it. Zero means
+	// DefaultMaxPeers.
+	MaxPeers int
+
+	// MaxWatches bounds the watches one peer holds on this node's actors.
+	// A watch over the bound is answered at once with Terminated (reason
+	// ErrTooManyWatches), logged at a limited rate, and counted
+	// (PeerStats.WatchesRefused). Zero means DefaultMaxWatches.
+	MaxWatches int
+
+	// AllowDial, when not nil, is asked before this node dials an address
+	// for the first time: a PID inside a payload can name any host:port, and
+	// answering it would make this node dial there. False refuses the send
+	// with ErrDialNotAllowed (a dead letter for a reply). Nil allows every
+	// address.
+	AllowDial func(addr string) bool
 
 	// HandshakeTimeout bounds each connection's setup: TCP connect, TLS
 	// and the troupe handshake. Zero means DefaultHandshakeTimeout.
@@ -146,6 +185,10 @@ func (c Config) defaults() Config {
 	setDefault(&c.ReconnectMax, DefaultReconnectMax)
 	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
 	setDefault(&c.StopTimeout, DefaultNodeStopTimeout)
+	setDefault(&c.MaxConns, DefaultMaxConns)
+	setDefault(&c.MaxHandshakes, DefaultMaxHandshakes)
+	setDefault(&c.MaxPeers, DefaultMaxPeers)
+	setDefault(&c.MaxWatches, DefaultMaxWatches)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -175,8 +218,8 @@ func (c *Config) validate() error {
 		return bad("Addr %q is not host:port", c.Addr)
 	case c.Advertise == "" && isUnspecified(host):
 		return bad("Addr %q listens on every interface: set Advertise to the address peers dial", c.Addr)
-	case c.OutboundQueue < 0, c.MaxFrameSize < 0, c.MaxConns < 0:
-		return bad("OutboundQueue, MaxFrameSize and MaxConns must not be negative")
+	case c.OutboundQueue < 0, c.MaxFrameSize < 0, c.MaxHandshakes < 0, c.MaxPeers < 0, c.MaxWatches < 0:
+		return bad("OutboundQueue, MaxFrameSize, MaxHandshakes, MaxPeers and MaxWatches must not be negative")
 	case c.MaxFrameSize < 1024:
 		return bad("MaxFrameSize %d is under 1024 bytes", c.MaxFrameSize)
 	case c.Overflow > mailbox.Reject:

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/troupe-go/troupe/remote/wire"
@@ -20,13 +21,16 @@ import (
 // hands the session to its peer, and keeps the connection open (the
 // Server closes it when the handler returns) until the session is over.
 func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
-	if err := conn.SetDeadline(time.Now().Add(n.cfg.HandshakeTimeout)); err != nil {
+	deadline := time.Now().Add(n.cfg.HandshakeTimeout)
+	if err := conn.SetDeadline(deadline); err != nil {
 		return
 	}
 	var p *peer
 	remote, err := wire.Accept(conn, n.hs, func(wp wire.Peer) error {
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
 		var err error
-		p, err = n.decide(wp)
+		p, err = n.decide(hctx, wp)
 		return err
 	})
 	if p != nil {
@@ -37,6 +41,10 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 				p.incomingDone()
 			}
 		}()
+	}
+	if errors.Is(err, wire.ErrConfirmation) {
+		n.log.Debug("remote: confirmation answered", "remote", addrString(conn.RemoteAddr()), "answer", err)
+		return
 	}
 	if err != nil {
 		n.handshakeFailed(conn.RemoteAddr(), err)
@@ -62,7 +70,8 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 }
 
 // decide runs once the initiator has proved it knows the cookie: it
-// refuses every node while this one stops, and settles simultaneous
+// refuses every node while this one stops, confirms a claim that would
+// replace a live session (confirmClaim), and settles simultaneous
 // connects. Two nodes that dial each other at once must end with one
 // connection: as Erlang compares node names, the node with the lower
 // address keeps the connection it dialled and refuses the other
@@ -72,7 +81,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 // dial it until that session is taken or failed, or the higher node would
 // keep the second connection while this one keeps the first. Nothing
 // queued is lost: the queue belongs to the peer, not to a connection.
-func (n *Node) decide(wp wire.Peer) (*peer, error) {
+func (n *Node) decide(ctx context.Context, wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
 	}
@@ -81,53 +90,114 @@ func (n *Node) decide(wp wire.Peer) (*peer, error) {
 		// off the peer's last Ack and leaving what it read uncertain.
 		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}
 	}
-	p, err := n.peerFor(wp.Addr)
+	p, err := n.claimPeer(wp.Addr)
 	switch {
 	case isStopped(err):
 		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}
 	case err != nil:
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: err.Error()}
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	ours := p.dialing || (p.sess != nil && p.sess.outbound && p.sess.remote.Incarnation == wp.Incarnation)
-	if ours && n.addr < wp.Addr {
-		return nil, &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "the lower address keeps the connection it dialled"}
+	defer p.use.RUnlock()
+	for confirmed := false; ; confirmed = true {
+		p.mu.Lock()
+		ours := p.dialing || (p.sess != nil && p.sess.outbound && p.sess.remote.Incarnation == wp.Incarnation)
+		if ours && n.addr < wp.Addr {
+			p.mu.Unlock()
+			return nil, &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "the lower address keeps the connection it dialled"}
+		}
+		if confirmed || (p.sess == nil && p.incoming == 0) {
+			// Accepted: until it is adopted or fails, this node dials no
+			// other connection to the peer (see connect).
+			p.incoming++
+			p.mu.Unlock()
+			return p, nil
+		}
+		p.mu.Unlock()
+		// Accepting would replace a live session (or one on its way):
+		// not on the strength of the Hello alone.
+		if err := n.confirmClaim(ctx, wp); err != nil {
+			n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			return nil, &wire.RefusedError{Code: wire.CodeUnconfirmed,
+				Reason: "this node has a live session with " + wp.Addr + ", and the node there did not confirm this connection"}
+		}
 	}
-	// Accepted: until it is adopted or fails, this node dials no other
-	// connection to the peer (see connect).
-	p.incoming++
-	return p, nil
 }
 
-// dialPeer connects to the node at addr and runs the initiator's side of
-// the handshake, all within the handshake timeout and ctx. The node there
-// must call itself addr: an address is a node's identity.
-func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, error) {
-	conn, err := n.dial(ctx, addr)
+// confirmClaim asks the node at wp.Addr whether it is dialling this one
+// with the nonce of the Hello just read (docs/wire-protocol.md, section
+// 3.5): only then is the connection that node's.
+func (n *Node) confirmClaim(ctx context.Context, wp wire.Peer) error {
+	conn, stop, err := n.open(ctx, wp.Addr)
 	if err != nil {
-		return nil, wire.Peer{}, err
+		return err
+	}
+	defer stop()
+	defer conn.Close()
+	there, yes, err := wire.Confirm(conn, n.hs, wp.Nonce)
+	switch {
+	case err != nil:
+		return err
+	case there.Addr != wp.Addr:
+		return fmt.Errorf("%w: dialled %q, the node there is %q", ErrBadAddress, wp.Addr, there.Addr)
+	case !yes:
+		return fmt.Errorf("the node at %s is not dialling this one with that Hello", wp.Addr)
+	}
+	return nil
+}
+
+// open connects to addr, with TLS if the node has it, within ctx: the
+// connection's deadline is ctx's, and ctx's end wakes whatever waits on it
+// until stop is called; stop reports whether it came first.
+func (n *Node) open(ctx context.Context, addr string) (conn net.Conn, stop func() bool, err error) {
+	if conn, err = n.dial(ctx, addr); err != nil {
+		return nil, nil, err
 	}
 	deadline, _ := ctx.Deadline()
 	conn.SetDeadline(deadline)
 	// Abandoned: wake the handshake. The TLS connection that may replace
 	// conn below shares raw's deadline.
 	raw := conn
-	stop := context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	stop = context.AfterFunc(ctx, func() { raw.SetDeadline(time.Unix(1, 0)) })
+	if n.cfg.TLS != nil {
+		tc := tls.Client(conn, n.clientTLS(addr))
+		if err := tc.HandshakeContext(ctx); err != nil {
+			stop()
+			conn.Close()
+			return nil, nil, fmt.Errorf("%w with %s: %w", errTLSHandshake, addr, err)
+		}
+		conn = tc
+	}
+	return conn, stop, nil
+}
+
+// dialPeer connects to the node at addr and runs the initiator's side of
+// the handshake, all within the handshake timeout and ctx. The node there
+// must call itself addr: an address is a node's identity. While the
+// handshake runs, its nonce is on record, so that the node at addr can
+// confirm that this connection is this node's (dialNonces).
+func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, error) {
+	if n.cfg.AllowDial != nil && !n.cfg.AllowDial(addr) {
+		return nil, wire.Peer{}, fmt.Errorf("%w: %s", ErrDialNotAllowed, addr)
+	}
+	conn, stop, err := n.open(ctx, addr)
+	if err != nil {
+		n.hsFailures.count(err)
+		return nil, wire.Peer{}, err
+	}
 	defer stop()
 	fail := func(err error) (net.Conn, wire.Peer, error) {
 		conn.Close()
 		n.hsFailures.count(err)
 		return nil, wire.Peer{}, err
 	}
-	if n.cfg.TLS != nil {
-		tc := tls.Client(conn, n.clientTLS(addr))
-		if err := tc.HandshakeContext(ctx); err != nil {
-			return fail(fmt.Errorf("%w with %s: %w", errTLSHandshake, addr, err))
-		}
-		conn = tc
+	var sent wire.Nonce
+	hs := n.hs
+	hs.Sent = func(nonce wire.Nonce) {
+		sent = nonce
+		n.nonces.add(nonce, addr)
 	}
-	remote, err := wire.Dial(conn, n.hs)
+	remote, err := wire.Dial(conn, hs)
+	n.nonces.remove(sent)
 	if err != nil {
 		return fail(err)
 	}
@@ -138,6 +208,38 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 		return fail(context.Cause(ctx))
 	}
 	return conn, remote, nil
+}
+
+// dialNonces are the nonces of this node's handshakes under way as
+// initiator, each with the address dialled: what a confirmation asks
+// about.
+type dialNonces struct {
+	mu sync.Mutex
+	m  map[wire.Nonce]string
+}
+
+func (d *dialNonces) add(n wire.Nonce, addr string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.m == nil {
+		d.m = map[wire.Nonce]string{}
+	}
+	d.m[n] = addr
+}
+
+func (d *dialNonces) remove(n wire.Nonce) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	delete(d.m, n)
+}
+
+// has answers a confirmation: whether this node is dialling addr with a
+// Hello of nonce n.
+func (d *dialNonces) has(addr string, n wire.Nonce) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	a, ok := d.m[n]
+	return ok && a == addr
 }
 
 // handshakeFailed logs an inbound connection refused in the handshake: a

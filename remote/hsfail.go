@@ -21,6 +21,7 @@ var handshakeReasons = [...]string{
 	"duplicate",     // a simultaneous connect, settled by refusing one side
 	"shutting_down", // a node that stops
 	"refused",       // refused for another reason
+	"unconfirmed",   // a claimed address, with a live session, that its node did not confirm
 	"other",         // a network error
 }
 
@@ -51,6 +52,8 @@ func handshakeReason(err error) int {
 		return 7
 	case errors.As(err, &refused) && refused.Code == wire.CodeShuttingDown:
 		return 8
+	case errors.As(err, &refused) && refused.Code == wire.CodeUnconfirmed:
+		return 10
 	case errors.As(err, &refused):
 		return 9
 	case errors.Is(err, wire.ErrMalformed), errors.Is(err, wire.ErrUnexpectedFrame), errors.Is(err, wire.ErrUnknownFrame),
@@ -63,7 +66,7 @@ func handshakeReason(err error) int {
 	case errors.Is(err, ErrBadAddress):
 		return 6
 	}
-	return 10
+	return 11
 }
 
 // errTLSHandshake marks a failed TLS handshake when this node dials.
@@ -72,7 +75,7 @@ var errTLSHandshake = errors.New("remote: TLS handshake failed")
 // HandshakeFailures returns how many handshakes have failed, inbound and
 // outbound, by reason (every reason is present, zero or not): bad_magic,
 // version, bad_proof, malformed, timeout, tls, address, duplicate,
-// shutting_down, refused, other. A duplicate is routine: two nodes that
+// shutting_down, refused, unconfirmed, other. A duplicate is routine: two nodes that
 // dialled each other at once.
 func (n *Node) HandshakeFailures() map[string]uint64 {
 	m := make(map[string]uint64, len(handshakeReasons))

@@ -40,6 +40,8 @@ type Node struct {
 	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
 	reqID      atomic.Uint64 // the last request id handed out
 	hsFailures handshakeFailures
+	nonces     dialNonces // of the handshakes this node has under way as initiator
+	rare       struct{ watches, handshakes rareLog }
 	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu
 
 	quit  chan struct{} // closed when Stop or Close begins: drain, accept no more
@@ -113,12 +115,13 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 		force: make(chan struct{}),
 		done:  make(chan struct{}),
 	}
+	n.hs.Confirmed = n.nonces.has
 	n.peers.Store(&map[string]*peer{})
 	if n.link, err = sys.SetTransport(addr, transport{n}); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	opts := []ServerOption{WithLogger(cfg.Logger), WithMaxConns(cfg.MaxConns),
+	opts := []ServerOption{WithLogger(cfg.Logger), WithMaxConns(max(cfg.MaxConns, 0)),
 		WithHandshakeTimeout(cfg.HandshakeTimeout), WithStopTimeout(0)}
 	if cfg.TLS != nil {
 		opts = append(opts, WithTLS(cfg.TLS))
@@ -255,13 +258,45 @@ func (n *Node) forceLocked() {
 // peerFor returns the peer of the node at addr, making it on first use.
 func (n *Node) peerFor(addr string) (*peer, error) {
 	if p := (*n.peers.Load())[addr]; p != nil {
+		if p.claimed.Load() {
+			p.claimed.Store(false) // this node uses it: it stays as any other
+		}
 		return p, nil
 	}
+	if n.cfg.AllowDial != nil && !n.cfg.AllowDial(addr) {
+		return nil, fmt.Errorf("%w: %s", ErrDialNotAllowed, logString(addr))
+	}
+	return n.makePeer(addr, false)
+}
+
+// claimPeer returns the peer at addr for an inbound connection that
+// claims that address, read-locked against its retirement as usePeer's
+// is: the caller calls p.use.RUnlock once it has counted the connection
+// in p.incoming. A peer it makes is claimed: it goes away with its
+// connection unless this node uses it meanwhile.
+func (n *Node) claimPeer(addr string) (p *peer, err error) {
+	for {
+		if p = (*n.peers.Load())[addr]; p == nil {
+			if p, err = n.makePeer(addr, true); err != nil {
+				return nil, err
+			}
+		}
+		p.use.RLock()
+		if !p.retired {
+			return p, nil
+		}
+		p.use.RUnlock()
+	}
+}
+
+// makePeer returns the peer at addr, making it if there is none, within
+// MaxPeers.
+func (n *Node) makePeer(addr string, claimed bool) (*peer, error) {
 	if addr == n.addr {
 		return nil, fmt.Errorf("%w: %q is this node", ErrBadAddress, addr)
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil || len(addr) > wire.MaxAddrLen {
-		return nil, fmt.Errorf("%w: %q", ErrBadAddress, addr)
+		return nil, fmt.Errorf("%w: %q", ErrBadAddress, logString(addr))
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -272,7 +307,11 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 	if p := old[addr]; p != nil {
 		return p, nil
 	}
+	if len(old) >= n.cfg.MaxPeers {
+		return nil, fmt.Errorf("%w: %d known, %s refused", ErrTooManyPeers, len(old), logString(addr))
+	}
 	p := newPeer(n, addr)
+	p.claimed.Store(claimed)
 	next := make(map[string]*peer, len(old)+1)
 	for k, v := range old {
 		next[k] = v

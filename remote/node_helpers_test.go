@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ type testNode struct {
 	sys  *actor.System
 	node *remote.Node
 	logs *logBuffer
+	sunk atomic.Uint64 // Seq messages the sink of sinkAndEcho got
 }
 
 // pid names the actor id on this node, as other nodes address it.

@@ -37,6 +37,7 @@ type peer struct {
 	use     sync.RWMutex
 	retired bool
 
+	claimed    atomic.Bool   // made by an inbound connection, unused here: it goes with its connection
 	up         atomic.Bool   // a session is serving: no kick needed
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
@@ -129,7 +130,11 @@ func (p *peer) connect() *session {
 	downSince := time.Now()
 	for {
 		if !p.hasWork() {
-			idle := time.NewTimer(max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince)))
+			wait := max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince))
+			if p.claimed.Load() && p.stats.connects.Load() > 0 {
+				wait = 0 // its connection is over, and this node never used it
+			}
+			idle := time.NewTimer(wait)
 			select {
 			case s := <-p.adopt:
 				idle.Stop()
@@ -144,6 +149,7 @@ func (p *peer) connect() *session {
 				if p.retire() {
 					return nil
 				}
+				p.claimed.Store(false) // busy: it waits as any other
 				downSince = time.Now()
 				continue
 			}

@@ -144,8 +144,10 @@ func (d *Decoder) DecodeClose(f Frame, c *Close) error {
 		return err
 	}
 	var err error
-	c.Reason, err = d.str()
-	return err
+	if c.Reason, err = d.str(); err != nil {
+		return err
+	}
+	return validLen("close reason", c.Reason, MaxTextLen)
 }
 
 // DecodeAck decodes an Ack frame. Whether its count is plausible is the
