@@ -197,6 +197,9 @@ func (c Config) defaults() Config {
 		if c.TLS.ClientCAs != nil && c.TLS.ClientAuth < tls.RequireAndVerifyClientCert {
 			c.TLS.ClientAuth = tls.RequireAndVerifyClientCert
 		}
+		if c.TLS.MinVersion < tls.VersionTLS12 {
+			c.TLS.MinVersion = tls.VersionTLS12
+		}
 	}
 	return c
 }

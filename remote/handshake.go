@@ -18,12 +18,41 @@ import (
 // if any). Nothing but the handshake is read before it succeeds.
 
 // serveConn is the Server's handler: it runs the acceptor's handshake,
-// hands the session to its peer, and keeps the connection open (the
-// Server closes it when the handler returns) until the session is over.
+// TLS first when the node has it, all within one HandshakeTimeout and
+// within the MaxHandshakes budget; it hands the session to its peer, and
+// keeps the connection open (the Server closes it when the handler
+// returns) until the session is over.
 func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
+	if n.handshaking.Add(1) > int64(n.cfg.MaxHandshakes) {
+		n.handshaking.Add(-1)
+		n.hsFailures.count(errBusy)
+		if n.rare.handshakes.allow() {
+			n.log.Warn("remote: connection closed", "remote", addrString(conn.RemoteAddr()), "reason", errBusy, "max", n.cfg.MaxHandshakes)
+		}
+		return
+	}
+	handshaking := true
+	done := func() {
+		if handshaking {
+			handshaking = false
+			n.handshaking.Add(-1)
+		}
+	}
+	defer done()
 	deadline := time.Now().Add(n.cfg.HandshakeTimeout)
 	if err := conn.SetDeadline(deadline); err != nil {
 		return
+	}
+	if n.cfg.TLS != nil {
+		tc := tls.Server(conn, n.cfg.TLS)
+		hctx, cancel := context.WithDeadline(ctx, deadline)
+		err := tc.HandshakeContext(hctx)
+		cancel()
+		if err != nil {
+			n.handshakeFailed(conn.RemoteAddr(), fmt.Errorf("%w: %w", errTLSHandshake, err))
+			return
+		}
+		conn = tc
 	}
 	var p *peer
 	remote, err := wire.Accept(conn, n.hs, func(wp wire.Peer) error {
@@ -53,6 +82,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 	if err := conn.SetDeadline(time.Time{}); err != nil {
 		return
 	}
+	done()
 	if h := n.hook.accepted; h != nil {
 		h(remote.Addr)
 	}

@@ -22,6 +22,7 @@ var handshakeReasons = [...]string{
 	"shutting_down", // a node that stops
 	"refused",       // refused for another reason
 	"unconfirmed",   // a claimed address, with a live session, that its node did not confirm
+	"busy",          // MaxHandshakes inbound handshakes were in progress already
 	"other",         // a network error
 }
 
@@ -65,9 +66,15 @@ func handshakeReason(err error) int {
 		return 5
 	case errors.Is(err, ErrBadAddress):
 		return 6
+	case errors.Is(err, errBusy):
+		return 11
 	}
-	return 11
+	return 12
 }
+
+// errBusy closes an inbound connection while MaxHandshakes others are in
+// their handshake.
+var errBusy = errors.New("remote: too many handshakes in progress")
 
 // errTLSHandshake marks a failed TLS handshake when this node dials.
 var errTLSHandshake = errors.New("remote: TLS handshake failed")
@@ -75,7 +82,7 @@ var errTLSHandshake = errors.New("remote: TLS handshake failed")
 // HandshakeFailures returns how many handshakes have failed, inbound and
 // outbound, by reason (every reason is present, zero or not): bad_magic,
 // version, bad_proof, malformed, timeout, tls, address, duplicate,
-// shutting_down, refused, unconfirmed, other. A duplicate is routine: two nodes that
+// shutting_down, refused, unconfirmed, busy, other. A duplicate is routine: two nodes that
 // dialled each other at once.
 func (n *Node) HandshakeFailures() map[string]uint64 {
 	m := make(map[string]uint64, len(handshakeReasons))

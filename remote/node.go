@@ -37,12 +37,13 @@ type Node struct {
 	dial dialFunc // net.Dialer unless a test replaces it
 	hook testHooks
 
-	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
-	reqID      atomic.Uint64 // the last request id handed out
-	hsFailures handshakeFailures
-	nonces     dialNonces // of the handshakes this node has under way as initiator
-	rare       struct{ watches, handshakes rareLog }
-	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu
+	kinds       kindTable     // what other nodes may spawn here (RegisterKind)
+	reqID       atomic.Uint64 // the last request id handed out
+	hsFailures  handshakeFailures
+	nonces      dialNonces // of the handshakes this node has under way as initiator
+	rare        struct{ watches, handshakes rareLog }
+	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
+	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu
 
 	quit  chan struct{} // closed when Stop or Close begins: drain, accept no more
 	force chan struct{} // closed when the stop may no longer wait: close at once
@@ -121,11 +122,10 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 		ln.Close()
 		return nil, err
 	}
+	// The node runs TLS itself (serveConn), so that TLS and the troupe
+	// handshake share one HandshakeTimeout and the MaxHandshakes budget.
 	opts := []ServerOption{WithLogger(cfg.Logger), WithMaxConns(max(cfg.MaxConns, 0)),
 		WithHandshakeTimeout(cfg.HandshakeTimeout), WithStopTimeout(0)}
-	if cfg.TLS != nil {
-		opts = append(opts, WithTLS(cfg.TLS))
-	}
 	n.srv = NewServerListener(ln, n.serveConn, opts...)
 	if err := n.srv.Start(); err != nil {
 		n.link.Detach()

@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"testing"
@@ -264,4 +265,32 @@ func ctxT(t testing.TB) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
 	t.Cleanup(cancel)
 	return ctx
+}
+
+// TestNodeHandshakeBudget: connections that never finish their handshake
+// hold at most MaxHandshakes slots; one more is closed at once and
+// counted, and an established peer is served throughout.
+func TestNodeHandshakeBudget(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie, MaxHandshakes: 2, HandshakeTimeout: time.Minute})
+	spawn(t, a.sys, "echo", echoActor)
+	b := startNode(t, remote.Config{Cookie: hostileCookie})
+	stillServes(t, b, a)
+	for range 2 {
+		dial(t, a.node.Addr()) // silent: holds a handshake slot for a minute
+	}
+	// The slots are taken once the server hands the connections over:
+	// until the count shows it, a third may still get one.
+	deadline := time.Now().Add(waitLimit)
+	for {
+		conn := dial(t, a.node.Addr())
+		// Not closed within a second: it got a slot, and the next cannot.
+		conn.SetReadDeadline(time.Now().Add(time.Second))
+		if _, err := conn.Read(make([]byte, 1)); err == io.EOF && a.node.HandshakeFailures()["busy"] > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no connection closed for want of a slot: %v", a.node.HandshakeFailures())
+		}
+	}
+	stillServes(t, b, a)
 }
