@@ -98,6 +98,33 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	if !errors.As(err, &refused) {
 		t.Fatalf("an impostor of %s completed the handshake: err = %v", b.node.Addr(), err)
 	}
+	// An incarnation is no secret: one handshake with B tells it. Claiming
+	// B's own incarnation does not help.
+	conn, err := net.DialTimeout("tcp", b.node.Addr(), waitLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bInfo, err := wire.Dial(conn, wire.HandshakeConfig{Cookie: hostileCookie, Addr: "127.0.0.1:1", Incarnation: wire.Incarnation{1}})
+	conn.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err = net.DialTimeout("tcp", a.node.Addr(), waitLimit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(waitLimit))
+	_, err = wire.Dial(conn, wire.HandshakeConfig{Cookie: hostileCookie, Addr: b.node.Addr(), Incarnation: bInfo.Incarnation})
+	// (Where A dialled B and has the lower address, the rule of
+	// simultaneous connects refuses it first, as a duplicate.)
+	if !errors.As(err, &refused) || (refused.Code != wire.CodeUnconfirmed && refused.Code != wire.CodeDuplicate) {
+		t.Fatalf("an impostor with B's incarnation: err = %v", err)
+	}
+	unconfirmed := uint64(1)
+	if refused.Code == wire.CodeUnconfirmed {
+		unconfirmed = 2
+	}
 
 	if _, err := a.sys.Request(ctxT(t), b.pid("target"), Ping{2}); err != nil {
 		t.Fatalf("B unreachable after the impostor: %v", err)
@@ -114,9 +141,9 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	// A counts and logs the refusal once its handshake goroutine is
 	// done, which may be after the impostor has read it.
 	deadline := time.Now().Add(waitLimit)
-	for a.node.HandshakeFailures()["unconfirmed"] != 1 || !strings.Contains(a.logs.String(), "claim refused: unconfirmed") {
+	for a.node.HandshakeFailures()["unconfirmed"] != unconfirmed || !strings.Contains(a.logs.String(), "claim refused: unconfirmed") {
 		if time.Now().After(deadline) {
-			t.Fatalf("the refused claim is not counted once and logged: %v\n%s", a.node.HandshakeFailures(), a.logs)
+			t.Fatalf("the refused claims are not counted and logged: %v\n%s", a.node.HandshakeFailures(), a.logs)
 		}
 		time.Sleep(time.Millisecond)
 	}
