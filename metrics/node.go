@@ -75,6 +75,8 @@ func newNodeCollector(n NodeStats) *nodeCollector {
 			func(s *remote.PeerStats) uint64 { return s.Undecodable }),
 		series("watches_refused_total", counter, "Watches of local actors the peer node asked for over Config.MaxWatches, refused.",
 			func(s *remote.PeerStats) uint64 { return s.WatchesRefused }),
+		series("access_refused_total", counter, "Messages, watches and stops from the peer node that Config.Expose refused.",
+			func(s *remote.PeerStats) uint64 { return s.AccessRefused }),
 		series("late_replies_total", counter, "Replies from the peer to requests no longer waiting: dead letters.",
 			func(s *remote.PeerStats) uint64 { return s.LateReplies }),
 		series("frames_sent_total", counter, "Frames of every kind written to the peer.",

@@ -123,6 +123,16 @@ type Config struct {
 	// (PeerStats.WatchesRefused). Zero means DefaultMaxWatches.
 	MaxWatches int
 
+	// Expose, when not nil, says what other nodes may do to this node's
+	// actors: it is asked, with the actor's id, for every message, watch
+	// and stop a peer sends. False refuses it: a message becomes a dead
+	// letter (ErrNotExposed; a request fails with it), a watch is answered
+	// with Terminated, a stop is dropped; each is counted
+	// (PeerStats.AccessRefused) and logged at a limited rate. Nil lets every
+	// peer that knows the cookie send to, watch and stop every actor it can
+	// name: the default, for compatibility. NoRemoteStop forbids stops.
+	Expose func(id string, a Access) bool
+
 	// AllowDial, when not nil, is asked before this node dials an address
 	// for the first time: a PID inside a payload can name any host:port, and
 	// answering it would make this node dial there. False refuses the send

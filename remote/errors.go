@@ -71,6 +71,12 @@ var (
 	// Config.MaxWatches watches of this node's actors.
 	ErrTooManyWatches = errors.New("remote: too many watches from one peer")
 
+	// ErrNotExposed is the reason of the dead letter a message from
+	// another node becomes, and the error of its request, when
+	// Config.Expose does not let peers send to its target; and of the
+	// Terminated a refused watch gets.
+	ErrNotExposed = errors.New("remote: actor not exposed to other nodes")
+
 	// ErrDialNotAllowed is returned by a send to a node whose address
 	// Config.AllowDial refuses: this node will not dial it.
 	ErrDialNotAllowed = errors.New("remote: dialling that address is not allowed")

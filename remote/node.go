@@ -41,7 +41,7 @@ type Node struct {
 	reqID       atomic.Uint64 // the last request id handed out
 	hsFailures  handshakeFailures
 	nonces      dialNonces // of the handshakes this node has under way as initiator
-	rare        struct{ watches, handshakes rareLog }
+	rare        struct{ watches, handshakes, access rareLog }
 	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
 	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu
 

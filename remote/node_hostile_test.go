@@ -321,3 +321,33 @@ func TestNodeHandshakeBudget(t *testing.T) {
 	}
 	stillServes(t, b, a)
 }
+
+// TestNodeExpose: Config.Expose decides what peers may do to local
+// actors; what it refuses is counted, and a refused request fails with
+// ErrNotExposed.
+func TestNodeExpose(t *testing.T) {
+	b := startNode(t, remote.Config{Expose: func(id string, a remote.Access) bool {
+		return id != "hidden" && remote.NoRemoteStop(id, a)
+	}})
+	spawn(t, b.sys, "echo", echoActor)
+	spawn(t, b.sys, "hidden", echoActor)
+	a := startNode(t, remote.Config{})
+	stillServes(t, a, b)
+
+	if err := a.sys.Stop(b.pid("echo")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := a.sys.Request(ctxT(t), b.pid("hidden"), Ping{1})
+	if err == nil || !strings.Contains(err.Error(), remote.ErrNotExposed.Error()) {
+		t.Fatalf("request to a hidden actor: %v", err)
+	}
+	term := watcher(t, a.sys, b.pid("hidden"))
+	if m := recv(t, term, "Terminated of a refused watch"); !strings.Contains(m.Reason.Error(), remote.ErrNotExposed.Error()) {
+		t.Fatalf("refused watch: %+v", m)
+	}
+	// The stop came first on the connection: had it passed, echo would be gone.
+	stillServes(t, a, b)
+	if s := statsOf(b, a.node.Addr()); s.AccessRefused != 3 {
+		t.Errorf("refusals counted: %+v", s)
+	}
+}

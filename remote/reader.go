@@ -54,7 +54,9 @@ func (s *session) recvLoop(ctx context.Context) error {
 		Unwatch:    func(w *wire.Watch) error { p.remoteUnwatch(w.Target, w.Watcher); return nil },
 		Terminated: s.onTerminated,
 		Stop: func(m *wire.Stop) error {
-			p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
+			if p.exposed(m.Target, AccessStop) {
+				p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
+			}
 			return nil
 		},
 		Spawn:     func(m *wire.Spawn) error { p.serveSpawn(s.gen, m); return nil },
@@ -114,6 +116,11 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 	if m.RequestID != 0 {
 		gen, id := s.gen, m.RequestID
 		reply = actor.NewReply(func(v any, err error) { p.answer(gen, id, v, err) })
+	}
+	if p.n.cfg.Expose != nil && !p.exposed(m.Target, AccessSend) {
+		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply,
+			fmt.Errorf("%w: %q, from %s", ErrNotExposed, m.Target, p.addr))
+		return nil
 	}
 	info := s.last
 	if info == nil || info.name != m.Type {

@@ -60,6 +60,9 @@ type PeerStats struct {
 	// WatchesRefused counts the peer's watches of local actors refused
 	// because it held Config.MaxWatches already.
 	WatchesRefused uint64
+	// AccessRefused counts the peer's messages, watches and stops that
+	// Config.Expose refused.
+	AccessRefused uint64
 
 	// FramesSent, BytesSent, FramesReceived and BytesReceived count every
 	// frame of every kind and every byte of the sessions, handshakes
@@ -82,6 +85,7 @@ type counters struct {
 	received, unknown, late atomic.Uint64 // the reader
 	framesRecv, bytesRecv   atomic.Uint64
 	watchesRefused          atomic.Uint64
+	refused                 atomic.Uint64 // frames Config.Expose refused
 	delivered               atomic.Uint64 // acknowledged by the peer
 }
 
@@ -105,8 +109,8 @@ func (p *peer) snapshot() PeerStats {
 		// one it comes from keeps Queued and InFlight from going below zero.
 		Delivered: c.delivered.Load(), Uncertain: c.uncertain.Load(),
 		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
-		WatchesRefused: c.watchesRefused.Load(),
-		FramesSent:     c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
+		WatchesRefused: c.watchesRefused.Load(), AccessRefused: c.refused.Load(),
+		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
 		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
 	}
 	written := c.written.Load()

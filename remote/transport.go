@@ -229,6 +229,11 @@ func (t transport) Stop(target actor.PID, poison bool) error {
 // once with CodeNotFound.
 func (p *peer) remoteWatch(gen uint64, target, watcher string) {
 	k := watchKey{target: target, watcher: watcher}
+	if !p.exposed(target, AccessWatch) {
+		p.push(&ctlFrame{kind: wire.FrameTerminated, gen: gen, target: target, other: watcher,
+			code: wire.CodeFailed, text: ErrNotExposed.Error()})
+		return
+	}
 	p.mu.Lock()
 	_, again := p.watchers[k]
 	if !again && len(p.watchers) >= p.n.cfg.MaxWatches {
