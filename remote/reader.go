@@ -140,7 +140,7 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply, err)
 		return nil
 	}
-	s.hold(ctx, m.Target, sender, v, reply)
+	s.hold(ctx, m.Target, sender, v, reply, len(m.Payload))
 	return nil
 }
 
