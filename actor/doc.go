@@ -52,7 +52,7 @@
 // package supervisor. An actor that is stopped by a panic has a *PanicError
 // as its reason, which watchers see in Terminated and Wait returns.
 //
-// Instrumentation comes through the Observer interface, which a metrics
-// exporter implements (a Prometheus one is planned; none ships yet). An
-// Observer that panics is recovered and logged; the runtime goes on.
+// Instrumentation comes through the Observer interface, which package
+// metrics implements for Prometheus. An Observer that panics is recovered
+// and logged; the runtime goes on.
 package actor

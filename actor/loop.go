@@ -117,7 +117,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			batch, first = e.pending, e.pendFirst
 			e.pending = nil
 		} else {
-			batch, first = p.mbox.Drain(0)
+			batch, first = p.mbox.Drain()
 			p.drained = first
 		}
 		if len(batch) == 0 {

@@ -5,10 +5,10 @@ package actor
 
 import "time"
 
-// requestStop asks the actor to stop after its current message. Its context
-// is cancelled at once, and a watchdog reports a handler that is still
-// running when the stop grace has passed.
-func (p *process) requestStop(reason ...error) {
+// requestStop asks the actor to stop after its current message, for reason
+// (nil: a normal stop). Its context is cancelled at once, and a watchdog
+// reports a handler that is still running when the stop grace has passed.
+func (p *process) requestStop(reason error) {
 	p.mu.Lock()
 	if p.stopReq {
 		p.mu.Unlock()
@@ -22,11 +22,7 @@ func (p *process) requestStop(reason ...error) {
 		p.extra().watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
 	}
 	p.mu.Unlock()
-	m := sysMsg{kind: sysStop}
-	if len(reason) > 0 {
-		m.reason = reason[0]
-	}
-	p.pushSystem(m)
+	p.pushSystem(sysMsg{kind: sysStop, reason: reason})
 }
 
 // reportSlowStop runs when the stop grace has passed. An actor whose
@@ -76,7 +72,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 func (p *process) end(reason error) {
 	p.mbox.Close()
 	for {
-		batch, _ := p.mbox.Drain(0)
+		batch, _ := p.mbox.Drain()
 		if len(batch) == 0 {
 			break
 		}

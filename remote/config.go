@@ -8,12 +8,15 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/netx"
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/server"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
 // Defaults of the node, used for the Config fields left at zero (the
-// handshake's is the server's DefaultHandshakeTimeout).
+// handshake's and the stop's are server.DefaultHandshakeTimeout and
+// server.DefaultStopTimeout).
 const (
 	// DefaultOutboundQueue bounds the messages waiting for one peer.
 	DefaultOutboundQueue = 4096
@@ -30,8 +33,6 @@ const (
 	// DefaultReconnectGiveUp is how long a peer that cannot be reached
 	// keeps its queued messages before they become dead letters.
 	DefaultReconnectGiveUp = 30 * time.Second
-	// DefaultNodeStopTimeout bounds the graceful stop that StopOn starts.
-	DefaultNodeStopTimeout = 5 * time.Second
 	// DefaultMaxPeers bounds the other nodes a node knows at once.
 	DefaultMaxPeers = 1024
 	// DefaultMaxWatches bounds the watches one peer holds on a node's
@@ -141,7 +142,7 @@ type Config struct {
 	AllowDial func(addr string) bool
 
 	// HandshakeTimeout bounds each connection's setup: TCP connect, TLS
-	// and the troupe handshake. Zero means DefaultHandshakeTimeout.
+	// and the troupe handshake. Zero means server.DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 
 	// HeartbeatInterval is how long a connection may go without sending
@@ -164,8 +165,9 @@ type Config struct {
 	// DefaultReconnectGiveUp.
 	ReconnectGiveUp time.Duration
 
-	// StopTimeout bounds the graceful stop that StopOn starts. Zero means
-	// DefaultNodeStopTimeout.
+	// StopTimeout bounds the grace period of a graceful stop, by Stop (whose
+	// context can cut it shorter) or StopOn, as the server's WithStopTimeout
+	// does. Zero means server.DefaultStopTimeout.
 	StopTimeout time.Duration
 
 	// AllowRemoteSpawn lets other nodes start actors here with
@@ -182,19 +184,19 @@ type Config struct {
 // defaults returns a copy of c with every zero field given its default,
 // and TLS made mutual when ClientCAs is set.
 func (c Config) defaults() Config {
-	c.Addr = listenAddr(c.Addr)
+	c.Addr = netx.ListenAddr(c.Addr)
 	if c.Types == nil {
 		c.Types = NewTypes()
 	}
 	setDefault(&c.OutboundQueue, DefaultOutboundQueue)
 	setDefault(&c.MaxFrameSize, wire.DefaultMaxFrameSize)
-	setDefault(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&c.HandshakeTimeout, server.DefaultHandshakeTimeout)
 	setDefault(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	setDefault(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	setDefault(&c.ReconnectMin, DefaultReconnectMin)
 	setDefault(&c.ReconnectMax, DefaultReconnectMax)
 	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
-	setDefault(&c.StopTimeout, DefaultNodeStopTimeout)
+	setDefault(&c.StopTimeout, server.DefaultStopTimeout)
 	setDefault(&c.MaxConns, DefaultMaxConns)
 	setDefault(&c.MaxHandshakes, DefaultMaxHandshakes)
 	setDefault(&c.MaxPeers, DefaultMaxPeers)
@@ -243,7 +245,7 @@ func (c *Config) validate() error {
 		return bad("HeartbeatTimeout %v must exceed HeartbeatInterval %v", c.HeartbeatTimeout, c.HeartbeatInterval)
 	case c.ReconnectMax < c.ReconnectMin:
 		return bad("ReconnectMax %v is under ReconnectMin %v", c.ReconnectMax, c.ReconnectMin)
-	case c.TLS != nil && !hasCertificate(c.TLS):
+	case c.TLS != nil && !netx.HasCertificate(c.TLS):
 		return bad("TLS has no certificate to serve with")
 	}
 	if c.Advertise != "" {

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/netx"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -27,7 +28,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 		n.handshaking.Add(-1)
 		n.hsFailures.count(errBusy)
 		if n.rare.handshakes.allow() {
-			n.log.Warn("remote: connection closed", "remote", addrString(conn.RemoteAddr()), "reason", errBusy, "max", n.cfg.MaxHandshakes)
+			n.log.Warn("remote: connection closed", "remote", netx.AddrString(conn.RemoteAddr()), "reason", errBusy, "max", n.cfg.MaxHandshakes)
 		}
 		return
 	}
@@ -72,7 +73,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 		}()
 	}
 	if errors.Is(err, wire.ErrConfirmation) {
-		n.log.Debug("remote: confirmation answered", "remote", addrString(conn.RemoteAddr()), "answer", err)
+		n.log.Debug("remote: confirmation answered", "remote", netx.AddrString(conn.RemoteAddr()), "answer", err)
 		return
 	}
 	if err != nil {
@@ -115,7 +116,7 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		// A new connection would replace one that is draining, cutting
 		// off the peer's last Ack and leaving what it read uncertain.
 		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}
@@ -279,8 +280,8 @@ func (n *Node) handshakeFailed(from net.Addr, err error) {
 	n.hsFailures.count(err)
 	var r *wire.RefusedError
 	if errors.As(err, &r) && (r.Code == wire.CodeDuplicate || r.Code == wire.CodeShuttingDown) {
-		n.log.Debug("remote: connection refused", "remote", addrString(from), "reason", err)
+		n.log.Debug("remote: connection refused", "remote", netx.AddrString(from), "reason", err)
 		return
 	}
-	n.log.Warn("remote: handshake failed", "remote", addrString(from), "err", err)
+	n.log.Warn("remote: handshake failed", "remote", netx.AddrString(from), "err", err)
 }

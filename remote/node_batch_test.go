@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -37,12 +38,12 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 	}
 	for name, ch := range map[string]chan any{"small": small, "big": big} {
 		for want := range runs / 2 * run {
-			if m := recv(t, ch, "a message to "+name).(Seq); m.N != want {
+			if m := testkit.Recv(t, ch, "a message to "+name).(Seq); m.N != want {
 				t.Fatalf("%s got %d, want %d", name, m.N, want)
 			}
 		}
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("small") || m.Reason != nil {
+	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("small") || m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want small, a normal stop", m)
 	}
 	if s := settledStats(t, a, b.node.Addr()); s.Sent != runs*run || s.Delivered != s.Sent {
@@ -90,7 +91,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	for i, ch := range chans {
 		next := map[string]int{}
 		for range 2 * each {
-			m := recv(t, ch, "a message").(Seq)
+			m := testkit.Recv(t, ch, "a message").(Seq)
 			if m.N != next[m.From] {
 				t.Fatalf("t%d from %s: got %d, want %d", i, m.From, m.N, next[m.From])
 			}
@@ -99,7 +100,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	}
 	stopped := map[actor.PID]bool{}
 	for range targets {
-		m := recv(t, w, "Terminated")
+		m := testkit.Recv(t, w, "Terminated")
 		if m.Reason != nil || stopped[m.PID] {
 			t.Fatalf("Terminated = %+v", m)
 		}

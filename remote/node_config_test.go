@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -43,8 +44,8 @@ func TestNodeConfigRefused(t *testing.T) {
 
 // config is a node's TLS config with this certificate, trusting trust;
 // mutual makes it require and verify client certificates too.
-func (c *testCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
-	cfg := &tls.Config{Certificates: []tls.Certificate{c.cert}, RootCAs: trust}
+func tlsConfig(c *testkit.Cert, trust *x509.CertPool, mutual bool) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{c.Cert}, RootCAs: trust}
 	if mutual {
 		cfg.ClientCAs = trust
 	}
@@ -52,12 +53,12 @@ func (c *testCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
 }
 
 func TestNodeTLS(t *testing.T) {
-	cert := newTestCert(t)
-	nodes := startNodes(t, 2, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("c")})
+	cert := testkit.NewCert(t)
+	nodes := startNodes(t, 2, remote.Config{TLS: tlsConfig(cert, cert.Pool, false), Cookie: []byte("c")})
 	spawn(t, nodes[1].sys, "echo", echoActor)
 	stillServes(t, nodes[0], nodes[1])
 	// A node with a wrong cookie is refused inside TLS too.
-	bad := startNode(t, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("x")})
+	bad := startNode(t, remote.Config{TLS: tlsConfig(cert, cert.Pool, false), Cookie: []byte("x")})
 	if _, err := bad.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 		t.Fatalf("wrong cookie over TLS = %v", err)
 	}
@@ -71,17 +72,17 @@ func TestNodeTLS(t *testing.T) {
 // Mutual TLS: a node whose certificate the others do not trust is refused
 // in the TLS handshake, whichever side dials.
 func TestNodeMutualTLS(t *testing.T) {
-	good, stranger := newTestCert(t), newTestCert(t)
+	good, stranger := testkit.NewCert(t), testkit.NewCert(t)
 	both := x509.NewCertPool()
-	both.AddCert(good.cert.Leaf)
-	both.AddCert(stranger.cert.Leaf)
-	nodes := startNodes(t, 2, remote.Config{TLS: good.config(good.pool, true)})
+	both.AddCert(good.Cert.Leaf)
+	both.AddCert(stranger.Cert.Leaf)
+	nodes := startNodes(t, 2, remote.Config{TLS: tlsConfig(good, good.Pool, true)})
 	spawn(t, nodes[1].sys, "echo", echoActor)
 	stillServes(t, nodes[0], nodes[1])
 
 	// The stranger trusts the good nodes' certificate, but they do not
 	// trust its own: the server refuses the client certificate.
-	s := startNode(t, remote.Config{TLS: stranger.config(both, true)})
+	s := startNode(t, remote.Config{TLS: tlsConfig(stranger, both, true)})
 	spawn(t, s.sys, "echo", echoActor)
 	if _, err := s.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 		t.Fatalf("untrusted client = %v, want ErrNodeDown", err)
@@ -118,7 +119,7 @@ func TestNodeSimultaneousConnect(t *testing.T) {
 		wg.Wait()
 		next := map[string]int{}
 		for range 100 {
-			m := recv(t, got, "a message").(Seq)
+			m := testkit.Recv(t, got, "a message").(Seq)
 			if m.N != next[m.From] {
 				t.Fatalf("round %d: from %s got %d, want %d", i, m.From, m.N, next[m.From])
 			}

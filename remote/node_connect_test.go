@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -62,7 +63,7 @@ func TestNodeSimultaneousConnectAcceptedBeforeDial(t *testing.T) {
 		}
 		from := map[string]bool{}
 		for range 2 {
-			m := recv(t, got, "a message").(Seq)
+			m := testkit.Recv(t, got, "a message").(Seq)
 			from[m.From] = true
 		}
 		if !from["a:1"] || !from["b:1"] {

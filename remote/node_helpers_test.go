@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -52,7 +53,7 @@ func testTypes() *remote.Types {
 type testNode struct {
 	sys  *actor.System
 	node *remote.Node
-	logs *logBuffer
+	logs *testkit.LogBuffer
 	sunk atomic.Uint64 // Seq messages the sink of sinkAndEcho got
 }
 
@@ -83,12 +84,12 @@ func startNodeOn(t testing.TB, sys *actor.System, cfg remote.Config) *testNode {
 
 func startNodeWith(t testing.TB, sys *actor.System, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
 	t.Helper()
-	tn := &testNode{logs: new(logBuffer), sys: sys}
+	tn := &testNode{logs: new(testkit.LogBuffer), sys: sys}
 	if cfg.Types == nil {
 		cfg.Types = testTypes()
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = tn.logs.logger()
+		cfg.Logger = tn.logs.Logger()
 	}
 	var err error
 	if tn.node, err = remote.StartWith(tn.sys, cfg, nil, dial); err != nil {
@@ -96,7 +97,7 @@ func startNodeWith(t testing.TB, sys *actor.System, cfg remote.Config, dial func
 	}
 	t.Cleanup(func() {
 		tn.node.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 		defer cancel()
 		tn.sys.Shutdown(ctx)
 	})
@@ -165,7 +166,7 @@ func deadLetters(t testing.TB, sys *actor.System) <-chan actor.DeadLetter {
 func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.DeadLetter {
 	t.Helper()
 	for {
-		d := recv(t, ch, "a dead letter")
+		d := testkit.Recv(t, ch, "a dead letter")
 		if errors.Is(d.Reason, want) {
 			return d
 		}
@@ -177,7 +178,7 @@ func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.
 // writer that wrote it has counted it.
 func settledStats(t testing.TB, a *testNode, addr string) remote.PeerStats {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for {
 		s := statsOf(a, addr)
 		if s.Queued == 0 && s.InFlight == 0 {
@@ -222,6 +223,6 @@ func watcher(t testing.TB, sys *actor.System, targets ...actor.PID) <-chan actor
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv(t, ready, "the watch")
+	testkit.Recv(t, ready, "the watch")
 	return got
 }

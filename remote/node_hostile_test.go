@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 	"github.com/vmihailenco/msgpack/v5"
@@ -38,7 +39,7 @@ type hostile struct {
 // the connection and the handshake's error.
 func dialAs(t testing.TB, target, addr string) (*hostile, error) {
 	t.Helper()
-	conn, err := net.DialTimeout("tcp", target, waitLimit)
+	conn, err := net.DialTimeout("tcp", target, testkit.WaitLimit)
 	if err != nil {
 		t.Fatalf("dial: %v", err)
 	}
@@ -47,7 +48,7 @@ func dialAs(t testing.TB, target, addr string) (*hostile, error) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.SetDeadline(time.Now().Add(waitLimit))
+	conn.SetDeadline(time.Now().Add(testkit.WaitLimit))
 	_, err = wire.Dial(conn, wire.HandshakeConfig{Cookie: hostileCookie, Addr: addr, Incarnation: inc})
 	conn.SetDeadline(time.Time{})
 	return &hostile{t: t, conn: conn, enc: wire.NewEncoder(64 << 20), r: wire.NewReader(conn, 64<<20)}, err
@@ -59,7 +60,7 @@ func (h *hostile) send(fn func(e *wire.Encoder) error) {
 	if err := fn(h.enc); err != nil {
 		h.t.Fatalf("encode: %v", err)
 	}
-	h.conn.SetWriteDeadline(time.Now().Add(waitLimit))
+	h.conn.SetWriteDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := h.enc.WriteTo(h.conn); err != nil {
 		h.t.Fatalf("write: %v", err)
 	}
@@ -74,7 +75,7 @@ func (h *hostile) sendRaw(t wire.FrameType, body ...any) {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	h.conn.SetWriteDeadline(time.Now().Add(waitLimit))
+	h.conn.SetWriteDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := h.conn.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(b))), b...)); err != nil {
 		h.t.Fatalf("write: %v", err)
 	}
@@ -100,7 +101,7 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	}
 	// An incarnation is no secret: one handshake with B tells it. Claiming
 	// B's own incarnation does not help.
-	conn, err := net.DialTimeout("tcp", b.node.Addr(), waitLimit)
+	conn, err := net.DialTimeout("tcp", b.node.Addr(), testkit.WaitLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,12 +110,12 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn, err = net.DialTimeout("tcp", a.node.Addr(), waitLimit)
+	conn, err = net.DialTimeout("tcp", a.node.Addr(), testkit.WaitLimit)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	conn.SetDeadline(time.Now().Add(waitLimit))
+	conn.SetDeadline(time.Now().Add(testkit.WaitLimit))
 	_, err = wire.Dial(conn, wire.HandshakeConfig{Cookie: hostileCookie, Addr: b.node.Addr(), Incarnation: bInfo.Incarnation})
 	// (Where A dialled B and has the lower address, the rule of
 	// simultaneous connects refuses it first, as a duplicate.)
@@ -140,7 +141,7 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	}
 	// A counts and logs the refusal once its handshake goroutine is
 	// done, which may be after the impostor has read it.
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for a.node.HandshakeFailures()["unconfirmed"] != unconfirmed || !strings.Contains(a.logs.String(), "claim refused: unconfirmed") {
 		if time.Now().After(deadline) {
 			t.Fatalf("the refused claims are not counted and logged: %v\n%s", a.node.HandshakeFailures(), a.logs)
@@ -167,7 +168,7 @@ func TestNodeWatchFlood(t *testing.T) {
 		}
 		return nil
 	})
-	h.conn.SetReadDeadline(time.Now().Add(waitLimit))
+	h.conn.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	for {
 		f, err := h.r.ReadFrame()
 		if err != nil {
@@ -212,7 +213,7 @@ func expectProtocolError(t *testing.T, a *testNode, h *hostile) {
 	}
 	// The session logs its end once the connection is closed.
 	for !strings.Contains(a.logs.String(), "too long") {
-		if time.Since(start) > waitLimit {
+		if time.Since(start) > testkit.WaitLimit {
 			t.Fatalf("the node did not log why:\n%.2000s", a.logs)
 		}
 		time.Sleep(time.Millisecond)
@@ -223,8 +224,8 @@ func expectProtocolError(t *testing.T, a *testNode, h *hostile) {
 // protocol allows breaks the protocol: the connection is closed, and
 // nothing the node logs of it is longer than the bound on logged strings.
 func TestNodeLongTypeNameRefused(t *testing.T) {
-	sysLogs := new(logBuffer)
-	a := startNodeOn(t, actor.NewSystem(actor.WithLogger(sysLogs.logger())), remote.Config{Cookie: hostileCookie})
+	sysLogs := new(testkit.LogBuffer)
+	a := startNodeOn(t, actor.NewSystem(actor.WithLogger(sysLogs.Logger())), remote.Config{Cookie: hostileCookie})
 	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
@@ -248,7 +249,7 @@ func TestNodeClaimsDoNotMultiplyPeers(t *testing.T) {
 		}
 		h.conn.Close()
 	}
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for len(a.node.Stats()) > 0 {
 		if time.Now().After(deadline) {
 			t.Fatalf("%d peers left by closed inbound connections", len(a.node.Stats()))
@@ -270,7 +271,7 @@ func TestNodeClaimedAddressSanitised(t *testing.T) {
 	h.send(func(e *wire.Encoder) error {
 		return e.AppendWatch(&wire.Watch{Target: "target", Watcher: "w"})
 	})
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for len(a.node.Stats()) == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no peer")
@@ -287,9 +288,9 @@ func TestNodeClaimedAddressSanitised(t *testing.T) {
 	}
 }
 
-// ctxT is a context bounded by waitLimit, cancelled when the test ends.
+// ctxT is a context bounded by testkit.WaitLimit, cancelled when the test ends.
 func ctxT(t testing.TB) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 	t.Cleanup(cancel)
 	return ctx
 }
@@ -303,13 +304,13 @@ func TestNodeHandshakeBudget(t *testing.T) {
 	b := startNode(t, remote.Config{Cookie: hostileCookie})
 	stillServes(t, b, a)
 	for range 2 {
-		dial(t, a.node.Addr()) // silent: holds a handshake slot for a minute
+		testkit.Dial(t, a.node.Addr()) // silent: holds a handshake slot for a minute
 	}
 	// The slots are taken once the server hands the connections over:
 	// until the count shows it, a third may still get one.
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for {
-		conn := dial(t, a.node.Addr())
+		conn := testkit.Dial(t, a.node.Addr())
 		// Not closed within a second: it got a slot, and the next cannot.
 		conn.SetReadDeadline(time.Now().Add(time.Second))
 		if _, err := conn.Read(make([]byte, 1)); err == io.EOF && a.node.HandshakeFailures()["busy"] > 0 {
@@ -342,7 +343,7 @@ func TestNodeExpose(t *testing.T) {
 		t.Fatalf("request to a hidden actor: %v", err)
 	}
 	term := watcher(t, a.sys, b.pid("hidden"))
-	if m := recv(t, term, "Terminated of a refused watch"); !strings.Contains(m.Reason.Error(), remote.ErrNotExposed.Error()) {
+	if m := testkit.Recv(t, term, "Terminated of a refused watch"); !strings.Contains(m.Reason.Error(), remote.ErrNotExposed.Error()) {
 		t.Fatalf("refused watch: %+v", m)
 	}
 	// The stop came first on the connection: had it passed, echo would be gone.

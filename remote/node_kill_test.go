@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -76,7 +77,7 @@ func startHelperNode(t *testing.T) (*exec.Cmd, string) {
 		s, _ := bufio.NewReader(out).ReadString('\n')
 		line <- strings.TrimSpace(s)
 	}()
-	addr := recv(t, line, "the helper node's address")
+	addr := testkit.Recv(t, line, "the helper node's address")
 	if addr == "" {
 		t.Fatal("the helper node printed no address")
 	}
@@ -106,7 +107,7 @@ func TestNodeKilled(t *testing.T) {
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-			m := recv(t, w, "Terminated")
+			m := testkit.Recv(t, w, "Terminated")
 			took := time.Since(start)
 			if m.PID != echo || !errors.Is(m.Reason, remote.ErrNodeDown) {
 				t.Fatalf("Terminated = %+v, want %v with ErrNodeDown", m, echo)

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -28,7 +29,7 @@ func TestNodeStopTellsLocalWatchers(t *testing.T) {
 		} else {
 			a.node.Close()
 		}
-		m := recv(t, w, "Terminated")
+		m := testkit.Recv(t, w, "Terminated")
 		if !errors.Is(m.Reason, remote.ErrNodeStopped) || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("graceful %v: Terminated reason %q, want ErrNodeStopped and ErrNodeDown", graceful, m.Reason)
 		}
@@ -69,7 +70,7 @@ func TestNodeReconnectCyclesLeakNothing(t *testing.T) {
 // waitPeers waits until a's peer table holds n peers.
 func waitPeers(t testing.TB, a *testNode, n int) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for len(a.node.Stats()) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("peers %+v, want %d", a.node.Stats(), n)

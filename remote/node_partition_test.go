@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -29,7 +30,7 @@ func nodeEvents(t testing.TB, sys *actor.System) <-chan actor.Event {
 func waitNodeDown(t testing.TB, events <-chan actor.Event, addr string) actor.NodeDown {
 	t.Helper()
 	for {
-		if d, ok := recv(t, events, "NodeDown").(actor.NodeDown); ok && d.Address == addr {
+		if d, ok := testkit.Recv(t, events, "NodeDown").(actor.NodeDown); ok && d.Address == addr {
 			return d
 		}
 	}
@@ -52,7 +53,7 @@ func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *fau
 	if err := a.sys.Send(b.pid("sink"), Seq{From: "before"}); err != nil {
 		t.Fatal(err)
 	}
-	recv(t, sink.tick, "the first message")
+	testkit.Recv(t, sink.tick, "the first message")
 	settledStats(t, a, b.node.Addr()) // its Ack is back: a cut cannot make it uncertain
 	proxy.Blackhole()
 	if d := waitNodeDown(t, events, b.node.Addr()); !errors.Is(d.Reason, remote.ErrHeartbeatTimeout) {
@@ -101,7 +102,7 @@ func TestNodeLongPartition(t *testing.T) {
 		}
 	}
 	for n := range k {
-		d := recv(t, dead, "a dead letter")
+		d := testkit.Recv(t, dead, "a dead letter")
 		if !errors.Is(d.Reason, remote.ErrNodeUnreachable) || d.Message != (Seq{From: "during", N: n}) {
 			t.Fatalf("dead letter %d: %+v", n, d)
 		}

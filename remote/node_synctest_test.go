@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // pipeNet joins nodes over net.Pipe, for tests under testing/synctest,
@@ -23,11 +25,11 @@ import (
 // blackholed: its reads then swallow what arrives.
 type pipeNet struct {
 	mu    sync.Mutex
-	ls    map[string]*pipeListener
+	ls    map[string]*testkit.PipeListener
 	conns []*faultConn
 }
 
-func newPipeNet() *pipeNet { return &pipeNet{ls: map[string]*pipeListener{}} }
+func newPipeNet() *pipeNet { return &pipeNet{ls: map[string]*testkit.PipeListener{}} }
 
 func (pn *pipeNet) dial(ctx context.Context, addr string) (net.Conn, error) {
 	pn.mu.Lock()
@@ -44,12 +46,12 @@ func (pn *pipeNet) dial(ctx context.Context, addr string) (net.Conn, error) {
 // node starts a node of its own System at addr on the pipe network.
 func (pn *pipeNet) node(t *testing.T, addr string, cfg remote.Config) *testNode {
 	t.Helper()
-	ln := newPipeListener()
+	ln := testkit.NewPipeListener()
 	pn.mu.Lock()
 	pn.ls[addr] = ln
 	pn.mu.Unlock()
-	tn := &testNode{logs: new(logBuffer), sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
-	cfg.Advertise, cfg.Types, cfg.Logger = addr, testTypes(), tn.logs.logger()
+	tn := &testNode{logs: new(testkit.LogBuffer), sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
+	cfg.Advertise, cfg.Types, cfg.Logger = addr, testTypes(), tn.logs.Logger()
 	if cfg.Cookie == nil {
 		cfg.Cookie = []byte("pipe") // a pipe address is not loopback
 	}
@@ -139,7 +141,7 @@ func TestNodeHeartbeats(t *testing.T) {
 
 		pn.blackhole()
 		start := time.Now()
-		m := recv(t, w, "Terminated")
+		m := testkit.Recv(t, w, "Terminated")
 		if !errors.Is(m.Reason, remote.ErrNodeDown) || !errors.Is(m.Reason, remote.ErrHeartbeatTimeout) {
 			t.Fatalf("Terminated = %+v, want ErrNodeDown after ErrHeartbeatTimeout", m)
 		}
@@ -162,7 +164,7 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 			t.Fatalf("Request = %v, want ErrNodeDown", err)
 		}
 		w := watcher(t, a.sys, gone)
-		if m := recv(t, w, "Terminated"); !errors.Is(m.Reason, remote.ErrNodeDown) {
+		if m := testkit.Recv(t, w, "Terminated"); !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}
 
@@ -177,7 +179,7 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 			}
 			sent <- nil
 		}()
-		if err := recv(t, sent, "the sends"); err != nil {
+		if err := testkit.Recv(t, sent, "the sends"); err != nil {
 			t.Fatal(err)
 		}
 		for range 11 { // the ten, and the failed request, still queued
@@ -211,8 +213,8 @@ func TestNodeHandshakeTimeout(t *testing.T) {
 		if _, err := mute.Read(buf); err == nil {
 			t.Fatal("read from a connection that should be closed")
 		}
-		if d := time.Since(start); d != remote.DefaultHandshakeTimeout {
-			t.Fatalf("closed after %v, want %v", d, remote.DefaultHandshakeTimeout)
+		if d := time.Since(start); d != server.DefaultHandshakeTimeout {
+			t.Fatalf("closed after %v, want %v", d, server.DefaultHandshakeTimeout)
 		}
 		waitLog(t, b, "handshake failed")
 	})
@@ -280,7 +282,7 @@ func TestNodePeerRestarts(t *testing.T) {
 			}
 		})
 		stillServes(t, fresh, a) // the new run dials a
-		m := recv(t, w, "Terminated of the old run's actor")
+		m := testkit.Recv(t, w, "Terminated of the old run's actor")
 		if m.PID != old.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}
@@ -332,7 +334,7 @@ func TestNodeNoMessagesToTheNextRun(t *testing.T) {
 			}
 		}
 		a.sys.Send(fresh.pid("sink"), Ping{N: 99})
-		if m := recv(t, got, "a message to the new run"); m != (Ping{N: 99}) {
+		if m := testkit.Recv(t, got, "a message to the new run"); m != (Ping{N: 99}) {
 			t.Fatalf("the new run got %v", m)
 		}
 		s := statsOf(a, "b:1")

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/supervisor"
 )
@@ -21,13 +22,13 @@ func TestNodeWatchAndStop(t *testing.T) {
 	spawn(t, b.sys, "poisoned", collector(got))
 
 	w := watcher(t, a.sys, b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("ghost") || !errors.Is(m.Reason, actor.ErrNotFound) {
+	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("ghost") || !errors.Is(m.Reason, actor.ErrNotFound) {
 		t.Fatalf("Terminated = %+v, want ghost with ErrNotFound", m)
 	}
 	if err := a.sys.Stop(b.pid("target")); err != nil {
 		t.Fatal(err)
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("target") || m.Reason != nil {
+	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("target") || m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want target, normal stop", m)
 	}
 	for i := range 3 {
@@ -37,11 +38,11 @@ func TestNodeWatchAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if m := recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
+		if m := testkit.Recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
 			t.Fatalf("got %v", m)
 		}
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("poisoned") || m.Reason != nil {
+	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("poisoned") || m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want poisoned, normal stop", m)
 	}
 }
@@ -66,14 +67,14 @@ func TestNodeWatchPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv(t, ready, "the child")
+	testkit.Recv(t, ready, "the child")
 	w := watcher(t, a.sys, b.pid("fragile"))
 	// The watch and the message travel in two lanes: wait until the watch
 	// is registered (a Request answered after it proves it).
 	spawn(t, b.sys, "echo", echoActor)
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	a.sys.Send(b.pid("fragile"), Ping{})
-	m := recv(t, w, "Terminated")
+	m := testkit.Recv(t, w, "Terminated")
 	var re *remote.Error
 	if !errors.As(m.Reason, &re) || re.Code.String() != "panic" {
 		t.Fatalf("Terminated = %+v, want a remote panic", m)
@@ -111,7 +112,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 	if err := a.sys.Send(b.pid("helper"), ask); err != nil {
 		t.Fatal(err)
 	}
-	m := recv(t, saw, "the Ask")
+	m := testkit.Recv(t, saw, "the Ask")
 	if m.ReplyTo != a.pid("inbox") || *m.ByName["me"] != a.pid("inbox") {
 		t.Fatalf("b sees ReplyTo %v, ByName %v: want %v", m.ReplyTo, *m.ByName["me"], a.pid("inbox"))
 	}
@@ -120,13 +121,13 @@ func TestNodePIDsInPayloads(t *testing.T) {
 	}
 	want := map[any]bool{Pong{N: 1}: true, Pong{N: 2}: true, Ping{N: 3}: true, Seq{From: "watching"}: true}
 	for range want {
-		v := recv(t, got, "a message")
+		v := testkit.Recv(t, got, "a message")
 		if !want[v] {
 			t.Fatalf("unexpected %v", v)
 		}
 		delete(want, v)
 	}
-	if term := recv(t, w, "victim's Terminated"); term.PID != victim {
+	if term := testkit.Recv(t, w, "victim's Terminated"); term.PID != victim {
 		t.Fatalf("Terminated %+v", term)
 	}
 	// b watches a's inbox: stopping it tells b.
@@ -144,7 +145,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.sys.Stop(inbox)
-	if term := recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
+	if term := testkit.Recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
 		t.Fatalf("b got %+v", term)
 	}
 }
@@ -172,7 +173,7 @@ func TestNodeUnwatch(t *testing.T) {
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	b.sys.Stop(actor.PID{ID: "target"})
 	b.sys.Stop(actor.PID{ID: "echo"})
-	m := recv(t, got, "Terminated").(actor.Terminated)
+	m := testkit.Recv(t, got, "Terminated").(actor.Terminated)
 	if m.PID != b.pid("echo") {
 		t.Fatalf("Terminated %+v, want only echo's", m)
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -97,7 +98,7 @@ func (p *faultProxy) accept() {
 			continue
 		}
 		p.mu.Unlock()
-		s, err := net.DialTimeout("tcp", p.target, waitLimit)
+		s, err := net.DialTimeout("tcp", p.target, testkit.WaitLimit)
 		if err != nil {
 			abort(c)
 			continue
@@ -266,7 +267,7 @@ func (p *faultProxy) Links() int64 { return p.accepted.Load() }
 func (p *faultProxy) waitLinks(t testing.TB, n int64) {
 	t.Helper()
 	for p.accepted.Load() < n {
-		recv(t, p.linked, "a link through the proxy")
+		testkit.Recv(t, p.linked, "a link through the proxy")
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -69,7 +70,7 @@ func TestSpawnRemote(t *testing.T) {
 	if err := a.sys.Stop(named); err != nil {
 		t.Fatal(err)
 	}
-	if got := recv(t, w, "Terminated"); got.PID != named || got.Reason != nil {
+	if got := testkit.Recv(t, w, "Terminated"); got.PID != named || got.Reason != nil {
 		t.Fatalf("Terminated = %+v, want a normal stop of %v", got, named)
 	}
 	noPending(t, a, b)
@@ -143,15 +144,15 @@ func TestSpawnRemoteCancelled(t *testing.T) {
 		_, err := a.node.SpawnRemote(ctx, b.node.Addr(), "slow")
 		errc <- err
 	}()
-	recv(t, entered, "the producer's call")
+	testkit.Recv(t, entered, "the producer's call")
 	cancel()
-	if err := recv(t, errc, "SpawnRemote's return"); !errors.Is(err, context.Canceled) {
+	if err := testkit.Recv(t, errc, "SpawnRemote's return"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("SpawnRemote with its context cancelled = %v, want context.Canceled", err)
 	}
 	noPending(t, a, b)
 
 	once.Do(func() { close(release) })
-	recv(t, stopped, "the orphan's stop")
+	testkit.Recv(t, stopped, "the orphan's stop")
 	if s := statsOf(a, b.node.Addr()); s.LateReplies != 1 {
 		t.Fatalf("LateReplies = %d, want 1", s.LateReplies)
 	}
@@ -310,7 +311,7 @@ func TestRegisterKindMisuse(t *testing.T) {
 func TestSpawnRemoteMisuse(t *testing.T) {
 	a, b := spawnPair(t)
 	ctx := context.Background()
-	if _, err := a.node.SpawnRemote(nil, b.node.Addr(), "echo"); !errors.Is(err, remote.ErrNilContext) { //nolint:staticcheck // testing the nil check
+	if _, err := a.node.SpawnRemote(nil, b.node.Addr(), "echo"); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck // testing the nil check
 		t.Errorf("SpawnRemote(nil ctx) = %v, want ErrNilContext", err)
 	}
 	if _, err := a.node.SpawnRemote(ctx, b.node.Addr(), ""); !errors.Is(err, remote.ErrInvalidKind) {

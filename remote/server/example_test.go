@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"bufio"
@@ -9,12 +9,12 @@ import (
 	"os"
 	"syscall"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // A line echo server on a free port: start it, talk to it, stop it.
 func ExampleServer() {
-	srv := remote.NewServer("127.0.0.1:0", func(ctx context.Context, conn net.Conn) {
+	srv := server.New("127.0.0.1:0", func(ctx context.Context, conn net.Conn) {
 		line, err := bufio.NewReader(conn).ReadString('\n')
 		if err != nil {
 			return
@@ -44,15 +44,15 @@ func ExampleServer() {
 
 // Serving until Ctrl-C or SIGTERM, which stop the server, not the process.
 func ExampleSetOnSignal() {
-	srv := remote.NewServer("127.0.0.1:7000", func(ctx context.Context, conn net.Conn) {
+	srv := server.New("127.0.0.1:7000", func(ctx context.Context, conn net.Conn) {
 		// serve conn until ctx is done
 	})
-	stop := remote.NewEvent()
-	undo := remote.SetOnSignal(stop, os.Interrupt, syscall.SIGTERM)
+	stop := server.NewEvent()
+	undo := server.SetOnSignal(stop, os.Interrupt, syscall.SIGTERM)
 	defer undo()
 	srv.StopOn(stop)
 
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
 		fmt.Println("server failed:", err)
 		return
 	}
@@ -61,7 +61,7 @@ func ExampleSetOnSignal() {
 
 // An Event set by one goroutine, seen by another.
 func ExampleEvent() {
-	ready := remote.NewEvent()
+	ready := server.NewEvent()
 	go ready.Set()
 	if err := ready.Wait(context.Background()); err == nil {
 		fmt.Println("set:", ready.IsSet())

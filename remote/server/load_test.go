@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"bufio"
@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/testkit"
 )
 
 // TestThousandConnections holds 1,000 connections open at once, each
@@ -50,14 +52,14 @@ func TestThousandConnections(t *testing.T) {
 // allOpen is closed.
 func echoOnce(addr string, i int, dialSlots chan struct{}, echoed *sync.WaitGroup, allOpen chan struct{}) error {
 	dialSlots <- struct{}{}
-	c, err := net.DialTimeout("tcp", addr, waitLimit)
+	c, err := net.DialTimeout("tcp", addr, testkit.WaitLimit)
 	<-dialSlots
 	if err != nil {
 		echoed.Done()
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(4 * waitLimit))
+	c.SetDeadline(time.Now().Add(4 * testkit.WaitLimit))
 	line := fmt.Sprintf("client %d\n", i)
 	_, err = c.Write([]byte(line))
 	var got string

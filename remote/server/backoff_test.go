@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // scriptListener answers Accept from a script: an error, or nil for a
@@ -47,9 +48,9 @@ func (l *scriptListener) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	server, client := net.Pipe()
+	srvEnd, client := net.Pipe()
 	client.Close()
-	return server, nil
+	return srvEnd, nil
 }
 
 func (l *scriptListener) Close() error {
@@ -57,7 +58,7 @@ func (l *scriptListener) Close() error {
 	return nil
 }
 
-func (l *scriptListener) Addr() net.Addr { return pipeAddr{} }
+func (l *scriptListener) Addr() net.Addr { return testkit.PipeAddr{} }
 
 // gaps returns the time between successive Accept calls.
 func (l *scriptListener) gaps() []time.Duration {
@@ -75,10 +76,10 @@ func (l *scriptListener) gaps() []time.Duration {
 var emfile = &net.OpError{Op: "accept", Net: "tcp", Err: os.NewSyscallError("accept", syscall.EMFILE)}
 
 func TestTemporaryErrors(t *testing.T) {
-	if !remote.IsTemporary(emfile) {
+	if !server.IsTemporary(emfile) {
 		t.Error("EMFILE is not taken as temporary")
 	}
-	if remote.IsTemporary(errors.New("boom")) || remote.IsTemporary(net.ErrClosed) {
+	if server.IsTemporary(errors.New("boom")) || server.IsTemporary(net.ErrClosed) {
 		t.Error("a plain error is taken as temporary")
 	}
 }
@@ -92,8 +93,9 @@ func TestAcceptBackoff(t *testing.T) {
 		}
 		script = append(script, nil, emfile, emfile) // a success resets the delay
 		ln, rec := newScriptListener(script...), newRecorder()
-		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) {},
-			remote.WithAcceptBackoff(10*ms, 100*ms), remote.WithObserver(rec))
+		srv := server.NewListener(ln, func(context.Context, net.Conn) {},
+			server.WithAcceptBackoff(10*ms, 100*ms), server.WithObserver(rec))
+		server.NoJitter(srv) // the jitter's range is internal/backoff's to test
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -120,8 +122,8 @@ func TestAcceptBackoff(t *testing.T) {
 func TestStopDuringBackoff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		ln := newScriptListener(emfile)
-		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) {},
-			remote.WithAcceptBackoff(time.Hour, 2*time.Hour))
+		srv := server.NewListener(ln, func(context.Context, net.Conn) {},
+			server.WithAcceptBackoff(time.Hour, 2*time.Hour))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -140,15 +142,15 @@ func TestFatalAcceptErrorStopsServer(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		boom := errors.New("boom")
 		ln, rec := newScriptListener(boom), newRecorder()
-		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) {}, remote.WithObserver(rec))
+		srv := server.NewListener(ln, func(context.Context, net.Conn) {}, server.WithObserver(rec))
 		if err := srv.Serve(); !errors.Is(err, boom) {
 			t.Fatalf("Serve = %v, want the accept error", err)
 		}
 		if d := <-rec.acceptErr; d != 0 {
 			t.Fatalf("AcceptError retry = %v, want 0: not retried", d)
 		}
-		if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-			t.Fatalf("Start after failure = %v, want ErrServerClosed", err)
+		if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+			t.Fatalf("Start after failure = %v, want ErrClosed", err)
 		}
 	})
 }
@@ -158,7 +160,7 @@ func TestListenerClosedElsewhere(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := remote.NewServerListener(ln, echo)
+	srv := server.NewListener(ln, echo)
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

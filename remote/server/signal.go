@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"os"
@@ -20,7 +20,7 @@ import (
 // may be called any number of times. It panics if ev is nil.
 func SetOnSignal(ev *Event, sigs ...os.Signal) (stop func()) {
 	if ev == nil {
-		panic("remote: SetOnSignal with a nil event")
+		panic("server: SetOnSignal with a nil event")
 	}
 	if len(sigs) == 0 {
 		// signal.Notify with no signals would relay every signal,

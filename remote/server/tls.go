@@ -1,15 +1,10 @@
-package remote
+package server
 
 import (
 	"crypto/tls"
 	"fmt"
 	"slices"
 )
-
-// hasCertificate reports whether a TLS config can present a certificate.
-func hasCertificate(c *tls.Config) bool {
-	return len(c.Certificates) > 0 || c.GetCertificate != nil || c.GetConfigForClient != nil
-}
 
 // serverTLS builds the server's TLS config from the options, loading the
 // certificate files if any; nil means plain TCP. The caller's config is
@@ -25,7 +20,7 @@ func (c *config) serverTLS() (*tls.Config, error) {
 	if c.certFile != "" {
 		cert, err := tls.LoadX509KeyPair(c.certFile, c.keyFile)
 		if err != nil {
-			return nil, fmt.Errorf("remote: loading TLS certificate: %w", err)
+			return nil, fmt.Errorf("server: loading TLS certificate: %w", err)
 		}
 		cfg.Certificates = append(slices.Clip(cfg.Certificates), cert)
 	}

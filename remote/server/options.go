@@ -1,17 +1,20 @@
-package remote
+package server
 
 import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/netx"
 )
 
 // Defaults of the stream server, used when the matching option is not given.
 const (
-	// DefaultStopTimeout is how long Stop lets running handlers finish before
-	// it closes their connections.
-	DefaultStopTimeout = time.Second
+	// DefaultStopTimeout is the longest grace period of a graceful stop: how
+	// long Stop (or StopOn) lets running handlers finish before it closes
+	// their connections. The node's Config.StopTimeout defaults to it too.
+	DefaultStopTimeout = 5 * time.Second
 
 	// DefaultHandshakeTimeout bounds the TLS handshake of each connection.
 	DefaultHandshakeTimeout = 10 * time.Second
@@ -24,15 +27,15 @@ const (
 	DefaultAcceptBackoffMax = time.Second
 )
 
-// A ServerOption configures a Server made by NewServer or
-// NewServerListener; the WithXxx functions make them, and a nil option is
+// A Option configures a Server made by New or
+// NewListener; the WithXxx functions make them, and a nil option is
 // ignored. An option given an out-of-range value does not panic: Start
 // reports it as an error wrapping ErrInvalidOption.
-type ServerOption interface {
+type Option interface {
 	apply(*config)
 }
 
-// optionFunc makes a plain function a ServerOption.
+// optionFunc makes a plain function a Option.
 type optionFunc func(*config)
 
 func (f optionFunc) apply(c *config) { f(c) }
@@ -50,7 +53,7 @@ type config struct {
 	backoffMin       time.Duration // must be > 0
 	backoffMax       time.Duration // must be >= backoffMin
 	logger           *slog.Logger  // nil: discard
-	observer         ServerObserver
+	observer         Observer
 }
 
 func defaultConfig() config {
@@ -82,7 +85,7 @@ func (c *config) validate() error {
 		if v := c.tlsConfig.MaxVersion; v != 0 && v < tls.VersionTLS12 {
 			return fmt.Errorf("%w: WithTLS: MaxVersion %s is below TLS 1.2", ErrInvalidOption, tls.VersionName(v))
 		}
-		if c.certFile == "" && !hasCertificate(c.tlsConfig) {
+		if c.certFile == "" && !netx.HasCertificate(c.tlsConfig) {
 			return fmt.Errorf("%w: WithTLS: the config has no certificate", ErrInvalidOption)
 		}
 	}
@@ -95,7 +98,7 @@ func (c *config) validate() error {
 // accepting resumes as soon as one handler returns. A connection counts
 // from accept to close, its TLS handshake included. 0, the default, means
 // no limit.
-func WithMaxConns(n int) ServerOption {
+func WithMaxConns(n int) Option {
 	return optionFunc(func(c *config) { c.maxConns = n })
 }
 
@@ -103,47 +106,48 @@ func WithMaxConns(n int) ServerOption {
 // (Certificates, GetCertificate or GetConfigForClient) unless WithCertFiles
 // supplies one. The minimum version is raised to TLS 1.2 if set lower; the
 // maximum stays Go's default (TLS 1.3) unless cfg sets it.
-func WithTLS(cfg *tls.Config) ServerOption {
+func WithTLS(cfg *tls.Config) Option {
 	return optionFunc(func(c *config) { c.tlsConfig, c.tlsSet = cfg, true })
 }
 
 // WithCertFiles serves TLS with the PEM certificate chain and key read by
 // Start from the two files. Given with WithTLS, the certificate is added to
 // that config's.
-func WithCertFiles(certFile, keyFile string) ServerOption {
+func WithCertFiles(certFile, keyFile string) Option {
 	return optionFunc(func(c *config) { c.certFile, c.keyFile = certFile, keyFile })
 }
 
 // WithHandshakeTimeout bounds each connection's TLS handshake, which runs
 // in the connection's own goroutine so a slow client never holds up
 // accepting. It must be positive; the default is DefaultHandshakeTimeout.
-func WithHandshakeTimeout(d time.Duration) ServerOption {
+func WithHandshakeTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.handshakeTimeout = d })
 }
 
 // WithStopTimeout sets how long Stop lets running handlers finish before it
 // closes their connections (Stop's context can cut it shorter). 0 closes
 // them at once; the default is DefaultStopTimeout.
-func WithStopTimeout(d time.Duration) ServerOption {
+func WithStopTimeout(d time.Duration) Option {
 	return optionFunc(func(c *config) { c.stopTimeout = d })
 }
 
 // WithAcceptBackoff sets the pause after a temporary accept error (such as
 // running out of file descriptors): min after the first, doubling with each
-// further error in a row up to max, back to min after a success. The
-// defaults are DefaultAcceptBackoffMin and DefaultAcceptBackoffMax.
-func WithAcceptBackoff(min, max time.Duration) ServerOption {
+// further error in a row up to max, back to min after a success; each pause
+// is jittered, less up to half of it at random. The defaults are
+// DefaultAcceptBackoffMin and DefaultAcceptBackoffMax.
+func WithAcceptBackoff(min, max time.Duration) Option {
 	return optionFunc(func(c *config) { c.backoffMin, c.backoffMax = min, max })
 }
 
 // WithLogger sends the server's log records to l. Without it, or with nil,
 // nothing is logged.
-func WithLogger(l *slog.Logger) ServerOption {
+func WithLogger(l *slog.Logger) Option {
 	return optionFunc(func(c *config) { c.logger = l })
 }
 
 // WithObserver reports the server's connection events to o. Without it the
 // server makes no observer calls at all.
-func WithObserver(o ServerObserver) ServerOption {
+func WithObserver(o Observer) Option {
 	return optionFunc(func(c *config) { c.observer = o })
 }

@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -15,11 +15,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 func TestServeEchoesUntilStopped(t *testing.T) {
-	srv := remote.NewServer("127.0.0.1:0", echo)
+	srv := server.New("127.0.0.1:0", echo)
 	if got := srv.Addr(); got != "127.0.0.1:0" {
 		t.Errorf("Addr before Start = %q, want the configured address", got)
 	}
@@ -33,15 +34,15 @@ func TestServeEchoesUntilStopped(t *testing.T) {
 	if err != nil || host != "127.0.0.1" || port == "0" {
 		t.Fatalf("Addr after Start = %q (%v), want 127.0.0.1 and the bound port", srv.Addr(), err)
 	}
-	c := dial(t, srv.Addr())
+	c := testkit.Dial(t, srv.Addr())
 	if got := roundTrip(t, c, "hello"); got != "hello" {
 		t.Fatalf("echo = %q, want hello", got)
 	}
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if err := recv(t, served, "Serve to return"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, served, "Serve to return"); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
 	if _, err := net.Dial("tcp", srv.Addr()); err == nil {
 		t.Fatal("dial after Stop succeeded; the listener should be closed")
@@ -53,19 +54,19 @@ func TestServeStartsTheServer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := remote.NewServerListener(ln, echo)
+	srv := server.NewListener(ln, echo)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	// The dial succeeds at once (backlog); the echo needs Serve to accept.
-	c := dial(t, srv.Addr())
+	c := testkit.Dial(t, srv.Addr())
 	if got := roundTrip(t, c, "x"); got != "x" {
 		t.Fatalf("echo = %q", got)
 	}
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := recv(t, served, "Serve"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, served, "Serve"); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
 }
 
@@ -74,7 +75,7 @@ func TestServeStartsTheServer(t *testing.T) {
 func TestEmptyHostMeansLoopback(t *testing.T) {
 	for _, addr := range []string{"", ":0"} {
 		t.Run(fmt.Sprintf("%q", addr), func(t *testing.T) {
-			srv := remote.NewServer(addr, echo)
+			srv := server.New(addr, echo)
 			if got := srv.Addr(); got != "127.0.0.1:0" {
 				t.Errorf("Addr before Start = %q, want 127.0.0.1:0", got)
 			}
@@ -86,23 +87,23 @@ func TestEmptyHostMeansLoopback(t *testing.T) {
 			if err != nil || host != "127.0.0.1" || port == "0" {
 				t.Fatalf("Addr after Start = %q (%v), want 127.0.0.1 and the bound port", srv.Addr(), err)
 			}
-			roundTrip(t, dial(t, srv.Addr()), "hi")
+			roundTrip(t, testkit.Dial(t, srv.Addr()), "hi")
 		})
 	}
-	if got := remote.NewServer(":7000", echo).Addr(); got != "127.0.0.1:7000" {
-		t.Errorf(`NewServer(":7000").Addr() = %q, want 127.0.0.1:7000`, got)
+	if got := server.New(":7000", echo).Addr(); got != "127.0.0.1:7000" {
+		t.Errorf(`New(":7000").Addr() = %q, want 127.0.0.1:7000`, got)
 	}
 	for _, all := range []string{"0.0.0.0:7000", "[::]:7000"} {
-		if got := remote.NewServer(all, echo).Addr(); got != all {
-			t.Errorf("NewServer(%q).Addr() = %q: an explicit address must be kept", all, got)
+		if got := server.New(all, echo).Addr(); got != all {
+			t.Errorf("New(%q).Addr() = %q: an explicit address must be kept", all, got)
 		}
 	}
 }
 
 func TestStartTwice(t *testing.T) {
 	srv := startServer(t, echo)
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerStarted) {
-		t.Fatalf("second Start = %v, want ErrServerStarted", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrStarted) {
+		t.Fatalf("second Start = %v, want ErrStarted", err)
 	}
 }
 
@@ -111,17 +112,17 @@ func TestStartAfterStop(t *testing.T) {
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start after Stop = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start after Stop = %v, want ErrClosed", err)
 	}
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve after Stop = %v, want ErrServerClosed", err)
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve after Stop = %v, want ErrClosed", err)
 	}
 }
 
 func TestStopTwice(t *testing.T) {
 	srv := startServer(t, echo)
-	c := dial(t, srv.Addr())
+	c := testkit.Dial(t, srv.Addr())
 	roundTrip(t, c, "hi")
 	for i := range 2 {
 		if err := srv.Stop(context.Background()); err != nil {
@@ -135,18 +136,18 @@ func TestStopBeforeStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := remote.NewServerListener(ln, echo)
+	srv := server.NewListener(ln, echo)
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop before Start: %v", err)
 	}
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop before Start: %v", err)
 	}
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start after Stop = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start after Stop = %v, want ErrClosed", err)
 	}
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve after Stop = %v, want ErrServerClosed", err)
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve after Stop = %v, want ErrClosed", err)
 	}
 	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("the given listener is still open after Stop: Accept = %v", err)
@@ -158,7 +159,7 @@ func TestAddressInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := remote.NewServer(taken.Addr().String(), echo)
+	srv := server.New(taken.Addr().String(), echo)
 	err = srv.Start()
 	if !errors.Is(err, syscall.EADDRINUSE) {
 		t.Fatalf("Start on a taken address = %v, want EADDRINUSE", err)
@@ -177,14 +178,14 @@ func TestAddressInUse(t *testing.T) {
 }
 
 func TestNilHandler(t *testing.T) {
-	srv := remote.NewServer("127.0.0.1:0", nil)
-	if err := srv.Start(); !errors.Is(err, remote.ErrNilHandler) {
+	srv := server.New("127.0.0.1:0", nil)
+	if err := srv.Start(); !errors.Is(err, server.ErrNilHandler) {
 		t.Fatalf("Start = %v, want ErrNilHandler", err)
 	}
-	if err := srv.Serve(); !errors.Is(err, remote.ErrNilHandler) {
+	if err := srv.Serve(); !errors.Is(err, server.ErrNilHandler) {
 		t.Fatalf("Serve = %v, want ErrNilHandler", err)
 	}
-	if err := srv.SetHandler(nil); !errors.Is(err, remote.ErrNilHandler) {
+	if err := srv.SetHandler(nil); !errors.Is(err, server.ErrNilHandler) {
 		t.Fatalf("SetHandler(nil) = %v, want ErrNilHandler", err)
 	}
 	// A handler set later makes the server startable.
@@ -198,8 +199,8 @@ func TestNilHandler(t *testing.T) {
 }
 
 func TestNilListener(t *testing.T) {
-	srv := remote.NewServerListener(nil, echo)
-	if err := srv.Start(); !errors.Is(err, remote.ErrNilListener) {
+	srv := server.NewListener(nil, echo)
+	if err := srv.Start(); !errors.Is(err, server.ErrNilListener) {
 		t.Fatalf("Start = %v, want ErrNilListener", err)
 	}
 	if err := srv.Stop(context.Background()); err != nil {
@@ -208,22 +209,22 @@ func TestNilListener(t *testing.T) {
 }
 
 func TestInvalidOptions(t *testing.T) {
-	for name, opt := range map[string]remote.ServerOption{
-		"negative max conns":     remote.WithMaxConns(-1),
-		"negative stop timeout":  remote.WithStopTimeout(-time.Second),
-		"zero handshake timeout": remote.WithHandshakeTimeout(0),
-		"zero backoff":           remote.WithAcceptBackoff(0, time.Second),
-		"backoff min over max":   remote.WithAcceptBackoff(2*time.Second, time.Second),
-		"nil TLS config":         remote.WithTLS(nil),
-		"cert without key":       remote.WithCertFiles("cert.pem", ""),
-		"TLS without cert":       remote.WithTLS(&tls.Config{}),
-		"TLS max below 1.2": remote.WithTLS(&tls.Config{
+	for name, opt := range map[string]server.Option{
+		"negative max conns":     server.WithMaxConns(-1),
+		"negative stop timeout":  server.WithStopTimeout(-time.Second),
+		"zero handshake timeout": server.WithHandshakeTimeout(0),
+		"zero backoff":           server.WithAcceptBackoff(0, time.Second),
+		"backoff min over max":   server.WithAcceptBackoff(2*time.Second, time.Second),
+		"nil TLS config":         server.WithTLS(nil),
+		"cert without key":       server.WithCertFiles("cert.pem", ""),
+		"TLS without cert":       server.WithTLS(&tls.Config{}),
+		"TLS max below 1.2": server.WithTLS(&tls.Config{
 			MaxVersion: tls.VersionTLS11, Certificates: []tls.Certificate{{}},
 		}),
 	} {
 		t.Run(name, func(t *testing.T) {
-			srv := remote.NewServer("127.0.0.1:0", echo, opt)
-			if err := srv.Start(); !errors.Is(err, remote.ErrInvalidOption) {
+			srv := server.New("127.0.0.1:0", echo, opt)
+			if err := srv.Start(); !errors.Is(err, server.ErrInvalidOption) {
 				t.Fatalf("Start = %v, want ErrInvalidOption", err)
 			}
 		})
@@ -231,16 +232,16 @@ func TestInvalidOptions(t *testing.T) {
 }
 
 func TestNilOptionIgnored(t *testing.T) {
-	srv := startServer(t, echo, nil, remote.WithMaxConns(1), nil)
-	if got := roundTrip(t, dial(t, srv.Addr()), "hi"); got != "hi" {
+	srv := startServer(t, echo, nil, server.WithMaxConns(1), nil)
+	if got := roundTrip(t, testkit.Dial(t, srv.Addr()), "hi"); got != "hi" {
 		t.Fatalf("echo = %q, want hi", got)
 	}
 }
 
 func TestMissingCertFiles(t *testing.T) {
 	dir := t.TempDir()
-	srv := remote.NewServer("127.0.0.1:0", echo,
-		remote.WithCertFiles(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")))
+	srv := server.New("127.0.0.1:0", echo,
+		server.WithCertFiles(filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")))
 	if err := srv.Start(); !errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("Start = %v, want a file-not-found error", err)
 	}
@@ -248,7 +249,7 @@ func TestMissingCertFiles(t *testing.T) {
 
 func TestSetHandlerServesNewConnections(t *testing.T) {
 	srv := startServer(t, echo)
-	old := dial(t, srv.Addr())
+	old := testkit.Dial(t, srv.Addr())
 	roundTrip(t, old, "before")
 
 	if err := srv.SetHandler(func(_ context.Context, conn net.Conn) {
@@ -256,7 +257,7 @@ func TestSetHandlerServesNewConnections(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	if got := roundTrip(t, dial(t, srv.Addr()), "ignored"); got != "new" {
+	if got := roundTrip(t, testkit.Dial(t, srv.Addr()), "ignored"); got != "new" {
 		t.Fatalf("new connection got %q, want the new handler's reply", got)
 	}
 	if got := roundTrip(t, old, "still echo"); got != "still echo" {
@@ -272,18 +273,18 @@ func TestHandlerContextCancelledOnStop(t *testing.T) {
 		<-ctx.Done()
 		cause <- context.Cause(ctx)
 	})
-	dial(t, srv.Addr())
-	recv(t, entered, "handler")
+	testkit.Dial(t, srv.Addr())
+	testkit.Recv(t, entered, "handler")
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop: %v", err)
 	}
-	if err := recv(t, cause, "cause"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("context cause = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, cause, "cause"); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("context cause = %v, want ErrClosed", err)
 	}
 }
 
 func TestHandlerPanic(t *testing.T) {
-	var logs logBuffer
+	var logs testkit.LogBuffer
 	rec := newRecorder()
 	srv := startServer(t, func(ctx context.Context, conn net.Conn) {
 		buf := make([]byte, 5)
@@ -295,25 +296,25 @@ func TestHandlerPanic(t *testing.T) {
 		}
 		conn.Write(buf)
 		echo(ctx, conn)
-	}, remote.WithLogger(logs.logger()), remote.WithObserver(rec))
+	}, server.WithLogger(logs.Logger()), server.WithObserver(rec))
 
-	survivor := dial(t, srv.Addr())
+	survivor := testkit.Dial(t, srv.Addr())
 	if got := roundTrip(t, survivor, "fine"); got != "fine" {
 		t.Fatalf("echo = %q", got)
 	}
-	victim := dial(t, srv.Addr())
+	victim := testkit.Dial(t, srv.Addr())
 	victim.Write([]byte("boom\n"))
-	victim.SetReadDeadline(time.Now().Add(waitLimit))
+	victim.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	if n, err := victim.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("panicking connection: Read = %d, %v; want EOF", n, err)
 	}
-	if reason := recv(t, rec.closed, "close"); reason != remote.ClosePanic {
+	if reason := testkit.Recv(t, rec.closed, "close"); reason != server.ClosePanic {
 		t.Fatalf("close reason = %v, want panic", reason)
 	}
 	if got := roundTrip(t, survivor, "still here"); got != "still here" {
 		t.Fatalf("other connection after the panic: %q", got)
 	}
-	if got := roundTrip(t, dial(t, srv.Addr()), "new!"); got != "new!" {
+	if got := roundTrip(t, testkit.Dial(t, srv.Addr()), "new!"); got != "new!" {
 		t.Fatalf("new connection after the panic: %q", got)
 	}
 	log := logs.String()
@@ -331,23 +332,23 @@ func TestHandlerGoexit(t *testing.T) {
 	rec := newRecorder()
 	srv := startServer(t, func(ctx context.Context, conn net.Conn) {
 		runtime.Goexit()
-	}, remote.WithObserver(rec))
-	c := dial(t, srv.Addr())
-	c.SetReadDeadline(time.Now().Add(waitLimit))
+	}, server.WithObserver(rec))
+	c := testkit.Dial(t, srv.Addr())
+	c.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Fatalf("Read = %v, want EOF: the connection should be closed", err)
 	}
-	recv(t, rec.closed, "close")
+	testkit.Recv(t, rec.closed, "close")
 	if n := srv.Active(); n != 0 {
 		t.Fatalf("active = %d after the handler exited", n)
 	}
 }
 
 func TestCloseReasonString(t *testing.T) {
-	for r, want := range map[remote.CloseReason]string{
-		remote.CloseNormal: "normal", remote.ClosePanic: "panic",
-		remote.CloseHandshake: "handshake", remote.CloseForced: "forced",
-		remote.CloseReason(99): "unknown",
+	for r, want := range map[server.CloseReason]string{
+		server.CloseNormal: "normal", server.ClosePanic: "panic",
+		server.CloseHandshake: "handshake", server.CloseForced: "forced",
+		server.CloseReason(99): "unknown",
 	} {
 		if got := r.String(); got != want {
 			t.Errorf("%d.String() = %q, want %q", r, got, want)

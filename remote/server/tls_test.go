@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // tlsEcho echoes over TLS, and refuses to serve a connection that is not
@@ -26,7 +27,7 @@ func tlsEcho(ctx context.Context, conn net.Conn) {
 
 func dialTLS(t testing.TB, addr string, cfg *tls.Config) *tls.Conn {
 	t.Helper()
-	c, err := tls.DialWithDialer(&net.Dialer{Timeout: waitLimit}, "tcp", addr, cfg)
+	c, err := tls.DialWithDialer(&net.Dialer{Timeout: testkit.WaitLimit}, "tcp", addr, cfg)
 	if err != nil {
 		t.Fatalf("TLS dial: %v", err)
 	}
@@ -35,12 +36,12 @@ func dialTLS(t testing.TB, addr string, cfg *tls.Config) *tls.Conn {
 }
 
 func TestTLSRoundTrip(t *testing.T) {
-	cert := newTestCert(t)
-	cfg := cert.server()
+	cert := testkit.NewCert(t)
+	cfg := cert.Server()
 	cfg.MinVersion = tls.VersionTLS10 // the server must raise it, in its own copy
-	srv := startServer(t, tlsEcho, remote.WithTLS(cfg))
+	srv := startServer(t, tlsEcho, server.WithTLS(cfg))
 
-	c := dialTLS(t, srv.Addr(), cert.client())
+	c := dialTLS(t, srv.Addr(), cert.Client())
 	if got := roundTrip(t, c, "secret"); got != "secret" {
 		t.Fatalf("echo over TLS = %q", got)
 	}
@@ -51,13 +52,13 @@ func TestTLSRoundTrip(t *testing.T) {
 		t.Error("the server changed the caller's tls.Config")
 	}
 
-	old := cert.client()
+	old := cert.Client()
 	old.MinVersion, old.MaxVersion = tls.VersionTLS10, tls.VersionTLS11
 	if c, err := tls.Dial("tcp", srv.Addr(), old); err == nil {
 		c.Close()
 		t.Fatal("a TLS 1.1 client was accepted; the minimum is TLS 1.2")
 	}
-	tls12 := cert.client()
+	tls12 := cert.Client()
 	tls12.MaxVersion = tls.VersionTLS12
 	if got := roundTrip(t, dialTLS(t, srv.Addr(), tls12), "twelve"); got != "twelve" {
 		t.Fatalf("echo over TLS 1.2 = %q", got)
@@ -65,35 +66,35 @@ func TestTLSRoundTrip(t *testing.T) {
 }
 
 func TestTLSCertFiles(t *testing.T) {
-	cert := newTestCert(t)
+	cert := testkit.NewCert(t)
 	dir := t.TempDir()
 	certFile, keyFile := filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	if err := os.WriteFile(certFile, cert.certPEM, 0o600); err != nil {
+	if err := os.WriteFile(certFile, cert.CertPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(keyFile, cert.keyPEM, 0o600); err != nil {
+	if err := os.WriteFile(keyFile, cert.KeyPEM, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv := startServer(t, tlsEcho, remote.WithCertFiles(certFile, keyFile))
-	if got := roundTrip(t, dialTLS(t, srv.Addr(), cert.client()), "from files"); got != "from files" {
+	srv := startServer(t, tlsEcho, server.WithCertFiles(certFile, keyFile))
+	if got := roundTrip(t, dialTLS(t, srv.Addr(), cert.Client()), "from files"); got != "from files" {
 		t.Fatalf("echo = %q", got)
 	}
 }
 
 func TestTLSPlaintextClientIsClosed(t *testing.T) {
-	cert := newTestCert(t)
+	cert := testkit.NewCert(t)
 	rec := newRecorder()
-	srv := startServer(t, tlsEcho, remote.WithTLS(cert.server()), remote.WithObserver(rec))
-	good := dialTLS(t, srv.Addr(), cert.client())
+	srv := startServer(t, tlsEcho, server.WithTLS(cert.Server()), server.WithObserver(rec))
+	good := dialTLS(t, srv.Addr(), cert.Client())
 	roundTrip(t, good, "before")
 
-	plain := dial(t, srv.Addr())
+	plain := testkit.Dial(t, srv.Addr())
 	plain.Write([]byte("GET / HTTP/1.0\r\n\r\n"))
-	plain.SetReadDeadline(time.Now().Add(waitLimit))
+	plain.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := io.ReadAll(plain); err != nil && !isConnReset(err) {
 		t.Fatalf("plaintext client: %v; want the server to close the connection", err)
 	}
-	if r := recv(t, rec.closed, "close"); r != remote.CloseHandshake {
+	if r := testkit.Recv(t, rec.closed, "close"); r != server.CloseHandshake {
 		t.Fatalf("close reason = %v, want handshake", r)
 	}
 	if got := roundTrip(t, good, "after"); got != "after" {
@@ -110,11 +111,11 @@ func isConnReset(err error) bool {
 // sends its hello holds no one up and is cut at the handshake deadline.
 func TestTLSSlowHandshake(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		cert := newTestCert(t)
-		ln, rec := newPipeListener(), newRecorder()
+		cert := testkit.NewCert(t)
+		ln, rec := testkit.NewPipeListener(), newRecorder()
 		const deadline = 5 * time.Second
-		srv := remote.NewServerListener(ln, tlsEcho, remote.WithTLS(cert.server()),
-			remote.WithHandshakeTimeout(deadline), remote.WithObserver(rec))
+		srv := server.NewListener(ln, tlsEcho, server.WithTLS(cert.Server()),
+			server.WithHandshakeTimeout(deadline), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -129,7 +130,7 @@ func TestTLSSlowHandshake(t *testing.T) {
 			cut <- time.Since(start)
 		}()
 
-		good := tls.Client(ln.Dial(), cert.client())
+		good := tls.Client(ln.Dial(), cert.Client())
 		defer good.Close()
 		if got := roundTrip(t, good, "quick"); got != "quick" {
 			t.Fatalf("echo = %q", got)
@@ -140,7 +141,7 @@ func TestTLSSlowHandshake(t *testing.T) {
 		if d := <-cut; d != deadline {
 			t.Fatalf("slow client cut after %v, want the %v handshake deadline", d, deadline)
 		}
-		if r := <-rec.closed; r != remote.CloseHandshake {
+		if r := <-rec.closed; r != server.CloseHandshake {
 			t.Fatalf("close reason = %v, want handshake", r)
 		}
 	})
@@ -150,9 +151,9 @@ func TestTLSSlowHandshake(t *testing.T) {
 // in progress: their handler would only see a cancelled context.
 func TestStopAbortsHandshakes(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		cert := newTestCert(t)
-		ln := newPipeListener()
-		srv := remote.NewServerListener(ln, tlsEcho, remote.WithTLS(cert.server()), remote.WithStopTimeout(time.Minute))
+		cert := testkit.NewCert(t)
+		ln := testkit.NewPipeListener()
+		srv := server.NewListener(ln, tlsEcho, server.WithTLS(cert.Server()), server.WithStopTimeout(time.Minute))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}

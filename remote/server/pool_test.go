@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"bufio"
@@ -8,12 +8,13 @@ import (
 	"testing"
 	"testing/synctest"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // idHandler reads the client's id line, reports it on entered, then holds
 // the connection until the client leaves.
-func idHandler(entered chan<- int) remote.Handler {
+func idHandler(entered chan<- int) server.Handler {
 	return func(ctx context.Context, conn net.Conn) {
 		r := bufio.NewReader(conn)
 		line, err := r.ReadString('\n')
@@ -35,9 +36,9 @@ func idHandler(entered chan<- int) remote.Handler {
 // the backlog until one of the first two leaves.
 func TestPoolFullWaitsInBacklog(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
+		ln, rec := testkit.NewPipeListener(), newRecorder()
 		entered := make(chan int, 3)
-		srv := remote.NewServerListener(ln, idHandler(entered), remote.WithMaxConns(2), remote.WithObserver(rec))
+		srv := server.NewListener(ln, idHandler(entered), server.WithMaxConns(2), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -53,7 +54,7 @@ func TestPoolFullWaitsInBacklog(t *testing.T) {
 		if got := len(entered); got != 2 {
 			t.Fatalf("%d handlers started with a pool of 2", got)
 		}
-		if got := ln.accepts.Load(); got != 2 {
+		if got := ln.Accepts.Load(); got != 2 {
 			t.Fatalf("Accept called %d times with a pool of 2; want 2, the third client left in the backlog", got)
 		}
 		if got := len(rec.poolFull); got != 1 {
@@ -67,7 +68,7 @@ func TestPoolFullWaitsInBacklog(t *testing.T) {
 		if got := <-entered; got != 3 {
 			t.Fatalf("after client %d left, client %d started; want 3", first, got)
 		}
-		if got := ln.accepts.Load(); got != 3 {
+		if got := ln.Accepts.Load(); got != 3 {
 			t.Fatalf("Accept called %d times, want 3", got)
 		}
 		if len(rec.resumed) != 1 || len(rec.poolFull) != 2 {
@@ -87,27 +88,27 @@ func TestPoolFullOverTCP(t *testing.T) {
 	ln := &countingListener{Listener: tcp}
 	rec := newRecorder()
 	entered := make(chan int, 3)
-	srv := remote.NewServerListener(ln, idHandler(entered), remote.WithMaxConns(2), remote.WithObserver(rec))
+	srv := server.NewListener(ln, idHandler(entered), server.WithMaxConns(2), server.WithObserver(rec))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { srv.Stop(context.Background()) })
 
-	c1, c2 := dial(t, srv.Addr()), dial(t, srv.Addr())
+	c1, c2 := testkit.Dial(t, srv.Addr()), testkit.Dial(t, srv.Addr())
 	c1.Write([]byte("1\n"))
 	c2.Write([]byte("2\n"))
-	recv(t, entered, "handler 1 or 2")
-	recv(t, entered, "handler 1 or 2")
-	if limit := recv(t, rec.poolFull, "PoolFull"); limit != 2 {
+	testkit.Recv(t, entered, "handler 1 or 2")
+	testkit.Recv(t, entered, "handler 1 or 2")
+	if limit := testkit.Recv(t, rec.poolFull, "PoolFull"); limit != 2 {
 		t.Fatalf("PoolFull(%d), want 2", limit)
 	}
 	// PoolFull is reported before the loop waits for a slot, and it
 	// accepts only with a slot: so far exactly two Accept calls.
-	if got := ln.accepts.Load(); got != 2 {
+	if got := ln.Accepts.Load(); got != 2 {
 		t.Fatalf("Accept called %d times when the pool filled, want 2", got)
 	}
 
-	c3 := dial(t, srv.Addr()) // the kernel completes the connect
+	c3 := testkit.Dial(t, srv.Addr()) // the kernel completes the connect
 	if _, err := c3.Write([]byte("3\n")); err != nil {
 		t.Fatalf("third client cannot write into the backlog: %v", err)
 	}
@@ -116,14 +117,14 @@ func TestPoolFullOverTCP(t *testing.T) {
 	}
 
 	c1.Close()
-	if got := recv(t, entered, "handler 3"); got != 3 {
+	if got := testkit.Recv(t, entered, "handler 3"); got != 3 {
 		t.Fatalf("handler %d started, want 3", got)
 	}
 	// Handler 1's close is reported before its slot is given back.
 	if len(rec.closed) != 1 {
 		t.Fatalf("handler 3 started before handler 1 was reported closed")
 	}
-	recv(t, rec.resumed, "PoolResumed")
+	testkit.Recv(t, rec.resumed, "PoolResumed")
 }
 
 // TestStopWhilePoolFullEndsThePause checks that every PoolFull is followed
@@ -131,9 +132,9 @@ func TestPoolFullOverTCP(t *testing.T) {
 // keeping a gauge of the pause (as package metrics does) goes back to 0.
 func TestStopWhilePoolFullEndsThePause(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
+		ln, rec := testkit.NewPipeListener(), newRecorder()
 		entered := make(chan int, 1)
-		srv := remote.NewServerListener(ln, idHandler(entered), remote.WithMaxConns(1), remote.WithObserver(rec))
+		srv := server.NewListener(ln, idHandler(entered), server.WithMaxConns(1), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}

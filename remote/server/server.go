@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"context"
@@ -8,12 +8,16 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+
+	"github.com/troupe-go/troupe/internal/backoff"
+	"github.com/troupe-go/troupe/internal/lifecycle"
+	"github.com/troupe-go/troupe/internal/netx"
 )
 
 // A Handler serves one connection in a goroutine of its own. When it
 // returns the server closes conn, so it must not keep conn.
 //
-// ctx is cancelled, with ErrServerClosed as its cause, when the server
+// ctx is cancelled, with ErrClosed as its cause, when the server
 // starts to stop. A handler should return soon after; one blocked in a read
 // can be woken with context.AfterFunc(ctx, func() { conn.SetDeadline(time.Now()) }).
 // Handlers still running when the grace period of Stop runs out have their
@@ -24,55 +28,40 @@ import (
 // only this connection.
 type Handler func(ctx context.Context, conn net.Conn)
 
-// state is where a Server is in its one-way lifecycle.
-type state uint8
-
-const (
-	stateNew      state = iota // made, not started
-	stateRunning               // listening and accepting
-	stateStopping              // Stop or Close has begun
-	stateClosed                // stopped for good
-)
-
 // A Server accepts TCP (or TLS) connections and hands each to a Handler in
 // its own goroutine. It is gevent's StreamServer made Go: it can be started
 // and stopped at will from any goroutine, by a call, an Event or a signal,
 // and stopping it does not end the process.
 //
-// Make one with NewServer or NewServerListener. A Server runs once: after
+// Make one with New or NewListener. A Server runs once: after
 // Stop or Close it cannot be started again; make a new one. All methods are
 // safe for concurrent use.
 type Server struct {
-	addr string // to listen on (see listenAddr); "" for NewServerListener
+	addr string // to listen on (see listenAddr); "" for NewListener
 	cfg  config
 	err  error // a construction error, returned by Start
 	log  *slog.Logger
-	obs  ServerObserver // nil: no calls
+	obs  Observer // nil: no calls
 
 	handler atomic.Pointer[Handler]
 	active  atomic.Int64  // connections accepted and not yet closed
 	sem     chan struct{} // one token per running handler; nil: no limit
 	conns   connSet
 
-	quit     chan struct{} // closed when stopping begins
-	closeNow chan struct{} // closed by Close: no more grace period
-	loopDone chan struct{} // closed when the accept loop has returned
-	done     chan struct{} // closed when the server has stopped
+	life     *lifecycle.Lifecycle // quit: stop accepting; forced: close connections; done: stopped
+	backoff  backoff.Policy       // between accept retries
+	loopDone chan struct{}        // closed when the accept loop has returned
 
 	mu       sync.Mutex
-	state    state
-	ln       net.Listener            // given to NewServerListener, or made by Start
+	started  bool
+	ln       net.Listener            // given to NewListener, or made by Start
 	tls      *tls.Config             // set by Start, read-only afterwards
 	cancel   context.CancelCauseFunc // cancels the handlers' context
-	events   []*Event                // StopOn events waiting for Start
-	watchers sync.WaitGroup          // goroutines watching StopOn events
 	serveErr error                   // what Serve returns; set before done is closed
-	closing  bool                    // closeNow is closed
-	stopping chan struct{}           // closed when the running shutdown ends; nil: none runs
 	stuck    int                     // handlers left running after their connections were closed
 }
 
-// NewServer returns a server that will listen on the TCP address addr
+// New returns a server that will listen on the TCP address addr
 // ("host:port"; port 0 picks a free port, see Addr) and serve each
 // connection with h. Nothing happens until Start or Serve.
 //
@@ -81,29 +70,16 @@ type Server struct {
 // asked for, with "0.0.0.0:7000" (or "[::]:7000") for every interface, or
 // the address of one of them.
 //
-// NewServer does not fail: a nil handler or an option out of range is
+// New does not fail: a nil handler or an option out of range is
 // reported by Start (and Serve).
-func NewServer(addr string, h Handler, opts ...ServerOption) *Server {
-	return newServer(listenAddr(addr), nil, h, opts)
+func New(addr string, h Handler, opts ...Option) *Server {
+	return newServer(netx.ListenAddr(addr), nil, h, opts)
 }
 
-// listenAddr gives an empty address, or an empty host, the loopback
-// host. An address it cannot split is left for net.Listen to refuse.
-func listenAddr(addr string) string {
-	if addr == "" {
-		return "127.0.0.1:0"
-	}
-	host, port, err := net.SplitHostPort(addr)
-	if err != nil || host != "" {
-		return addr
-	}
-	return net.JoinHostPort("127.0.0.1", port)
-}
-
-// NewServerListener is NewServer for a listener the caller has made, of any
+// NewListener is New for a listener the caller has made, of any
 // kind (TCP, Unix, a test's in-memory listener). The server owns ln from
 // now on: Stop or Close closes it, even if the server was never started.
-func NewServerListener(ln net.Listener, h Handler, opts ...ServerOption) *Server {
+func NewListener(ln net.Listener, h Handler, opts ...Option) *Server {
 	s := newServer("", ln, h, opts)
 	if ln == nil && s.err == nil {
 		s.err = ErrNilListener
@@ -111,7 +87,7 @@ func NewServerListener(ln net.Listener, h Handler, opts ...ServerOption) *Server
 	return s
 }
 
-func newServer(addr string, ln net.Listener, h Handler, opts []ServerOption) *Server {
+func newServer(addr string, ln net.Listener, h Handler, opts []Option) *Server {
 	cfg := defaultConfig()
 	for _, opt := range opts {
 		if opt != nil {
@@ -124,10 +100,9 @@ func newServer(addr string, ln net.Listener, h Handler, opts []ServerOption) *Se
 		err:      cfg.validate(),
 		log:      cfg.logger,
 		obs:      cfg.observer,
-		quit:     make(chan struct{}),
-		closeNow: make(chan struct{}),
+		life:     lifecycle.New(),
+		backoff:  backoff.Policy{Min: cfg.backoffMin, Max: cfg.backoffMax},
 		loopDone: make(chan struct{}),
-		done:     make(chan struct{}),
 		ln:       ln,
 	}
 	if s.log == nil {
@@ -162,29 +137,26 @@ func (s *Server) SetHandler(h Handler) error {
 // and a certificate that WithCertFiles cannot load; after such an error
 // Start may be called again.
 //
-// Start returns ErrServerStarted if the server is running, and
-// ErrServerClosed if it has been stopped or one of its StopOn events is
+// Start returns ErrStarted if the server is running, and
+// ErrClosed if it has been stopped or one of its StopOn events is
 // already set.
 func (s *Server) Start() error {
 	s.mu.Lock()
+	if !s.started && s.life.Triggered() {
+		s.mu.Unlock()
+		s.Close() // a StopOn event set before Start: stopped before it ran
+		return ErrClosed
+	}
 	defer s.mu.Unlock()
-	switch s.state {
-	case stateRunning:
-		return ErrServerStarted
-	case stateStopping, stateClosed:
-		return ErrServerClosed
-	}
-	if s.err != nil {
+	switch {
+	case s.life.Stopping():
+		return ErrClosed
+	case s.started:
+		return ErrStarted
+	case s.err != nil:
 		return s.err
-	}
-	if s.handler.Load() == nil {
+	case s.handler.Load() == nil:
 		return ErrNilHandler
-	}
-	for _, ev := range s.events {
-		if ev.IsSet() {
-			s.closeUnstartedLocked()
-			return ErrServerClosed
-		}
 	}
 	tlsCfg, err := s.cfg.serverTLS()
 	if err != nil {
@@ -198,37 +170,35 @@ func (s *Server) Start() error {
 	}
 
 	s.ln, s.tls = ln, tlsCfg
-	s.state = stateRunning
+	s.started = true
 	// The handlers' context lives as long as the server; only the cancel
 	// function is kept, the context itself is handed down as a parameter.
 	ctx, cancel := context.WithCancelCause(context.Background())
 	s.cancel = cancel
 	go s.run(ctx, ln)
-	for _, ev := range s.events {
-		s.watchLocked(ev)
-	}
-	s.events = nil
-	s.log.Info("remote: server listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
+	s.log.Info("server: listening", "addr", ln.Addr().String(), "tls", tlsCfg != nil)
 	return nil
 }
 
 // Serve starts the server if it is not running yet and blocks until it has
-// stopped, like gevent's serve_forever. It returns ErrServerClosed after
+// stopped, like gevent's serve_forever. It returns ErrClosed after
 // Stop, Close or a StopOn event, the error that made the listener fail if
 // that is what ended the server, or Start's error if the server could not
 // start. Any number of goroutines may wait in Serve.
 func (s *Server) Serve() error {
 	err := s.Start()
-	if err != nil && !errors.Is(err, ErrServerStarted) && !errors.Is(err, ErrServerClosed) {
+	if err != nil && !errors.Is(err, ErrStarted) && !errors.Is(err, ErrClosed) {
 		return err
 	}
-	<-s.done
+	<-s.life.Done()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	return s.serveErr
 }
 
 // Addr returns the address the server listens on, with the port actually
 // bound once started (so port 0 gives the real port). Before Start it is
-// the address NewServer will listen on, with an empty host made 127.0.0.1.
+// the address New will listen on, with an empty host made 127.0.0.1.
 func (s *Server) Addr() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -256,9 +226,9 @@ func (s *Server) run(ctx context.Context, ln net.Listener) {
 		return
 	}
 	if errors.Is(err, net.ErrClosed) {
-		s.log.Info("remote: listener closed; stopping", "addr", ln.Addr().String())
+		s.log.Info("server: listener closed; stopping", "addr", ln.Addr().String())
 	} else {
-		s.log.Error("remote: accept failed; stopping", "addr", ln.Addr().String(), "err", err)
+		s.log.Error("server: accept failed; stopping", "addr", ln.Addr().String(), "err", err)
 	}
 	if s.obs != nil {
 		s.obs.AcceptError(err, 0)

@@ -1,8 +1,8 @@
-package remote
+package server
 
 import "time"
 
-// A ServerObserver is told what happens to a Server's connections, so that
+// A Observer is told what happens to a Server's connections, so that
 // metrics can be kept outside this package. Its methods are called from the
 // server's goroutines, possibly at the same time, and must return quickly
 // and not panic: the accept loop waits for ConnAccepted, PoolFull and
@@ -10,7 +10,7 @@ import "time"
 //
 // Set one with WithObserver; when none is set the server makes no calls and
 // keeps no timings for it.
-type ServerObserver interface {
+type Observer interface {
 	// ConnAccepted is called when a connection has been accepted, before its
 	// handler (or TLS handshake) starts. active counts it.
 	ConnAccepted(active int)

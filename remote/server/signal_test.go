@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"errors"
@@ -7,7 +7,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // The signal tests send signals to the test process itself, so they do
@@ -15,31 +16,31 @@ import (
 // mistake here cannot kill the test binary.
 
 func TestStopOnSignal(t *testing.T) {
-	stop := remote.NewEvent()
-	undo := remote.SetOnSignal(stop, syscall.SIGUSR1)
+	stop := server.NewEvent()
+	undo := server.SetOnSignal(stop, syscall.SIGUSR1)
 	defer undo()
 	srv := startServer(t, echo)
 	srv.StopOn(stop)
-	roundTrip(t, dial(t, srv.Addr()), "before the signal")
+	roundTrip(t, testkit.Dial(t, srv.Addr()), "before the signal")
 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	if err := recv(t, served, "Serve to return after the signal"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, served, "Serve to return after the signal"); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
 	if !stop.IsSet() {
 		t.Fatal("event not set by the signal")
 	}
 	// The process goes on, and so may a new server.
-	roundTrip(t, dial(t, startServer(t, echo).Addr()), "after the signal")
+	roundTrip(t, testkit.Dial(t, startServer(t, echo).Addr()), "after the signal")
 }
 
 func TestSetOnSignalUndo(t *testing.T) {
-	ev := remote.NewEvent()
-	undo := remote.SetOnSignal(ev, syscall.SIGUSR1)
+	ev := server.NewEvent()
+	undo := server.SetOnSignal(ev, syscall.SIGUSR1)
 	undo()
 	undo() // idempotent
 
@@ -51,15 +52,15 @@ func TestSetOnSignalUndo(t *testing.T) {
 	if err := syscall.Kill(os.Getpid(), syscall.SIGUSR1); err != nil {
 		t.Fatal(err)
 	}
-	recv(t, seen, "the signal")
+	testkit.Recv(t, seen, "the signal")
 	if ev.IsSet() {
 		t.Fatal("event set by a signal after undo")
 	}
 }
 
 func TestSetOnSignalEndsWhenEventSet(t *testing.T) {
-	ev := remote.NewEvent()
-	undo := remote.SetOnSignal(ev) // default signals
+	ev := server.NewEvent()
+	undo := server.SetOnSignal(ev) // default signals
 	ev.Set()
 	undo() // returns only once the goroutine has ended; goleak checks it
 }
@@ -70,5 +71,5 @@ func TestSetOnSignalNilPanics(t *testing.T) {
 			t.Fatal("SetOnSignal(nil) did not panic")
 		}
 	}()
-	remote.SetOnSignal(nil, syscall.SIGUSR1)
+	server.SetOnSignal(nil, syscall.SIGUSR1)
 }

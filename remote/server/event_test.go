@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -7,12 +7,12 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 func TestEventSetWakesAllWaiters(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		for name, ev := range map[string]*remote.Event{"NewEvent": remote.NewEvent(), "zero value": new(remote.Event)} {
+		for name, ev := range map[string]*server.Event{"NewEvent": server.NewEvent(), "zero value": new(server.Event)} {
 			if ev.IsSet() {
 				t.Fatalf("%s: set before Set", name)
 			}
@@ -44,7 +44,7 @@ func TestEventSetWakesAllWaiters(t *testing.T) {
 
 func TestEventWaitHonoursContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ev := remote.NewEvent()
+		ev := server.NewEvent()
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		if err := ev.Wait(ctx); !errors.Is(err, context.DeadlineExceeded) {

@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"bufio"
@@ -8,7 +8,7 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // The echo benchmarks compare the Server against the floor: a bare
@@ -17,7 +17,7 @@ import (
 // among the clients, each sending a line and waiting for its echo.
 // Run them interleaved, for example:
 //
-//	go test -run '^$' -bench 'Echo(Server|Floor)' -benchtime 200000x -count 6 ./remote/
+//	go test -run '^$' -bench 'Echo(Server|Floor)' -benchtime 200000x -count 6 ./remote/server/
 
 const benchConns = 64
 
@@ -38,7 +38,7 @@ func echoLoop(conn net.Conn) {
 }
 
 func BenchmarkEchoServer(b *testing.B) {
-	srv := remote.NewServer("127.0.0.1:0", func(_ context.Context, conn net.Conn) { echoLoop(conn) })
+	srv := server.New("127.0.0.1:0", func(_ context.Context, conn net.Conn) { echoLoop(conn) })
 	if err := srv.Start(); err != nil {
 		b.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -12,7 +12,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // kindHandler behaves as the first byte the client sends says:
@@ -20,7 +21,7 @@ import (
 //	'f' returns as soon as the server stops,
 //	's' returns 300 ms after the server stops,
 //	'x' ignores the server and reads until its connection is closed.
-func kindHandler(slowDone *atomic.Bool) remote.Handler {
+func kindHandler(slowDone *atomic.Bool) server.Handler {
 	return func(ctx context.Context, conn net.Conn) {
 		var kind [1]byte
 		if _, err := io.ReadFull(conn, kind[:]); err != nil {
@@ -41,7 +42,7 @@ func kindHandler(slowDone *atomic.Bool) remote.Handler {
 
 // connectKinds opens one connection per kind and waits until every
 // handler has read its kind.
-func connectKinds(t *testing.T, ln *pipeListener, kinds string) {
+func connectKinds(t *testing.T, ln *testkit.PipeListener, kinds string) {
 	for i := range len(kinds) {
 		c := ln.Dial()
 		t.Cleanup(func() { c.Close() })
@@ -54,10 +55,10 @@ func connectKinds(t *testing.T, ln *pipeListener, kinds string) {
 
 func TestStopGracePeriod(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
+		ln, rec := testkit.NewPipeListener(), newRecorder()
 		var slowDone atomic.Bool
-		srv := remote.NewServerListener(ln, kindHandler(&slowDone),
-			remote.WithStopTimeout(time.Second), remote.WithObserver(rec))
+		srv := server.NewListener(ln, kindHandler(&slowDone),
+			server.WithStopTimeout(time.Second), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -68,14 +69,14 @@ func TestStopGracePeriod(t *testing.T) {
 		if elapsed := time.Since(start); elapsed != time.Second {
 			t.Errorf("Stop took %v, want exactly the stop timeout (1s)", elapsed)
 		}
-		if !errors.Is(err, remote.ErrStopTimeout) {
+		if !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Stop = %v, want ErrStopTimeout", err)
 		}
 		if !slowDone.Load() {
 			t.Error("the slow handler did not get to finish within the grace period")
 		}
 		got := rec.drainReasons()
-		if got[remote.CloseNormal] != 2 || got[remote.CloseForced] != 1 {
+		if got[server.CloseNormal] != 2 || got[server.CloseForced] != 1 {
 			t.Errorf("close reasons = %v, want 2 normal and 1 forced", got)
 		}
 	})
@@ -83,9 +84,9 @@ func TestStopGracePeriod(t *testing.T) {
 
 func TestStopReturnsWhenHandlersFinish(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln := newPipeListener()
+		ln := testkit.NewPipeListener()
 		var slowDone atomic.Bool
-		srv := remote.NewServerListener(ln, kindHandler(&slowDone), remote.WithStopTimeout(time.Minute))
+		srv := server.NewListener(ln, kindHandler(&slowDone), server.WithStopTimeout(time.Minute))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -102,8 +103,8 @@ func TestStopReturnsWhenHandlersFinish(t *testing.T) {
 
 func TestStopContextShorterThanTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
-		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second), remote.WithObserver(rec))
+		ln, rec := testkit.NewPipeListener(), newRecorder()
+		srv := server.NewListener(ln, kindHandler(nil), server.WithStopTimeout(time.Second), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -111,13 +112,13 @@ func TestStopContextShorterThanTimeout(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		start := time.Now()
-		if err := srv.Stop(ctx); !errors.Is(err, remote.ErrStopTimeout) {
+		if err := srv.Stop(ctx); !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Stop = %v, want ErrStopTimeout", err)
 		}
 		if elapsed := time.Since(start); elapsed != 200*time.Millisecond {
 			t.Errorf("Stop took %v, want the context's 200ms", elapsed)
 		}
-		if got := rec.drainReasons(); got[remote.CloseNormal] != 1 || got[remote.CloseForced] != 1 {
+		if got := rec.drainReasons(); got[server.CloseNormal] != 1 || got[server.CloseForced] != 1 {
 			t.Errorf("close reasons = %v, want 1 normal and 1 forced", got)
 		}
 	})
@@ -125,20 +126,20 @@ func TestStopContextShorterThanTimeout(t *testing.T) {
 
 func TestStopTimeoutZeroClosesAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
-		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(0), remote.WithObserver(rec))
+		ln, rec := testkit.NewPipeListener(), newRecorder()
+		srv := server.NewListener(ln, kindHandler(nil), server.WithStopTimeout(0), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
 		connectKinds(t, ln, "x")
 		start := time.Now()
-		if err := srv.Stop(context.Background()); !errors.Is(err, remote.ErrStopTimeout) {
+		if err := srv.Stop(context.Background()); !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Stop = %v, want ErrStopTimeout", err)
 		}
 		if elapsed := time.Since(start); elapsed != 0 {
 			t.Errorf("Stop took %v, want no time at all", elapsed)
 		}
-		if r := <-rec.closed; r != remote.CloseForced {
+		if r := <-rec.closed; r != server.CloseForced {
 			t.Errorf("close reason = %v, want forced", r)
 		}
 	})
@@ -146,11 +147,11 @@ func TestStopTimeoutZeroClosesAtOnce(t *testing.T) {
 
 func TestStopLeavesAStuckHandler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
+		ln, rec := testkit.NewPipeListener(), newRecorder()
 		release := make(chan struct{})
-		var logs logBuffer
-		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) { <-release },
-			remote.WithStopTimeout(time.Second), remote.WithObserver(rec), remote.WithLogger(logs.logger()))
+		var logs testkit.LogBuffer
+		srv := server.NewListener(ln, func(context.Context, net.Conn) { <-release },
+			server.WithStopTimeout(time.Second), server.WithObserver(rec), server.WithLogger(logs.Logger()))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -158,17 +159,17 @@ func TestStopLeavesAStuckHandler(t *testing.T) {
 		synctest.Wait()
 
 		start := time.Now()
-		if err := srv.Stop(context.Background()); !errors.Is(err, remote.ErrStopTimeout) {
+		if err := srv.Stop(context.Background()); !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Stop = %v, want ErrStopTimeout", err)
 		}
-		if want := time.Second + remote.ForcedCloseWait; time.Since(start) != want {
+		if want := time.Second + server.ForcedCloseWait; time.Since(start) != want {
 			t.Errorf("Stop took %v, want %v: grace period, then the wait after closing", time.Since(start), want)
 		}
 		if got := logs.String(); !strings.Contains(got, "handlers still running") {
 			t.Errorf("the stuck handler was not reported:\n%s", got)
 		}
 		close(release)
-		if r := <-rec.closed; r != remote.CloseForced {
+		if r := <-rec.closed; r != server.CloseForced {
 			t.Errorf("close reason = %v, want forced", r)
 		}
 	})
@@ -176,8 +177,8 @@ func TestStopLeavesAStuckHandler(t *testing.T) {
 
 func TestConcurrentStops(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln := newPipeListener()
-		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second))
+		ln := testkit.NewPipeListener()
+		srv := server.NewListener(ln, kindHandler(nil), server.WithStopTimeout(time.Second))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +192,7 @@ func TestConcurrentStops(t *testing.T) {
 		if elapsed := time.Since(start); elapsed != time.Second {
 			t.Errorf("Stops returned after %v, want 1s", elapsed)
 		}
-		if errors.Is(first, remote.ErrStopTimeout) == errors.Is(second, remote.ErrStopTimeout) {
+		if errors.Is(first, server.ErrStopTimeout) == errors.Is(second, server.ErrStopTimeout) {
 			t.Errorf("Stop results %v and %v: want one ErrStopTimeout (the stopper) and one nil", first, second)
 		}
 	})
@@ -203,18 +204,18 @@ func TestStopOverTCP(t *testing.T) {
 	const grace = 200 * time.Millisecond
 	var slowDone atomic.Bool
 	rec := newRecorder()
-	srv := startServer(t, kindHandler(&slowDone), remote.WithStopTimeout(grace), remote.WithObserver(rec))
+	srv := startServer(t, kindHandler(&slowDone), server.WithStopTimeout(grace), server.WithObserver(rec))
 	for _, kind := range "fx" {
-		c := dial(t, srv.Addr())
+		c := testkit.Dial(t, srv.Addr())
 		c.Write([]byte{byte(kind)})
 	}
-	recv(t, rec.accepted, "accept")
-	recv(t, rec.accepted, "accept")
+	testkit.Recv(t, rec.accepted, "accept")
+	testkit.Recv(t, rec.accepted, "accept")
 
 	start := time.Now()
 	err := srv.Stop(context.Background())
 	elapsed := time.Since(start)
-	if !errors.Is(err, remote.ErrStopTimeout) {
+	if !errors.Is(err, server.ErrStopTimeout) {
 		t.Errorf("Stop = %v, want ErrStopTimeout", err)
 	}
 	if elapsed < grace || elapsed > grace+2*time.Second {
@@ -226,47 +227,47 @@ func TestStopOverTCP(t *testing.T) {
 }
 
 func TestStopOnEvent(t *testing.T) {
-	stop := remote.NewEvent()
-	srv := remote.NewServer("127.0.0.1:0", echo)
+	stop := server.NewEvent()
+	srv := server.New("127.0.0.1:0", echo)
 	srv.StopOn(stop) // before Start: armed by Start
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := dial(t, srv.Addr())
+	c := testkit.Dial(t, srv.Addr())
 	roundTrip(t, c, "hi")
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
 
 	go stop.Set()
-	if err := recv(t, served, "Serve to return"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, served, "Serve to return"); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start after the event = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start after the event = %v, want ErrClosed", err)
 	}
 }
 
 func TestStopOnEventAfterStart(t *testing.T) {
 	srv := startServer(t, echo)
-	stop := remote.NewEvent()
+	stop := server.NewEvent()
 	srv.StopOn(stop)
 	stop.Set()
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
-	srv.StopOn(remote.NewEvent()) // on a stopped server: nothing to watch
+	srv.StopOn(server.NewEvent()) // on a stopped server: nothing to watch
 }
 
 func TestStopOnEventAlreadySet(t *testing.T) {
-	stop := remote.NewEvent()
+	stop := server.NewEvent()
 	stop.Set()
-	srv := remote.NewServer("127.0.0.1:0", echo)
+	srv := server.New("127.0.0.1:0", echo)
 	srv.StopOn(stop)
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start = %v, want ErrClosed", err)
 	}
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve = %v, want ErrServerClosed", err)
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve = %v, want ErrClosed", err)
 	}
 }
 
@@ -276,11 +277,11 @@ func TestStopOnNilPanics(t *testing.T) {
 			t.Fatal("StopOn(nil) did not panic")
 		}
 	}()
-	remote.NewServer("127.0.0.1:0", echo).StopOn(nil)
+	server.New("127.0.0.1:0", echo).StopOn(nil)
 }
 
 // stopNoPanic calls Stop and turns a panic into an error.
-func stopNoPanic(srv *remote.Server, ctx context.Context) (err error) {
+func stopNoPanic(srv *server.Server, ctx context.Context) (err error) {
 	defer func() {
 		if v := recover(); v != nil {
 			err = fmt.Errorf("Stop panicked: %v", v)
@@ -292,9 +293,9 @@ func stopNoPanic(srv *remote.Server, ctx context.Context) (err error) {
 func TestStopNilContext(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var nilCtx context.Context
-		ln := newPipeListener()
-		srv := remote.NewServerListener(ln, kindHandler(nil))
-		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+		ln := testkit.NewPipeListener()
+		srv := server.NewListener(ln, kindHandler(nil))
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, server.ErrNilContext) {
 			t.Fatalf("Stop(nil) before Start = %v, want ErrNilContext", err)
 		}
 		if err := srv.Start(); err != nil {
@@ -304,19 +305,19 @@ func TestStopNilContext(t *testing.T) {
 		go func() { served <- srv.Serve() }()
 		connectKinds(t, ln, "x")
 
-		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, server.ErrNilContext) {
 			t.Fatalf("Stop(nil) on a running server = %v, want ErrNilContext", err)
 		}
 		connectKinds(t, ln, "x") // the server still serves
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		if err := srv.Stop(ctx); !errors.Is(err, remote.ErrStopTimeout) {
+		if err := srv.Stop(ctx); !errors.Is(err, server.ErrStopTimeout) {
 			t.Fatalf("Stop after Stop(nil) = %v, want ErrStopTimeout after the grace period", err)
 		}
-		if err := <-served; !errors.Is(err, remote.ErrServerClosed) {
-			t.Fatalf("Serve = %v, want ErrServerClosed", err)
+		if err := <-served; !errors.Is(err, server.ErrClosed) {
+			t.Fatalf("Serve = %v, want ErrClosed", err)
 		}
-		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, remote.ErrNilContext) {
+		if err := stopNoPanic(srv, nilCtx); !errors.Is(err, server.ErrNilContext) {
 			t.Fatalf("Stop(nil) on a stopped server = %v, want ErrNilContext", err)
 		}
 	})
@@ -324,12 +325,12 @@ func TestStopNilContext(t *testing.T) {
 
 // panickyListener panics in its first Close, after closing.
 type panickyListener struct {
-	*pipeListener
+	*testkit.PipeListener
 	panicked atomic.Bool
 }
 
 func (l *panickyListener) Close() error {
-	l.pipeListener.Close()
+	l.PipeListener.Close()
 	if l.panicked.CompareAndSwap(false, true) {
 		panic("listener close failed")
 	}
@@ -340,11 +341,11 @@ func (l *panickyListener) Close() error {
 // server that a later Stop can still stop.
 func TestStopAfterFailedStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln := &panickyListener{pipeListener: newPipeListener()}
-		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Second))
+		ln := &panickyListener{PipeListener: testkit.NewPipeListener()}
+		srv := server.NewListener(ln, kindHandler(nil), server.WithStopTimeout(time.Second))
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve() }()
-		connectKinds(t, ln.pipeListener, "f")
+		connectKinds(t, ln.PipeListener, "f")
 
 		if err := stopNoPanic(srv, context.Background()); err == nil || !strings.Contains(err.Error(), "panicked") {
 			t.Fatalf("first Stop = %v, want the listener's panic", err)
@@ -358,8 +359,8 @@ func TestStopAfterFailedStop(t *testing.T) {
 		if elapsed := time.Since(start); elapsed != 0 {
 			t.Errorf("second Stop took %v, want no time: the handler returns when its context ends", elapsed)
 		}
-		if err := <-served; !errors.Is(err, remote.ErrServerClosed) {
-			t.Fatalf("Serve = %v, want ErrServerClosed", err)
+		if err := <-served; !errors.Is(err, server.ErrClosed) {
+			t.Fatalf("Serve = %v, want ErrClosed", err)
 		}
 	})
 }

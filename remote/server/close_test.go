@@ -1,4 +1,4 @@
-package remote_test
+package server_test
 
 import (
 	"context"
@@ -10,7 +10,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // TestCloseClosesAtOnce checks that Close gives handlers no grace period:
@@ -18,9 +19,9 @@ import (
 // and Close returns when they have returned.
 func TestCloseClosesAtOnce(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
-		srv := remote.NewServerListener(ln, kindHandler(nil),
-			remote.WithStopTimeout(time.Hour), remote.WithObserver(rec))
+		ln, rec := testkit.NewPipeListener(), newRecorder()
+		srv := server.NewListener(ln, kindHandler(nil),
+			server.WithStopTimeout(time.Hour), server.WithObserver(rec))
 		served := make(chan error, 1)
 		go func() { served <- srv.Serve() }()
 		connectKinds(t, ln, "xx")
@@ -35,11 +36,11 @@ func TestCloseClosesAtOnce(t *testing.T) {
 		if n := srv.Active(); n != 0 {
 			t.Errorf("%d connections still open after Close returned", n)
 		}
-		if got := rec.drainReasons(); got[remote.CloseForced] != 2 {
+		if got := rec.drainReasons(); got[server.CloseForced] != 2 {
 			t.Errorf("close reasons = %v, want 2 forced", got)
 		}
-		if err := <-served; !errors.Is(err, remote.ErrServerClosed) {
-			t.Errorf("Serve = %v, want ErrServerClosed", err)
+		if err := <-served; !errors.Is(err, server.ErrClosed) {
+			t.Errorf("Serve = %v, want ErrClosed", err)
 		}
 	})
 }
@@ -54,15 +55,15 @@ func TestCloseOverTCP(t *testing.T) {
 		close(entered)
 		conn.Read(make([]byte, 1))
 		cause <- context.Cause(ctx)
-	}, remote.WithStopTimeout(time.Hour))
+	}, server.WithStopTimeout(time.Hour))
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve() }()
-	c := dial(t, srv.Addr())
-	recv(t, entered, "the handler")
+	c := testkit.Dial(t, srv.Addr())
+	testkit.Recv(t, entered, "the handler")
 
 	closed := make(chan error, 1)
 	go func() { closed <- srv.Close() }()
-	if err := recv(t, closed, "Close to return"); err != nil {
+	if err := testkit.Recv(t, closed, "Close to return"); err != nil {
 		t.Fatalf("Close = %v, want nil", err)
 	}
 	select {
@@ -70,15 +71,15 @@ func TestCloseOverTCP(t *testing.T) {
 	default:
 		t.Fatal("Close returned before the handler did")
 	}
-	if err := <-cause; !errors.Is(err, remote.ErrServerClosed) {
-		t.Errorf("handler's context cause = %v, want ErrServerClosed", err)
+	if err := <-cause; !errors.Is(err, server.ErrClosed) {
+		t.Errorf("handler's context cause = %v, want ErrClosed", err)
 	}
-	c.SetReadDeadline(time.Now().Add(waitLimit))
+	c.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := c.Read(make([]byte, 1)); err != io.EOF {
 		t.Errorf("client Read after Close = %v, want EOF", err)
 	}
-	if err := recv(t, served, "Serve to return"); !errors.Is(err, remote.ErrServerClosed) {
-		t.Errorf("Serve = %v, want ErrServerClosed", err)
+	if err := testkit.Recv(t, served, "Serve to return"); !errors.Is(err, server.ErrClosed) {
+		t.Errorf("Serve = %v, want ErrClosed", err)
 	}
 	if c, err := net.Dial("tcp", srv.Addr()); err == nil {
 		c.Close()
@@ -88,7 +89,7 @@ func TestCloseOverTCP(t *testing.T) {
 
 func TestCloseIdempotent(t *testing.T) {
 	srv := startServer(t, echo)
-	roundTrip(t, dial(t, srv.Addr()), "hi")
+	roundTrip(t, testkit.Dial(t, srv.Addr()), "hi")
 	for i := range 2 {
 		if err := srv.Close(); err != nil {
 			t.Fatalf("Close #%d = %v, want nil", i+1, err)
@@ -97,11 +98,11 @@ func TestCloseIdempotent(t *testing.T) {
 	if err := srv.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop after Close = %v, want nil", err)
 	}
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start after Close = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start after Close = %v, want ErrClosed", err)
 	}
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Serve after Close = %v, want ErrServerClosed", err)
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Serve after Close = %v, want ErrClosed", err)
 	}
 }
 
@@ -110,12 +111,12 @@ func TestCloseBeforeStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := remote.NewServerListener(ln, echo)
+	srv := server.NewListener(ln, echo)
 	if err := srv.Close(); err != nil {
 		t.Fatalf("Close before Start = %v, want nil", err)
 	}
-	if err := srv.Start(); !errors.Is(err, remote.ErrServerClosed) {
-		t.Fatalf("Start after Close = %v, want ErrServerClosed", err)
+	if err := srv.Start(); !errors.Is(err, server.ErrClosed) {
+		t.Fatalf("Start after Close = %v, want ErrClosed", err)
 	}
 	if _, err := ln.Accept(); !errors.Is(err, net.ErrClosed) {
 		t.Fatalf("the given listener is still open after Close: Accept = %v", err)
@@ -126,9 +127,9 @@ func TestCloseBeforeStart(t *testing.T) {
 // both return at once, and Stop reports the connection it lost.
 func TestCloseCutsStopShort(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln, rec := newPipeListener(), newRecorder()
-		srv := remote.NewServerListener(ln, kindHandler(nil),
-			remote.WithStopTimeout(time.Hour), remote.WithObserver(rec))
+		ln, rec := testkit.NewPipeListener(), newRecorder()
+		srv := server.NewListener(ln, kindHandler(nil),
+			server.WithStopTimeout(time.Hour), server.WithObserver(rec))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -141,13 +142,13 @@ func TestCloseCutsStopShort(t *testing.T) {
 		if err := srv.Close(); err != nil {
 			t.Errorf("Close = %v, want nil", err)
 		}
-		if err := <-stopped; !errors.Is(err, remote.ErrStopTimeout) {
+		if err := <-stopped; !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Stop = %v, want ErrStopTimeout: its connection was closed under the handler", err)
 		}
 		if elapsed := time.Since(start); elapsed != 0 {
 			t.Errorf("Stop and Close took %v, want no time at all", elapsed)
 		}
-		if r := <-rec.closed; r != remote.CloseForced {
+		if r := <-rec.closed; r != server.CloseForced {
 			t.Errorf("close reason = %v, want forced", r)
 		}
 	})
@@ -155,8 +156,8 @@ func TestCloseCutsStopShort(t *testing.T) {
 
 func TestCloseConcurrentWithStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln := newPipeListener()
-		srv := remote.NewServerListener(ln, kindHandler(nil), remote.WithStopTimeout(time.Hour))
+		ln := testkit.NewPipeListener()
+		srv := server.NewListener(ln, kindHandler(nil), server.WithStopTimeout(time.Hour))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -169,7 +170,7 @@ func TestCloseConcurrentWithStop(t *testing.T) {
 			go func() { closed <- srv.Close() }()
 		}
 		for range 2 {
-			if err := <-stopped; err != nil && !errors.Is(err, remote.ErrStopTimeout) {
+			if err := <-stopped; err != nil && !errors.Is(err, server.ErrStopTimeout) {
 				t.Errorf("Stop = %v, want nil or ErrStopTimeout", err)
 			}
 			if err := <-closed; err != nil {
@@ -189,11 +190,11 @@ func TestCloseConcurrentWithStop(t *testing.T) {
 // closed connection is reported, as by Stop, after ForcedCloseWait.
 func TestCloseLeavesAStuckHandler(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		ln := newPipeListener()
+		ln := testkit.NewPipeListener()
 		release := make(chan struct{})
-		var logs logBuffer
-		srv := remote.NewServerListener(ln, func(context.Context, net.Conn) { <-release },
-			remote.WithLogger(logs.logger()))
+		var logs testkit.LogBuffer
+		srv := server.NewListener(ln, func(context.Context, net.Conn) { <-release },
+			server.WithLogger(logs.Logger()))
 		if err := srv.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -201,11 +202,11 @@ func TestCloseLeavesAStuckHandler(t *testing.T) {
 		synctest.Wait()
 
 		start := time.Now()
-		if err := srv.Close(); !errors.Is(err, remote.ErrStopTimeout) {
+		if err := srv.Close(); !errors.Is(err, server.ErrStopTimeout) {
 			t.Errorf("Close = %v, want ErrStopTimeout", err)
 		}
-		if elapsed := time.Since(start); elapsed != remote.ForcedCloseWait {
-			t.Errorf("Close took %v, want ForcedCloseWait (%v)", elapsed, remote.ForcedCloseWait)
+		if elapsed := time.Since(start); elapsed != server.ForcedCloseWait {
+			t.Errorf("Close took %v, want ForcedCloseWait (%v)", elapsed, server.ForcedCloseWait)
 		}
 		if got := logs.String(); !strings.Contains(got, "handlers still running") {
 			t.Errorf("the stuck handler was not reported:\n%s", got)

@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/netx"
 )
 
 // serverConn is one accepted connection while its handler runs.
@@ -39,8 +41,8 @@ func (s *Server) serveConn(ctx context.Context, c *serverConn, h Handler) {
 	defer func() {
 		if v := recover(); v != nil {
 			reason = ClosePanic
-			s.log.Error("remote: handler panicked; connection closed",
-				"remote", addrString(c.raw.RemoteAddr()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+			s.log.Error("server: handler panicked; connection closed",
+				"remote", netx.AddrString(c.raw.RemoteAddr()), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 		}
 		s.closeConn(c, conn, reason)
 	}()
@@ -48,7 +50,7 @@ func (s *Server) serveConn(ctx context.Context, c *serverConn, h Handler) {
 		tc, err := s.handshake(ctx, c.raw)
 		if err != nil {
 			reason = CloseHandshake
-			s.log.Debug("remote: TLS handshake failed", "remote", addrString(c.raw.RemoteAddr()), "err", err)
+			s.log.Debug("server: TLS handshake failed", "remote", netx.AddrString(c.raw.RemoteAddr()), "err", err)
 			return
 		}
 		conn = tc
@@ -87,13 +89,4 @@ func (s *Server) closeConn(c *serverConn, conn net.Conn, reason CloseReason) {
 	}
 	s.release()
 	s.conns.remove(c)
-}
-
-// addrString is a.String(), also for the nil address some net.Conn
-// implementations give.
-func addrString(a net.Addr) string {
-	if a == nil {
-		return ""
-	}
-	return a.String()
 }

@@ -1,4 +1,4 @@
-package remote
+package server
 
 import (
 	"context"
@@ -9,10 +9,10 @@ import (
 
 // acceptLoop accepts connections until the server stops (it returns nil)
 // or the listener fails for good (it returns the error). Temporary errors,
-// such as running out of file descriptors, are retried after a pause that
-// doubles with each error in a row and resets after a success.
+// such as running out of file descriptors, are retried after the backoff's
+// pause, which grows with each error in a row and resets after a success.
 func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) error {
-	var delay time.Duration
+	fails := 0 // temporary errors in a row
 	for {
 		if !s.acquire() {
 			return nil
@@ -21,38 +21,30 @@ func (s *Server) acceptLoop(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			s.release()
 			select {
-			case <-s.quit:
+			case <-s.life.Quit():
 				return nil // Stop closed the listener
 			default:
 			}
 			if !isTemporary(err) {
 				return err
 			}
-			delay = s.nextDelay(delay)
+			fails++
+			delay := s.backoff.Delay(fails)
 			s.acceptRetry(err, delay)
 			if !s.pause(delay) {
 				return nil
 			}
 			continue
 		}
-		delay = 0
+		fails = 0
 		s.spawn(ctx, conn)
 	}
-}
-
-// nextDelay returns the pause after another temporary accept error, given
-// the previous one (0 after a success).
-func (s *Server) nextDelay(prev time.Duration) time.Duration {
-	if prev == 0 {
-		return s.cfg.backoffMin
-	}
-	return min(2*prev, s.cfg.backoffMax)
 }
 
 // acceptRetry reports a temporary accept error that will be retried.
 // Retrying is the loop's decision; this only tells the operator.
 func (s *Server) acceptRetry(err error, delay time.Duration) {
-	s.log.Warn("remote: accept error; retrying", "err", err, "delay", delay)
+	s.log.Warn("server: accept error; retrying", "err", err, "delay", delay)
 	if s.obs != nil {
 		s.obs.AcceptError(err, delay)
 	}
@@ -66,7 +58,7 @@ func (s *Server) pause(d time.Duration) bool {
 	select {
 	case <-t.C:
 		return true
-	case <-s.quit:
+	case <-s.life.Quit():
 		return false
 	}
 }
@@ -94,7 +86,7 @@ func (s *Server) acquire() bool {
 			s.obs.PoolResumed(time.Since(since))
 		}
 		return true
-	case <-s.quit:
+	case <-s.life.Quit():
 		if s.obs != nil {
 			s.obs.PoolResumed(time.Since(since)) // the pause is over: a gauge of it must say so
 		}
