@@ -352,3 +352,37 @@ func TestNodeExpose(t *testing.T) {
 		t.Errorf("refusals counted: %+v", s)
 	}
 }
+
+// TestNodeAllowDial: a node dials only the addresses AllowDial accepts; a
+// PID naming another, in a payload or not, fails the send.
+func TestNodeAllowDial(t *testing.T) {
+	b := startNode(t, remote.Config{})
+	spawn(t, b.sys, "echo", echoActor)
+	a := startNode(t, remote.Config{AllowDial: func(addr string) bool { return addr == b.node.Addr() }})
+	stillServes(t, a, b)
+	err := a.sys.Send(actor.PID{Address: "127.0.0.1:9", ID: "elsewhere"}, Ping{1})
+	if !errors.Is(err, remote.ErrDialNotAllowed) {
+		t.Fatalf("send to an address not allowed: %v", err)
+	}
+	if s := statsOf(a, "127.0.0.1:9"); s.Sent != 0 {
+		t.Errorf("a peer was made for it: %+v", s)
+	}
+}
+
+// TestNodeMaxPeers: a node knows at most MaxPeers other nodes: a send to
+// one more fails, and so does a connection claiming one more.
+func TestNodeMaxPeers(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie, MaxPeers: 1})
+	b := startNode(t, remote.Config{Cookie: hostileCookie})
+	spawn(t, b.sys, "echo", echoActor)
+	stillServes(t, a, b)
+	if err := a.sys.Send(actor.PID{Address: "127.0.0.1:9", ID: "x"}, Ping{1}); !errors.Is(err, remote.ErrTooManyPeers) {
+		t.Fatalf("send to a second peer: %v", err)
+	}
+	_, err := dialAs(t, a.node.Addr(), "127.0.0.1:9")
+	var refused *wire.RefusedError
+	if !errors.As(err, &refused) || refused.Code != wire.CodeRefused {
+		t.Fatalf("a second peer's connection: %v", err)
+	}
+	stillServes(t, a, b)
+}

@@ -248,3 +248,56 @@ func TestRefusedError(t *testing.T) {
 		t.Errorf("duplicate refusal: %v", err)
 	}
 }
+
+// TestEncoderCutsTexts: a reason or error text longer than MaxTextLen is
+// cut, at a character's start, rather than refused: the frame it explains
+// still goes out.
+func TestEncoderCutsTexts(t *testing.T) {
+	long := strings.Repeat("é", wire.MaxTextLen) // 2 bytes each: the cut falls inside one
+	e := wire.NewEncoder(0)
+	if err := e.AppendTerminated(&wire.Terminated{Actor: "a", Watcher: "w", Code: wire.CodeFailed, Reason: long}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendReply(&wire.Reply{RequestID: 1, Code: wire.CodeFailed, Error: long}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendSpawned(&wire.Spawned{RequestID: 1, Code: wire.CodeFailed, Error: long}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendClose(&wire.Close{Reason: long}); err != nil {
+		t.Fatal(err)
+	}
+	r := wire.NewReader(bytes.NewReader(e.Bytes()), 0)
+	var texts []string
+	for {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := decodeAny(&r.Decoder, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Type, err)
+		}
+		switch v := v.(type) {
+		case *wire.Terminated:
+			texts = append(texts, v.Reason)
+		case *wire.Reply:
+			texts = append(texts, v.Error)
+		case *wire.Spawned:
+			texts = append(texts, v.Error)
+		case *wire.Close:
+			texts = append(texts, v.Reason)
+		}
+	}
+	if len(texts) != 4 {
+		t.Fatalf("%d texts", len(texts))
+	}
+	for _, s := range texts {
+		if len(s) != wire.MaxTextLen || !strings.HasPrefix(long, s) {
+			t.Errorf("text of %d bytes, want the first %d of the original", len(s), wire.MaxTextLen)
+		}
+	}
+}
