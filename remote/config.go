@@ -76,6 +76,17 @@ type Config struct {
 	// runs inside TLS. Nil means plain TCP.
 	TLS *tls.Config
 
+	// VerifyPeerAddress, with mutual TLS, binds a peer's address to its
+	// certificate: the certificate a peer presents must name the host of
+	// the address it claims (x509's VerifyHostname: an IP address SAN for
+	// an IP, a DNS SAN for a name), or the connection is refused as
+	// unconfirmed, whether or not a session with that address is live. A
+	// claim the certificate covers needs no dial-back confirmation. (The
+	// dialling side's TLS already checks that the certificate names the
+	// host dialled.) False trusts any certificate of the CA with any
+	// address; Start refuses true without mutual TLS.
+	VerifyPeerAddress bool
+
 	// Insecure lets a node listen beyond loopback with neither a cookie nor
 	// mutual TLS. False refuses it with ErrInsecure.
 	Insecure bool
@@ -247,6 +258,8 @@ func (c *Config) validate() error {
 		return bad("ReconnectMax %v is under ReconnectMin %v", c.ReconnectMax, c.ReconnectMin)
 	case c.TLS != nil && !netx.HasCertificate(c.TLS):
 		return bad("TLS has no certificate to serve with")
+	case c.VerifyPeerAddress && (c.TLS == nil || c.TLS.ClientAuth != tls.RequireAndVerifyClientCert):
+		return bad("VerifyPeerAddress needs mutual TLS (TLS with ClientCAs)")
 	}
 	if c.Advertise != "" {
 		if _, _, err := net.SplitHostPort(c.Advertise); err != nil || len(c.Advertise) > wire.MaxAddrLen {

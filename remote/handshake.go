@@ -3,6 +3,7 @@ package remote
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net"
@@ -44,6 +45,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 	if err := conn.SetDeadline(deadline); err != nil {
 		return
 	}
+	var cert *x509.Certificate // the peer's, with mutual TLS
 	if n.cfg.TLS != nil {
 		tc := tls.Server(conn, n.cfg.TLS)
 		hctx, cancel := context.WithDeadline(ctx, deadline)
@@ -53,6 +55,9 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 			n.handshakeFailed(conn.RemoteAddr(), fmt.Errorf("%w: %w", errTLSHandshake, err))
 			return
 		}
+		if certs := tc.ConnectionState().PeerCertificates; len(certs) > 0 {
+			cert = certs[0]
+		}
 		conn = tc
 	}
 	var p *peer
@@ -60,7 +65,7 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 		hctx, cancel := context.WithDeadline(ctx, deadline)
 		defer cancel()
 		var err error
-		p, err = n.decide(hctx, wp)
+		p, err = n.decide(hctx, wp, cert)
 		return err
 	})
 	if p != nil {
@@ -112,9 +117,17 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 // dial it until that session is taken or failed, or the higher node would
 // keep the second connection while this one keeps the first. Nothing
 // queued is lost: the queue belongs to the peer, not to a connection.
-func (n *Node) decide(ctx context.Context, wp wire.Peer) (*peer, error) {
+func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
+	}
+	byCert := false // the claim is confirmed by the peer's certificate
+	if n.cfg.VerifyPeerAddress {
+		if err := certNames(cert, wp.Addr); err != nil {
+			n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			return nil, &wire.RefusedError{Code: wire.CodeUnconfirmed, Reason: "the certificate does not name the address claimed"}
+		}
+		byCert = true
 	}
 	if n.life.Stopping() {
 		// A new connection would replace one that is draining, cutting
@@ -129,7 +142,7 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer) (*peer, error) {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: err.Error()}
 	}
 	defer p.use.RUnlock()
-	for confirmed := false; ; confirmed = true {
+	for confirmed := byCert; ; confirmed = true {
 		p.mu.Lock()
 		ours := p.dialing || (p.sess != nil && p.sess.outbound && p.sess.remote.Incarnation == wp.Incarnation)
 		if ours && n.addr < wp.Addr {
@@ -152,6 +165,19 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer) (*peer, error) {
 				Reason: "this node has a live session with " + wp.Addr + ", and the node there did not confirm this connection"}
 		}
 	}
+}
+
+// certNames checks that cert, a peer's verified certificate, names the
+// host of addr, the address the peer claims.
+func certNames(cert *x509.Certificate, addr string) error {
+	if cert == nil {
+		return errors.New("no certificate")
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	return cert.VerifyHostname(host)
 }
 
 // confirmClaim asks the node at wp.Addr whether it is dialling this one

@@ -3,6 +3,7 @@ package remote_test
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -385,4 +386,34 @@ func TestNodeMaxPeers(t *testing.T) {
 		t.Fatalf("a second peer's connection: %v", err)
 	}
 	stillServes(t, a, b)
+}
+
+// TestNodeVerifyPeerAddress: with mutual TLS and VerifyPeerAddress, a
+// certificate binds its holder to the hosts it names: a member of the CA
+// that claims an address on another host is refused, even where no
+// session with that address is live.
+func TestNodeVerifyPeerAddress(t *testing.T) {
+	cert := testkit.NewCert(t) // for localhost and 127.0.0.1
+	cfg := remote.Config{TLS: tlsConfig(cert, cert.Pool, true), VerifyPeerAddress: true}
+	a, b := startNode(t, cfg), startNode(t, cfg)
+	spawn(t, b.sys, "echo", echoActor)
+	spawn(t, a.sys, "echo", echoActor)
+	stillServes(t, a, b)
+	stillServes(t, b, a)
+
+	client := tlsConfig(cert, cert.Pool, true)
+	conn, err := tls.Dial("tcp", a.node.Addr(), client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(testkit.WaitLimit))
+	_, err = wire.Dial(conn, wire.HandshakeConfig{Addr: "10.1.2.3:7001", Incarnation: wire.Incarnation{1}})
+	var refused *wire.RefusedError
+	if !errors.As(err, &refused) || refused.Code != wire.CodeUnconfirmed {
+		t.Fatalf("a claim the certificate does not cover: %v", err)
+	}
+	if _, err := remote.StartWith(actor.NewSystem(), remote.Config{VerifyPeerAddress: true}, nil, nil); !errors.Is(err, remote.ErrInvalidConfig) {
+		t.Errorf("VerifyPeerAddress without mutual TLS: %v", err)
+	}
 }
