@@ -13,8 +13,8 @@ import (
 //
 //	Sent = Delivered + Uncertain + Dropped + Queued + InFlight
 //
-// A message is Delivered when the peer has it: its Ack frame (protocol
-// version 2) says it read the Message frame off the connection. Written
+// A message is Delivered when the peer has it: its Ack frame (since
+// protocol version 2) says it read the Message frame off the connection. Written
 // and not yet acknowledged, it is InFlight; if the connection ends before
 // an Ack covers it, it becomes Uncertain: it may or may not have arrived,
 // and at-most-once delivery does not write it again. No count says a

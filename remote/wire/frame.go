@@ -50,7 +50,7 @@ const (
 // follows.
 type FrameType uint8
 
-// The frame types of protocol version 2.
+// The frame types of protocol version 3.
 const (
 	FrameHello      FrameType = 1  // initiator → acceptor: Hello
 	FrameChallenge  FrameType = 2  // acceptor → initiator: Challenge
