@@ -124,7 +124,9 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate)
 	byCert := false // the claim is confirmed by the peer's certificate
 	if n.cfg.VerifyPeerAddress {
 		if err := certNames(cert, wp.Addr); err != nil {
-			n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			if n.rare.unconfirmed.allow() {
+				n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			}
 			return nil, &wire.RefusedError{Code: wire.CodeUnconfirmed, Reason: "the certificate does not name the address claimed"}
 		}
 		byCert = true
@@ -160,7 +162,9 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate)
 		// Accepting would replace a live session (or one on its way):
 		// not on the strength of the Hello alone.
 		if err := n.confirmClaim(ctx, wp); err != nil {
-			n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			if n.rare.unconfirmed.allow() {
+				n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
+			}
 			return nil, &wire.RefusedError{Code: wire.CodeUnconfirmed,
 				Reason: "this node has a live session with " + wp.Addr + ", and the node there did not confirm this connection"}
 		}
@@ -301,9 +305,12 @@ func (d *dialNonces) has(addr string, n wire.Nonce) bool {
 
 // handshakeFailed logs an inbound connection refused in the handshake: a
 // wrong cookie or garbage is a warning, a duplicate or a node that stops
-// is routine.
+// is routine. Anyone who reaches the port can fail handshakes at will, so
+// each reason is logged at most once a second; all are counted.
 func (n *Node) handshakeFailed(from net.Addr, err error) {
-	n.hsFailures.count(err)
+	if !n.rare.failures[n.hsFailures.count(err)].allow() {
+		return
+	}
 	var r *wire.RefusedError
 	if errors.As(err, &r) && (r.Code == wire.CodeDuplicate || r.Code == wire.CodeShuttingDown) {
 		n.log.Debug("remote: connection refused", "remote", netx.AddrString(from), "reason", err)

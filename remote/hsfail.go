@@ -32,11 +32,11 @@ type handshakeFailures [len(handshakeReasons)]counter
 // counter is an atomic count that can live in an array.
 type counter struct{ n atomic.Uint64 }
 
-// count records a failed handshake and returns its reason.
-func (h *handshakeFailures) count(err error) string {
+// count records a failed handshake and returns the index of its reason.
+func (h *handshakeFailures) count(err error) int {
 	i := handshakeReason(err)
 	h[i].n.Add(1)
-	return handshakeReasons[i]
+	return i
 }
 
 func handshakeReason(err error) int {

@@ -39,11 +39,14 @@ type Node struct {
 	dial dialFunc // net.Dialer unless a test replaces it
 	hook testHooks
 
-	kinds       kindTable     // what other nodes may spawn here (RegisterKind)
-	reqID       atomic.Uint64 // the last request id handed out
-	hsFailures  handshakeFailures
-	nonces      dialNonces // of the handshakes this node has under way as initiator
-	rare        struct{ watches, handshakes, access rareLog }
+	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
+	reqID      atomic.Uint64 // the last request id handed out
+	hsFailures handshakeFailures
+	nonces     dialNonces // of the handshakes this node has under way as initiator
+	rare       struct {
+		watches, handshakes, access, unconfirmed rareLog
+		failures                                 [len(handshakeReasons)]rareLog
+	}
 	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
 	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu
 
