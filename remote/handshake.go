@@ -188,6 +188,11 @@ func certNames(cert *x509.Certificate, addr string) error {
 // with the nonce of the Hello just read (docs/wire-protocol.md, section
 // 3.5): only then is the connection that node's.
 func (n *Node) confirmClaim(ctx context.Context, wp wire.Peer) error {
+	if n.cfg.AllowDial != nil && !n.cfg.AllowDial(wp.Addr) {
+		// The live session may be an inbound one: a claim does not make
+		// an address one this node may dial.
+		return fmt.Errorf("%w: %s", ErrDialNotAllowed, logString(wp.Addr))
+	}
 	conn, stop, err := n.open(ctx, wp.Addr)
 	if err != nil {
 		return err
