@@ -151,7 +151,7 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate)
 			p.mu.Unlock()
 			return nil, &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "the lower address keeps the connection it dialled"}
 		}
-		if confirmed || (p.sess == nil && p.incoming == 0) {
+		if confirmed || !p.heldLocked() {
 			// Accepted: until it is adopted or fails, this node dials no
 			// other connection to the peer (see connect).
 			p.incoming++
@@ -159,16 +159,26 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate)
 			return p, nil
 		}
 		p.mu.Unlock()
-		// Accepting would replace a live session (or one on its way):
-		// not on the strength of the Hello alone.
+		// Accepting would replace a live session (or one on its way), or
+		// hand over what waits for that node: not on the strength of the
+		// Hello alone.
 		if err := n.confirmClaim(ctx, wp); err != nil {
 			if n.rare.unconfirmed.allow() {
 				n.log.Warn("remote: claim refused: unconfirmed", "claimed", logString(wp.Addr), "err", err)
 			}
 			return nil, &wire.RefusedError{Code: wire.CodeUnconfirmed,
-				Reason: "this node has a live session with " + wp.Addr + ", and the node there did not confirm this connection"}
+				Reason: "this node has a session with, or messages for, " + wp.Addr + ", and the node there did not confirm this connection"}
 		}
 	}
+}
+
+// heldLocked reports whether the peer holds something a connection from
+// it would take over: a live session or one on its way, this node's own
+// dial, messages or frames waiting, requests pending, watches. p.mu is
+// held.
+func (p *peer) heldLocked() bool {
+	return p.sess != nil || p.incoming > 0 || p.dialing || len(p.carry) > 0 || len(p.control) > 0 ||
+		len(p.pending) > 0 || len(p.watches) > 0 || p.queue.Waiting() > 0
 }
 
 // certNames checks that cert, a peer's verified certificate, names the
