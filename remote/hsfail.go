@@ -21,7 +21,7 @@ var handshakeReasons = [...]string{
 	"duplicate",     // a simultaneous connect, settled by refusing one side
 	"shutting_down", // a node that stops
 	"refused",       // refused for another reason
-	"unconfirmed",   // a claimed address, with a live session, that its node did not confirm
+	"unconfirmed",   // a claimed address this node holds something for, which its node did not confirm
 	"busy",          // MaxHandshakes inbound handshakes were in progress already
 	"other",         // a network error
 }

@@ -68,8 +68,8 @@ const (
 	// CodeRefused (Refuse): refused for another reason; the text says which.
 	CodeRefused Code = 37
 	// CodeUnconfirmed (Refuse): the initiator claims the address of a node
-	// the acceptor has a live session with, and the claim could not be
-	// confirmed (docs/wire-protocol.md, section 3.5).
+	// the acceptor has a live session with (or holds messages for), and the
+	// claim could not be confirmed (docs/wire-protocol.md, section 3.5).
 	CodeUnconfirmed Code = 38
 )
 
