@@ -417,3 +417,28 @@ func TestNodeVerifyPeerAddress(t *testing.T) {
 		t.Errorf("VerifyPeerAddress without mutual TLS: %v", err)
 	}
 }
+
+// TestNodeImpostorGetsNothingQueued: a claim of the address of a node that
+// is down, for which messages wait, is refused unless the node there
+// confirms it: what was meant for a node never goes to a stranger.
+func TestNodeImpostorGetsNothingQueued(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := ln.Addr().String()
+	ln.Close() // nothing listens there: a's dials fail, the message waits
+	if err := a.sys.Send(actor.PID{Address: down, ID: "x"}, Ping{1}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := dialAs(t, a.node.Addr(), down)
+	var refused *wire.RefusedError
+	// (While a's own dial is under way and a has the lower address, the
+	// rule of simultaneous connects refuses it first, as a duplicate.)
+	if !errors.As(err, &refused) || (refused.Code != wire.CodeUnconfirmed && refused.Code != wire.CodeDuplicate) {
+		h.conn.SetReadDeadline(time.Now().Add(time.Second))
+		f, _ := h.r.ReadFrame()
+		t.Fatalf("a claim of %s, with a message waiting: %v (first frame %s)", down, err, f.Type)
+	}
+}
