@@ -129,11 +129,16 @@ func (p *peer) connect() *session {
 	fails := 0 // failed attempts in a row, for the backoff
 	retry := backoff.Policy{Min: p.n.cfg.ReconnectMin, Max: p.n.cfg.ReconnectMax}
 	downSince := time.Now()
+	// A peer made by an inbound connection and never used here goes as
+	// soon as its connection is over; if something still holds it (the
+	// connection's handler not yet done with it, a request in flight), it
+	// tries again at the next kick rather than spinning.
+	goNow := true
 	for {
 		if !p.hasWork() {
 			wait := max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince))
-			if p.claimed.Load() && p.stats.connects.Load() > 0 {
-				wait = 0 // its connection is over, and this node never used it
+			if goNow && p.claimed.Load() && p.stats.connects.Load() > 0 {
+				wait = 0
 			}
 			idle := time.NewTimer(wait)
 			select {
@@ -142,6 +147,7 @@ func (p *peer) connect() *session {
 				return s
 			case <-p.kick:
 				idle.Stop()
+				goNow = true
 				continue
 			case <-p.n.life.Quit():
 				idle.Stop()
@@ -150,7 +156,7 @@ func (p *peer) connect() *session {
 				if p.retire() {
 					return nil
 				}
-				p.claimed.Store(false) // busy: it waits as any other
+				goNow = false
 				downSince = time.Now()
 				continue
 			}
