@@ -106,8 +106,9 @@ func (n *Node) serveConn(ctx context.Context, conn net.Conn) {
 }
 
 // decide runs once the initiator has proved it knows the cookie: it
-// refuses every node while this one stops, confirms a claim that would
-// replace a live session (confirmClaim), and settles simultaneous
+// refuses every node while this one stops, confirms a claim of an address
+// this node holds something for, a live session above all (confirmClaim,
+// or the peer's certificate with VerifyPeerAddress), and settles simultaneous
 // connects. Two nodes that dial each other at once must end with one
 // connection: as Erlang compares node names, the node with the lower
 // address keeps the connection it dialled and refuses the other
@@ -257,7 +258,9 @@ func (n *Node) dialPeer(ctx context.Context, addr string) (net.Conn, wire.Peer, 
 	}
 	conn, stop, err := n.open(ctx, addr)
 	if err != nil {
-		n.hsFailures.count(err)
+		if errors.Is(err, errTLSHandshake) {
+			n.hsFailures.count(err) // a dial that fails is no handshake
+		}
 		return nil, wire.Peer{}, err
 	}
 	defer stop()
