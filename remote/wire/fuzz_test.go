@@ -206,6 +206,27 @@ type peerConn struct {
 func (c *peerConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c *peerConn) Write(p []byte) (int, error) { return c.out.Write(p) }
 
+// wroteFrames reads back the handshake frames a side under test wrote,
+// failing the test unless each is well-formed.
+func wroteFrames(t *testing.T, out []byte) (types []wire.FrameType, bodies []any) {
+	t.Helper()
+	r := wire.NewReader(bytes.NewReader(out), wire.MaxHandshakeFrameSize)
+	for {
+		fr, err := r.ReadFrame()
+		if err == io.EOF {
+			return types, bodies
+		}
+		if err != nil {
+			t.Fatalf("wrote a bad frame: %v", err)
+		}
+		v, err := decodeAny(&r.Decoder, fr)
+		if err != nil {
+			t.Fatalf("wrote a bad %s: %v", fr.Type, err)
+		}
+		types, bodies = append(types, fr.Type), append(bodies, v)
+	}
+}
+
 // FuzzHandshake gives Dial (dial true) or Accept the fuzzer's bytes as
 // everything the peer says. Nothing may panic; what the side under test
 // writes must be well-formed frames of the handshake; it may succeed only
@@ -222,22 +243,7 @@ func FuzzHandshake(f *testing.F) {
 			peer, err = wire.Accept(conn, ca, nil)
 		}
 
-		// Read back what the side under test wrote.
-		r := wire.NewReader(bytes.NewReader(conn.out.Bytes()), wire.MaxHandshakeFrameSize)
-		var types []wire.FrameType
-		for {
-			fr, rerr := r.ReadFrame()
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				t.Fatalf("wrote a bad frame: %v", rerr)
-			}
-			if _, derr := decodeAny(&r.Decoder, fr); derr != nil {
-				t.Fatalf("wrote a bad %s: %v", fr.Type, derr)
-			}
-			types = append(types, fr.Type)
-		}
+		types, _ := wroteFrames(t, conn.out.Bytes())
 		if len(types) == 0 {
 			// Only an acceptor whose peer hung up before a whole Hello.
 			if dial || !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -292,25 +298,14 @@ func FuzzConfirm(f *testing.F) {
 		} else {
 			peer, err = wire.Accept(conn, ca, func(wire.Peer) error { decided = true; return nil })
 		}
-		r := wire.NewReader(bytes.NewReader(conn.out.Bytes()), wire.MaxHandshakeFrameSize)
+		types, bodies := wroteFrames(t, conn.out.Bytes())
 		var last wire.FrameType
 		var accepted wire.Accepted
-		for {
-			fr, rerr := r.ReadFrame()
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				t.Fatalf("wrote a bad frame: %v", rerr)
-			}
-			v, derr := decodeAny(&r.Decoder, fr)
-			if derr != nil {
-				t.Fatalf("wrote a bad %s: %v", fr.Type, derr)
-			}
+		for i, v := range bodies {
 			if a, ok := v.(*wire.Accepted); ok {
 				accepted = *a
 			}
-			last = fr.Type
+			last = types[i]
 		}
 		switch {
 		case dial && err == nil:
