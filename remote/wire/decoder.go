@@ -276,7 +276,11 @@ func (d *Decoder) skipTo(end int) {
 }
 
 // bin decodes a bin of exactly len(dst) bytes into dst.
-func (d *Decoder) bin(dst []byte) error {
+func (d *Decoder) bin(dst []byte) error { return d.binOf(dst, false) }
+
+// binOf decodes a bin of exactly len(dst) bytes into dst, or, if empty is
+// set, of no bytes (dst is left alone).
+func (d *Decoder) binOf(dst []byte, empty bool) error {
 	at := d.pos()
 	c, err := d.peek()
 	if err != nil {
@@ -288,6 +292,9 @@ func (d *Decoder) bin(dst []byte) error {
 	n, err := d.dec.DecodeBytesLen()
 	if err != nil {
 		return malformed("%v", err)
+	}
+	if n == 0 && empty {
+		return nil
 	}
 	if n != len(dst) {
 		return malformed("bin of %d bytes at offset %d, want %d", n, at, len(dst))
@@ -301,11 +308,7 @@ func (d *Decoder) bin(dst []byte) error {
 // optBin decodes a bin of either no bytes (dst is left as it is) or
 // exactly len(dst) bytes into dst.
 func (d *Decoder) optBin(dst []byte) error {
-	if c, err := d.peek(); err == nil && c == 0xc4 && len(d.body) > d.pos()+1 && d.body[d.pos()+1] == 0 {
-		d.skipTo(d.pos() + 2)
-		return nil
-	}
-	return d.bin(dst)
+	return d.binOf(dst, true)
 }
 
 // raw returns the next value, whatever it is, as a sub-slice of the body.

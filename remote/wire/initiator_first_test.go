@@ -1,9 +1,11 @@
 package wire_test
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/troupe-go/troupe/remote/wire"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // TestAcceptorRevealsNothingFirst: the acceptor's answer to a Hello holds
@@ -43,5 +45,21 @@ func TestAcceptorRevealsNothingFirst(t *testing.T) {
 	one, other := answer("one cookie"), answer("another cookie")
 	if one != other {
 		t.Errorf("the Challenge depends on the cookie:\n%+v\n%+v", one, other)
+	}
+}
+
+// TestHelloEmptyConfirmAnyFormat: an empty confirm may come in any bin
+// format, as every bin may (section 2.1).
+func TestHelloEmptyConfirmAnyFormat(t *testing.T) {
+	for _, empty := range []msgpack.RawMessage{{0xc4, 0}, {0xc5, 0, 0}, {0xc6, 0, 0, 0, 0}} {
+		r := wire.NewReader(bytes.NewReader(frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32, empty)), 0)
+		f, err := r.ReadFrame()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var h wire.Hello
+		if err := r.DecodeHello(f, &h); err != nil || h.Confirm != (wire.Nonce{}) {
+			t.Errorf("confirm % x: %+v, %v", empty, h, err)
+		}
 	}
 }
