@@ -156,6 +156,7 @@ func (n *Node) decide(ctx context.Context, wp wire.Peer, cert *x509.Certificate)
 			// Accepted: until it is adopted or fails, this node dials no
 			// other connection to the peer (see connect).
 			p.incoming++
+			p.arrived.Store(true)
 			p.mu.Unlock()
 			return p, nil
 		}

@@ -38,6 +38,7 @@ type peer struct {
 	retired bool
 
 	claimed    atomic.Bool   // made by an inbound connection, unused here: it goes with its connection
+	arrived    atomic.Bool   // an inbound connection has been accepted for it (decide)
 	up         atomic.Bool   // a session is serving: no kick needed
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
@@ -137,7 +138,7 @@ func (p *peer) connect() *session {
 	for {
 		if !p.hasWork() {
 			wait := max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince))
-			if goNow && p.claimed.Load() && p.stats.connects.Load() > 0 {
+			if goNow && p.claimed.Load() && p.arrived.Load() {
 				wait = 0
 			}
 			idle := time.NewTimer(wait)
