@@ -37,8 +37,6 @@ type peer struct {
 	use     sync.RWMutex
 	retired bool
 
-	claimed    atomic.Bool   // made by an inbound connection, unused here: it goes with its connection
-	arrived    atomic.Bool   // an inbound connection has been accepted for it (decide)
 	up         atomic.Bool   // a session is serving: no kick needed
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
@@ -56,6 +54,11 @@ type peer struct {
 	watchers map[watchKey]uint64   // the peer's watchers of local actors, by session
 	lastRun  wire.Incarnation      // the incarnation of the last session
 	lastMark uint64                // the queue's Mark when it ended
+
+	// Set at the peer's birth and by inbound connections; read by sends,
+	// here, away from the lines that sends and the reader write.
+	claimed atomic.Bool // made by an inbound connection, unused here: it goes with its connection
+	arrived atomic.Bool // an inbound connection has been accepted for it (decide)
 }
 
 // watchKey names one watch: target watched by watcher, each an id on its
