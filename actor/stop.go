@@ -51,6 +51,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
+		p.stopTimers(true) // before the leftovers: a stopped timer's tick is no dead letter
 		p.deadLetters(leftover)
 		p.invokeWhileStopping(Stopping{})
 	}
@@ -105,6 +106,15 @@ func (p *process) end(reason error) {
 	p.mu.Unlock()
 	if p.slowStop.Load() {
 		reason = ignoredStop(reason)
+	}
+	// Published before anyone is told: a subscriber hears of a child's
+	// stop before its parent's, and before any watcher's Terminated.
+	if p.sys.events.subs.Load() != nil {
+		var parent PID
+		if p.parent != nil {
+			parent = p.parent.pid()
+		}
+		p.sys.publish(ActorStopped{PID: p.pid(), Parent: parent, Kind: p.kind.name, Reason: reason})
 	}
 	// The parent first: a parent that also watches sees its list of
 	// children without this one by the time Terminated arrives.

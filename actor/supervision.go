@@ -147,6 +147,7 @@ func (p *process) halt(reason error) {
 	p.become(lifeSuspended)
 	if p.actor != nil {
 		p.invoke(Restarting{Reason: reason}, nil, nil)
+		p.stopTimers(false) // the next instance gets none of this one's ticks
 		p.stopChildren()
 		p.mu.Lock()
 		p.cancelLocked()

@@ -115,7 +115,7 @@ func TestNodeStopWhilePeerSends(t *testing.T) {
 // peer's Ack after the goodbye is all the stop waits for before its EOF.
 func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, b)
@@ -128,14 +128,14 @@ func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 // read but never acknowledged is uncertain on the stopping node.
 func TestNodeStopPeerCannotAck(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, a)
 		sinkAndEcho(t, b)
 		stillServes(t, b, a) // b dials: its side of the connection can stall
 		synctest.Wait()
-		pn.stall() // b's writes, its Acks included, hang
+		pn.Stall("b:1", "a:1") // b's writes, its Acks included, hang
 		for i := range 10 {
 			if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: i}); err != nil {
 				t.Fatal(err)
@@ -167,14 +167,14 @@ func TestNodeStopPeerCannotAck(t *testing.T) {
 // server's stop timeout does: the stop turns forced when it runs out.
 func TestNodeStopTimeoutBoundsStop(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{StopTimeout: 500 * time.Millisecond})
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, a)
 		sinkAndEcho(t, b)
 		stillServes(t, b, a)
 		synctest.Wait()
-		pn.stall() // b cannot acknowledge: a's stop waits for nothing that comes
+		pn.Stall("b:1", "a:1") // b cannot acknowledge: a's stop waits for nothing that comes
 		if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: 0}); err != nil {
 			t.Fatal(err)
 		}

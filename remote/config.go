@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -86,6 +87,18 @@ type Config struct {
 	// host dialled.) False trusts any certificate of the CA with any
 	// address; Start refuses true without mutual TLS.
 	VerifyPeerAddress bool
+
+	// Listener, when not nil, is where the node accepts connections
+	// instead of listening on Addr, which is then ignored: a socket handed
+	// over by a service manager, or the in-memory network of package
+	// actortest. The node closes it when it stops. The cookie rule below
+	// applies to its address; Advertise "" means that address.
+	Listener net.Listener
+
+	// Dial, when not nil, makes the node's connections to other nodes
+	// instead of TCP: through a proxy, or over actortest's in-memory
+	// network. Nil means a net.Dialer over TCP.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
 
 	// Insecure lets a node listen beyond loopback with neither a cookie nor
 	// mutual TLS. False refuses it with ErrInsecure.
@@ -265,6 +278,9 @@ func (c *Config) validate() error {
 		if _, _, err := net.SplitHostPort(c.Advertise); err != nil || len(c.Advertise) > wire.MaxAddrLen {
 			return bad("Advertise %q is not host:port of at most %d bytes", c.Advertise, wire.MaxAddrLen)
 		}
+	}
+	if c.Listener != nil {
+		host, _, _ = net.SplitHostPort(c.Listener.Addr().String())
 	}
 	mutualTLS := c.TLS != nil && c.TLS.ClientAuth == tls.RequireAndVerifyClientCert
 	if !isLoopback(host) && len(c.Cookie) == 0 && !mutualTLS && !c.Insecure {

@@ -82,7 +82,8 @@ func Start(sys *actor.System, cfg Config) (*Node, error) {
 	return start(sys, cfg, nil, nil)
 }
 
-// start is Start with a listener and a dial function that tests may give.
+// start is Start with a listener and a dial function that tests may give
+// (nil: cfg's).
 func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node, error) {
 	if sys == nil {
 		return nil, fmt.Errorf("%w: nil System", ErrInvalidConfig)
@@ -94,6 +95,12 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 	inc, err := wire.NewIncarnation(nil)
 	if err != nil {
 		return nil, err
+	}
+	if ln == nil {
+		ln = cfg.Listener
+	}
+	if dial == nil {
+		dial = cfg.Dial
 	}
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -21,7 +22,8 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 	small, big := make(chan any, runs*run), make(chan any, runs*run)
 	spawn(t, b.sys, "small", collector(small), actor.WithMailboxSize(4))
 	spawn(t, b.sys, "big", collector(big))
-	w := watcher(t, a.sys, b.pid("small"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("small"))
 	for r := range runs {
 		for i := range run {
 			to := b.pid("big")
@@ -43,7 +45,7 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 			}
 		}
 	}
-	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("small") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("small")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want small, a normal stop", m)
 	}
 	if s := settledStats(t, a, b.node.Addr()); s.Sent != runs*run || s.Delivered != s.Sent {
@@ -66,7 +68,8 @@ func TestNodeInterleavedTargets(t *testing.T) {
 		spawn(t, b.sys, id, collector(chans[i]), actor.WithMailboxSize(8))
 		pids[i] = b.pid(id)
 	}
-	w := watcher(t, a.sys, pids...)
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(pids...)
 	var wg sync.WaitGroup
 	for _, from := range []string{"x", "y"} {
 		wg.Add(1)
@@ -100,7 +103,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	}
 	stopped := map[actor.PID]bool{}
 	for range targets {
-		m := testkit.Recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if m.Reason != nil || stopped[m.PID] {
 			t.Fatalf("Terminated = %+v", m)
 		}

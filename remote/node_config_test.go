@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -29,6 +30,8 @@ func TestNodeConfigRefused(t *testing.T) {
 		"heartbeat timeout too low":  {remote.Config{HeartbeatInterval: time.Second, HeartbeatTimeout: time.Second}, remote.ErrInvalidConfig},
 		"negative queue":             {remote.Config{OutboundQueue: -1}, remote.ErrInvalidConfig},
 		"TLS without certificate":    {remote.Config{TLS: &tls.Config{}}, remote.ErrInvalidConfig},
+		// The cookie rule looks at a given Listener's address, not at Addr.
+		"a pipe listener, no cookie": {remote.Config{Listener: testkit.NewPipeListener(), Advertise: "a:1"}, remote.ErrInsecure},
 	} {
 		if n, err := remote.Start(sys, tc.cfg); !errors.Is(err, tc.want) {
 			if n != nil {
@@ -39,6 +42,33 @@ func TestNodeConfigRefused(t *testing.T) {
 	}
 	if sys.Address() != "" {
 		t.Fatal("a refused Start left a transport installed")
+	}
+}
+
+// A node started with a Listener and a Dial of its own serves on the one
+// and dials with the other, and closes the listener when it stops.
+func TestNodeOwnListenerAndDial(t *testing.T) {
+	lb := testkit.NewPipeListener()
+	var dialled sync.Map
+	dial := func(_ context.Context, addr string) (net.Conn, error) {
+		dialled.Store(addr, true)
+		if addr != "b:1" {
+			return nil, errors.New("no such node")
+		}
+		return lb.Dial(), nil
+	}
+	a := startNode(t, remote.Config{Listener: testkit.NewPipeListener(), Advertise: "a:1", Cookie: []byte("c"), Dial: dial})
+	b := startNode(t, remote.Config{Listener: lb, Advertise: "b:1", Cookie: []byte("c"), Dial: dial})
+	spawn(t, b.sys, "echo", echoActor)
+	if r, err := a.sys.Request(context.Background(), b.pid("echo"), Ping{N: 1}); err != nil || r != (Pong{N: 1}) {
+		t.Fatalf("Request over the given listener = %v, %v", r, err)
+	}
+	if _, ok := dialled.Load("b:1"); !ok {
+		t.Fatal("the node did not dial with the given Dial")
+	}
+	b.node.Close()
+	if _, err := lb.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept after the node closed = %v, want net.ErrClosed", err)
 	}
 }
 

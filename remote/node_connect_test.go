@@ -24,7 +24,7 @@ import (
 // (Uncertain).
 func TestNodeSimultaneousConnectAcceptedBeforeDial(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		got := make(chan any, 16)

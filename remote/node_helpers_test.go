@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -199,30 +198,4 @@ func statsOf(a *testNode, addr string) remote.PeerStats {
 		}
 	}
 	return remote.PeerStats{Addr: addr}
-}
-
-// watcher spawns an actor on sys that watches target and hands the
-// Terminated it receives to the returned channel; it returns once the
-// watch is made.
-func watcher(t testing.TB, sys *actor.System, targets ...actor.PID) <-chan actor.Terminated {
-	t.Helper()
-	got := make(chan actor.Terminated, len(targets)+1)
-	var once sync.Once
-	ready := make(chan struct{})
-	_, err := sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			for _, p := range targets {
-				c.Watch(p)
-			}
-			once.Do(func() { close(ready) })
-		case actor.Terminated:
-			got <- m
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	testkit.Recv(t, ready, "the watch")
-	return got
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
@@ -90,7 +91,8 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	cfg := remote.Config{Cookie: hostileCookie}
 	a, b := startNode(t, cfg), startNode(t, cfg)
 	spawn(t, b.sys, "target", echoActor)
-	term := watcher(t, a.sys, b.pid("target"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("target"))
 	if _, err := a.sys.Request(ctxT(t), b.pid("target"), Ping{1}); err != nil {
 		t.Fatal(err)
 	}
@@ -135,10 +137,8 @@ func TestNodeImpostorCannotReplaceLiveSession(t *testing.T) {
 	if !st.Up || st.Connects != 1 {
 		t.Errorf("A's peer B after the impostor: %+v, want up with 1 connect", st)
 	}
-	select {
-	case m := <-term:
-		t.Errorf("A's watcher of B's actor told %v", m)
-	default:
+	if n := w.Len(); n != 0 {
+		t.Errorf("A's watcher of B's actor told %d things", n)
 	}
 	// A counts and logs the refusal once its handshake goroutine is
 	// done, which may be after the impostor has read it.
@@ -343,8 +343,9 @@ func TestNodeExpose(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), remote.ErrNotExposed.Error()) {
 		t.Fatalf("request to a hidden actor: %v", err)
 	}
-	term := watcher(t, a.sys, b.pid("hidden"))
-	if m := testkit.Recv(t, term, "Terminated of a refused watch"); !strings.Contains(m.Reason.Error(), remote.ErrNotExposed.Error()) {
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("hidden"))
+	if m := w.ExpectTerminated(b.pid("hidden")); m.Reason == nil || !strings.Contains(m.Reason.Error(), remote.ErrNotExposed.Error()) {
 		t.Fatalf("refused watch: %+v", m)
 	}
 	// The stop came first on the connection: had it passed, echo would be gone.

@@ -10,6 +10,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -23,13 +24,14 @@ func TestNodeStopTellsLocalWatchers(t *testing.T) {
 		a, b := nodes[0], nodes[1]
 		spawn(t, b.sys, "echo", echoActor)
 		stillServes(t, a, b)
-		w := watcher(t, a.sys, b.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(b.pid("echo"))
 		if graceful {
 			a.node.Stop(context.Background())
 		} else {
 			a.node.Close()
 		}
-		m := testkit.Recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeStopped) || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("graceful %v: Terminated reason %q, want ErrNodeStopped and ErrNodeDown", graceful, m.Reason)
 		}

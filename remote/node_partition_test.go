@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -39,7 +40,7 @@ func waitNodeDown(t testing.TB, events <-chan actor.Event, addr string) actor.No
 // partitioned starts two nodes, a and b, connects a to b's sink through
 // b's proxy, blackholes the proxy and waits until a declares b down: from
 // then on what a sends to b waits in a's queue.
-func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *faultProxy, sink *seqSink) {
+func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *actortest.Proxy, sink *seqSink) {
 	t.Helper()
 	pn := newProxyNet()
 	cfg := quickReconnect
@@ -74,7 +75,7 @@ func TestNodeShortPartition(t *testing.T) {
 		}
 	}
 	// Wait for a failed reconnect, then heal.
-	proxy.waitLinks(t, 3) // the first, and two dials into the blackhole
+	proxy.WaitLinks(3) // the first, and two dials into the blackhole
 	proxy.Heal()
 	if !sink.waitCount(k + 1) {
 		t.Fatalf("%d of %d arrived after the partition healed", sink.n.Load()-1, k)

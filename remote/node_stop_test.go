@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/server"
@@ -25,7 +26,8 @@ func TestNodeStopSystemGoesOn(t *testing.T) {
 			<-hold
 		}
 	})
-	w := watcher(t, a.sys, b.pid("echo"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("echo"))
 	failed := make(chan error, 1)
 	go func() {
 		_, err := a.sys.Request(context.Background(), b.pid("slow"), Ping{})
@@ -45,7 +47,7 @@ func TestNodeStopSystemGoesOn(t *testing.T) {
 	if err := testkit.Recv(t, failed, "the pending request"); !errors.Is(err, remote.ErrNodeDown) || !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("pending Request = %v, want ErrNodeDown", err)
 	}
-	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
+	if m := w.ExpectTerminated(b.pid("echo")); !errors.Is(m.Reason, remote.ErrNodeDown) {
 		t.Fatalf("Terminated = %+v, want ErrNodeDown", m)
 	}
 	if _, err := b.sys.Request(context.Background(), actor.PID{ID: "echo"}, Ping{N: 1}); err != nil {
@@ -71,24 +73,21 @@ func TestNodeDown(t *testing.T) {
 	spawn(t, b.sys, "one", func(*actor.Context) {})
 	spawn(t, b.sys, "two", func(*actor.Context) {})
 	spawn(t, b.sys, "mute", func(*actor.Context) {})
-	w := watcher(t, a.sys, b.pid("one"), b.pid("two"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("one"), b.pid("two"))
 	fut := a.sys.RequestFuture(b.pid("mute"), Ping{}, testkit.WaitLimit)
 	spawn(t, b.sys, "echo", echoActor)
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{}) // the watches are made
 	b.node.Close()
 	seen := map[actor.PID]bool{}
 	for range 2 {
-		m := testkit.Recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeDown) || seen[m.PID] {
 			t.Fatalf("Terminated %+v", m)
 		}
 		seen[m.PID] = true
 	}
-	select {
-	case m := <-w:
-		t.Fatalf("a second Terminated: %+v", m)
-	default:
-	}
+	w.ExpectNoMsg(0) // no second Terminated
 	<-fut.Done()
 	if _, err := fut.Result(); !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("pending request = %v", err)

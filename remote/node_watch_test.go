@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/supervisor"
@@ -21,14 +22,15 @@ func TestNodeWatchAndStop(t *testing.T) {
 	spawn(t, b.sys, "target", collector(got))
 	spawn(t, b.sys, "poisoned", collector(got))
 
-	w := watcher(t, a.sys, b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
-	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("ghost") || !errors.Is(m.Reason, actor.ErrNotFound) {
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
+	if m := w.ExpectTerminated(b.pid("ghost")); !errors.Is(m.Reason, actor.ErrNotFound) {
 		t.Fatalf("Terminated = %+v, want ghost with ErrNotFound", m)
 	}
 	if err := a.sys.Stop(b.pid("target")); err != nil {
 		t.Fatal(err)
 	}
-	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("target") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("target")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want target, normal stop", m)
 	}
 	for i := range 3 {
@@ -42,7 +44,7 @@ func TestNodeWatchAndStop(t *testing.T) {
 			t.Fatalf("got %v", m)
 		}
 	}
-	if m := testkit.Recv(t, w, "Terminated"); m.PID != b.pid("poisoned") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("poisoned")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want poisoned, normal stop", m)
 	}
 }
@@ -68,13 +70,14 @@ func TestNodeWatchPanic(t *testing.T) {
 		t.Fatal(err)
 	}
 	testkit.Recv(t, ready, "the child")
-	w := watcher(t, a.sys, b.pid("fragile"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("fragile"))
 	// The watch and the message travel in two lanes: wait until the watch
 	// is registered (a Request answered after it proves it).
 	spawn(t, b.sys, "echo", echoActor)
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	a.sys.Send(b.pid("fragile"), Ping{})
-	m := testkit.Recv(t, w, "Terminated")
+	m := actortest.ExpectMsgType[actor.Terminated](w)
 	var re *remote.Error
 	if !errors.As(m.Reason, &re) || re.Code.String() != "panic" {
 		t.Fatalf("Terminated = %+v, want a remote panic", m)
@@ -106,7 +109,8 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		c.Send(m.ReplyTo, Seq{From: "watching"}) // after the watch
 	})
 	victim := spawn(t, a.sys, "victim", func(*actor.Context) {})
-	w := watcher(t, a.sys, victim)
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(victim)
 
 	ask := Ask{ReplyTo: inbox, Others: []actor.PID{b.pid("local"), victim}, ByName: map[string]*actor.PID{"me": &inbox}}
 	if err := a.sys.Send(b.pid("helper"), ask); err != nil {
@@ -127,9 +131,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		}
 		delete(want, v)
 	}
-	if term := testkit.Recv(t, w, "victim's Terminated"); term.PID != victim {
-		t.Fatalf("Terminated %+v", term)
-	}
+	w.ExpectTerminated(victim)
 	// b watches a's inbox: stopping it tells b.
 	told := make(chan actor.Terminated, 1)
 	spawn(t, b.sys, "observer", func(c *actor.Context) {

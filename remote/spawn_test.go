@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
@@ -66,11 +67,13 @@ func TestSpawnRemote(t *testing.T) {
 		t.Fatalf("the spawned actor is not a local actor of b: %v, %v", r, err)
 	}
 
-	w := watcher(t, a.sys, named)
+	w := actortest.NewProbe(t, a.sys)
+
+	w.Watch(named)
 	if err := a.sys.Stop(named); err != nil {
 		t.Fatal(err)
 	}
-	if got := testkit.Recv(t, w, "Terminated"); got.PID != named || got.Reason != nil {
+	if got := w.ExpectTerminated(named); got.Reason != nil {
 		t.Fatalf("Terminated = %+v, want a normal stop of %v", got, named)
 	}
 	noPending(t, a, b)
@@ -177,9 +180,9 @@ func TestSpawnRemoteUnreachable(t *testing.T) {
 
 // pipePair starts a and b on a pipe network, b allowing remote spawn of
 // "echo", and connects them.
-func pipePair(t *testing.T) (pn *pipeNet, a, b *testNode) {
+func pipePair(t *testing.T) (pn pipeNet, a, b *testNode) {
 	t.Helper()
-	pn = newPipeNet()
+	pn = newPipeNet(t)
 	a = pn.node(t, "a:1", remote.Config{})
 	b = pn.node(t, "b:1", remote.Config{AllowRemoteSpawn: true})
 	if err := b.node.RegisterKind("echo", echoKind); err != nil {
@@ -196,7 +199,7 @@ func pipePair(t *testing.T) (pn *pipeNet, a, b *testNode) {
 func TestSpawnRemoteTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pn, a, b := pipePair(t)
-		pn.blackhole() // a hears nothing more from b
+		pn.Drop("b:1", "a:1") // a hears nothing more from b
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
@@ -213,7 +216,7 @@ func TestSpawnRemoteTimeout(t *testing.T) {
 func TestSpawnRemoteNodeDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pn, a, b := pipePair(t)
-		pn.blackhole()
+		pn.Drop("b:1", "a:1")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
 		start := time.Now()

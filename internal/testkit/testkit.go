@@ -100,6 +100,24 @@ func (l *PipeListener) Close() error {
 // Addr returns PipeAddr.
 func (l *PipeListener) Addr() net.Addr { return PipeAddr{} }
 
+// Queue hands c to the next Accept, as the listener's end of a connection
+// the caller made. It never waits: it reports false, and leaves c to the
+// caller, once the listener is closed or its backlog is full (a kernel's
+// full backlog refuses too).
+func (l *PipeListener) Queue(c net.Conn) bool {
+	select {
+	case <-l.closed:
+		return false
+	default:
+	}
+	select {
+	case l.backlog <- c:
+		return true
+	default:
+		return false
+	}
+}
+
 // Dial returns the client end of a new connection.
 func (l *PipeListener) Dial() net.Conn {
 	srvEnd, client := net.Pipe()
