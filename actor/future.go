@@ -142,6 +142,8 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 		if f.complete(nil, ctx.Err()) {
 			return nil, ctx.Err()
 		}
+		// The answer won the race: it is being written; done closes after.
+		<-f.done
 	}
 	return f.value, f.err
 }

@@ -155,3 +155,26 @@ func TestRespond(t *testing.T) {
 		t.Fatalf("second Respond = %v, want ErrAnswered", err)
 	}
 }
+
+// TestRequestCancelledAsAnswered: when the context ends while the answer
+// is being written, Request returns the answer or the context's error,
+// never a nil answer with a nil error. It used to read the future's result
+// without waiting for the answer that won the race to be written (the race
+// detector found it in the cluster's tests).
+func TestRequestCancelledAsAnswered(t *testing.T) {
+	sys := newSystem(t)
+	pid, _ := sys.SpawnFunc(func(c *actor.Context) {
+		if f, ok := c.Message().(func()); ok {
+			f() // cancel the request's context as its answer is given
+			c.Respond("answer")
+		}
+	})
+	for range 2000 {
+		ctx, cancel := context.WithCancel(context.Background())
+		got, err := sys.Request(ctx, pid, func() { go cancel() })
+		cancel()
+		if err == nil && got != "answer" || err != nil && !errors.Is(err, context.Canceled) {
+			t.Fatalf("Request = %v, %v", got, err)
+		}
+	}
+}
