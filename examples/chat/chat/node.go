@@ -117,6 +117,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		if cfg.Cluster != nil {
 			rcfg.AllowRemoteSpawn = true // the cluster activates rooms through remote spawn
 		}
+		if rcfg.Expose == nil {
+			// Other nodes send to rooms and directories and watch them;
+			// none may stop them (stopping a directory ends its rooms).
+			rcfg.Expose = remote.NoRemoteStop
+		}
 	}
 
 	reg := prometheus.NewRegistry()
