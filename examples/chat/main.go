@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -46,6 +47,8 @@ type options struct {
 	listen   string
 	node     string
 	peers    peerList
+	gossip   string
+	seeds    peerList
 	hosts    peerList
 	cookie   string
 	http     string
@@ -74,6 +77,8 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.listen, "listen", "", "run one node of a chat on this network address (host:port) instead of the demo")
 	fs.StringVar(&o.node, "node", "", "with -listen: the node's name, which pages and terminals show (\"\": its address)")
 	fs.Var(&o.peers, "peer", "with -listen: another node's network address (repeat the flag)")
+	fs.StringVar(&o.gossip, "gossip", "", "with -listen: make the node a member of a cluster whose rooms are grains, gossiping on this address (host:port), instead of using -peer")
+	fs.Var(&o.seeds, "seed", "with -gossip: another member's -gossip address to join (repeat the flag; none: start a cluster)")
 	fs.Var(&o.hosts, "host", "a host name the gateways answer to, besides IP addresses and localhost (repeat the flag)")
 	fs.StringVar(&o.cookie, "cookie", "", "the secret every node shares (required beyond loopback)")
 	fs.StringVar(&o.http, "http", "127.0.0.1:8080", "the gateway's address; in the demo the first node's, the next ones take the next ports (port 0: free ones)")
@@ -95,6 +100,14 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.nodes < 1 || o.nodes > 26 {
 		return o, errors.New("-nodes must be 1 to 26 (the nodes are named a to z)")
+	}
+	switch {
+	case o.gossip != "" && o.listen == "":
+		return o, errors.New("-gossip needs -listen")
+	case o.gossip != "" && len(o.peers) > 0:
+		return o, errors.New("-gossip and -peer do not go together: members find each other through -seed")
+	case len(o.seeds) > 0 && o.gossip == "":
+		return o, errors.New("-seed needs -gossip")
 	}
 	if o.node != "" {
 		if err := chat.ValidName(o.node); err != nil {
@@ -161,11 +174,18 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, [][]string, error) {
 		if o.listen != "" {
 			cfg.Remote = &remote.Config{Addr: o.listen, Cookie: []byte(o.cookie)}
 		}
+		rooms := o.rooms
+		if o.gossip != "" {
+			// Rooms are grains: made by their first use, where the
+			// cluster places them, so none is made at start.
+			cfg.Cluster = memberConfig(o)
+			cfg.Directory.Rooms, rooms = nil, nil
+		}
 		n, err := chat.StartNode(cfg)
 		if err != nil {
 			return nil, nil, gatewayErr(err)
 		}
-		return []*chat.Node{n}, [][]string{o.rooms}, nil
+		return []*chat.Node{n}, [][]string{rooms}, nil
 	}
 	var nodes []*chat.Node
 	for i := range o.nodes {
@@ -196,6 +216,23 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, [][]string, error) {
 	}
 	rooms, err := place(nodes, o.rooms)
 	return nodes, rooms, err
+}
+
+// memberConfig is the cluster membership that -gossip and -seed ask for.
+// The -cookie, when given, keys the gossip too (its SHA-256), which the
+// cluster requires beyond loopback.
+func memberConfig(o options) *cluster.Config {
+	cfg := &cluster.Config{Addr: o.gossip, Seeds: o.seeds, IdleAfter: -1} // a passivated room would lose its history
+	if host, _, err := net.SplitHostPort(o.gossip); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			cfg.Profile = cluster.Loopback
+		}
+	}
+	if o.cookie != "" {
+		key := sha256.Sum256([]byte(o.cookie))
+		cfg.SecretKey = key[:]
+	}
+	return cfg
 }
 
 // converge waits until every node sees every other alive, so that the
@@ -304,8 +341,10 @@ func describe(o options, nodes []*chat.Node, hosted [][]string, out io.Writer) {
 		client += " -room " + room
 	}
 	fmt.Fprintf(out, "; or, in a terminal: %s -name ann\n", client)
-	if len(nodes) > 1 {
+	if len(nodes) > 1 || o.gossip != "" {
 		fmt.Fprintf(out, "chat: any room name works: joining a room makes it, on the node the cluster picks\n")
+	}
+	if len(nodes) > 1 {
 		fmt.Fprintf(out, "chat: metrics at %s/metrics; Ctrl-C stops every node\n", first)
 	}
 }

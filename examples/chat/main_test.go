@@ -198,6 +198,32 @@ func TestOneNodePerProcess(t *testing.T) {
 	}
 }
 
+// Two members of a cluster as they would run in two processes, with
+// -listen, -gossip and -seed: a room nobody made is made by joining it
+// through one, and both list it.
+func TestClusterNodePerProcess(t *testing.T) {
+	a, b := freeAddr(t), freeAddr(t)
+	ga, gb := freeAddr(t), freeAddr(t)
+	_, ua, rooms := demo(t, "-listen", a, "-gossip", ga)
+	if rooms[0] != "-" {
+		t.Fatalf("a member made rooms at start: %q", rooms)
+	}
+	_, ub, _ := demo(t, "-listen", b, "-gossip", gb, "-seed", ga)
+	res, err := http.Post(ub[0]+"/rooms/zed/join", "application/json", strings.NewReader(`{"user":"ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("join zed, a room nobody made: %s", res.Status)
+	}
+	for _, u := range []string{ua[0], ub[0]} {
+		if where := roomsAt(t, u, 1); where["zed"] != a && where["zed"] != b {
+			t.Fatalf("%s lists zed on %q", u, where["zed"])
+		}
+	}
+}
+
 func TestDurationBoundsTheDemo(t *testing.T) {
 	err := run(context.Background(), []string{"-http", "127.0.0.1:0", "-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
 	if err != nil {
@@ -206,7 +232,9 @@ func TestDurationBoundsTheDemo(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}, {"-nodes", "0"}} {
+	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}, {"-nodes", "0"}, {"-nodes", "27"},
+		{"-gossip", "127.0.0.1:0"}, {"-listen", "127.0.0.1:0", "-gossip", "127.0.0.1:0", "-peer", "127.0.0.1:1"},
+		{"-seed", "127.0.0.1:1"}} {
 		if err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
 		}
