@@ -95,6 +95,11 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	if g.cfg.Cluster != nil {
 		// A grain: made wherever the cluster places it, or there already.
+		// Asked something, so that a node with too many rooms says so.
+		if _, err := g.askRoom(r.Context(), req.Name, actor.PID{}, GetBacklog{}); err != nil {
+			writeError(w, roomErr(req.Name, err))
+			return
+		}
 		pid, err := g.lookup(r.Context(), req.Name)
 		if err != nil {
 			writeError(w, roomErr(req.Name, err))

@@ -24,8 +24,9 @@ type DirectoryConfig struct {
 	// Room configures the rooms this node hosts.
 	Room RoomConfig
 
-	// MaxRooms bounds the rooms the directory knows. Zero means
-	// DefaultMaxRooms.
+	// MaxRooms bounds the rooms the directory knows and, on a cluster, the
+	// room grains the node hosts (any name makes a room there: a request
+	// for one more is refused, NoRoom). Zero means DefaultMaxRooms.
 	MaxRooms int
 
 	// Node is this node's name, which the other directories learn with its

@@ -436,6 +436,9 @@ func (g *Gateway) askRoom(ctx context.Context, name string, room actor.PID, msg 
 	_, post := msg.(Post)
 	for attempt := 1; ; attempt++ {
 		v, err := g.cfg.Cluster.Request(ctx, RoomGrain(name), msg)
+		if no, ok := v.(NoRoom); ok {
+			return nil, fmt.Errorf("%w: %s", ErrTooManyRooms, no.Reason)
+		}
 		// The cluster has forgotten the lost PID and suspects its node:
 		// three attempts are for a second loss meanwhile.
 		if err == nil || post || attempt == 3 || !errors.Is(err, remote.ErrNodeDown) || ctx.Err() != nil {

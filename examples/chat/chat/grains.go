@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
@@ -29,21 +30,26 @@ func RoomGrain(name string) cluster.ID { return cluster.ID{Kind: RoomKind, Name:
 type roomStore struct {
 	cfg RoomConfig
 	dir actor.PID // the node's directory, told of every room that starts
+	max int       // rooms at most: any name makes a room, so a client could make them without end
 
 	mu sync.Mutex
 	m  map[string]*roomState
 }
 
-func newRoomStore(cfg RoomConfig, dir actor.PID) *roomStore {
-	return &roomStore{cfg: cfg.withDefaults(), dir: dir, m: make(map[string]*roomState)}
+func newRoomStore(cfg RoomConfig, dir actor.PID, max int) *roomStore {
+	return &roomStore{cfg: cfg.withDefaults(), dir: dir, max: max, m: make(map[string]*roomState)}
 }
 
-// get returns the state of the room called name, made if it has none.
+// get returns the state of the room called name, made if it has none,
+// and nil if it has none and the node has max rooms.
 func (s *roomStore) get(name string) *roomState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st, ok := s.m[name]
 	if !ok {
+		if len(s.m) >= s.max {
+			return nil
+		}
 		st = &roomState{name: name, epoch: time.Now().UnixNano(), cfg: s.cfg, subs: make(map[actor.PID]*subscriber)}
 		s.m[name] = st
 	}
@@ -80,20 +86,46 @@ type hosted struct {
 
 // Receive handles the room's messages.
 func (g *roomGrain) Receive(c *actor.Context) {
-	if g.room == nil {
-		id, ok := cluster.IdentityOf(c.Self())
-		if !ok || ValidName(id.Name) != nil {
-			c.Stop(c.Self()) // not a room this chat can name
+	switch c.Message().(type) {
+	case actor.Stopping, actor.Restarting:
+		if g.room == nil {
 			return
 		}
-		g.room = &room{st: g.store.get(id.Name)}
-		if !g.store.dir.IsZero() {
-			c.TrySend(g.store.dir, hosted{Room: id.Name, PID: c.Self()})
+	case actor.Stopped:
+		if g.room != nil {
+			g.store.drop(g.room.st)
 		}
+		return
 	}
-	if _, ok := c.Message().(actor.Stopped); ok {
-		g.store.drop(g.room.st)
+	if g.room == nil && !g.start(c) {
 		return
 	}
 	g.room.Receive(c)
+}
+
+// start makes the grain the room its identity names, and reports whether
+// it could. A node that has MaxRooms rooms refuses the first message that
+// is not Started (NoRoom), and the grain stops: the next message tries
+// again, and finds room if another room has gone meanwhile.
+func (g *roomGrain) start(c *actor.Context) bool {
+	id, ok := cluster.IdentityOf(c.Self())
+	if !ok || ValidName(id.Name) != nil {
+		c.Stop(c.Self()) // not a room this chat can name
+		return false
+	}
+	st := g.store.get(id.Name)
+	if st == nil {
+		if _, ok := c.Message().(actor.Started); ok {
+			return false // wait for the message to refuse
+		}
+		// ErrNoSender when it was sent, not asked: nobody to tell.
+		c.Respond(NoRoom{Room: id.Name, Reason: fmt.Sprintf("too many rooms on this node: %d at most", g.store.max)})
+		c.Stop(c.Self())
+		return false
+	}
+	g.room = &room{st: st}
+	if !g.store.dir.IsZero() {
+		c.TrySend(g.store.dir, hosted{Room: id.Name, PID: c.Self()})
+	}
+	return true
 }

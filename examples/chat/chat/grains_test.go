@@ -2,6 +2,7 @@ package chat_test
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/troupe-go/troupe/cluster"
@@ -165,4 +166,30 @@ func TestClientComesBackWhenItsGrainRoomsNodeDies(t *testing.T) {
 	term.expect(t, "-- reconnected to #zed")
 	say(t, other.URL(), "zed", "bob", "after")
 	term.expect(t, "bob: after")
+}
+
+// Any name makes a room on a cluster, so what a client can make is
+// bounded: a node with DirectoryConfig.MaxRooms rooms refuses another
+// with 503, whichever request would make it.
+func TestGrainRoomsPerNodeAreBounded(t *testing.T) {
+	n := chattest.StartNode(t, chat.NodeConfig{
+		Remote:    &remote.Config{Addr: "127.0.0.1:0"},
+		Cluster:   &cluster.Config{Profile: cluster.Loopback},
+		Directory: chat.DirectoryConfig{Rooms: []string{}, MaxRooms: 1},
+	})
+	joinEpoch(t, n.URL(), "one", "ann")
+	for _, r := range []reply{
+		call(t, "POST", n.URL()+"/rooms/two/join", chat.UserRequest{User: "ann"}),
+		call(t, "POST", n.URL()+"/rooms/two/messages", chat.PostRequest{User: "ann", Text: "hi"}),
+		call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: "two"}),
+		do(t, "GET", n.URL()+"/rooms/two/backlog", nil),
+	} {
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.ErrorText(t), "too many rooms") {
+			t.Fatalf("a second room on a node of one: %d %s", r.Status, r.Body)
+		}
+	}
+	if rooms := roomsOf(t, n); len(rooms) != 1 {
+		t.Fatalf("the node lists %v", rooms)
+	}
+	say(t, n.URL(), "one", "ann", "the first room works")
 }

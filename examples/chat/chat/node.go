@@ -161,7 +161,7 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		return fail(err)
 	}
 	if cfg.Cluster != nil {
-		if err := n.startCluster(*cfg.Cluster, dcfg.Room, logger); err != nil {
+		if err := n.startCluster(*cfg.Cluster, dcfg.withDefaults(), logger); err != nil {
 			return fail(err)
 		}
 		if err := m.ObserveCluster(n.Cluster); err != nil {
@@ -197,8 +197,8 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 // startCluster joins the cluster that hosts the rooms, and has the
 // directory meet every member that comes alive, so that the room lists of
 // all gateways agree.
-func (n *Node) startCluster(ccfg cluster.Config, room RoomConfig, logger *slog.Logger) error {
-	store := newRoomStore(room, n.Directory)
+func (n *Node) startCluster(ccfg cluster.Config, dcfg DirectoryConfig, logger *slog.Logger) error {
+	store := newRoomStore(dcfg.Room, n.Directory, dcfg.MaxRooms)
 	ccfg.Kinds = map[string]actor.Producer{RoomKind: store.producer()}
 	if ccfg.Logger == nil {
 		ccfg.Logger = logger
