@@ -71,7 +71,7 @@ func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any, o
 		pids[i] = pid
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	var wg sync.WaitGroup
 	for s := range senders {
 		n := b.N / senders
@@ -92,8 +92,26 @@ func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any, o
 	for _, d := range dones {
 		<-d
 	}
-	b.StopTimer()
+	cpu.stop()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+}
+
+// cpuMeter reports the CPU time the process spent per op (user and
+// system, all threads): on a machine that other work loads, it moves less
+// than the time per op, which waits for the processor too.
+type cpuMeter struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func startCPU(b *testing.B) cpuMeter {
+	b.ResetTimer()
+	return cpuMeter{b, processCPU()}
+}
+
+func (m cpuMeter) stop() {
+	m.b.StopTimer()
+	m.b.ReportMetric(float64(processCPU()-m.start)/float64(m.b.N), "cpu-ns/op")
 }
 
 func BenchmarkSend1To1(b *testing.B) { benchOneWay(b, 1, 1) }
@@ -189,12 +207,12 @@ func benchPingPong(b *testing.B, pairs, batch int, send func(c *actor.Context, t
 		}
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	for _, pid := range pingers {
 		sys.Send(pid, tick{})
 	}
 	wg.Wait()
-	b.StopTimer()
+	cpu.stop()
 	b.ReportMetric(float64(2*b.N)/b.Elapsed().Seconds(), "msg/s")
 }
 

@@ -40,8 +40,9 @@ type process struct {
 	// Senders read mbox and state on every send; they sit in the first
 	// cache lines, away from the fields the actor writes per message (c,
 	// rest), so that the two do not share a line.
-	mbox  *mailbox.Queue[envelope]
-	state atomic.Int32 // idle, running or suspended: whether a goroutine serves the actor
+	mbox     *mailbox.Queue[envelope]
+	state    atomic.Int32 // idle, running or suspended: whether a goroutine serves the actor
+	unlisted atomic.Bool  // removed from the registry: its hot entry is stale
 
 	sysMu      sync.Mutex
 	sysQ       []sysMsg
