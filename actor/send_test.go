@@ -337,7 +337,7 @@ func TestNameReusedAfterStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	<-first // Started
+	<-first       // Started
 	for range 3 { // resolved more than once: the cache is warm
 		if err := sys.Send(pid, "one"); err != nil {
 			t.Fatal(err)
