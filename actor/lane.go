@@ -39,22 +39,38 @@ type sysMsg struct {
 	solo   bool          // sysStart: a restart nobody waits for; no acknowledgement
 }
 
+// sysNode holds a system message in the lane, a lock-free stack that the
+// actor empties all at once and reads oldest first. An idle actor's lane
+// is one nil pointer; a lock and a slice there took 40 bytes of every actor.
+type sysNode struct {
+	m    sysMsg
+	next *sysNode
+}
+
+// laneClosed tops the lane of an actor that has stopped: pushSystem
+// refuses from then on. It is never changed.
+var laneClosed = &sysNode{}
+
 // pushSystem queues a system message; it returns false once the actor has
 // stopped.
 func (p *process) pushSystem(m sysMsg) bool {
-	p.sysMu.Lock()
-	if p.sysClosed {
-		p.sysMu.Unlock()
-		return false
+	n := &sysNode{m: m}
+	for {
+		top := p.lane.Load()
+		if top == laneClosed {
+			return false
+		}
+		n.next = top
+		if p.lane.CompareAndSwap(top, n) {
+			break
+		}
 	}
-	p.sysQ = append(p.sysQ, m)
-	waiting := p.sysWaiting
-	p.sysWaiting = false
-	p.sysMu.Unlock()
-	p.sysPending.Store(true)
-	if waiting {
+	// The loop may sleep in waitSystem: it set waiting before it looked
+	// at the lane, and we pushed before we look at waiting, so one of us
+	// sees the other.
+	if e := p.ext.Load(); e != nil && e.waiting.Load() {
 		select {
-		case p.sysWake <- struct{}{}:
+		case e.wake <- struct{}{}:
 		default:
 		}
 		return true
@@ -65,35 +81,50 @@ func (p *process) pushSystem(m sysMsg) bool {
 	return true
 }
 
+// systemPending reports whether the lane holds messages.
+func (p *process) systemPending() bool {
+	top := p.lane.Load()
+	return top != nil && top != laneClosed
+}
+
+// takeSystem empties the lane, or closes it, and returns its messages
+// oldest first.
+func (p *process) takeSystem(close bool) *sysNode {
+	var top *sysNode
+	if close {
+		top = p.lane.Swap(laneClosed)
+	} else {
+		top = p.lane.Swap(nil)
+	}
+	var first *sysNode
+	for top != nil && top != laneClosed {
+		next := top.next
+		top.next = first
+		first, top = top, next
+	}
+	return first
+}
+
 // waitSystem sleeps until a system message arrives, for a loop that waits
-// for its children to stop.
+// for its children to stop. It may return early, with none.
 func (p *process) waitSystem() {
-	p.sysMu.Lock()
-	if len(p.sysQ) > 0 {
-		p.sysMu.Unlock()
-		return
+	e := p.extra()
+	if e.wake == nil {
+		e.wake = make(chan struct{}, 1)
 	}
-	if p.sysWake == nil {
-		p.sysWake = make(chan struct{}, 1)
+	e.waiting.Store(true)
+	if !p.systemPending() {
+		<-e.wake
 	}
-	wake := p.sysWake
-	p.sysWaiting = true
-	p.sysMu.Unlock()
-	<-wake
+	e.waiting.Store(false)
 }
 
 // handleSystem takes every queued system message and acts on it. A stop it
 // decides on is left in life (lifeMustStop) and stopCause. It may run again,
 // nested, while a restart waits for children to stop.
 func (p *process) handleSystem() {
-	p.sysPending.Store(false)
-	p.sysMu.Lock()
-	msgs := p.sysQ
-	p.sysQ = nil // a nested call must not reuse the slice we iterate
-	p.sysMu.Unlock()
-	for i := range msgs {
-		m := msgs[i]
-		msgs[i] = sysMsg{}
+	for n := p.takeSystem(false); n != nil; n = n.next {
+		m := &n.m
 		switch m.kind {
 		case sysStop:
 			p.stopNow(m.reason)
@@ -116,7 +147,7 @@ func (p *process) handleSystem() {
 				continue
 			}
 			if p.life == lifeSuspended {
-				p.supervising().deferred = append(p.supervising().deferred, m) // for the instance that comes next
+				p.supervising().deferred = append(p.supervising().deferred, *m) // for the instance that comes next
 				continue
 			}
 			delete(p.ties.watching, m.pid)

@@ -96,14 +96,14 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 				continue
 			}
 		}
-		if p.sysPending.Load() {
+		if p.systemPending() {
 			p.handleSystem()
 		}
 		if p.ending() {
 			return true, p.takePending(), p.cause()
 		}
 		if p.life == lifeSuspended {
-			if !p.sysPending.Load() && p.goIdle() {
+			if !p.systemPending() && p.goIdle() {
 				return false, nil, nil
 			}
 			continue
@@ -124,7 +124,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			if p.poisonedAt(first) {
 				return true, nil, nil
 			}
-			if p.sysPending.Load() || !p.goIdle() {
+			if p.systemPending() || !p.goIdle() {
 				continue
 			}
 			return false, nil, nil
@@ -166,7 +166,7 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		}
 		// receiveRun stopped before batch[i]: the system lane has work, or
 		// a poison mark is reached.
-		if p.sysPending.Load() {
+		if p.systemPending() {
 			p.handleSystem()
 			if p.ending() {
 				return true, batch[i:], p.cause()
@@ -206,7 +206,7 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 		p.panicked(perr, c.reply)
 		c.msg, c.sender, c.reply = nil, nil, nil
 	}()
-	for next < len(batch) && !p.sysPending.Load() && !p.poisonedAt(first+uint64(next)) {
+	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain
 		next++
 		p.rest = batch[next:]
@@ -259,7 +259,7 @@ func (p *process) goIdle() bool {
 		// at once it keeps for good.
 		for i := 0; i < tune.SpinYields; i++ {
 			runtime.Gosched()
-			if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
+			if (userWork && p.mbox.Pending()) || p.systemPending() {
 				p.sys.spinners.Add(-1)
 				return false
 			}
@@ -281,7 +281,7 @@ func (p *process) goIdle() bool {
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
-	if (userWork && p.mbox.Len() > 0) || p.sysPending.Load() {
+	if (userWork && p.mbox.Len() > 0) || p.systemPending() {
 		return !p.state.CompareAndSwap(to, running)
 	}
 	if userWork && !small {
@@ -311,7 +311,7 @@ func (p *process) releaseIdle() {
 	}
 	p.mbox.Release()
 	p.state.Store(idle)
-	if p.mbox.Len() > 0 || p.sysPending.Load() {
+	if p.mbox.Len() > 0 || p.systemPending() {
 		p.schedule()
 	}
 }

@@ -41,16 +41,10 @@ type process struct {
 	// cache lines, away from the fields the actor writes per message (c,
 	// rest), so that the two do not share a line.
 	mbox     *mailbox.Queue[envelope]
-	state    atomic.Int32 // idle, running or suspended: whether a goroutine serves the actor
-	unlisted atomic.Bool  // removed from the registry: its hot entry is stale
-
-	sysMu      sync.Mutex
-	sysQ       []sysMsg
-	sysClosed  bool // the actor has stopped: pushSystem refuses
-	sysPending atomic.Bool
-	sysWaiting bool                    // the loop sleeps on sysWake for a system message
-	sysWake    chan struct{}           // made on first use
-	ext        atomic.Pointer[procExt] // the rarely used part, made on first need
+	state    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
+	unlisted atomic.Bool             // removed from the registry: its hot entry is stale
+	lane     atomic.Pointer[sysNode] // the system lane: see pushSystem
+	ext      atomic.Pointer[procExt] // the rarely used part, made on first need
 
 	mu       sync.Mutex  // guards the fields below and ext's timers, context and end
 	stopReq  bool        // someone asked this actor to stop
@@ -117,6 +111,11 @@ type procExt struct {
 	timers    map[*time.Timer]struct{} // restart backoffs under way (after)
 	done      chan struct{}            // made on demand by Wait
 	reason    error                    // set before done is closed
+
+	// The loop sleeps on wake for a system message while waiting is set
+	// (waitSystem); wake is made on first use by the actor's goroutine.
+	waiting atomic.Bool
+	wake    chan struct{}
 
 	// Owned by the actor's goroutine.
 	stopCause  error      // why lifeMustStop

@@ -138,13 +138,8 @@ func (p *process) closeMailbox() {
 //
 //go:noinline
 func (p *process) closeLane() {
-	p.sysMu.Lock()
-	p.sysClosed = true
-	rest := p.sysQ
-	p.sysQ = nil
-	p.sysMu.Unlock()
-	for _, m := range rest {
-		p.updateWatchers(m)
+	for n := p.takeSystem(true); n != nil; n = n.next {
+		p.updateWatchers(&n.m)
 	}
 }
 

@@ -320,7 +320,7 @@ func (p *process) stopChildren() {
 		child := kids[len(kids)-1]
 		child.requestStop()
 		for p.hasChild(child) {
-			if p.sysPending.Load() {
+			if p.systemPending() {
 				p.handleSystem()
 			}
 			var batch []envelope
