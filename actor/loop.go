@@ -130,7 +130,6 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			return false, nil, nil
 		}
 		stop, leftover, reason := p.handleBatch(batch, first)
-		p.rest = nil // it points into the batch, whose storage an idle actor gives back
 		if stop {
 			return true, leftover, reason
 		}
@@ -157,7 +156,7 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		n += next - i
 		i = next
 		if perr != nil {
-			p.keep(p.rest, first+uint64(i))
+			p.keep(batch[i:], first+uint64(i))
 			p.fail(perr)
 			return false, nil, nil
 		}
@@ -167,7 +166,9 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		// receiveRun stopped before batch[i]: the system lane has work, or
 		// a poison mark is reached.
 		if p.systemPending() {
+			p.rest = batch[i:] // for run, if a handler calls runtime.Goexit
 			p.handleSystem()
+			p.rest = nil
 			if p.ending() {
 				return true, batch[i:], p.cause()
 			}
@@ -199,9 +200,11 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 		if r := recover(); r != nil {
 			perr = newPanicError(r, c.msg)
 		} else {
-			// runtime.Goexit: the goroutine is ending; run records why.
+			// runtime.Goexit: the goroutine is ending; run records why,
+			// and turns the rest of the batch into dead letters.
 			perr = newPanicError("runtime.Goexit called in Receive", c.msg)
 			p.extra().stopCause = perr // the loop never returns: run's defer reads it
+			p.rest = batch[next:]
 		}
 		p.panicked(perr, c.reply)
 		c.msg, c.sender, c.reply = nil, nil, nil
@@ -209,7 +212,6 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain
 		next++
-		p.rest = batch[next:]
 		// It no longer waits: its slot is free for a sender.
 		p.mbox.Taken(int(first + uint64(next) - p.drained))
 		c.msg, c.sender, c.reply = env.msg, env.sender, env.reply
@@ -228,7 +230,6 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 // keep saves the unhandled rest of a batch over a failure: it is handled
 // first when the actor goes on, and becomes dead letters if it stops.
 func (p *process) keep(rest []envelope, first uint64) {
-	p.rest = nil // pending holds them now
 	if len(rest) == 0 {
 		return
 	}

@@ -38,28 +38,29 @@ type process struct {
 	producer Producer
 	actor    Actor
 	// Senders read mbox and state on every send; they sit in the first
-	// cache lines, away from the fields the actor writes per message (c,
-	// rest), so that the two do not share a line.
+	// cache lines, away from the fields the actor writes per message (c),
+	// so that the two do not share a line.
 	mbox     *mailbox.Queue[envelope]
 	state    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
 	unlisted atomic.Bool             // removed from the registry: its hot entry is stale
 	lane     atomic.Pointer[sysNode] // the system lane: see pushSystem
 	ext      atomic.Pointer[procExt] // the rarely used part, made on first need
 
-	mu       sync.Mutex  // guards the fields below and ext's timers, context and end
-	stopReq  bool        // someone asked this actor to stop
-	ctxDone  bool        // the instance's context is cancelled
-	slowStop atomic.Bool // a handler outlived the stop grace
+	mu      sync.Mutex // guards the three flags below, and ext's timers, context and end
+	stopReq bool       // someone asked this actor to stop
+	ctxDone bool       // the instance's context is cancelled
+	ended   bool       // the stop has run to its end
+	// life is the actor goroutine's, like the fields after strategy; it
+	// sits here, with stopping, in what would be padding.
+	life     life        // where the actor is in its life: see the constants
 	stopping atomic.Bool // the stop has begun (set by stop); read by other goroutines too
 
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
 	c        Context
-	life     life       // where the actor is in its life: see the constants
-	ended    bool       // under mu
 	drained  uint64     // sequence number of the first message of the last Drain
-	rest     []envelope // the messages of the current batch not yet handled
+	rest     []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
 	ties     *ties      // children, watches and restart bookkeeping, made on first need
 	poisonAt uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 }
@@ -116,6 +117,8 @@ type procExt struct {
 	// (waitSystem); wake is made on first use by the actor's goroutine.
 	waiting atomic.Bool
 	wake    chan struct{}
+
+	slowStop atomic.Bool // a handler outlived the stop grace (the watchdog's)
 
 	// Owned by the actor's goroutine.
 	stopCause  error      // why lifeMustStop

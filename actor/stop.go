@@ -39,7 +39,7 @@ func (p *process) reportSlowStop() {
 	if p.stopping.Load() {
 		return
 	}
-	p.slowStop.Store(true)
+	p.extra().slowStop.Store(true) // the watchdog lives in ext: it exists
 	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
 		"pid", p.pid().String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
@@ -82,9 +82,9 @@ func (p *process) end(reason error) {
 	p.closeLane()
 	if e := p.ext.Load(); e != nil {
 		e.stopTimers(&p.mu)
-	}
-	if p.slowStop.Load() {
-		reason = ignoredStop(reason)
+		if e.slowStop.Load() {
+			reason = ignoredStop(reason)
+		}
 	}
 	// The parent first: a parent that also watches sees its list of
 	// children without this one by the time Terminated arrives.
