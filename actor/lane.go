@@ -75,8 +75,8 @@ func (p *process) pushSystem(m sysMsg) bool {
 		}
 		return true
 	}
-	if p.state.Load() != running && (p.state.CompareAndSwap(idle, running) || p.state.CompareAndSwap(suspended, running)) {
-		go p.run()
+	if p.state.Load() != running {
+		p.start(true)
 	}
 	return true
 }

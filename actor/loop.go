@@ -24,11 +24,15 @@ func (p *process) schedule() bool {
 	if p.state.Load() != idle {
 		return false // the fast path, inlined into every send
 	}
-	return p.start()
+	return p.start(false)
 }
 
-func (p *process) start() bool {
-	if p.state.CompareAndSwap(idle, running) {
+// start gives the actor a goroutine unless one serves it: from idle, or
+// from suspended for a system message (system true), since a suspended
+// actor waits for its supervisor's word. It is the one place where an
+// actor's goroutine begins.
+func (p *process) start(system bool) bool {
+	if p.state.CompareAndSwap(idle, running) || system && p.state.CompareAndSwap(suspended, running) {
 		go p.run()
 		return true
 	}
@@ -82,6 +86,7 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 // with the messages it had taken from the mailbox but not handled; or until
 // it has no work left, and returns stop false.
 func (p *process) serve() (stop bool, leftover []envelope, reason error) {
+	grown := false
 	for {
 		if p.life == lifeNew || p.life == lifeNewAck {
 			// Started comes first for every instance, before any message.
@@ -129,7 +134,18 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			}
 			return false, nil, nil
 		}
-		stop, leftover, reason := p.handleBatch(batch, first)
+		if !grown {
+			growStack()
+			grown = true
+		}
+		var stop bool
+		var leftover []envelope
+		var reason error
+		if p.kind.obs != nil {
+			stop, leftover, reason = p.handleObserved(batch, first)
+		} else {
+			stop, leftover, reason, _ = p.handleBatch(batch, first)
+		}
 		if stop {
 			return true, leftover, reason
 		}
@@ -139,18 +155,9 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // handleBatch hands a batch to Receive one message at a time, looking at the
 // system lane between any two, until the batch is done (stop false), the
 // actor must stop (stop true, with what is left of the batch), or a failure
-// suspends it (the rest is kept for later). An Observer hears of the batch
-// once, with one clock reading at each end.
-func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
-	n := 0
-	if p.kind.obs != nil {
-		start := time.Now()
-		defer func() {
-			if n > 0 {
-				p.kind.handled(n, start)
-			}
-		}()
-	}
+// suspends it (the rest is kept for later). It returns how many messages
+// it handed to Receive.
+func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error, n int) {
 	for i := 0; i < len(batch); {
 		next, perr := p.receiveRun(batch, first, i)
 		n += next - i
@@ -158,7 +165,7 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 		if perr != nil {
 			p.keep(batch[i:], first+uint64(i))
 			p.fail(perr)
-			return false, nil, nil
+			return false, nil, nil, n
 		}
 		if i == len(batch) {
 			break
@@ -170,18 +177,30 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 			p.handleSystem()
 			p.rest = nil
 			if p.ending() {
-				return true, batch[i:], p.cause()
+				return true, batch[i:], p.cause(), n
 			}
 			if p.life == lifeSuspended { // a failure while handling a system message
 				p.keep(batch[i:], first+uint64(i))
-				return false, nil, nil
+				return false, nil, nil, n
 			}
 		}
 		if p.poisonedAt(first + uint64(i)) {
-			return true, batch[i:], nil
+			return true, batch[i:], nil, n
 		}
 	}
-	return false, nil, nil
+	return false, nil, nil, n
+}
+
+// handleObserved is handleBatch for an actor with an Observer, which hears
+// of the batch once, with one clock reading at each end. It is kept apart
+// so that the clock does not enlarge the stack of every actor.
+func (p *process) handleObserved(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
+	start := time.Now()
+	stop, leftover, reason, n := p.handleBatch(batch, first)
+	if n > 0 {
+		p.kind.handled(n, start)
+	}
+	return stop, leftover, reason
 }
 
 // receiveRun hands batch[from:] to Receive until the batch is done, the
@@ -228,7 +247,10 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 }
 
 // keep saves the unhandled rest of a batch over a failure: it is handled
-// first when the actor goes on, and becomes dead letters if it stops.
+// first when the actor goes on, and becomes dead letters if it stops. Out
+// of line, it keeps handleBatch's frame small (see Context.send).
+//
+//go:noinline
 func (p *process) keep(rest []envelope, first uint64) {
 	if len(rest) == 0 {
 		return
@@ -316,3 +338,17 @@ func (p *process) releaseIdle() {
 		p.schedule()
 	}
 }
+
+// growStack makes the goroutine's stack grow while it is shallow, before
+// the first batch of user messages: a receive, a send and an allocation
+// under it outgrow a new goroutine's 2 KiB, and growing there, deep,
+// copied a dozen frames each time, a tenth of a ping-pong's CPU.
+//
+//go:noinline
+func growStack() {
+	var pad [1024]byte
+	sink(pad[:])
+}
+
+//go:noinline
+func sink([]byte) {}
