@@ -129,8 +129,8 @@ func (p *process) handleSystem() {
 		case sysStop:
 			p.stopNow(m.reason)
 		case sysPoison:
-			if p.poisonAt == 0 || m.mark+1 < p.poisonAt {
-				p.poisonAt = m.mark + 1
+			if e := p.extra(); e.poisonAt == 0 || m.mark+1 < e.poisonAt {
+				e.poisonAt = m.mark + 1
 			}
 		case sysWatch, sysUnwatch:
 			p.updateWatchers(m)

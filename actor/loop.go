@@ -116,14 +116,16 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		if p.life != lifeRunning {
 			continue
 		}
+		// base is the sequence number of the first message of the last
+		// Drain: the mailbox counts Taken from there.
 		var batch []envelope
-		var first uint64
+		var first, base uint64
 		if e := p.ext.Load(); e != nil && e.pending != nil {
-			batch, first = e.pending, e.pendFirst
+			batch, first, base = e.pending, e.pendFirst, e.pendBase
 			e.pending = nil
 		} else {
 			batch, first = p.mbox.Drain(0)
-			p.drained = first
+			base = first
 		}
 		if len(batch) == 0 {
 			if p.poisonedAt(first) {
@@ -142,9 +144,9 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		var leftover []envelope
 		var reason error
 		if p.kind.obs != nil {
-			stop, leftover, reason = p.handleObserved(batch, first)
+			stop, leftover, reason = p.handleObserved(batch, first, base)
 		} else {
-			stop, leftover, reason, _ = p.handleBatch(batch, first)
+			stop, leftover, reason, _ = p.handleBatch(batch, first, base)
 		}
 		if stop {
 			return true, leftover, reason
@@ -157,13 +159,13 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // actor must stop (stop true, with what is left of the batch), or a failure
 // suspends it (the rest is kept for later). It returns how many messages
 // it handed to Receive.
-func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error, n int) {
+func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error, n int) {
 	for i := 0; i < len(batch); {
-		next, perr := p.receiveRun(batch, first, i)
+		next, perr := p.receiveRun(batch, first, base, i)
 		n += next - i
 		i = next
 		if perr != nil {
-			p.keep(batch[i:], first+uint64(i))
+			p.keep(batch[i:], first+uint64(i), base)
 			p.fail(perr)
 			return false, nil, nil, n
 		}
@@ -180,7 +182,7 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 				return true, batch[i:], p.cause(), n
 			}
 			if p.life == lifeSuspended { // a failure while handling a system message
-				p.keep(batch[i:], first+uint64(i))
+				p.keep(batch[i:], first+uint64(i), base)
 				return false, nil, nil, n
 			}
 		}
@@ -194,9 +196,9 @@ func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftov
 // handleObserved is handleBatch for an actor with an Observer, which hears
 // of the batch once, with one clock reading at each end. It is kept apart
 // so that the clock does not enlarge the stack of every actor.
-func (p *process) handleObserved(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
+func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error) {
 	start := time.Now()
-	stop, leftover, reason, n := p.handleBatch(batch, first)
+	stop, leftover, reason, n := p.handleBatch(batch, first, base)
 	if n > 0 {
 		p.kind.handled(n, start)
 	}
@@ -208,7 +210,7 @@ func (p *process) handleObserved(batch []envelope, first uint64) (stop bool, lef
 // of the first message not begun. A panic in Receive ends the run with the
 // index past the failed message and the recovered *PanicError. One deferred
 // recover serves the whole run: one per message cost a tenth of a ping-pong.
-func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int, perr *PanicError) {
+func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (next int, perr *PanicError) {
 	c := &p.c
 	next = from
 	inside := false // Receive is running: a panic or Goexit is the actor's
@@ -232,7 +234,7 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain
 		next++
 		// It no longer waits: its slot is free for a sender.
-		p.mbox.Taken(int(first + uint64(next) - p.drained))
+		p.mbox.Taken(int(first + uint64(next) - base))
 		c.msg, c.sender, c.reply = env.msg, env.sender, env.reply
 		inside = true
 		p.actor.Receive(c)
@@ -251,13 +253,13 @@ func (p *process) receiveRun(batch []envelope, first uint64, from int) (next int
 // of line, it keeps handleBatch's frame small (see Context.send).
 //
 //go:noinline
-func (p *process) keep(rest []envelope, first uint64) {
+func (p *process) keep(rest []envelope, first, base uint64) {
 	if len(rest) == 0 {
 		return
 	}
 	e := p.extra()
 	e.pending = append([]envelope(nil), rest...)
-	e.pendFirst = first
+	e.pendFirst, e.pendBase = first, base
 }
 
 func (p *process) takePending() []envelope {

@@ -58,11 +58,9 @@ type process struct {
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
-	c        Context
-	drained  uint64     // sequence number of the first message of the last Drain
-	rest     []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
-	ties     *ties      // children, watches and restart bookkeeping, made on first need
-	poisonAt uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
+	c    Context
+	rest []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
+	ties *ties      // children, watches and restart bookkeeping, made on first need
 }
 
 // life is where an actor is in its life, owned by its goroutine: an
@@ -125,6 +123,8 @@ type procExt struct {
 	stopReason error      // the reason the stop began with
 	pending    []envelope // taken from the mailbox, not handled, kept over a failure
 	pendFirst  uint64     // sequence number of pending[0]
+	pendBase   uint64     // sequence number of the first message of the Drain pending came from
+	poisonAt   uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 
 	// Used only by whoever decides for the actor: its parent's goroutine,
 	// or its own at the top.
@@ -197,7 +197,10 @@ func (p *process) extra() *procExt {
 
 // poisonedAt reports whether a Poison stops the actor before the message
 // with sequence number seq.
-func (p *process) poisonedAt(seq uint64) bool { return p.poisonAt != 0 && seq+1 >= p.poisonAt }
+func (p *process) poisonedAt(seq uint64) bool {
+	e := p.ext.Load()
+	return e != nil && e.poisonAt != 0 && seq+1 >= e.poisonAt
+}
 
 // overflowOption holds the mailbox option of each policy, made once: made
 // at every spawn, it would be one more allocation.
