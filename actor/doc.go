@@ -52,7 +52,23 @@
 // package supervisor. An actor that is stopped by a panic has a *PanicError
 // as its reason, which watchers see in Terminated and Wait returns.
 //
-// Instrumentation comes through the Observer interface, which a metrics
-// exporter implements (a Prometheus one is planned; none ships yet). An
-// Observer that panics is recovered and logged; the runtime goes on.
+// # Timers
+//
+// Inside Receive, Context.SendAfter sends a message to the actor itself
+// later, SendAfterTo to another actor, and SendEvery every interval; each
+// returns a *Timer to stop. A timer dies with the instance that made it: a
+// stop or a restart stops it, and its tick, even one already queued, is
+// withdrawn. A tick follows the target mailbox's overflow policy, and a
+// periodic timer keeps at most one tick waiting (see Timer).
+//
+// # Events and testing
+//
+// System.Subscribe hears of dead letters, failures, restarts, stops and
+// nodes coming and going. Package actortest builds on it: a probe actor a
+// test reads, and a System that fails a test on what it should not let
+// pass.
+//
+// Instrumentation comes through the Observer interface, which package
+// metrics implements for Prometheus. An Observer that panics is recovered
+// and logged; the runtime goes on.
 package actor

@@ -73,6 +73,10 @@ var (
 	// ErrStopped is the reason given with a dead letter that was still in an
 	// actor's mailbox when the actor stopped.
 	ErrStopped = errors.New("actor: stopped before handling the message")
+
+	// ErrInterval is the Err of a timer from SendEvery with an interval of
+	// zero or less: it would tick without end.
+	ErrInterval = errors.New("actor: timer interval must be positive")
 )
 
 // ErrTimeout completes a future whose time ran out. It satisfies net.Error

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -85,13 +86,14 @@ func TestIntensityExceededEscalates(t *testing.T) {
 		}
 	}, actor.WithSupervisor(strategy))
 	log.waitFor(t, 1) // the child exists
-	reasons := watch(t, sys, parent, actor.PID{ID: "child"})
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(parent, actor.PID{ID: "child"})
 	for range 3 {
 		sys.Send(actor.PID{ID: "child"}, "boom")
 	}
 	seen := map[actor.PID]error{}
 	for range 2 {
-		term := receive(t, reasons)
+		term := actortest.ExpectMsgType[actor.Terminated](probe)
 		seen[term.PID] = term.Reason
 	}
 	var perr *actor.PanicError
@@ -117,10 +119,11 @@ func TestPanickingDeciderEscalates(t *testing.T) {
 		}
 	}, actor.WithSupervisor(bad))
 	log.waitFor(t, 1)
-	terms := watch(t, sys, parent)
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(parent)
 	sys.Send(actor.PID{ID: "kid"}, "boom")
 	var perr *actor.PanicError
-	if err := receive(t, terms).Reason; !errors.As(err, &perr) || perr.Value != "boom" {
+	if err := probe.ExpectTerminated(parent).Reason; !errors.As(err, &perr) || perr.Value != "boom" {
 		t.Fatalf("parent stopped with %v, want the child's failure escalated", err)
 	}
 }

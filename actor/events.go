@@ -8,7 +8,7 @@ import (
 )
 
 // Event is something the system publishes to its subscribers: a DeadLetter,
-// an ActorFailed, an ActorRestarted, a NodeUp or a NodeDown.
+// an ActorFailed, an ActorRestarted, an ActorStopped, a NodeUp or a NodeDown.
 type Event interface {
 	event()
 }
@@ -58,6 +58,20 @@ type ActorFailed struct {
 }
 
 func (ActorFailed) event() {}
+
+// ActorStopped is published when an actor has stopped for good, before its
+// parent and watchers are told, with the reason its watchers are given: nil for a normal stop, a *PanicError when
+// a failure stopped it. Parent is zero for a top-level actor, whose
+// failures have nobody above to go to: a top-level actor stopped by a
+// *PanicError is a failure that supervision did not absorb.
+type ActorStopped struct {
+	PID    PID
+	Parent PID
+	Kind   string
+	Reason error
+}
+
+func (ActorStopped) event() {}
 
 // events holds the subscribers. Publishing reads one atomic pointer, so it
 // costs nothing when there are none.
@@ -127,6 +141,10 @@ func (s *System) callSubscriber(sub *subscriber, ev Event) {
 // waiting request is answered with ErrNoReply. Logging is limited to one line
 // a second so that a flood of dead letters cannot flood the log.
 func (s *System) deadLetter(target PID, env envelope, reason error) {
+	var live bool
+	if env.msg, live = untick(env.msg); !live {
+		return // a stopped timer's tick: withdrawn, not lost
+	}
 	d := DeadLetter{Target: target, Sender: pidOf(env.sender), Message: env.msg, Reason: reason}
 	if env.reply != nil {
 		env.reply.complete(nil, errNoReply(reason))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 )
 
 func TestPanicStopsTheActorWithItsStack(t *testing.T) {
@@ -23,9 +24,10 @@ func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 			panic(errors.New("bad input"))
 		}
 	}, actor.WithKind("worker"))
-	terms := watch(t, sys, pid)
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(pid)
 	sys.Send(pid, "bad")
-	err := receive(t, terms).Reason
+	err := probe.ExpectTerminated(pid).Reason
 	var perr *actor.PanicError
 	if !errors.As(err, &perr) {
 		t.Fatalf("stop reason %v is not a *PanicError", err)
@@ -92,7 +94,8 @@ func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 			runtime.Goexit()
 		}
 	})
-	terms := watch(t, sys, pid)
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(pid)
 	// Queue the exit behind a blocked message, with two more after it, so
 	// that all three are in the same batch.
 	sys.Send(pid, "block")
@@ -102,7 +105,7 @@ func TestGoexitInReceiveStopsOnlyTheActor(t *testing.T) {
 	sys.Send(pid, 2)
 	close(release)
 	var perr *actor.PanicError
-	if err := receive(t, terms).Reason; !errors.As(err, &perr) || perr.Message != "exit" {
+	if err := probe.ExpectTerminated(pid).Reason; !errors.As(err, &perr) || perr.Message != "exit" {
 		t.Fatalf("reason = %v, want a *PanicError for Goexit", err)
 	}
 	if _, ok := ev.next(t).(actor.ActorFailed); !ok {

@@ -137,28 +137,3 @@ func stopOnPanic() actor.SystemOption {
 	return actor.WithGuardian(supervisor.OneForOne(
 		supervisor.WithDecider(func(any) supervisor.Directive { return supervisor.Stop })))
 }
-
-// watch spawns an actor that watches pids, and returns once the watches are
-// registered, so that no stop can slip past them, with the Terminated
-// notices the watcher receives.
-func watch(t *testing.T, sys *actor.System, pids ...actor.PID) <-chan actor.Terminated {
-	t.Helper()
-	got := make(chan actor.Terminated, len(pids)+4)
-	watching := make(chan struct{})
-	_, err := sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			for _, pid := range pids {
-				c.Watch(pid)
-			}
-			close(watching)
-		case actor.Terminated:
-			got <- m
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-watching
-	return got
-}

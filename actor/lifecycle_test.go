@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 )
 
 func TestStopJumpsTheQueue(t *testing.T) {
@@ -358,12 +359,13 @@ func TestSlowChildDoesNotBlameItsParent(t *testing.T) {
 			}
 		})
 		<-entered
-		terms := watch(t, sys, parent)
+		probe := actortest.NewProbe(t, sys)
+		probe.Watch(parent)
 		synctest.Wait()
 		sys.Stop(parent)
 		time.Sleep(time.Second) // well past the grace
 		close(release)
-		if err := (<-terms).Reason; err != nil {
+		if err := probe.ExpectTerminated(parent).Reason; err != nil {
 			t.Fatalf("parent's stop reason = %v, want nil", err)
 		}
 	})

@@ -124,7 +124,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			batch, first, base = e.pending, e.pendFirst, e.pendBase
 			e.pending = nil
 		} else {
-			batch, first = p.mbox.Drain(0)
+			batch, first = p.mbox.Drain()
 			base = first
 		}
 		if len(batch) == 0 {

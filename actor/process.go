@@ -108,6 +108,7 @@ type procExt struct {
 	cancel    context.CancelFunc
 	watchdog  *time.Timer
 	timers    map[*time.Timer]struct{} // restart backoffs under way (after)
+	clocks    *timerSet                // the instance's SendAfter and SendEvery timers (timer.go)
 	done      chan struct{}            // made on demand by Wait
 	reason    error                    // set before done is closed
 
@@ -227,6 +228,10 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 
 // invoke calls Receive with msg, turning a panic into a *PanicError.
 func (p *process) invoke(msg any, sender *PID, reply *Future) (perr *PanicError) {
+	msg, live := untick(msg)
+	if !live {
+		return nil // its timer stopped: the tick is withdrawn
+	}
 	if p.actor == nil { // halted between two instances
 		if reply != nil {
 			reply.complete(nil, errNoReply(ErrStopped))

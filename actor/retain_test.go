@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 )
 
 // bulky is an actor with state worth freeing.
@@ -55,12 +56,13 @@ func TestStoppedSenderIsNotRetainedByItsQueuedMessages(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	// Watched before the stop, which may end before a Wait could begin.
-	stopped := watch(t, sys, sender)
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(sender)
 	// Started sends; then the stop. Poison waits for Started to have run.
 	if err := sys.Poison(sender); err != nil {
 		t.Fatal(err)
 	}
-	if m := receive(t, stopped); m.PID != sender || m.Reason != nil {
+	if m := probe.ExpectTerminated(sender); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want the sender, a normal stop", m)
 	}
 	for {

@@ -8,10 +8,10 @@ import (
 	"time"
 )
 
-// requestStop asks the actor to stop after its current message. Its context
-// is cancelled at once, and a watchdog reports a handler that is still
-// running when the stop grace has passed.
-func (p *process) requestStop(reason ...error) {
+// requestStop asks the actor to stop after its current message, for reason
+// (nil: a normal stop). Its context is cancelled at once, and a watchdog
+// reports a handler that is still running when the stop grace has passed.
+func (p *process) requestStop(reason error) {
 	p.mu.Lock()
 	if p.stopReq {
 		p.mu.Unlock()
@@ -25,11 +25,7 @@ func (p *process) requestStop(reason ...error) {
 		p.extra().watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
 	}
 	p.mu.Unlock()
-	m := sysMsg{kind: sysStop}
-	if len(reason) > 0 {
-		m.reason = reason[0]
-	}
-	p.pushSystem(m)
+	p.pushSystem(sysMsg{kind: sysStop, reason: reason})
 }
 
 // reportSlowStop runs when the stop grace has passed. An actor whose
@@ -58,6 +54,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
+		p.stopTimers(true) // before the leftovers: a stopped timer's tick is no dead letter
 		p.deadLetters(leftover)
 		p.invokeWhileStopping(Stopping{})
 	}
@@ -81,10 +78,15 @@ func (p *process) end(reason error) {
 	p.sys.registry.remove(p)
 	p.closeLane()
 	if e := p.ext.Load(); e != nil {
-		e.stopTimers(&p.mu)
+		e.stopRuntimeTimers(&p.mu)
 		if e.slowStop.Load() {
 			reason = ignoredStop(reason)
 		}
+	}
+	// Published before anyone is told: a subscriber hears of a child's
+	// stop before its parent's, and before any watcher's Terminated.
+	if p.sys.events.subs.Load() != nil {
+		p.publishStopped(reason)
 	}
 	// The parent first: a parent that also watches sees its list of
 	// children without this one by the time Terminated arrives.
@@ -118,6 +120,17 @@ func (p *process) end(reason error) {
 // bytes, which pushed every stopping actor's goroutine past its first 2 KiB
 // of stack, and that stack copy cost a fifth of spawn-and-stop's CPU.
 
+// publishStopped publishes ActorStopped.
+//
+//go:noinline
+func (p *process) publishStopped(reason error) {
+	var parent PID
+	if p.parent != nil {
+		parent = p.parent.pid()
+	}
+	p.sys.publish(ActorStopped{PID: p.pid(), Parent: parent, Kind: p.kind.name, Reason: reason})
+}
+
 // closeMailbox closes the mailbox and turns what is left in it into dead
 // letters.
 //
@@ -125,7 +138,7 @@ func (p *process) end(reason error) {
 func (p *process) closeMailbox() {
 	p.mbox.Close()
 	for {
-		batch, _ := p.mbox.Drain(0)
+		batch, _ := p.mbox.Drain()
 		if len(batch) == 0 {
 			return
 		}
@@ -143,8 +156,9 @@ func (p *process) closeLane() {
 	}
 }
 
-// stopTimers stops the timers of an actor that has ended, under mu.
-func (e *procExt) stopTimers(mu *sync.Mutex) {
+// stopRuntimeTimers stops the runtime's own timers of an actor that has ended
+// (the watchdog, the idle release, restart backoffs), under mu.
+func (e *procExt) stopRuntimeTimers(mu *sync.Mutex) {
 	mu.Lock()
 	defer mu.Unlock()
 	if e.watchdog != nil {

@@ -147,6 +147,7 @@ func (p *process) halt(reason error) {
 	p.become(lifeSuspended)
 	if p.actor != nil {
 		p.invoke(Restarting{Reason: reason}, nil, nil)
+		p.stopTimers(false) // the next instance gets none of this one's ticks
 		p.stopChildren()
 		p.mu.Lock()
 		p.cancelLocked()
@@ -268,12 +269,12 @@ func (p *process) childExited(child *process) {
 	case supervisor.Restart:
 		p.restartChild(child, nil, dec.Delay)
 	case supervisor.Escalate:
-		child.requestStop()
+		child.requestStop(nil)
 		perr := newPanicError(ErrRestartLimit, nil)
 		p.sys.logger.Error("actor: permanent child exits too often", "child", child.pid().String(), "parent", p.pid().String())
 		p.fail(perr)
 	default:
-		child.requestStop()
+		child.requestStop(nil)
 	}
 }
 
@@ -318,14 +319,14 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 func (p *process) stopChildren() {
 	for kids := p.children(); len(kids) > 0; kids = p.children() {
 		child := kids[len(kids)-1]
-		child.requestStop()
+		child.requestStop(nil)
 		for p.hasChild(child) {
 			if p.systemPending() {
 				p.handleSystem()
 			}
 			var batch []envelope
 			if p.stopping.Load() {
-				batch, _ = p.mbox.Drain(0)
+				batch, _ = p.mbox.Drain()
 				p.deadLetters(batch)
 			}
 			if p.hasChild(child) && len(batch) == 0 {

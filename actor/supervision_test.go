@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -132,20 +133,19 @@ func TestWatchersDoNotSeeRestarts(t *testing.T) {
 	sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
 	log := newLifelog()
 	pid, _ := sys.Spawn(func() actor.Actor { return &tally{log: log.note("c")} })
-	got := watch(t, sys, pid)
+	probe := actortest.NewProbe(t, sys)
+	probe.Watch(pid)
 	sys.Send(pid, "boom")
 	sys.Send(pid, "boom")
 	if _, err := sys.Request(context.Background(), pid, "get"); err != nil {
 		t.Fatal(err)
 	}
 	sys.Stop(pid)
-	if term := receive(t, got); term.PID != pid || term.Reason != nil {
+	if term := probe.ExpectTerminated(pid); term.Reason != nil {
 		t.Fatalf("Terminated = %+v, want one normal stop", term)
 	}
-	log.waitFor(t, 6) // started, 2 x (restarting, started), stopped
-	if len(got) != 0 {
-		t.Fatalf("extra Terminated %+v", <-got)
-	}
+	log.waitFor(t, 6)    // started, 2 x (restarting, started), stopped
+	probe.ExpectNoMsg(0) // no second Terminated
 }
 
 func TestBackoffDelayIsATimer(t *testing.T) {

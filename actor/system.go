@@ -104,7 +104,7 @@ func NewSystem(opts ...SystemOption) *System {
 // Sending to an actor that does not exist returns ErrNotFound and makes a
 // dead letter.
 func (s *System) Send(pid PID, msg any) error {
-	return s.send(nil, true, pid, msg, nil, nil)
+	return s.send(context.Background(), true, pid, msg, nil, nil)
 }
 
 // TrySend is Send that never waits: it returns mailbox.ErrFull when the
@@ -130,9 +130,6 @@ func (s *System) send(ctx context.Context, wait bool, pid PID, msg any, sender *
 	}
 	p, t, err := s.route(pid)
 	if t != nil {
-		if ctx == nil {
-			ctx = context.Background()
-		}
 		return t.Send(ctx, wait, pid, pidOf(sender), msg, Reply{reply})
 	}
 	if err != nil {
@@ -154,9 +151,7 @@ func (s *System) put(ctx context.Context, wait bool, p *process, msg any, sender
 	if wait {
 		// A caller whose context is done has been told the send failed:
 		// the message must not arrive.
-		if ctx == nil {
-			ctx = context.Background()
-		} else if err = ctx.Err(); err != nil {
+		if err = ctx.Err(); err != nil {
 			return err
 		}
 		err = p.mbox.Put(ctx, env)
@@ -188,7 +183,7 @@ func (s *System) Stop(pid PID) error {
 	if err != nil {
 		return err
 	}
-	p.requestStop()
+	p.requestStop(nil)
 	return nil
 }
 
@@ -271,7 +266,7 @@ func (s *System) Shutdown(ctx context.Context) error {
 
 	s.registry.each(func(p *process) {
 		if p.parent == nil {
-			p.requestStop()
+			p.requestStop(nil)
 		}
 	})
 	err := s.awaitIdle(ctx, idle)

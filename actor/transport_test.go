@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/mailbox"
 )
 
@@ -174,14 +175,15 @@ func TestTransportWatchAndStop(t *testing.T) {
 	target, _ := b.SpawnFunc(func(*actor.Context) {}, actor.WithName("target"))
 	remote := actor.PID{Address: "b", ID: target.ID}
 	ghost := actor.PID{Address: "b", ID: "ghost"}
-	got := watch(t, a, remote, ghost)
-	if m := receive(t, got); m.PID != ghost || !errors.Is(m.Reason, actor.ErrNotFound) {
+	probe := actortest.NewProbe(t, a)
+	probe.Watch(remote, ghost)
+	if m := probe.ExpectTerminated(ghost); !errors.Is(m.Reason, actor.ErrNotFound) {
 		t.Fatalf("Terminated = %+v, want ghost@b with ErrNotFound", m)
 	}
 	if err := a.Stop(remote); err != nil {
 		t.Fatal(err)
 	}
-	if m := receive(t, got); m.PID != remote || m.Reason != nil {
+	if m := probe.ExpectTerminated(remote); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want target@b, normal stop", m)
 	}
 	if _, err := a.Wait(context.Background(), remote); !errors.Is(err, actor.ErrNotLocal) {

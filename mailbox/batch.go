@@ -6,9 +6,8 @@ import "context"
 // uses, as the actor runtime does. A drained batch keeps its slots until its
 // items are begun, so the bound counts what the consumer holds.
 
-// Drain removes up to max items (all of them if max < 1) from the head in one
-// step and returns them in order, with the sequence number of the first item
-// taken (see Mark). It never waits. A consumer that handles items in batches
+// Drain removes every item in one step and returns them in order, with the
+// sequence number of the first item taken (see Mark). It never waits. A consumer that handles items in batches
 // takes the lock once per batch instead of once per item.
 //
 // The items taken keep their slots until the consumer says it has begun to
@@ -21,7 +20,7 @@ import "context"
 // or Wait, and is meant for a single consumer. The queue keeps it between
 // batches and gives it back with the rest of its storage when the consumer
 // sleeps.
-func (q *Queue[T]) Drain(max int) ([]T, uint64) {
+func (q *Queue[T]) Drain() ([]T, uint64) {
 	// The consumer is done with the previous batch, which becomes the
 	// producers' buffer. Its stale items are not cleared here: producers
 	// overwrite them, and park clears what is left when the consumer sleeps,
@@ -39,17 +38,6 @@ func (q *Queue[T]) Drain(max int) ([]T, uint64) {
 		q.hint.Store(false)
 		q.out = spent[:0]
 		return q.out, first
-	}
-	if max > 0 && max < n {
-		// Hand out the oldest max items by copy; the rest stay queued.
-		out := append(spent[:0], q.in[q.head:q.head+max]...)
-		clear(q.in[q.head : q.head+max])
-		q.head += max
-		q.count -= max
-		q.took(max)
-		q.seq += uint64(max)
-		q.out = out
-		return out, first
 	}
 	// Take everything by swapping buffers: constant time under the lock.
 	out := q.in[q.head:]

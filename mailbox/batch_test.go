@@ -25,15 +25,11 @@ func TestDrainMarkAndSequence(t *testing.T) {
 	if m := q.Mark(); m != 5 {
 		t.Fatalf("Mark = %d, want 5", m)
 	}
-	got, first := q.Drain(2)
-	if fmt.Sprint(got) != "[2 3]" || first != 2 {
-		t.Fatalf("Drain = %v from %d; want [2 3] from 2", got, first)
+	got, first := q.Drain()
+	if fmt.Sprint(got) != "[2 3 4]" || first != 2 {
+		t.Fatalf("Drain = %v from %d; want [2 3 4] from 2", got, first)
 	}
-	got, first = q.Drain(0)
-	if fmt.Sprint(got) != "[4]" || first != 4 {
-		t.Fatalf("Drain = %v from %d; want [4] from 4", got, first)
-	}
-	got, first = q.Drain(0)
+	got, first = q.Drain()
 	if len(got) != 0 || first != 5 {
 		t.Fatalf("Drain on empty = %v from %d; want [] from 5", got, first)
 	}
@@ -115,7 +111,7 @@ func TestManyProducersOneBatchConsumer(t *testing.T) {
 		if n := q.Len(); n > capacity {
 			t.Fatalf("Len = %d > Cap %d", n, capacity)
 		}
-		batch, _ = q.Drain(0)
+		batch, _ = q.Drain()
 		for _, v := range batch {
 			if v[1] != next[v[0]] {
 				t.Fatalf("producer %d: got %d, want %d", v[0], v[1], next[v[0]])
@@ -150,7 +146,7 @@ func TestStorageFollowsWhatIsQueued(t *testing.T) {
 		if n := q.Storage(); n != 1000 {
 			t.Fatalf("full queue of 1000 holds %d slots", n)
 		}
-		q.Drain(0)
+		q.Drain()
 		woke := make(chan error)
 		go func() { woke <- q.Wait(context.Background()) }()
 		synctest.Wait() // the consumer sleeps on an empty queue
@@ -180,7 +176,7 @@ func TestPendingAndRelease(t *testing.T) {
 	if !q.Pending() {
 		t.Fatal("queue with items is not pending")
 	}
-	q.Drain(0)
+	q.Drain()
 	if q.Pending() {
 		t.Fatal("drained queue still pending")
 	}
@@ -195,7 +191,7 @@ func TestPendingAndRelease(t *testing.T) {
 	if !q.Pending() {
 		t.Fatal("woken queue is not pending")
 	}
-	q.Drain(0) // finds nothing, and says so: a consumer may now go idle
+	q.Drain() // finds nothing, and says so: a consumer may now go idle
 	if q.Pending() {
 		t.Fatal("Pending stays set after an empty Drain")
 	}
@@ -215,7 +211,7 @@ func TestDrainedBatchHoldsItsSlots(t *testing.T) {
 	for i := range 3 {
 		q.TryPut(i)
 	}
-	batch, _ := q.Drain(0)
+	batch, _ := q.Drain()
 	if len(batch) != 3 || q.Len() != 0 || q.Held() != 2 {
 		t.Fatalf("Drain took %v; Len %d, Held %d; want 3 items, 0, 2", batch, q.Len(), q.Held())
 	}
@@ -232,7 +228,7 @@ func TestDrainedBatchHoldsItsSlots(t *testing.T) {
 	if err := q.TryPut(5); !errors.Is(err, mailbox.ErrFull) {
 		t.Fatalf("TryPut with 1 held and 2 queued = %v, want ErrFull", err)
 	}
-	if batch, _ = q.Drain(0); len(batch) != 2 || batch[0] != 3 || q.Held() != 1 {
+	if batch, _ = q.Drain(); len(batch) != 2 || batch[0] != 3 || q.Held() != 1 {
 		t.Fatalf("second Drain = %v, Held %d; want [3 4], 1", batch, q.Held())
 	}
 	for i := 5; i < 7; i++ {
@@ -253,7 +249,7 @@ func TestTakenWakesABlockedPut(t *testing.T) {
 		for i := range 4 {
 			q.TryPut(i)
 		}
-		q.Drain(0)
+		q.Drain()
 		q.TryPut(4) // the first item's slot
 		put := make(chan error)
 		go func() { put <- q.Put(context.Background(), 5) }()

@@ -30,7 +30,7 @@ func benchPutDrain(b *testing.B, taken bool) {
 	go func() {
 		defer close(done)
 		for n := 0; n < b.N; {
-			batch, _ := q.Drain(256)
+			batch, _ := q.Drain()
 			if taken {
 				for i := range batch {
 					q.Taken(i + 1)

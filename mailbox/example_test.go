@@ -29,7 +29,7 @@ func ExampleQueue_OnDrop() {
 	for i := 1; i <= 3; i++ {
 		q.TryPut(i)
 	}
-	batch, _ := q.Drain(0)
+	batch, _ := q.Drain()
 	fmt.Println(batch)
 	// Output:
 	// dropped 1

@@ -41,7 +41,7 @@ func TestPutSomeAddsWhatFits(t *testing.T) {
 func TestPutSomeCountsTheHeldBatch(t *testing.T) {
 	q := mailbox.New[int](4)
 	q.PutSome([]int{1, 2, 3, 4})
-	batch, _ := q.Drain(0)
+	batch, _ := q.Drain()
 	if len(batch) != 4 {
 		t.Fatalf("Drain took %d", len(batch))
 	}
@@ -72,7 +72,7 @@ func TestPutSomeWakesAParkedConsumer(t *testing.T) {
 			if err := q.Wait(context.Background()); err != nil {
 				t.Error(err)
 			}
-			batch, _ := q.Drain(0)
+			batch, _ := q.Drain()
 			got <- append([]int(nil), batch...)
 		}()
 		synctest.Wait() // parked

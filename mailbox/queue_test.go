@@ -98,7 +98,7 @@ func TestPolicies(t *testing.T) {
 			if err := q.Put(ctx, 3); !errors.Is(err, tt.putErr) {
 				t.Fatalf("Put on full = %v, want %v", err, tt.putErr)
 			}
-			got, _ := q.Drain(0)
+			got, _ := q.Drain()
 			if fmt.Sprint(got) != fmt.Sprint(tt.wantQueue) {
 				t.Errorf("queue = %v, want %v", got, tt.wantQueue)
 			}

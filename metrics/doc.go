@@ -1,6 +1,6 @@
 // Package metrics exports what a troupe program does to Prometheus: its
 // actors, their mailboxes and supervision, dead letters, and the
-// connections of a remote.Server.
+// connections of a server.Server (package remote/server).
 //
 // A program makes one Metrics per System, on a registry of its own, and
 // wires it in with a few lines:
@@ -11,12 +11,12 @@
 //	err = m.Observe(sys)
 //	http.Handle("/metrics", metrics.Handler(reg))
 //
-// and gives m.ServerObserver() to remote.WithObserver for a stream server.
+// and gives m.ServerObserver() to server.WithObserver for a stream server.
 //
 // Two kinds of series come out of it. Counters and histograms (spawns,
 // stops, restarts, panics, messages, handling time, dead letters,
 // connections) are fed by the runtime's hooks, actor.Observer and
-// remote.ServerObserver; the children for an actor kind are resolved once,
+// server.Observer; the children for an actor kind are resolved once,
 // when the first actor of the kind is spawned, and messages are counted once
 // per batch, so nothing on the path of a message looks up a label. Gauges
 // (actors alive, mailbox depth and capacity) are never pushed: the collector

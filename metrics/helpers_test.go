@@ -124,29 +124,6 @@ func (b *blocker) receive(c *actor.Context) {
 	}
 }
 
-// watch returns a channel that receives pid's Terminated notice. The watch
-// is in place when it returns, so no stop can slip past it. The notice comes
-// before the Observer hears of the stop: shut down to wait for that.
-func (r *rig) watch(t testing.TB, pid actor.PID) <-chan actor.Terminated {
-	t.Helper()
-	got := make(chan actor.Terminated, 1)
-	watching := make(chan struct{})
-	_, err := r.sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			c.Watch(pid)
-			close(watching)
-		case actor.Terminated:
-			got <- m
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	<-watching
-	return got
-}
-
 // counter returns a Receive that closes done when it has handled n ticks.
 func counter(n int, done chan<- struct{}) func(*actor.Context) {
 	seen := 0

@@ -13,6 +13,7 @@ import (
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/metrics"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 	"github.com/troupe-go/troupe/supervisor"
 )
 
@@ -59,8 +60,8 @@ func exercised(t testing.TB) *prometheus.Registry {
 
 	// One connection, accepted and closed.
 	done := make(chan struct{})
-	srv := remote.NewServer("127.0.0.1:0", func(context.Context, net.Conn) { close(done) },
-		remote.WithObserver(r.m.ServerObserver()))
+	srv := server.New("127.0.0.1:0", func(context.Context, net.Conn) { close(done) },
+		server.WithObserver(r.m.ServerObserver()))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

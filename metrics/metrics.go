@@ -3,7 +3,7 @@ package metrics
 import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/actor"
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // namespace prefixes every series of the package.
@@ -12,7 +12,7 @@ const namespace = "troupe"
 // Metrics holds the series of one System (one node): what its actors do,
 // what its Server's connections do, and, at scrape time, its actors and
 // mailboxes. Make it with New, give Observer to actor.NewSystem and
-// ServerObserver to remote.NewServer, then call Observe with the System.
+// ServerObserver to server.New, then call Observe with the System.
 // Its methods are safe for concurrent use.
 type Metrics struct {
 	reg    prometheus.Registerer // reg of New, wrapped with the node label
@@ -60,9 +60,9 @@ func register(reg prometheus.Registerer, cs []prometheus.Collector) error {
 // reason. Give it to one System.
 func (m *Metrics) Observer() actor.Observer { return m.actors }
 
-// ServerObserver returns the hooks to give to remote.WithObserver. Several
+// ServerObserver returns the hooks to give to server.WithObserver. Several
 // servers may share it: their connections are counted together.
-func (m *Metrics) ServerObserver() remote.ServerObserver { return m.server }
+func (m *Metrics) ServerObserver() server.Observer { return m.server }
 
 // Observe registers a collector that reads sys.Snapshot at every scrape:
 // actors alive and mailbox depth and capacity per kind. Call it once, for

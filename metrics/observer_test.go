@@ -8,6 +8,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/supervisor"
 )
@@ -115,9 +116,10 @@ func TestStopReasons(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stopped := r.watch(t, failing)
+	probe := actortest.NewProbe(t, r.sys)
+	probe.Watch(failing)
 	r.sys.Send(failing, "boom")
-	<-stopped
+	probe.ExpectTerminated(failing)
 	r.sys.Stop(calm)
 	r.shutdown(t)
 	for reason, want := range map[string]float64{"normal": 1, "panic": 1, "restart_limit": 0, "ignored_stop": 0, "other": 0} {

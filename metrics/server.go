@@ -4,15 +4,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // closeReasons are the reason labels of troupe_server_connections_closed_total,
-// indexed by remote.CloseReason; a reason added to remote later is counted
+// indexed by server.CloseReason; a reason added to remote later is counted
 // under its own String, resolved when first seen.
-var closeReasons = []remote.CloseReason{remote.CloseNormal, remote.ClosePanic, remote.CloseHandshake, remote.CloseForced}
+var closeReasons = []server.CloseReason{server.CloseNormal, server.ClosePanic, server.CloseHandshake, server.CloseForced}
 
-// serverMetrics is the remote.ServerObserver: it counts what happens to the
+// serverMetrics is the server.Observer: it counts what happens to the
 // connections of every Server it is given to. The server has no snapshot to
 // read, so its two gauges move with its events: connections are added and
 // taken away, which sums correctly over several servers.
@@ -20,7 +20,7 @@ type serverMetrics struct {
 	accepted     prometheus.Counter
 	active       prometheus.Gauge
 	closed       *prometheus.CounterVec
-	closedBy     []prometheus.Counter // indexed by remote.CloseReason
+	closedBy     []prometheus.Counter // indexed by server.CloseReason
 	lifetime     prometheus.Histogram
 	paused       prometheus.Gauge
 	pauses       prometheus.Counter
@@ -72,7 +72,7 @@ func (s *serverMetrics) ConnAccepted(int) {
 }
 
 // ConnClosed counts a closed connection by reason and records its lifetime.
-func (s *serverMetrics) ConnClosed(reason remote.CloseReason, lifetime time.Duration, _ int) {
+func (s *serverMetrics) ConnClosed(reason server.CloseReason, lifetime time.Duration, _ int) {
 	if int(reason) < len(s.closedBy) {
 		s.closedBy[reason].Inc()
 	} else {

@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // TestServerObserverCounts calls each ServerObserver method as a server
@@ -17,8 +17,8 @@ func TestServerObserverCounts(t *testing.T) {
 	s := newServerMetrics()
 	s.ConnAccepted(1)
 	s.ConnAccepted(2)
-	s.ConnClosed(remote.CloseHandshake, 2*time.Second, 1)
-	s.ConnClosed(remote.CloseReason(200), time.Millisecond, 0)
+	s.ConnClosed(server.CloseHandshake, 2*time.Second, 1)
+	s.ConnClosed(server.CloseReason(200), time.Millisecond, 0)
 	s.PoolFull(2)
 	s.PoolResumed(1500 * time.Millisecond)
 	s.AcceptError(errors.New("too many open files"), 10*time.Millisecond)

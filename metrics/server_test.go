@@ -9,23 +9,23 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/metrics"
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // tap forwards a Server's events to the Metrics' observer and then tells
 // the test, so that it can look at a series right after the event.
 type tap struct {
-	remote.ServerObserver
+	server.Observer
 	full, resumed chan struct{}
 }
 
 func (t tap) PoolFull(limit int) {
-	t.ServerObserver.PoolFull(limit)
+	t.Observer.PoolFull(limit)
 	t.full <- struct{}{}
 }
 
 func (t tap) PoolResumed(waited time.Duration) {
-	t.ServerObserver.PoolResumed(waited)
+	t.Observer.PoolResumed(waited)
 	t.resumed <- struct{}{}
 }
 
@@ -40,14 +40,14 @@ func TestServerConnections(t *testing.T) {
 	}
 	obs := tap{m.ServerObserver(), make(chan struct{}, 16), make(chan struct{}, 16)}
 	started := make(chan net.Conn, 4)
-	srv := remote.NewServer("127.0.0.1:0", func(_ context.Context, conn net.Conn) {
+	srv := server.New("127.0.0.1:0", func(_ context.Context, conn net.Conn) {
 		started <- conn
 		var b [1]byte
 		if _, err := conn.Read(b[:]); err == nil && b[0] == '!' {
 			panic("asked to") // closed with reason panic
 		}
 		io.Copy(io.Discard, conn) // until the client leaves
-	}, remote.WithMaxConns(1), remote.WithObserver(obs))
+	}, server.WithMaxConns(1), server.WithObserver(obs))
 	if err := srv.Start(); err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -39,7 +40,7 @@ func stopCleanly(t *testing.T, a, b *testNode, n int) {
 			checkIdentity(t, statsOf(a, b.node.Addr()))
 		}
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+	ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 	defer cancel()
 	if err := a.node.Stop(ctx); err != nil {
 		t.Fatalf("Stop = %v", err)
@@ -104,7 +105,7 @@ func TestNodeStopWhilePeerSends(t *testing.T) {
 // peer's Ack after the goodbye is all the stop waits for before its EOF.
 func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, b)
@@ -117,14 +118,14 @@ func TestNodeStopDeliversEverythingPipe(t *testing.T) {
 // read but never acknowledged is uncertain on the stopping node.
 func TestNodeStopPeerCannotAck(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		sinkAndEcho(t, a)
 		sinkAndEcho(t, b)
 		stillServes(t, b, a) // b dials: its side of the connection can stall
 		synctest.Wait()
-		pn.stall() // b's writes, its Acks included, hang
+		pn.Stall("b:1", "a:1") // b's writes, its Acks included, hang
 		for i := range 10 {
 			if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: i}); err != nil {
 				t.Fatal(err)
@@ -148,6 +149,32 @@ func TestNodeStopPeerCannotAck(t *testing.T) {
 		}
 		if r := statsOf(b, "a:1"); r.Received != 10 {
 			t.Fatalf("b read %d: they did arrive", r.Received)
+		}
+	})
+}
+
+// Config.StopTimeout bounds a Stop whose context has no deadline, as the
+// server's stop timeout does: the stop turns forced when it runs out.
+func TestNodeStopTimeoutBoundsStop(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		pn := newPipeNet(t)
+		a := pn.node(t, "a:1", remote.Config{StopTimeout: 500 * time.Millisecond})
+		b := pn.node(t, "b:1", remote.Config{})
+		sinkAndEcho(t, a)
+		sinkAndEcho(t, b)
+		stillServes(t, b, a)
+		synctest.Wait()
+		pn.Stall("b:1", "a:1") // b cannot acknowledge: a's stop waits for nothing that comes
+		if err := a.sys.Send(b.pid("sink"), Seq{From: "a", N: 0}); err != nil {
+			t.Fatal(err)
+		}
+		start := time.Now()
+		err := a.node.Stop(context.Background())
+		if !errors.Is(err, remote.ErrStopTimeout) {
+			t.Fatalf("Stop = %v, want ErrStopTimeout", err)
+		}
+		if d := time.Since(start); d != 500*time.Millisecond {
+			t.Fatalf("Stop took %v, want the StopTimeout, 500ms", d)
 		}
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -74,7 +75,7 @@ func TestNodePlainAndOtherTypes(t *testing.T) {
 		if err := a.sys.Send(b.pid("sink"), c.send); err != nil {
 			t.Fatalf("Send(%T): %v", c.send, err)
 		}
-		if m := recv(t, got, "a message"); !reflect.DeepEqual(m, c.want) {
+		if m := testkit.Recv(t, got, "a message"); !reflect.DeepEqual(m, c.want) {
 			t.Fatalf("sent %+v, b got %+v, want %+v", c.send, m, c.want)
 		}
 	}

@@ -1,6 +1,7 @@
 package remote
 
 import (
+	"context"
 	"crypto/tls"
 	"fmt"
 	"log/slog"
@@ -8,12 +9,15 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/netx"
 	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote/server"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
 // Defaults of the node, used for the Config fields left at zero (the
-// handshake's is the server's DefaultHandshakeTimeout).
+// handshake's and the stop's are server.DefaultHandshakeTimeout and
+// server.DefaultStopTimeout).
 const (
 	// DefaultOutboundQueue bounds the messages waiting for one peer.
 	DefaultOutboundQueue = 4096
@@ -30,8 +34,6 @@ const (
 	// DefaultReconnectGiveUp is how long a peer that cannot be reached
 	// keeps its queued messages before they become dead letters.
 	DefaultReconnectGiveUp = 30 * time.Second
-	// DefaultNodeStopTimeout bounds the graceful stop that StopOn starts.
-	DefaultNodeStopTimeout = 5 * time.Second
 )
 
 // Config configures a node made by Start. Its zero value works: a node on
@@ -65,6 +67,18 @@ type Config struct {
 	// runs inside TLS. Nil means plain TCP.
 	TLS *tls.Config
 
+	// Listener, when not nil, is where the node accepts connections
+	// instead of listening on Addr, which is then ignored: a socket handed
+	// over by a service manager, or the in-memory network of package
+	// actortest. The node closes it when it stops. The cookie rule below
+	// applies to its address; Advertise "" means that address.
+	Listener net.Listener
+
+	// Dial, when not nil, makes the node's connections to other nodes
+	// instead of TCP: through a proxy, or over actortest's in-memory
+	// network. Nil means a net.Dialer over TCP.
+	Dial func(ctx context.Context, addr string) (net.Conn, error)
+
 	// Insecure lets a node listen beyond loopback with neither a cookie nor
 	// mutual TLS. False refuses it with ErrInsecure.
 	Insecure bool
@@ -92,7 +106,7 @@ type Config struct {
 	MaxConns int
 
 	// HandshakeTimeout bounds each connection's setup: TCP connect, TLS
-	// and the troupe handshake. Zero means DefaultHandshakeTimeout.
+	// and the troupe handshake. Zero means server.DefaultHandshakeTimeout.
 	HandshakeTimeout time.Duration
 
 	// HeartbeatInterval is how long a connection may go without sending
@@ -115,8 +129,9 @@ type Config struct {
 	// DefaultReconnectGiveUp.
 	ReconnectGiveUp time.Duration
 
-	// StopTimeout bounds the graceful stop that StopOn starts. Zero means
-	// DefaultNodeStopTimeout.
+	// StopTimeout bounds the grace period of a graceful stop, by Stop (whose
+	// context can cut it shorter) or StopOn, as the server's WithStopTimeout
+	// does. Zero means server.DefaultStopTimeout.
 	StopTimeout time.Duration
 
 	// AllowRemoteSpawn lets other nodes start actors here with
@@ -133,19 +148,19 @@ type Config struct {
 // defaults returns a copy of c with every zero field given its default,
 // and TLS made mutual when ClientCAs is set.
 func (c Config) defaults() Config {
-	c.Addr = listenAddr(c.Addr)
+	c.Addr = netx.ListenAddr(c.Addr)
 	if c.Types == nil {
 		c.Types = NewTypes()
 	}
 	setDefault(&c.OutboundQueue, DefaultOutboundQueue)
 	setDefault(&c.MaxFrameSize, wire.DefaultMaxFrameSize)
-	setDefault(&c.HandshakeTimeout, DefaultHandshakeTimeout)
+	setDefault(&c.HandshakeTimeout, server.DefaultHandshakeTimeout)
 	setDefault(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	setDefault(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
 	setDefault(&c.ReconnectMin, DefaultReconnectMin)
 	setDefault(&c.ReconnectMax, DefaultReconnectMax)
 	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
-	setDefault(&c.StopTimeout, DefaultNodeStopTimeout)
+	setDefault(&c.StopTimeout, server.DefaultStopTimeout)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -187,13 +202,16 @@ func (c *Config) validate() error {
 		return bad("HeartbeatTimeout %v must exceed HeartbeatInterval %v", c.HeartbeatTimeout, c.HeartbeatInterval)
 	case c.ReconnectMax < c.ReconnectMin:
 		return bad("ReconnectMax %v is under ReconnectMin %v", c.ReconnectMax, c.ReconnectMin)
-	case c.TLS != nil && !hasCertificate(c.TLS):
+	case c.TLS != nil && !netx.HasCertificate(c.TLS):
 		return bad("TLS has no certificate to serve with")
 	}
 	if c.Advertise != "" {
 		if _, _, err := net.SplitHostPort(c.Advertise); err != nil || len(c.Advertise) > wire.MaxAddrLen {
 			return bad("Advertise %q is not host:port of at most %d bytes", c.Advertise, wire.MaxAddrLen)
 		}
+	}
+	if c.Listener != nil {
+		host, _, _ = net.SplitHostPort(c.Listener.Addr().String())
 	}
 	mutualTLS := c.TLS != nil && c.TLS.ClientAuth == tls.RequireAndVerifyClientCert
 	if !isLoopback(host) && len(c.Cookie) == 0 && !mutualTLS && !c.Insecure {

@@ -1,63 +1,15 @@
 // Package remote connects troupe programs over the network.
 //
-// It holds two parts: a general stream server, and the node, which joins
-// an actor.System to other Systems through that server, so that Send,
-// Request, Watch and Stop reach actors of other processes and machines.
-//
-// # The stream server
-//
-// A Server accepts TCP connections, or TLS ones, and runs a Handler for
-// each in a goroutine of its own; when the handler returns, the connection
-// is closed. It is gevent's StreamServer made Go, and it is meant to be
-// started and stopped at will while the process goes on:
-//
-//   - Start binds and listens and returns once listening; Serve does the
-//     same and then blocks until the server stops.
-//   - Stop stops accepting, cancels the handlers' context, lets them finish
-//     for a grace period (WithStopTimeout, bounded by Stop's context) and
-//     then closes the connections left. A nil context is refused with
-//     ErrNilContext, and a Stop that fails half-way leaves the server for
-//     the next Stop or Close to finish.
-//   - Close is the immediate stop beside it, as in net/http: no grace
-//     period, every connection is closed at once, and Close returns when
-//     the handlers have. It may cut short a Stop in progress.
-//   - StopOn ties the server to an Event, which any goroutine may Set;
-//     SetOnSignal sets an Event on SIGINT or SIGTERM, so Ctrl-C stops the
-//     server and not the process.
-//
-// A server runs once: after Stop or Close it cannot be started again.
-//
-// NewServer never listens on every interface by accident: an empty address
-// means 127.0.0.1 on a free port, and an address with no host, such as
-// ":7000", means 127.0.0.1 on that port. To be reachable from other
-// machines, ask for it: "0.0.0.0:7000" or "[::]:7000".
-//
-// WithMaxConns bounds the handlers that run at once. While the pool is
-// full the server accepts nothing, so further clients wait in the kernel's
-// listen backlog instead of in memory. Temporary accept errors, such as
-// running out of file descriptors, are retried after a pause that doubles
-// from WithAcceptBackoff's minimum to its maximum. With WithTLS or
-// WithCertFiles every connection makes its TLS handshake (TLS 1.2 at
-// least) in its own goroutine, under the deadline of WithHandshakeTimeout,
-// so a slow client never holds up the others.
-//
-// A panic in a handler is recovered, logged with its stack, and closes only
-// that connection. Logs go to the slog.Logger given by WithLogger, and
-// nowhere without it; a ServerObserver given by WithObserver hears of every
-// accept, close, full pool and accept error, for metrics.
-//
-// See the Server example for a complete echo server in a few lines, and
-// docs/guide/server.md in the repository for the whole guide.
-//
-// # The node
-//
 // Start installs a Node as the System's actor.Transport: from then on a PID
 // whose Address is another node's address ("host:port") reaches that
-// node's actor. The zero Config works on loopback; a node reachable from
-// other machines needs a Cookie or mutual TLS (or Insecure, said out
-// loud). Only types registered in Config.Types, a registry value made with
-// NewTypes and Register, cross the wire; the frames are those of package
-// remote/wire.
+// node's actor, so that Send, Request, Watch and Stop reach actors of other
+// processes and machines. The node serves its peers through a stream server
+// of package remote/server, which is also usable on its own.
+//
+// The zero Config works on loopback; a node reachable from other machines
+// needs a Cookie or mutual TLS (or Insecure, said out loud). Only types
+// registered in Config.Types, a registry value made with NewTypes and
+// Register, cross the wire; the frames are those of package remote/wire.
 //
 // Guarantees. Between two nodes there is one connection, used both ways.
 // Messages from one sender to one actor arrive in the order sent, at most
@@ -109,7 +61,8 @@
 // other side.
 //
 // Stopping. Stop drains the queues, says goodbye with a Close frame and
-// uninstalls the Transport; Close does it at once; StopOn ties it to an
-// Event, which SetOnSignal can set. The System and its local actors go on.
-// Stats returns per-peer counters, read when called.
+// uninstalls the Transport; Close does it at once; StopOn ties it to a
+// server.Event, which server.SetOnSignal can set. The System and its local
+// actors go on. Stats returns per-peer counters, read when called. See the
+// Node example for two nodes in one program.
 package remote

@@ -2,47 +2,14 @@ package remote
 
 import "errors"
 
-// Sentinel errors of the stream server. Compare with errors.Is: some are
-// returned wrapped with more context.
-var (
-	// ErrServerClosed is returned by Serve once the server has been stopped
-	// (by Stop, Close or a StopOn event), and by Start on a server that was
-	// already stopped: a stopped server cannot be started again.
-	ErrServerClosed = errors.New("remote: server closed")
-
-	// ErrServerStarted is returned by Start on a server that is already
-	// running.
-	ErrServerStarted = errors.New("remote: server already started")
-
-	// ErrNilHandler is returned by Start (and Serve) when the server was made
-	// with a nil Handler, and by SetHandler when given one.
-	ErrNilHandler = errors.New("remote: nil handler")
-
-	// ErrNilListener is returned by Start (and Serve) when NewServerListener
-	// was given a nil listener.
-	ErrNilListener = errors.New("remote: nil listener")
-
-	// ErrNilContext is returned by Stop when given a nil context. Nothing
-	// changes: the server keeps its state, and a later Stop still works.
-	ErrNilContext = errors.New("remote: nil context")
-
-	// ErrInvalidOption is wrapped by the error Start returns when an option
-	// passed to NewServer or NewServerListener holds a value out of range;
-	// the wrapping message names the option.
-	ErrInvalidOption = errors.New("remote: invalid option")
-
-	// ErrStopTimeout is wrapped by the error Stop returns when some handlers
-	// were still running when the grace period ran out, so their connections
-	// were closed under them, and by the error Close returns when some
-	// handlers were still running a second after their connections were
-	// closed; and by the error Node.Stop returns when its context ended
-	// before every queue was written.
-	ErrStopTimeout = errors.New("remote: stop timed out; connections closed")
-)
-
 // Sentinel errors of the node. Compare with errors.Is: most are returned
 // wrapped with the address or the cause that explains them.
 var (
+	// ErrStopTimeout is wrapped by the error Node.Stop returns when its
+	// context ended before every queue was written; what was left became
+	// dead letters.
+	ErrStopTimeout = errors.New("remote: stop timed out; queued messages dropped")
+
 	// ErrInvalidConfig is wrapped by the error Start returns for a Config
 	// field out of range; the message names the field.
 	ErrInvalidConfig = errors.New("remote: invalid config")

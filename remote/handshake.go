@@ -8,6 +8,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/troupe-go/troupe/internal/netx"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -76,7 +77,7 @@ func (n *Node) decide(wp wire.Peer) (*peer, error) {
 	if wp.Addr == n.addr {
 		return nil, &wire.RefusedError{Code: wire.CodeRefused, Reason: "that is this node's own address"}
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		// A new connection would replace one that is draining, cutting
 		// off the peer's last Ack and leaving what it read uncertain.
 		return nil, &wire.RefusedError{Code: wire.CodeShuttingDown}
@@ -147,8 +148,8 @@ func (n *Node) handshakeFailed(from net.Addr, err error) {
 	n.hsFailures.count(err)
 	var r *wire.RefusedError
 	if errors.As(err, &r) && (r.Code == wire.CodeDuplicate || r.Code == wire.CodeShuttingDown) {
-		n.log.Debug("remote: connection refused", "remote", addrString(from), "reason", err)
+		n.log.Debug("remote: connection refused", "remote", netx.AddrString(from), "reason", err)
 		return
 	}
-	n.log.Warn("remote: handshake failed", "remote", addrString(from), "err", err)
+	n.log.Warn("remote: handshake failed", "remote", netx.AddrString(from), "err", err)
 }

@@ -11,6 +11,8 @@ import (
 	"sync/atomic"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/lifecycle"
+	"github.com/troupe-go/troupe/remote/server"
 	"github.com/troupe-go/troupe/remote/wire"
 )
 
@@ -32,7 +34,7 @@ type Node struct {
 	cfg  Config
 	addr string // the address peers dial, and the Address of our actors there
 	hs   wire.HandshakeConfig
-	srv  *Server
+	srv  *server.Server
 	log  *slog.Logger
 	dial dialFunc // net.Dialer unless a test replaces it
 	hook testHooks
@@ -42,19 +44,13 @@ type Node struct {
 	hsFailures handshakeFailures
 	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu
 
-	quit  chan struct{} // closed when Stop or Close begins: drain, accept no more
-	force chan struct{} // closed when the stop may no longer wait: close at once
-	done  chan struct{} // closed when the node has stopped
-
-	stopping atomic.Bool // quit is closed; read on every send
-	watchers sync.WaitGroup
+	// life is the node's stop: Quit when Stop or Close begins (drain,
+	// accept no more), Forced when the stop may no longer wait (close at
+	// once), Done when the node has stopped. Stopping is read on every send.
+	life     *lifecycle.Lifecycle
 	retiring sync.WaitGroup // the goroutines of peers that left the table
 
-	mu       sync.Mutex
-	quitting bool // quit is closed
-	forced   bool // force is closed
-	ending   bool // a Stop is running the shutdown
-	err      error
+	mu sync.Mutex // guards the peer table's writes, against the stop's start
 }
 
 // dialFunc opens a connection to a node's address.
@@ -80,7 +76,8 @@ func Start(sys *actor.System, cfg Config) (*Node, error) {
 	return start(sys, cfg, nil, nil)
 }
 
-// start is Start with a listener and a dial function that tests may give.
+// start is Start with a listener and a dial function that tests may give
+// (nil: cfg's).
 func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node, error) {
 	if sys == nil {
 		return nil, fmt.Errorf("%w: nil System", ErrInvalidConfig)
@@ -92,6 +89,12 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 	inc, err := wire.NewIncarnation(nil)
 	if err != nil {
 		return nil, err
+	}
+	if ln == nil {
+		ln = cfg.Listener
+	}
+	if dial == nil {
+		dial = cfg.Dial
 	}
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
@@ -108,22 +111,20 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 	}
 	n := &Node{
 		sys: sys, cfg: cfg, addr: addr, log: cfg.Logger, dial: dial,
-		hs:    wire.HandshakeConfig{Cookie: cfg.Cookie, Addr: addr, Incarnation: inc},
-		quit:  make(chan struct{}),
-		force: make(chan struct{}),
-		done:  make(chan struct{}),
+		hs:   wire.HandshakeConfig{Cookie: cfg.Cookie, Addr: addr, Incarnation: inc},
+		life: lifecycle.New(),
 	}
 	n.peers.Store(&map[string]*peer{})
 	if n.link, err = sys.SetTransport(addr, transport{n}); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	opts := []ServerOption{WithLogger(cfg.Logger), WithMaxConns(cfg.MaxConns),
-		WithHandshakeTimeout(cfg.HandshakeTimeout), WithStopTimeout(0)}
+	opts := []server.Option{server.WithLogger(cfg.Logger), server.WithMaxConns(cfg.MaxConns),
+		server.WithHandshakeTimeout(cfg.HandshakeTimeout), server.WithStopTimeout(0)}
 	if cfg.TLS != nil {
-		opts = append(opts, WithTLS(cfg.TLS))
+		opts = append(opts, server.WithTLS(cfg.TLS))
 	}
-	n.srv = NewServerListener(ln, n.serveConn, opts...)
+	n.srv = server.NewListener(ln, n.serveConn, opts...)
 	if err := n.srv.Start(); err != nil {
 		n.link.Detach()
 		n.srv.Close()
@@ -140,116 +141,88 @@ func (n *Node) Addr() string { return n.addr }
 
 // Done returns a channel that is closed once the node has stopped, by
 // Stop, Close or a StopOn event.
-func (n *Node) Done() <-chan struct{} { return n.done }
+func (n *Node) Done() <-chan struct{} { return n.life.Done() }
 
 // Stop stops the node gracefully: it refuses new sends to other nodes
 // (ErrNodeStopped) and new connections, writes what each peer's queue
 // holds, says goodbye with a Close frame, and waits for each peer to close
-// its side, until ctx is done. Then it closes what is left: messages still
-// queued become dead letters (ErrNodeStopped), pending requests fail and
-// watches of remote actors end (ErrNodeDown). Finally it stops the server
-// and uninstalls the Transport: PIDs of other nodes then get
-// actor.ErrNoTransport. The System and its local actors go on.
+// its side, until ctx is done or Config.StopTimeout has passed. Then it
+// closes what is left: messages still queued become dead letters
+// (ErrNodeStopped), pending requests fail and watches of remote actors end
+// (ErrNodeDown). Finally it stops the server and uninstalls the Transport:
+// PIDs of other nodes then get actor.ErrNoTransport. The System and its
+// local actors go on.
 //
 // Stop returns nil when everything was written in time, and an error
-// wrapping ErrStopTimeout when ctx ended first. It is idempotent: later
-// and concurrent calls wait for the first (or for their own ctx) and
-// return nil. A nil ctx is ErrNilContext.
+// wrapping ErrStopTimeout when the grace period ended first. It is
+// idempotent: later and concurrent calls wait for the first (or for their
+// own ctx) and return nil. A nil ctx is actor.ErrNilContext.
 func (n *Node) Stop(ctx context.Context) error {
 	if ctx == nil {
-		return ErrNilContext
+		return actor.ErrNilContext
 	}
-	return n.stop(ctx, false)
+	return n.life.Stop(ctx, n.cfg.StopTimeout, n.shutdown)
 }
 
 // Close stops the node at once: as Stop with a context already done, and
 // no error for it. It returns once every connection is closed and every
 // goroutine of the node has returned.
 func (n *Node) Close() error {
-	n.stop(context.Background(), true)
+	n.life.Close(n.shutdown)
 	return nil
 }
 
-// StopOn makes the node stop, as Stop does within Config.StopTimeout, when
-// ev is set, by any goroutine, at any time. It panics if ev is nil.
-func (n *Node) StopOn(ev *Event) {
+// StopOn makes the node stop, as Stop does, when ev is set, by any
+// goroutine, at any time. It panics if ev is nil.
+func (n *Node) StopOn(ev *server.Event) {
 	if ev == nil {
 		panic("remote: StopOn with a nil event")
 	}
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if n.quitting {
-		return
-	}
-	n.watchers.Add(1)
-	go func() {
-		select {
-		case <-ev.Done():
-			n.watchers.Done() // Stop waits for the watchers
-			ctx, cancel := context.WithTimeout(context.Background(), n.cfg.StopTimeout)
-			defer cancel()
-			if err := n.Stop(ctx); err != nil {
-				n.log.Warn("remote: node stop on event", "err", err)
-			}
-		case <-n.quit:
-			n.watchers.Done()
+	n.life.StopOn(ev.Done(), func() {
+		if err := n.Stop(context.Background()); err != nil {
+			n.log.Warn("remote: node stop on event", "err", err)
 		}
-	}()
+	})
 }
 
-// stop is Stop, or Close when now is set. The first call runs the
-// shutdown; the others wait for it.
-func (n *Node) stop(ctx context.Context, now bool) error {
+// shutdown is the body of the stop, run once by the lifecycle: each peer
+// drains until the stop is forced, then the server and the Transport go.
+func (n *Node) shutdown() error {
+	// Taking mu orders this after any peerFor that saw the node running:
+	// no peer is added once the stop has begun.
 	n.mu.Lock()
-	if !n.quitting {
-		n.quitting = true
-		n.stopping.Store(true)
-		close(n.quit)
-	}
-	if now {
-		n.forceLocked()
-	}
-	first := !n.ending
-	n.ending = true
+	peers := *n.peers.Load()
 	n.mu.Unlock()
-	if !first {
-		select {
-		case <-n.done:
-		case <-ctx.Done():
-			return ctx.Err()
-		}
-		return nil
-	}
-
 	var err error
-	for _, p := range *n.peers.Load() { // no peer is added once quit is closed
+	for _, p := range peers {
 		select {
 		case <-p.done:
 			continue
-		case <-ctx.Done():
-			err = fmt.Errorf("%w: %w", ErrStopTimeout, ctx.Err())
-			n.mu.Lock()
-			n.forceLocked()
-			n.mu.Unlock()
-		case <-n.force:
+		case <-n.life.Forced():
+			if err == nil && !n.life.Closed() {
+				err = fmt.Errorf("%w: %d peers still writing", ErrStopTimeout, countLive(peers))
+			}
 		}
 		<-p.done
 	}
-	n.watchers.Wait()
 	n.retiring.Wait()
 	n.srv.Close()
 	n.link.Detach()
 	n.log.Info("remote: node stopped", "addr", n.addr)
-	close(n.done)
 	return err
 }
 
-// forceLocked ends the grace period of a stop. n.mu is held.
-func (n *Node) forceLocked() {
-	if !n.forced {
-		n.forced = true
-		close(n.force)
+// countLive counts the peers whose goroutines are still running.
+func countLive(peers map[string]*peer) int {
+	live := 0
+	for _, p := range peers {
+		select {
+		case <-p.done:
+		default:
+			live++
+		}
 	}
+	return live
 }
 
 // peerFor returns the peer of the node at addr, making it on first use.
@@ -265,7 +238,7 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.quitting {
+	if n.life.Stopping() {
 		return nil, ErrNodeStopped
 	}
 	old := *n.peers.Load()

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -20,7 +22,8 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 	small, big := make(chan any, runs*run), make(chan any, runs*run)
 	spawn(t, b.sys, "small", collector(small), actor.WithMailboxSize(4))
 	spawn(t, b.sys, "big", collector(big))
-	w := watcher(t, a.sys, b.pid("small"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("small"))
 	for r := range runs {
 		for i := range run {
 			to := b.pid("big")
@@ -37,12 +40,12 @@ func TestNodeBurstsAcrossTargets(t *testing.T) {
 	}
 	for name, ch := range map[string]chan any{"small": small, "big": big} {
 		for want := range runs / 2 * run {
-			if m := recv(t, ch, "a message to "+name).(Seq); m.N != want {
+			if m := testkit.Recv(t, ch, "a message to "+name).(Seq); m.N != want {
 				t.Fatalf("%s got %d, want %d", name, m.N, want)
 			}
 		}
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("small") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("small")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want small, a normal stop", m)
 	}
 	if s := settledStats(t, a, b.node.Addr()); s.Sent != runs*run || s.Delivered != s.Sent {
@@ -65,7 +68,8 @@ func TestNodeInterleavedTargets(t *testing.T) {
 		spawn(t, b.sys, id, collector(chans[i]), actor.WithMailboxSize(8))
 		pids[i] = b.pid(id)
 	}
-	w := watcher(t, a.sys, pids...)
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(pids...)
 	var wg sync.WaitGroup
 	for _, from := range []string{"x", "y"} {
 		wg.Add(1)
@@ -90,7 +94,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	for i, ch := range chans {
 		next := map[string]int{}
 		for range 2 * each {
-			m := recv(t, ch, "a message").(Seq)
+			m := testkit.Recv(t, ch, "a message").(Seq)
 			if m.N != next[m.From] {
 				t.Fatalf("t%d from %s: got %d, want %d", i, m.From, m.N, next[m.From])
 			}
@@ -99,7 +103,7 @@ func TestNodeInterleavedTargets(t *testing.T) {
 	}
 	stopped := map[actor.PID]bool{}
 	for range targets {
-		m := recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if m.Reason != nil || stopped[m.PID] {
 			t.Fatalf("Terminated = %+v", m)
 		}

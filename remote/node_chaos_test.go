@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -59,10 +60,10 @@ func (s *seqSink) receive(c *actor.Context) {
 	}
 }
 
-// waitCount waits until the sink has n messages, for waitLimit at most;
+// waitCount waits until the sink has n messages, for testkit.WaitLimit at most;
 // it reports whether it got them.
 func (s *seqSink) waitCount(n int64) bool {
-	limit := time.After(waitLimit)
+	limit := time.After(testkit.WaitLimit)
 	for s.n.Load() < n {
 		select {
 		case <-s.tick:
@@ -147,7 +148,7 @@ func TestNodeOrderUnderCuts(t *testing.T) {
 		t.Fatal(err)
 	}
 	for len(sink.seqs("end")) == 0 {
-		recv(t, sink.tick, "the end marker")
+		testkit.Recv(t, sink.tick, "the end marker")
 	}
 	st := settledStats(t, a, b.node.Addr())
 

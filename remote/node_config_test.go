@@ -5,11 +5,13 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"net"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -28,6 +30,8 @@ func TestNodeConfigRefused(t *testing.T) {
 		"heartbeat timeout too low":  {remote.Config{HeartbeatInterval: time.Second, HeartbeatTimeout: time.Second}, remote.ErrInvalidConfig},
 		"negative queue":             {remote.Config{OutboundQueue: -1}, remote.ErrInvalidConfig},
 		"TLS without certificate":    {remote.Config{TLS: &tls.Config{}}, remote.ErrInvalidConfig},
+		// The cookie rule looks at a given Listener's address, not at Addr.
+		"a pipe listener, no cookie": {remote.Config{Listener: testkit.NewPipeListener(), Advertise: "a:1"}, remote.ErrInsecure},
 	} {
 		if n, err := remote.Start(sys, tc.cfg); !errors.Is(err, tc.want) {
 			if n != nil {
@@ -41,10 +45,37 @@ func TestNodeConfigRefused(t *testing.T) {
 	}
 }
 
+// A node started with a Listener and a Dial of its own serves on the one
+// and dials with the other, and closes the listener when it stops.
+func TestNodeOwnListenerAndDial(t *testing.T) {
+	lb := testkit.NewPipeListener()
+	var dialled sync.Map
+	dial := func(_ context.Context, addr string) (net.Conn, error) {
+		dialled.Store(addr, true)
+		if addr != "b:1" {
+			return nil, errors.New("no such node")
+		}
+		return lb.Dial(), nil
+	}
+	a := startNode(t, remote.Config{Listener: testkit.NewPipeListener(), Advertise: "a:1", Cookie: []byte("c"), Dial: dial})
+	b := startNode(t, remote.Config{Listener: lb, Advertise: "b:1", Cookie: []byte("c"), Dial: dial})
+	spawn(t, b.sys, "echo", echoActor)
+	if r, err := a.sys.Request(context.Background(), b.pid("echo"), Ping{N: 1}); err != nil || r != (Pong{N: 1}) {
+		t.Fatalf("Request over the given listener = %v, %v", r, err)
+	}
+	if _, ok := dialled.Load("b:1"); !ok {
+		t.Fatal("the node did not dial with the given Dial")
+	}
+	b.node.Close()
+	if _, err := lb.Accept(); !errors.Is(err, net.ErrClosed) {
+		t.Fatalf("Accept after the node closed = %v, want net.ErrClosed", err)
+	}
+}
+
 // config is a node's TLS config with this certificate, trusting trust;
 // mutual makes it require and verify client certificates too.
-func (c *testCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
-	cfg := &tls.Config{Certificates: []tls.Certificate{c.cert}, RootCAs: trust}
+func tlsConfig(c *testkit.Cert, trust *x509.CertPool, mutual bool) *tls.Config {
+	cfg := &tls.Config{Certificates: []tls.Certificate{c.Cert}, RootCAs: trust}
 	if mutual {
 		cfg.ClientCAs = trust
 	}
@@ -52,12 +83,12 @@ func (c *testCert) config(trust *x509.CertPool, mutual bool) *tls.Config {
 }
 
 func TestNodeTLS(t *testing.T) {
-	cert := newTestCert(t)
-	nodes := startNodes(t, 2, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("c")})
+	cert := testkit.NewCert(t)
+	nodes := startNodes(t, 2, remote.Config{TLS: tlsConfig(cert, cert.Pool, false), Cookie: []byte("c")})
 	spawn(t, nodes[1].sys, "echo", echoActor)
 	stillServes(t, nodes[0], nodes[1])
 	// A node with a wrong cookie is refused inside TLS too.
-	bad := startNode(t, remote.Config{TLS: cert.config(cert.pool, false), Cookie: []byte("x")})
+	bad := startNode(t, remote.Config{TLS: tlsConfig(cert, cert.Pool, false), Cookie: []byte("x")})
 	if _, err := bad.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 		t.Fatalf("wrong cookie over TLS = %v", err)
 	}
@@ -71,17 +102,17 @@ func TestNodeTLS(t *testing.T) {
 // Mutual TLS: a node whose certificate the others do not trust is refused
 // in the TLS handshake, whichever side dials.
 func TestNodeMutualTLS(t *testing.T) {
-	good, stranger := newTestCert(t), newTestCert(t)
+	good, stranger := testkit.NewCert(t), testkit.NewCert(t)
 	both := x509.NewCertPool()
-	both.AddCert(good.cert.Leaf)
-	both.AddCert(stranger.cert.Leaf)
-	nodes := startNodes(t, 2, remote.Config{TLS: good.config(good.pool, true)})
+	both.AddCert(good.Cert.Leaf)
+	both.AddCert(stranger.Cert.Leaf)
+	nodes := startNodes(t, 2, remote.Config{TLS: tlsConfig(good, good.Pool, true)})
 	spawn(t, nodes[1].sys, "echo", echoActor)
 	stillServes(t, nodes[0], nodes[1])
 
 	// The stranger trusts the good nodes' certificate, but they do not
 	// trust its own: the server refuses the client certificate.
-	s := startNode(t, remote.Config{TLS: stranger.config(both, true)})
+	s := startNode(t, remote.Config{TLS: tlsConfig(stranger, both, true)})
 	spawn(t, s.sys, "echo", echoActor)
 	if _, err := s.sys.Request(context.Background(), nodes[1].pid("echo"), Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 		t.Fatalf("untrusted client = %v, want ErrNodeDown", err)
@@ -118,7 +149,7 @@ func TestNodeSimultaneousConnect(t *testing.T) {
 		wg.Wait()
 		next := map[string]int{}
 		for range 100 {
-			m := recv(t, got, "a message").(Seq)
+			m := testkit.Recv(t, got, "a message").(Seq)
 			if m.N != next[m.From] {
 				t.Fatalf("round %d: from %s got %d, want %d", i, m.From, m.N, next[m.From])
 			}

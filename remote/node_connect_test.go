@@ -5,6 +5,7 @@ import (
 	"testing"
 	"testing/synctest"
 
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -23,7 +24,7 @@ import (
 // (Uncertain).
 func TestNodeSimultaneousConnectAcceptedBeforeDial(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		got := make(chan any, 16)
@@ -62,7 +63,7 @@ func TestNodeSimultaneousConnectAcceptedBeforeDial(t *testing.T) {
 		}
 		from := map[string]bool{}
 		for range 2 {
-			m := recv(t, got, "a message").(Seq)
+			m := testkit.Recv(t, got, "a message").(Seq)
 			from[m.From] = true
 		}
 		if !from["a:1"] || !from["b:1"] {

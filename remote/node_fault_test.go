@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
@@ -20,12 +21,12 @@ import (
 // so that the test can write frames of its own.
 func fakePeer(t testing.TB, tn *testNode, addr string, cookie []byte) net.Conn {
 	t.Helper()
-	conn := dial(t, tn.node.Addr())
+	conn := testkit.Dial(t, tn.node.Addr())
 	inc, err := wire.NewIncarnation(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn.SetDeadline(time.Now().Add(waitLimit))
+	conn.SetDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := wire.Dial(conn, wire.HandshakeConfig{Cookie: cookie, Addr: addr, Incarnation: inc}); err != nil {
 		t.Fatalf("handshake: %v", err)
 	}
@@ -50,7 +51,7 @@ func messageFrame(target, typ string, payload ...byte) []byte {
 // expectClosed waits for conn to be closed by the node.
 func expectClosed(t testing.TB, conn net.Conn) {
 	t.Helper()
-	conn.SetReadDeadline(time.Now().Add(waitLimit))
+	conn.SetReadDeadline(time.Now().Add(testkit.WaitLimit))
 	if _, err := io.Copy(io.Discard, conn); err != nil && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "reset") {
 		t.Fatalf("the node did not close the connection: %v", err)
 	}
@@ -67,7 +68,7 @@ func stillServes(t testing.TB, from, to *testNode) {
 // waitLog waits for the node's log to contain s.
 func waitLog(t testing.TB, tn *testNode, s string) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for !strings.Contains(tn.logs.String(), s) {
 		if time.Now().After(deadline) {
 			t.Fatalf("log has no %q:\n%s", s, tn.logs.String())
@@ -112,7 +113,7 @@ func TestNodeBadPeers(t *testing.T) {
 	good := startNode(t, remote.Config{})
 
 	t.Run("garbage before the handshake", func(t *testing.T) {
-		conn := dial(t, b.node.Addr())
+		conn := testkit.Dial(t, b.node.Addr())
 		conn.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
 		expectClosed(t, conn)
 		waitLog(t, b, "bad magic")
@@ -200,7 +201,7 @@ func TestNodeSlowReader(t *testing.T) {
 	if err := a.sys.Send(slow, big); err != nil {
 		t.Fatal(err)
 	}
-	conn := recv(t, accepted, "the connection")
+	conn := testkit.Recv(t, accepted, "the connection")
 	defer conn.Close()
 	beats := make(chan struct{})
 	defer close(beats)
@@ -219,7 +220,7 @@ func TestNodeSlowReader(t *testing.T) {
 	}()
 	// Fill the socket buffers, then the queue: a send that waits in vain
 	// for room, then a TrySend refused, show the writer stuck.
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for {
 		if time.Now().After(deadline) {
 			t.Fatal("the queue never stayed full")

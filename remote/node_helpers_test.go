@@ -5,11 +5,11 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -51,7 +51,7 @@ func testTypes() *remote.Types {
 type testNode struct {
 	sys  *actor.System
 	node *remote.Node
-	logs *logBuffer
+	logs *testkit.LogBuffer
 }
 
 // pid names the actor id on this node, as other nodes address it.
@@ -70,13 +70,13 @@ func startNode(t testing.TB, cfg remote.Config) *testNode {
 // the node's own).
 func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
 	t.Helper()
-	tn := &testNode{logs: new(logBuffer)}
+	tn := &testNode{logs: new(testkit.LogBuffer)}
 	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
 	if cfg.Types == nil {
 		cfg.Types = testTypes()
 	}
 	if cfg.Logger == nil {
-		cfg.Logger = tn.logs.logger()
+		cfg.Logger = tn.logs.Logger()
 	}
 	var err error
 	if tn.node, err = remote.StartWith(tn.sys, cfg, nil, dial); err != nil {
@@ -84,7 +84,7 @@ func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Con
 	}
 	t.Cleanup(func() {
 		tn.node.Close()
-		ctx, cancel := context.WithTimeout(context.Background(), waitLimit)
+		ctx, cancel := context.WithTimeout(context.Background(), testkit.WaitLimit)
 		defer cancel()
 		tn.sys.Shutdown(ctx)
 	})
@@ -153,7 +153,7 @@ func deadLetters(t testing.TB, sys *actor.System) <-chan actor.DeadLetter {
 func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.DeadLetter {
 	t.Helper()
 	for {
-		d := recv(t, ch, "a dead letter")
+		d := testkit.Recv(t, ch, "a dead letter")
 		if errors.Is(d.Reason, want) {
 			return d
 		}
@@ -165,7 +165,7 @@ func waitDeadLetter(t testing.TB, ch <-chan actor.DeadLetter, want error) actor.
 // writer that wrote it has counted it.
 func settledStats(t testing.TB, a *testNode, addr string) remote.PeerStats {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for {
 		s := statsOf(a, addr)
 		if s.Queued == 0 && s.InFlight == 0 {
@@ -186,30 +186,4 @@ func statsOf(a *testNode, addr string) remote.PeerStats {
 		}
 	}
 	return remote.PeerStats{Addr: addr}
-}
-
-// watcher spawns an actor on sys that watches target and hands the
-// Terminated it receives to the returned channel; it returns once the
-// watch is made.
-func watcher(t testing.TB, sys *actor.System, targets ...actor.PID) <-chan actor.Terminated {
-	t.Helper()
-	got := make(chan actor.Terminated, len(targets)+1)
-	var once sync.Once
-	ready := make(chan struct{})
-	_, err := sys.SpawnFunc(func(c *actor.Context) {
-		switch m := c.Message().(type) {
-		case actor.Started:
-			for _, p := range targets {
-				c.Watch(p)
-			}
-			once.Do(func() { close(ready) })
-		case actor.Terminated:
-			got <- m
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	recv(t, ready, "the watch")
-	return got
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -76,7 +78,7 @@ func startHelperNode(t *testing.T) (*exec.Cmd, string) {
 		s, _ := bufio.NewReader(out).ReadString('\n')
 		line <- strings.TrimSpace(s)
 	}()
-	addr := recv(t, line, "the helper node's address")
+	addr := testkit.Recv(t, line, "the helper node's address")
 	if addr == "" {
 		t.Fatal("the helper node printed no address")
 	}
@@ -98,7 +100,8 @@ func TestNodeKilled(t *testing.T) {
 			if r, err := a.sys.Request(context.Background(), echo, Ping{N: 1}); err != nil || r != (Pong{N: 1}) {
 				t.Fatalf("Request to the helper node = %v, %v", r, err)
 			}
-			w := watcher(t, a.sys, echo)
+			w := actortest.NewProbe(t, a.sys)
+			w.Watch(echo)
 			if silent {
 				p.Blackhole()
 			}
@@ -106,7 +109,7 @@ func TestNodeKilled(t *testing.T) {
 			if err := cmd.Process.Kill(); err != nil {
 				t.Fatal(err)
 			}
-			m := recv(t, w, "Terminated")
+			m := actortest.ExpectMsgType[actor.Terminated](w)
 			took := time.Since(start)
 			if m.PID != echo || !errors.Is(m.Reason, remote.ErrNodeDown) {
 				t.Fatalf("Terminated = %+v, want %v with ErrNodeDown", m, echo)

@@ -10,6 +10,8 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -22,13 +24,14 @@ func TestNodeStopTellsLocalWatchers(t *testing.T) {
 		a, b := nodes[0], nodes[1]
 		spawn(t, b.sys, "echo", echoActor)
 		stillServes(t, a, b)
-		w := watcher(t, a.sys, b.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(b.pid("echo"))
 		if graceful {
 			a.node.Stop(context.Background())
 		} else {
 			a.node.Close()
 		}
-		m := recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeStopped) || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("graceful %v: Terminated reason %q, want ErrNodeStopped and ErrNodeDown", graceful, m.Reason)
 		}
@@ -69,7 +72,7 @@ func TestNodeReconnectCyclesLeakNothing(t *testing.T) {
 // waitPeers waits until a's peer table holds n peers.
 func waitPeers(t testing.TB, a *testNode, n int) {
 	t.Helper()
-	deadline := time.Now().Add(waitLimit)
+	deadline := time.Now().Add(testkit.WaitLimit)
 	for len(a.node.Stats()) != n {
 		if time.Now().After(deadline) {
 			t.Fatalf("peers %+v, want %d", a.node.Stats(), n)

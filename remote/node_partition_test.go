@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -29,7 +31,7 @@ func nodeEvents(t testing.TB, sys *actor.System) <-chan actor.Event {
 func waitNodeDown(t testing.TB, events <-chan actor.Event, addr string) actor.NodeDown {
 	t.Helper()
 	for {
-		if d, ok := recv(t, events, "NodeDown").(actor.NodeDown); ok && d.Address == addr {
+		if d, ok := testkit.Recv(t, events, "NodeDown").(actor.NodeDown); ok && d.Address == addr {
 			return d
 		}
 	}
@@ -38,7 +40,7 @@ func waitNodeDown(t testing.TB, events <-chan actor.Event, addr string) actor.No
 // partitioned starts two nodes, a and b, connects a to b's sink through
 // b's proxy, blackholes the proxy and waits until a declares b down: from
 // then on what a sends to b waits in a's queue.
-func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *faultProxy, sink *seqSink) {
+func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *actortest.Proxy, sink *seqSink) {
 	t.Helper()
 	pn := newProxyNet()
 	cfg := quickReconnect
@@ -52,7 +54,7 @@ func partitioned(t *testing.T, giveUp time.Duration) (a, b *testNode, proxy *fau
 	if err := a.sys.Send(b.pid("sink"), Seq{From: "before"}); err != nil {
 		t.Fatal(err)
 	}
-	recv(t, sink.tick, "the first message")
+	testkit.Recv(t, sink.tick, "the first message")
 	settledStats(t, a, b.node.Addr()) // its Ack is back: a cut cannot make it uncertain
 	proxy.Blackhole()
 	if d := waitNodeDown(t, events, b.node.Addr()); !errors.Is(d.Reason, remote.ErrHeartbeatTimeout) {
@@ -73,7 +75,7 @@ func TestNodeShortPartition(t *testing.T) {
 		}
 	}
 	// Wait for a failed reconnect, then heal.
-	proxy.waitLinks(t, 3) // the first, and two dials into the blackhole
+	proxy.WaitLinks(3) // the first, and two dials into the blackhole
 	proxy.Heal()
 	if !sink.waitCount(k + 1) {
 		t.Fatalf("%d of %d arrived after the partition healed", sink.n.Load()-1, k)
@@ -101,7 +103,7 @@ func TestNodeLongPartition(t *testing.T) {
 		}
 	}
 	for n := range k {
-		d := recv(t, dead, "a dead letter")
+		d := testkit.Recv(t, dead, "a dead letter")
 		if !errors.Is(d.Reason, remote.ErrNodeUnreachable) || d.Message != (Seq{From: "during", N: n}) {
 			t.Fatalf("dead letter %d: %+v", n, d)
 		}

@@ -6,7 +6,10 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // A node that stops says goodbye: the other node's watchers of its actors
@@ -23,7 +26,8 @@ func TestNodeStopSystemGoesOn(t *testing.T) {
 			<-hold
 		}
 	})
-	w := watcher(t, a.sys, b.pid("echo"))
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("echo"))
 	failed := make(chan error, 1)
 	go func() {
 		_, err := a.sys.Request(context.Background(), b.pid("slow"), Ping{})
@@ -36,14 +40,14 @@ func TestNodeStopSystemGoesOn(t *testing.T) {
 	if err := b.node.Stop(context.Background()); err != nil {
 		t.Fatalf("Stop = %v", err)
 	}
-	recv(t, b.node.Done(), "Done")
+	testkit.Recv(t, b.node.Done(), "Done")
 	if err := b.node.Stop(context.Background()); err != nil {
 		t.Fatalf("second Stop = %v", err)
 	}
-	if err := recv(t, failed, "the pending request"); !errors.Is(err, remote.ErrNodeDown) || !errors.Is(err, actor.ErrNoReply) {
+	if err := testkit.Recv(t, failed, "the pending request"); !errors.Is(err, remote.ErrNodeDown) || !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("pending Request = %v, want ErrNodeDown", err)
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
+	if m := w.ExpectTerminated(b.pid("echo")); !errors.Is(m.Reason, remote.ErrNodeDown) {
 		t.Fatalf("Terminated = %+v, want ErrNodeDown", m)
 	}
 	if _, err := b.sys.Request(context.Background(), actor.PID{ID: "echo"}, Ping{N: 1}); err != nil {
@@ -69,24 +73,21 @@ func TestNodeDown(t *testing.T) {
 	spawn(t, b.sys, "one", func(*actor.Context) {})
 	spawn(t, b.sys, "two", func(*actor.Context) {})
 	spawn(t, b.sys, "mute", func(*actor.Context) {})
-	w := watcher(t, a.sys, b.pid("one"), b.pid("two"))
-	fut := a.sys.RequestFuture(b.pid("mute"), Ping{}, waitLimit)
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("one"), b.pid("two"))
+	fut := a.sys.RequestFuture(b.pid("mute"), Ping{}, testkit.WaitLimit)
 	spawn(t, b.sys, "echo", echoActor)
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{}) // the watches are made
 	b.node.Close()
 	seen := map[actor.PID]bool{}
 	for range 2 {
-		m := recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeDown) || seen[m.PID] {
 			t.Fatalf("Terminated %+v", m)
 		}
 		seen[m.PID] = true
 	}
-	select {
-	case m := <-w:
-		t.Fatalf("a second Terminated: %+v", m)
-	default:
-	}
+	w.ExpectNoMsg(0) // no second Terminated
 	<-fut.Done()
 	if _, err := fut.Result(); !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("pending request = %v", err)
@@ -98,14 +99,14 @@ func TestNodeStopOn(t *testing.T) {
 	nodes := startNodes(t, 2, remote.Config{})
 	a, b := nodes[0], nodes[1]
 	spawn(t, b.sys, "echo", echoActor)
-	ev := remote.NewEvent()
+	ev := server.NewEvent()
 	b.node.StopOn(ev)
-	b.node.StopOn(remote.NewEvent()) // never set: must not keep anything alive
+	b.node.StopOn(server.NewEvent()) // never set: must not keep anything alive
 	if _, err := a.sys.Request(context.Background(), b.pid("echo"), Ping{}); err != nil {
 		t.Fatal(err)
 	}
 	ev.Set()
-	recv(t, b.node.Done(), "the node to stop")
+	testkit.Recv(t, b.node.Done(), "the node to stop")
 	if _, err := b.sys.Request(context.Background(), actor.PID{ID: "echo"}, Ping{}); err != nil {
 		t.Fatalf("local Request = %v", err)
 	}
@@ -122,7 +123,7 @@ func TestNodeStopRefusesSends(t *testing.T) {
 	if err := a.node.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.node.Stop(nil); !errors.Is(err, remote.ErrNilContext) { //nolint:staticcheck // testing the nil check
+	if err := a.node.Stop(nil); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck // testing the nil check
 		t.Fatalf("Stop(nil) = %v", err)
 	}
 	if err := a.sys.Send(b.pid("x"), Ping{}); !errors.Is(err, actor.ErrNoTransport) {
@@ -159,11 +160,11 @@ func TestNodeUpAndDownEvents(t *testing.T) {
 	if _, err := a.sys.Request(context.Background(), b.pid("echo"), Ping{}); err != nil {
 		t.Fatal(err)
 	}
-	if ev := recv(t, events, "NodeUp"); ev != (actor.NodeUp{Address: b.node.Addr()}) {
+	if ev := testkit.Recv(t, events, "NodeUp"); ev != (actor.NodeUp{Address: b.node.Addr()}) {
 		t.Fatalf("event %+v, want NodeUp for %s", ev, b.node.Addr())
 	}
 	b.node.Close()
-	ev := recv(t, events, "NodeDown")
+	ev := testkit.Recv(t, events, "NodeDown")
 	down, ok := ev.(actor.NodeDown)
 	if !ok || down.Address != b.node.Addr() || !errors.Is(down.Reason, remote.ErrNodeDown) {
 		t.Fatalf("event %+v, want NodeDown for %s wrapping ErrNodeDown", ev, b.node.Addr())

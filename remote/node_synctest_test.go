@@ -3,127 +3,46 @@ package remote_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"log/slog"
-	"net"
-	"sync"
-	"sync/atomic"
-	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
-// pipeNet joins nodes over net.Pipe, for tests under testing/synctest,
-// where real sockets cannot be waited on. Every connection it dials can be
-// blackholed: its reads then swallow what arrives.
-type pipeNet struct {
-	mu    sync.Mutex
-	ls    map[string]*pipeListener
-	conns []*faultConn
-}
+// pipeNet is actortest's in-process network of nodes, for tests under
+// testing/synctest, where real sockets cannot be waited on; the node tests
+// see its nodes as testNodes.
+type pipeNet struct{ *actortest.Network }
 
-func newPipeNet() *pipeNet { return &pipeNet{ls: map[string]*pipeListener{}} }
+func newPipeNet(t *testing.T) pipeNet { return pipeNet{actortest.NewNetwork(t)} }
 
-func (pn *pipeNet) dial(ctx context.Context, addr string) (net.Conn, error) {
-	pn.mu.Lock()
-	defer pn.mu.Unlock()
-	l := pn.ls[addr]
-	if l == nil {
-		return nil, fmt.Errorf("dial %s: %w", addr, syscall.ECONNREFUSED)
-	}
-	c := &faultConn{Conn: l.Dial(), closed: make(chan struct{})}
-	pn.conns = append(pn.conns, c)
-	return c, nil
-}
-
-// node starts a node of its own System at addr on the pipe network.
-func (pn *pipeNet) node(t *testing.T, addr string, cfg remote.Config) *testNode {
+// node starts a node named addr on the network with cfg, its log in the
+// testNode's buffer.
+func (pn pipeNet) node(t *testing.T, addr string, cfg remote.Config) *testNode {
 	t.Helper()
-	ln := newPipeListener()
-	pn.mu.Lock()
-	pn.ls[addr] = ln
-	pn.mu.Unlock()
-	tn := &testNode{logs: new(logBuffer), sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
-	cfg.Advertise, cfg.Types, cfg.Logger = addr, testTypes(), tn.logs.logger()
-	if cfg.Cookie == nil {
-		cfg.Cookie = []byte("pipe") // a pipe address is not loopback
-	}
-	var err error
-	if tn.node, err = remote.StartWith(tn.sys, cfg, ln, pn.dial); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		tn.node.Close()
-		tn.sys.Shutdown(context.Background())
-	})
+	tn := &testNode{logs: new(testkit.LogBuffer)}
+	cfg.Types, cfg.Logger = testTypes(), tn.logs.Logger()
+	n := pn.Node(addr, cfg)
+	tn.sys, tn.node = n.System.System, n.Node
 	return tn
-}
-
-// blackhole makes every connection dialled so far deaf.
-func (pn *pipeNet) blackhole() {
-	pn.mu.Lock()
-	defer pn.mu.Unlock()
-	for _, c := range pn.conns {
-		c.deaf.Store(true)
-	}
-}
-
-// stall makes every connection dialled so far block its writes until it
-// is closed.
-func (pn *pipeNet) stall() {
-	pn.mu.Lock()
-	defer pn.mu.Unlock()
-	for _, c := range pn.conns {
-		c.stuck.Store(true)
-	}
-}
-
-// faultConn is a connection whose reads can be made to swallow all input,
-// and whose writes can be made to block.
-type faultConn struct {
-	net.Conn
-	deaf   atomic.Bool
-	stuck  atomic.Bool
-	once   sync.Once
-	closed chan struct{}
-}
-
-func (c *faultConn) Write(b []byte) (int, error) {
-	if c.stuck.Load() {
-		<-c.closed
-		return 0, net.ErrClosed
-	}
-	return c.Conn.Write(b)
-}
-
-func (c *faultConn) Close() error {
-	c.once.Do(func() { close(c.closed) })
-	return c.Conn.Close()
-}
-
-func (c *faultConn) Read(b []byte) (int, error) {
-	for {
-		n, err := c.Conn.Read(b)
-		if err != nil || !c.deaf.Load() {
-			return n, err
-		}
-	}
 }
 
 // An idle connection stays up on heartbeats; a peer that goes silent is
 // declared down after HeartbeatTimeout, and its watchers are told.
 func TestNodeHeartbeats(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		spawn(t, b.sys, "echo", echoActor)
-		w := watcher(t, a.sys, b.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(b.pid("echo"))
 		stillServes(t, a, b)
 
 		time.Sleep(time.Minute) // idle: only heartbeats flow
@@ -131,15 +50,11 @@ func TestNodeHeartbeats(t *testing.T) {
 		if s := statsOf(a, "b:1"); !s.Up || s.Connects != 1 || s.FramesReceived < 55 {
 			t.Fatalf("after an idle minute: %+v", s)
 		}
-		select {
-		case m := <-w:
-			t.Fatalf("Terminated while idle: %+v", m)
-		default:
-		}
+		w.ExpectNoMsg(0) // no Terminated while idle
 
-		pn.blackhole()
+		pn.Drop("b:1", "a:1") // a hears nothing more from b
 		start := time.Now()
-		m := recv(t, w, "Terminated")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if !errors.Is(m.Reason, remote.ErrNodeDown) || !errors.Is(m.Reason, remote.ErrHeartbeatTimeout) {
 			t.Fatalf("Terminated = %+v, want ErrNodeDown after ErrHeartbeatTimeout", m)
 		}
@@ -154,15 +69,16 @@ func TestNodeHeartbeats(t *testing.T) {
 // the full queue go on. Requests and watches fail at the first failed dial.
 func TestNodeReconnectGiveUp(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{OutboundQueue: 4, ReconnectGiveUp: 2 * time.Second})
 		dead := deadLetters(t, a.sys)
 		gone := actor.PID{Address: "gone:1", ID: "x"}
 		if _, err := a.sys.Request(context.Background(), gone, Ping{}); !errors.Is(err, remote.ErrNodeDown) {
 			t.Fatalf("Request = %v, want ErrNodeDown", err)
 		}
-		w := watcher(t, a.sys, gone)
-		if m := recv(t, w, "Terminated"); !errors.Is(m.Reason, remote.ErrNodeDown) {
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(gone)
+		if m := actortest.ExpectMsgType[actor.Terminated](w); !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}
 
@@ -177,7 +93,7 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 			}
 			sent <- nil
 		}()
-		if err := recv(t, sent, "the sends"); err != nil {
+		if err := testkit.Recv(t, sent, "the sends"); err != nil {
 			t.Fatal(err)
 		}
 		for range 11 { // the ten, and the failed request, still queued
@@ -196,11 +112,11 @@ func TestNodeReconnectGiveUp(t *testing.T) {
 // handshake deadline, and the node serves others meanwhile.
 func TestNodeHandshakeTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		b := pn.node(t, "b:1", remote.Config{})
 		spawn(t, b.sys, "echo", echoActor)
 		a := pn.node(t, "a:1", remote.Config{})
-		mute, err := pn.dial(context.Background(), "b:1")
+		mute, err := pn.Dial("mute:1", "b:1")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -211,8 +127,8 @@ func TestNodeHandshakeTimeout(t *testing.T) {
 		if _, err := mute.Read(buf); err == nil {
 			t.Fatal("read from a connection that should be closed")
 		}
-		if d := time.Since(start); d != remote.DefaultHandshakeTimeout {
-			t.Fatalf("closed after %v, want %v", d, remote.DefaultHandshakeTimeout)
+		if d := time.Since(start); d != server.DefaultHandshakeTimeout {
+			t.Fatalf("closed after %v, want %v", d, server.DefaultHandshakeTimeout)
 		}
 		waitLog(t, b, "handshake failed")
 	})
@@ -223,7 +139,7 @@ func TestNodeHandshakeTimeout(t *testing.T) {
 // letters, and the connection, and the other actors, go on.
 func TestNodeStuckActor(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		b := pn.node(t, "b:1", remote.Config{})
 		hold := make(chan struct{})
@@ -264,12 +180,13 @@ func TestNodeStuckActor(t *testing.T) {
 // and sends reach the new run.
 func TestNodePeerRestarts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		old := pn.node(t, "b:1", remote.Config{})
 		spawn(t, old.sys, "echo", echoActor)
 		spawn(t, a.sys, "echo", echoActor)
-		w := watcher(t, a.sys, old.pid("echo"))
+		w := actortest.NewProbe(t, a.sys)
+		w.Watch(old.pid("echo"))
 		stillServes(t, a, old)
 
 		// The new run takes over the address; the old one still runs.
@@ -280,7 +197,7 @@ func TestNodePeerRestarts(t *testing.T) {
 			}
 		})
 		stillServes(t, fresh, a) // the new run dials a
-		m := recv(t, w, "Terminated of the old run's actor")
+		m := actortest.ExpectMsgType[actor.Terminated](w)
 		if m.PID != old.pid("echo") || !errors.Is(m.Reason, remote.ErrNodeDown) {
 			t.Fatalf("Terminated = %+v", m)
 		}
@@ -298,7 +215,7 @@ func TestNodePeerRestarts(t *testing.T) {
 // what is sent afterwards reaches the new run.
 func TestNodeNoMessagesToTheNextRun(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		pn := newPipeNet()
+		pn := newPipeNet(t)
 		a := pn.node(t, "a:1", remote.Config{})
 		old := pn.node(t, "b:1", remote.Config{})
 		spawn(t, old.sys, "echo", echoActor)
@@ -306,7 +223,7 @@ func TestNodeNoMessagesToTheNextRun(t *testing.T) {
 		stillServes(t, a, old)
 		dead := deadLetters(t, a.sys)
 
-		pn.stall() // a's writes to the old run hang
+		pn.Stall("a:1", "b:1") // a's writes to the old run hang
 		a.sys.Send(old.pid("sink"), Ping{N: 0})
 		synctest.Wait() // the writer is stuck with it: what a sends now stays queued
 		for i := range 4 {
@@ -324,7 +241,7 @@ func TestNodeNoMessagesToTheNextRun(t *testing.T) {
 			}
 		}
 		a.sys.Send(fresh.pid("sink"), Ping{N: 99})
-		if m := recv(t, got, "a message to the new run"); m != (Ping{N: 99}) {
+		if m := testkit.Recv(t, got, "a message to the new run"); m != (Ping{N: 99}) {
 			t.Fatalf("the new run got %v", m)
 		}
 		s := statsOf(a, "b:1")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
@@ -37,7 +38,7 @@ func TestNodeSendOrder(t *testing.T) {
 	}
 	next := map[string]int{}
 	for range senders * each {
-		m := recv(t, got, "a message").(Seq)
+		m := testkit.Recv(t, got, "a message").(Seq)
 		if m.N != next[m.From] {
 			t.Fatalf("from %s: got %d, want %d", m.From, m.N, next[m.From])
 		}
@@ -76,7 +77,7 @@ func TestNodeRequest(t *testing.T) {
 	if _, err := a.sys.Request(ctx, b.pid("mute"), Ping{}); !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("unanswered Request = %v, want ErrNoReply", err)
 	}
-	fut := a.sys.RequestFuture(b.pid("echo"), Ping{N: 7}, waitLimit)
+	fut := a.sys.RequestFuture(b.pid("echo"), Ping{N: 7}, testkit.WaitLimit)
 	if r, err := fut.Result(); err != nil || r != (Pong{N: 7}) {
 		t.Fatalf("RequestFuture = %v, %v", r, err)
 	}
@@ -128,10 +129,10 @@ func TestNodeContextRequest(t *testing.T) {
 			got <- c.Sender()
 		}
 	})
-	if m := recv(t, got, "the answer"); m != (Pong{N: 3}) {
+	if m := testkit.Recv(t, got, "the answer"); m != (Pong{N: 3}) {
 		t.Fatalf("got %v", m)
 	}
-	if s := recv(t, got, "the sender"); s != b.pid("echo") {
+	if s := testkit.Recv(t, got, "the sender"); s != b.pid("echo") {
 		t.Fatalf("sender %v, want %v", s, b.pid("echo"))
 	}
 }
@@ -197,7 +198,7 @@ func TestNodeUnknownTypes(t *testing.T) {
 	if err := a.sys.Send(b.pid("sink"), Ping{N: 5}); err != nil {
 		t.Fatal(err)
 	}
-	if m := recv(t, got, "a ping"); m != (Ping{N: 5}) {
+	if m := testkit.Recv(t, got, "a ping"); m != (Ping{N: 5}) {
 		t.Fatalf("got %v", m)
 	}
 	if s := statsOf(b, a.node.Addr()); s.Undecodable != 2 {

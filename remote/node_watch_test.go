@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/supervisor"
 )
@@ -20,14 +22,15 @@ func TestNodeWatchAndStop(t *testing.T) {
 	spawn(t, b.sys, "target", collector(got))
 	spawn(t, b.sys, "poisoned", collector(got))
 
-	w := watcher(t, a.sys, b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("ghost") || !errors.Is(m.Reason, actor.ErrNotFound) {
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("ghost"), b.pid("target"), b.pid("poisoned"))
+	if m := w.ExpectTerminated(b.pid("ghost")); !errors.Is(m.Reason, actor.ErrNotFound) {
 		t.Fatalf("Terminated = %+v, want ghost with ErrNotFound", m)
 	}
 	if err := a.sys.Stop(b.pid("target")); err != nil {
 		t.Fatal(err)
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("target") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("target")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want target, normal stop", m)
 	}
 	for i := range 3 {
@@ -37,11 +40,11 @@ func TestNodeWatchAndStop(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		if m := recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
+		if m := testkit.Recv(t, got, "a message before the poison"); m != (Ping{N: i}) {
 			t.Fatalf("got %v", m)
 		}
 	}
-	if m := recv(t, w, "Terminated"); m.PID != b.pid("poisoned") || m.Reason != nil {
+	if m := w.ExpectTerminated(b.pid("poisoned")); m.Reason != nil {
 		t.Fatalf("Terminated = %+v, want poisoned, normal stop", m)
 	}
 }
@@ -66,14 +69,15 @@ func TestNodeWatchPanic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	recv(t, ready, "the child")
-	w := watcher(t, a.sys, b.pid("fragile"))
+	testkit.Recv(t, ready, "the child")
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(b.pid("fragile"))
 	// The watch and the message travel in two lanes: wait until the watch
 	// is registered (a Request answered after it proves it).
 	spawn(t, b.sys, "echo", echoActor)
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	a.sys.Send(b.pid("fragile"), Ping{})
-	m := recv(t, w, "Terminated")
+	m := actortest.ExpectMsgType[actor.Terminated](w)
 	var re *remote.Error
 	if !errors.As(m.Reason, &re) || re.Code.String() != "panic" {
 		t.Fatalf("Terminated = %+v, want a remote panic", m)
@@ -105,13 +109,14 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		c.Send(m.ReplyTo, Seq{From: "watching"}) // after the watch
 	})
 	victim := spawn(t, a.sys, "victim", func(*actor.Context) {})
-	w := watcher(t, a.sys, victim)
+	w := actortest.NewProbe(t, a.sys)
+	w.Watch(victim)
 
 	ask := Ask{ReplyTo: inbox, Others: []actor.PID{b.pid("local"), victim}, ByName: map[string]*actor.PID{"me": &inbox}}
 	if err := a.sys.Send(b.pid("helper"), ask); err != nil {
 		t.Fatal(err)
 	}
-	m := recv(t, saw, "the Ask")
+	m := testkit.Recv(t, saw, "the Ask")
 	if m.ReplyTo != a.pid("inbox") || *m.ByName["me"] != a.pid("inbox") {
 		t.Fatalf("b sees ReplyTo %v, ByName %v: want %v", m.ReplyTo, *m.ByName["me"], a.pid("inbox"))
 	}
@@ -120,15 +125,13 @@ func TestNodePIDsInPayloads(t *testing.T) {
 	}
 	want := map[any]bool{Pong{N: 1}: true, Pong{N: 2}: true, Ping{N: 3}: true, Seq{From: "watching"}: true}
 	for range want {
-		v := recv(t, got, "a message")
+		v := testkit.Recv(t, got, "a message")
 		if !want[v] {
 			t.Fatalf("unexpected %v", v)
 		}
 		delete(want, v)
 	}
-	if term := recv(t, w, "victim's Terminated"); term.PID != victim {
-		t.Fatalf("Terminated %+v", term)
-	}
+	w.ExpectTerminated(victim)
 	// b watches a's inbox: stopping it tells b.
 	told := make(chan actor.Terminated, 1)
 	spawn(t, b.sys, "observer", func(c *actor.Context) {
@@ -144,7 +147,7 @@ func TestNodePIDsInPayloads(t *testing.T) {
 		t.Fatal(err)
 	}
 	a.sys.Stop(inbox)
-	if term := recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
+	if term := testkit.Recv(t, told, "inbox's Terminated on b"); term.PID != a.pid("inbox") || term.Reason != nil {
 		t.Fatalf("b got %+v", term)
 	}
 }
@@ -172,7 +175,7 @@ func TestNodeUnwatch(t *testing.T) {
 	a.sys.Request(context.Background(), b.pid("echo"), Ping{})
 	b.sys.Stop(actor.PID{ID: "target"})
 	b.sys.Stop(actor.PID{ID: "echo"})
-	m := recv(t, got, "Terminated").(actor.Terminated)
+	m := testkit.Recv(t, got, "Terminated").(actor.Terminated)
 	if m.PID != b.pid("echo") {
 		t.Fatalf("Terminated %+v, want only echo's", m)
 	}

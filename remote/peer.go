@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/backoff"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -111,7 +111,7 @@ func (p *peer) run() {
 			}
 		}
 		next = p.serve(s)
-		if next == nil && p.n.stopping.Load() {
+		if next == nil && p.n.life.Stopping() {
 			return
 		}
 	}
@@ -125,7 +125,8 @@ func (p *peer) run() {
 // from then on every failure makes dead letters of the queue.
 func (p *peer) connect() *session {
 	var failingSince time.Time
-	delay := time.Duration(0)
+	fails := 0 // failed attempts in a row, for the backoff
+	retry := backoff.Policy{Min: p.n.cfg.ReconnectMin, Max: p.n.cfg.ReconnectMax}
 	downSince := time.Now()
 	for {
 		if !p.hasWork() {
@@ -137,7 +138,7 @@ func (p *peer) connect() *session {
 			case <-p.kick:
 				idle.Stop()
 				continue
-			case <-p.n.quit:
+			case <-p.n.life.Quit():
 				idle.Stop()
 				return nil
 			case <-idle.C:
@@ -157,7 +158,7 @@ func (p *peer) connect() *session {
 				return s
 			case <-p.kick: // it failed: look again
 				continue
-			case <-p.n.quit:
+			case <-p.n.life.Quit():
 				return nil
 			}
 		}
@@ -168,7 +169,7 @@ func (p *peer) connect() *session {
 		if s != nil || err == nil {
 			return s
 		}
-		if p.n.stopping.Load() {
+		if p.n.life.Stopping() {
 			return nil
 		}
 		var refused *wire.RefusedError
@@ -182,37 +183,18 @@ func (p *peer) connect() *session {
 				p.giveUp(fmt.Errorf("%w: %s: %w", ErrNodeUnreachable, p.addr, err))
 			}
 		}
-		delay = nextBackoff(delay, p.n.cfg.ReconnectMin, p.n.cfg.ReconnectMax)
-		t := time.NewTimer(delay)
+		fails++
+		t := time.NewTimer(retry.Delay(fails))
 		select {
 		case s := <-p.adopt:
 			t.Stop()
 			return s
 		case <-t.C:
-		case <-p.n.quit:
+		case <-p.n.life.Quit():
 			t.Stop()
 			return nil
 		}
 	}
-}
-
-// nextBackoff doubles the previous pause between min and max, with up to
-// half of it as jitter, so that peers that failed together do not all
-// retry together.
-func nextBackoff(prev, min, max time.Duration) time.Duration {
-	d := min
-	if prev > 0 {
-		d = prev * 2
-	}
-	d = minDur(d, max)
-	return d/2 + rand.N(d/2+1)
-}
-
-func minDur(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // beginDial marks the peer dialing, unless a session the peer opened has
@@ -279,7 +261,7 @@ func (p *peer) dialOnce() (s *session, err error) {
 			r.s.conn.Close()
 		}
 		return s, nil
-	case <-p.n.quit: // a stopping node starts nothing new
+	case <-p.n.life.Quit(): // a stopping node starts nothing new
 		cancel()
 		if r := <-dialed; r.s != nil {
 			r.s.conn.Close()
@@ -364,7 +346,7 @@ func (p *peer) retire() bool {
 	n := p.n
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if n.quitting {
+	if n.life.Stopping() {
 		return false
 	}
 	p.mu.Lock()
@@ -397,7 +379,7 @@ func (p *peer) giveUp(reason error) {
 		p.drop(m, reason)
 	}
 	for {
-		batch, _ := p.queue.Drain(0)
+		batch, _ := p.queue.Drain()
 		if len(batch) == 0 {
 			return
 		}

@@ -114,7 +114,7 @@ func (p *peer) serve(s *session) (next *session) {
 	tick := time.NewTicker(cfg.HeartbeatInterval)
 	defer tick.Stop()
 	mon := monitor{heard: time.Now(), wrote: time.Now()}
-	quit, force, adopt := p.n.quit, p.n.force, p.adopt
+	quit, force, adopt := p.n.life.Quit(), p.n.life.Forced(), p.adopt
 loop:
 	for {
 		select {
@@ -142,7 +142,7 @@ loop:
 	// Written and never acknowledged: perhaps arrived, never written again.
 	p.stats.uncertain.Add(s.wrote.Load() - s.acked)
 	cause := s.err
-	if p.n.stopping.Load() && !errors.Is(cause, ErrNodeStopped) {
+	if p.n.life.Stopping() && !errors.Is(cause, ErrNodeStopped) {
 		// The stop ended the session (the peer closed its side after our
 		// goodbye): our watchers learn that this node stopped.
 		cause = fmt.Errorf("%w: %w", ErrNodeStopped, cause)

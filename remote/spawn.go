@@ -96,10 +96,10 @@ func (t *kindTable) producer(kind string) actor.Producer {
 // that is not host:port, or is this node's; ctx.Err() when ctx ends
 // first. A spawn the other node completes after ctx ended is stopped there
 // as soon as its answer arrives, since no one holds its PID, and counts in
-// PeerStats.LateReplies. A nil ctx is ErrNilContext.
+// PeerStats.LateReplies. A nil ctx is actor.ErrNilContext.
 func (n *Node) SpawnRemote(ctx context.Context, address, kind string, opts ...SpawnOption) (actor.PID, error) {
 	if ctx == nil {
-		return actor.PID{}, ErrNilContext
+		return actor.PID{}, actor.ErrNilContext
 	}
 	if kind == "" {
 		return actor.PID{}, fmt.Errorf("%w: empty name", ErrInvalidKind)
@@ -110,7 +110,7 @@ func (n *Node) SpawnRemote(ctx context.Context, address, kind string, opts ...Sp
 			opt.applySpawn(&cfg)
 		}
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return actor.PID{}, ErrNodeStopped
 	}
 	if err := ctx.Err(); err != nil {
@@ -204,7 +204,7 @@ func (n *Node) spawnKind(kind, name string) (actor.PID, error) {
 	if !n.cfg.AllowRemoteSpawn {
 		return actor.PID{}, ErrSpawnDisabled
 	}
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return actor.PID{}, ErrNodeStopped
 	}
 	producer := n.kinds.producer(kind)

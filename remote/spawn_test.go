@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/actortest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 	"github.com/troupe-go/troupe/remote/wire"
 )
@@ -65,11 +67,13 @@ func TestSpawnRemote(t *testing.T) {
 		t.Fatalf("the spawned actor is not a local actor of b: %v, %v", r, err)
 	}
 
-	w := watcher(t, a.sys, named)
+	w := actortest.NewProbe(t, a.sys)
+
+	w.Watch(named)
 	if err := a.sys.Stop(named); err != nil {
 		t.Fatal(err)
 	}
-	if got := recv(t, w, "Terminated"); got.PID != named || got.Reason != nil {
+	if got := w.ExpectTerminated(named); got.Reason != nil {
 		t.Fatalf("Terminated = %+v, want a normal stop of %v", got, named)
 	}
 	noPending(t, a, b)
@@ -143,15 +147,15 @@ func TestSpawnRemoteCancelled(t *testing.T) {
 		_, err := a.node.SpawnRemote(ctx, b.node.Addr(), "slow")
 		errc <- err
 	}()
-	recv(t, entered, "the producer's call")
+	testkit.Recv(t, entered, "the producer's call")
 	cancel()
-	if err := recv(t, errc, "SpawnRemote's return"); !errors.Is(err, context.Canceled) {
+	if err := testkit.Recv(t, errc, "SpawnRemote's return"); !errors.Is(err, context.Canceled) {
 		t.Fatalf("SpawnRemote with its context cancelled = %v, want context.Canceled", err)
 	}
 	noPending(t, a, b)
 
 	once.Do(func() { close(release) })
-	recv(t, stopped, "the orphan's stop")
+	testkit.Recv(t, stopped, "the orphan's stop")
 	if s := statsOf(a, b.node.Addr()); s.LateReplies != 1 {
 		t.Fatalf("LateReplies = %d, want 1", s.LateReplies)
 	}
@@ -176,9 +180,9 @@ func TestSpawnRemoteUnreachable(t *testing.T) {
 
 // pipePair starts a and b on a pipe network, b allowing remote spawn of
 // "echo", and connects them.
-func pipePair(t *testing.T) (pn *pipeNet, a, b *testNode) {
+func pipePair(t *testing.T) (pn pipeNet, a, b *testNode) {
 	t.Helper()
-	pn = newPipeNet()
+	pn = newPipeNet(t)
 	a = pn.node(t, "a:1", remote.Config{})
 	b = pn.node(t, "b:1", remote.Config{AllowRemoteSpawn: true})
 	if err := b.node.RegisterKind("echo", echoKind); err != nil {
@@ -195,7 +199,7 @@ func pipePair(t *testing.T) (pn *pipeNet, a, b *testNode) {
 func TestSpawnRemoteTimeout(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pn, a, b := pipePair(t)
-		pn.blackhole() // a hears nothing more from b
+		pn.Drop("b:1", "a:1") // a hears nothing more from b
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 		defer cancel()
 		start := time.Now()
@@ -212,7 +216,7 @@ func TestSpawnRemoteTimeout(t *testing.T) {
 func TestSpawnRemoteNodeDown(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		pn, a, b := pipePair(t)
-		pn.blackhole()
+		pn.Drop("b:1", "a:1")
 		ctx, cancel := context.WithTimeout(context.Background(), time.Hour)
 		defer cancel()
 		start := time.Now()
@@ -310,7 +314,7 @@ func TestRegisterKindMisuse(t *testing.T) {
 func TestSpawnRemoteMisuse(t *testing.T) {
 	a, b := spawnPair(t)
 	ctx := context.Background()
-	if _, err := a.node.SpawnRemote(nil, b.node.Addr(), "echo"); !errors.Is(err, remote.ErrNilContext) { //nolint:staticcheck // testing the nil check
+	if _, err := a.node.SpawnRemote(nil, b.node.Addr(), "echo"); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck // testing the nil check
 		t.Errorf("SpawnRemote(nil ctx) = %v, want ErrNilContext", err)
 	}
 	if _, err := a.node.SpawnRemote(ctx, b.node.Addr(), ""); !errors.Is(err, remote.ErrInvalidKind) {

@@ -24,7 +24,7 @@ type transport struct{ n *Node }
 // (Reply.OnDone) removes it.
 func (t transport) Send(ctx context.Context, wait bool, target, sender actor.PID, msg any, reply actor.Reply) error {
 	n := t.n
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return ErrNodeStopped
 	}
 	info := n.cfg.Types.of(msg)
@@ -201,7 +201,7 @@ func (t transport) Terminated(watcher, target actor.PID, reason error) {
 // before it, and never waits: a full queue returns mailbox.ErrFull.
 func (t transport) Stop(target actor.PID, poison bool) error {
 	n := t.n
-	if n.stopping.Load() {
+	if n.life.Stopping() {
 		return ErrNodeStopped
 	}
 	p, err := n.usePeer(target.Address)

@@ -147,7 +147,7 @@ func (s *session) sendLoop(ctx context.Context) error {
 		if err := w.ack(); err != nil {
 			return err
 		}
-		batch, first := q.Drain(0)
+		batch, first := q.Drain()
 		for i := range batch {
 			q.Taken(i + 1)
 			if first+uint64(i) < s.staleBelow {

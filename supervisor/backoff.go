@@ -3,6 +3,8 @@ package supervisor
 import (
 	"math"
 	"time"
+
+	"github.com/troupe-go/troupe/internal/backoff"
 )
 
 // maxConsecutive bounds History's count of restarts in a row: 63 doublings
@@ -11,28 +13,10 @@ import (
 const maxConsecutive = 65
 
 // delay is the backoff before the k-th restart in a row: none for the
-// first, so a rare failure costs nothing, then min doubling up to max. The
-// jitter takes off up to half, so children that failed together spread out
-// but a delay never shrinks to nothing, and never exceeds max.
+// first, so a rare failure costs nothing, then the shared policy from
+// minBackoff to maxBackoff, jittered by s.rand.
 func (s *Strategy) delay(k int) time.Duration {
-	if k < 2 || s.minBackoff == 0 {
-		return 0
-	}
-	d := s.minBackoff
-	for i := 2; i < k && d < s.maxBackoff; i++ {
-		if d > s.maxBackoff/2 {
-			d = s.maxBackoff
-		} else {
-			d *= 2
-		}
-	}
-	d = min(d, s.maxBackoff)
-	r := s.rand()
-	if !(r > 0) { // also catches NaN
-		r = 0
-	}
-	r = min(r, 1)
-	return d - time.Duration(r*float64(d/2))
+	return backoff.Policy{Min: s.minBackoff, Max: s.maxBackoff, Rand: s.rand}.Delay(k - 1)
 }
 
 // quiet is how long after a restart the next failure counts as a fresh

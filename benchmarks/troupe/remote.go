@@ -10,6 +10,7 @@ import (
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/benchmarks/bench"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // The messages that cross the wire, registered on both nodes.
@@ -205,7 +206,7 @@ func (Framework) RemoteRequest(ctx context.Context, p bench.RemoteRequest) (benc
 }
 
 func (Framework) EchoServer(ctx context.Context, ready func(addr string)) error {
-	srv := remote.NewServer("127.0.0.1:0", func(_ context.Context, c net.Conn) { bench.EchoLines(c) })
+	srv := server.New("127.0.0.1:0", func(_ context.Context, c net.Conn) { bench.EchoLines(c) })
 	if err := srv.Start(); err != nil {
 		return err
 	}

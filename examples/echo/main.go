@@ -19,7 +19,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 func main() {
@@ -38,24 +38,24 @@ func main() {
 
 func run(addr string, maxConns int, useTLS bool, certFile, keyFile string) error {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	opts := []remote.ServerOption{remote.WithMaxConns(maxConns), remote.WithLogger(logger)}
+	opts := []server.Option{server.WithMaxConns(maxConns), server.WithLogger(logger)}
 	if useTLS {
 		if certFile != "" || keyFile != "" {
-			opts = append(opts, remote.WithCertFiles(certFile, keyFile))
+			opts = append(opts, server.WithCertFiles(certFile, keyFile))
 		} else {
 			cfg, err := selfSigned()
 			if err != nil {
 				return err
 			}
-			opts = append(opts, remote.WithTLS(cfg))
+			opts = append(opts, server.WithTLS(cfg))
 		}
 	}
-	srv := remote.NewServer(addr, echo, opts...)
+	srv := server.New(addr, echo, opts...)
 
 	// Ctrl-C sets the event, the event stops the server, and Serve returns:
 	// the process itself is not interrupted.
-	stop := remote.NewEvent()
-	undo := remote.SetOnSignal(stop, os.Interrupt, syscall.SIGTERM)
+	stop := server.NewEvent()
+	undo := server.SetOnSignal(stop, os.Interrupt, syscall.SIGTERM)
 	defer undo()
 	srv.StopOn(stop)
 
@@ -68,7 +68,7 @@ func run(addr string, maxConns int, useTLS bool, certFile, keyFile string) error
 	}
 	fmt.Printf("echo server on %s; try: %s\nCtrl-C stops it.\n", srv.Addr(), try)
 
-	if err := srv.Serve(); !errors.Is(err, remote.ErrServerClosed) {
+	if err := srv.Serve(); !errors.Is(err, server.ErrClosed) {
 		return err
 	}
 	fmt.Println("echo server stopped cleanly")

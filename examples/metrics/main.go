@@ -18,6 +18,7 @@ import (
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/metrics"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 func main() {
@@ -70,8 +71,8 @@ func run(ctx context.Context, listen string, logger *slog.Logger, ready func(add
 
 	// A stream server whose clients ask the workers; two slots, so that a
 	// burst of three clients makes accepting pause.
-	srv := remote.NewServer("127.0.0.1:0", a.serve,
-		remote.WithMaxConns(2), remote.WithLogger(logger), remote.WithObserver(a.metrics.ServerObserver()))
+	srv := server.New("127.0.0.1:0", a.serve,
+		server.WithMaxConns(2), server.WithLogger(logger), server.WithObserver(a.metrics.ServerObserver()))
 	if err := srv.Start(); err != nil {
 		return err
 	}

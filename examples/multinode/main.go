@@ -17,6 +17,7 @@ import (
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/server"
 )
 
 // Ping asks a ponger for a Pong, sent back to From: a PID that crosses the
@@ -61,7 +62,7 @@ type node struct {
 	name string
 	sys  *actor.System
 	net  *remote.Node
-	stop *remote.Event // Set stops the node; the System goes on
+	stop *server.Event // Set stops the node; the System goes on
 }
 
 func startNode(name, addr string, cookie []byte) (*node, error) {
@@ -73,7 +74,7 @@ func startNode(name, addr string, cookie []byte) (*node, error) {
 	if _, err := sys.SpawnFunc(ponger(name), actor.WithName("ponger")); err != nil {
 		return nil, err
 	}
-	stop := remote.NewEvent()
+	stop := server.NewEvent()
 	n.StopOn(stop)
 	return &node{name: name, sys: sys, net: n, stop: stop}, nil
 }
@@ -256,7 +257,7 @@ func runOne(name, addr string, peers []string, cookie []byte) error {
 	if err != nil {
 		return err
 	}
-	undo := remote.SetOnSignal(n.stop, os.Interrupt, syscall.SIGTERM)
+	undo := server.SetOnSignal(n.stop, os.Interrupt, syscall.SIGTERM)
 	defer undo()
 	fmt.Printf("node %s listening on %s; Ctrl-C stops it\n", name, n.net.Addr())
 	var targets []actor.PID

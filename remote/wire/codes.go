@@ -7,7 +7,8 @@ import "strconv"
 // Zero is success. A receiver treats a code it does not know as a failure.
 type Code uint32
 
-// The codes of protocol version 1. Numbers are part of the protocol: never
+// The codes of the protocol, the same in every version since the first
+// (Version is the current one). Numbers are part of the protocol: never
 // renumber, only add.
 const (
 	// CodeOK is success; in Terminated, a normal stop.

@@ -151,6 +151,6 @@ var workloadNotes = map[string]string{
 		"99th percentile of the round trips.",
 	"echo": "A line echo server in its own process, loaded by the same Go client: 50 connections, " +
 		"each sends a numbered line and waits for it to come back, for a fixed time. troupe's " +
-		"`remote.Server` and a bare `net.Listen` loop run the same handler; gevent runs a `StreamServer` " +
+		"`server.Server` and a bare `net.Listen` loop run the same handler; gevent runs a `StreamServer` " +
 		"(`benchmarks/gevent/echo.py`) on one thread.",
 }

@@ -71,13 +71,13 @@ func NewRoom(name string, cfg RoomConfig) actor.Producer {
 
 // roomState is what a room keeps across restarts.
 type roomState struct {
-	name    string
-	epoch   int64 // when the room was made: a new room of the same name numbers its messages from 1 again
-	cfg     RoomConfig
-	seq     uint64
-	backlog []Message // the last cfg.Backlog messages, oldest first
-	subs    map[actor.PID]*subscriber
-	retry   alarm
+	name     string
+	epoch    int64 // when the room was made: a new room of the same name numbers its messages from 1 again
+	cfg      RoomConfig
+	seq      uint64
+	backlog  []Message // the last cfg.Backlog messages, oldest first
+	subs     map[actor.PID]*subscriber
+	retrying bool // a retryMissed is scheduled; it always comes (the Block mailbox keeps a tick waiting for room)
 }
 
 // subscriber is a user subscribed to the room.
@@ -86,7 +86,7 @@ type subscriber struct {
 	missed int // messages not delivered since the last delivery
 }
 
-// retryMissed is the room's alarm: time to tell users what they missed.
+// retryMissed is the room's timer: time to tell users what they missed.
 type retryMissed struct{}
 
 // room is one instance of a room actor: all it has is the shared state.
@@ -96,6 +96,8 @@ type room struct{ st *roomState }
 func (r *room) Receive(c *actor.Context) {
 	st := r.st
 	switch m := c.Message().(type) {
+	case actor.Started:
+		st.retrying = false // timers die with an instance: a new one has none
 	case Post:
 		// The gateway checks every post; a room that gets a bad one anyway
 		// lets it crash, and its supervisor gives it a clean start.
@@ -119,10 +121,8 @@ func (r *room) Receive(c *actor.Context) {
 		// A user stopped (its client left, or its node went away).
 		delete(st.subs, m.PID)
 	case retryMissed:
-		st.retry.rang()
+		st.retrying = false
 		st.tellMissed(c)
-	case actor.Stopped:
-		st.retry.stop()
 	}
 }
 
@@ -169,15 +169,23 @@ func (st *roomState) join(c *actor.Context, m Join) {
 
 // fanOut hands msg to every subscriber. It never waits: a subscriber whose
 // mailbox is full misses the message, and the count reaches it with the
-// next delivery, or with a Missed notice that the room's alarm retries.
+// next delivery, or with a Missed notice that the room's timer retries.
 func (st *roomState) fanOut(c *actor.Context, msg Message) {
 	for pid, s := range st.subs {
 		if err := c.TrySend(pid, Delivery{Message: msg, Missed: s.missed}); err != nil {
 			s.missed++
-			st.retry.set(c, st.cfg.Retry, retryMissed{})
+			st.retryLater(c)
 			continue
 		}
 		s.missed = 0
+	}
+}
+
+// retryLater schedules one retryMissed, unless one is already scheduled.
+func (st *roomState) retryLater(c *actor.Context) {
+	if !st.retrying {
+		st.retrying = true
+		c.SendAfter(st.cfg.Retry, retryMissed{})
 	}
 }
 
@@ -190,7 +198,7 @@ func (st *roomState) tellMissed(c *actor.Context) {
 			continue
 		}
 		if err := c.TrySend(pid, Missed{Room: st.name, Count: s.missed}); err != nil {
-			st.retry.set(c, st.cfg.Retry, retryMissed{})
+			st.retryLater(c)
 			continue
 		}
 		s.missed = 0

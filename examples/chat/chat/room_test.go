@@ -236,7 +236,7 @@ func TestRoomCountsWhatAFullMailboxMissed(t *testing.T) {
 	close(stuck)
 
 	// Each message after m1 arrives, or is counted: by a later delivery or
-	// by a Missed notice from the room's retry alarm.
+	// by a Missed notice from the room's retry timer.
 	delivered, missed := 1, 0
 	seen := map[uint64]bool{1: true}
 	for delivered+missed < n {

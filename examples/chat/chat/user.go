@@ -80,11 +80,11 @@ type userState struct {
 	filled  time.Time            // when tokens was last topped up
 	clients int                  // clients attached
 	seen    time.Time            // when a client last came or went
-	idle    alarm
+	idling  bool                 // an idleCheck is scheduled; it always comes (the Block mailbox keeps a tick waiting for room)
 	onStop  func()
 }
 
-// idleCheck is the user's alarm: time to see whether anyone still reads.
+// idleCheck is the user's timer: time to see whether anyone still reads.
 type idleCheck struct{}
 
 // user is one instance of a user actor.
@@ -96,6 +96,7 @@ func (u *user) Receive(c *actor.Context) {
 	switch m := c.Message().(type) {
 	case actor.Started:
 		st.seen = time.Now()
+		st.idling = false // timers die with an instance: a new one has none
 	case Delivery:
 		if m.Missed > 0 {
 			st.inbox.put(Event{Type: EventMissed, Room: m.Message.Room, Missed: m.Missed})
@@ -125,13 +126,12 @@ func (u *user) Receive(c *actor.Context) {
 		st.clients--
 		st.seen = time.Now()
 	case idleCheck:
-		st.idle.rang()
+		st.idling = false
 		if st.clients <= 0 && time.Since(st.seen) >= st.cfg.Idle {
 			c.Stop(c.Self())
 			return
 		}
 	case actor.Stopped:
-		st.idle.stop()
 		st.inbox.close()
 		if st.onStop != nil {
 			st.onStop()
@@ -140,7 +140,10 @@ func (u *user) Receive(c *actor.Context) {
 	}
 	// Check again in a quarter of the idle time: a user outlives its last
 	// client by Idle to 1.25×Idle.
-	st.idle.set(c, st.cfg.Idle/4, idleCheck{})
+	if !st.idling {
+		st.idling = true
+		c.SendAfter(st.cfg.Idle/4, idleCheck{})
+	}
 }
 
 // allow takes a token from the bucket, if there is one.
