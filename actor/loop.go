@@ -235,7 +235,11 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		next++
 		// It no longer waits: its slot is free for a sender.
 		p.mbox.Taken(int(first + uint64(next) - base))
-		c.msg, c.sender, c.reply = env.msg, env.sender, env.reply
+		msg, live := untick(env.msg)
+		if !live {
+			continue // its timer stopped: the tick is withdrawn
+		}
+		c.msg, c.sender, c.reply = msg, env.sender, env.reply
 		inside = true
 		p.actor.Receive(c)
 		inside = false
