@@ -142,6 +142,8 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 		if f.complete(nil, ctx.Err()) {
 			return nil, ctx.Err()
 		}
+		// Answered meanwhile: the answer is written before done closes.
+		<-f.done
 	}
 	return f.value, f.err
 }

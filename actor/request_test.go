@@ -155,3 +155,28 @@ func TestRespond(t *testing.T) {
 		t.Fatalf("second Respond = %v, want ErrAnswered", err)
 	}
 }
+
+// TestRequestAnsweredAsItsContextEnds answers each request just as its
+// context ends: Request returns the answer or ctx.Err(), and never reads
+// the answer while Respond is still writing it (the race detector caught
+// that once in examples/metrics).
+func TestRequestAnsweredAsItsContextEnds(t *testing.T) {
+	sys := newSystem(t)
+	type ask struct{ cancel context.CancelFunc }
+	pid, err := sys.SpawnFunc(func(c *actor.Context) {
+		if m, ok := c.Message().(ask); ok {
+			m.cancel()
+			c.Respond("yes")
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 200 {
+		ctx, cancel := context.WithCancel(context.Background())
+		v, err := sys.Request(ctx, pid, ask{cancel})
+		if (err == nil && v != "yes") || (err != nil && !errors.Is(err, context.Canceled)) {
+			t.Fatalf("Request = %v, %v", v, err)
+		}
+	}
+}
