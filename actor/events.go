@@ -73,6 +73,22 @@ type ActorStopped struct {
 
 func (ActorStopped) event() {}
 
+// Extension, embedded in an event type of a package built on the System,
+// makes it an Event that Publish accepts: the cluster's membership changes
+// reach the same subscribers as the System's own events.
+type Extension struct{}
+
+func (Extension) event() {}
+
+// Publish hands ev to every subscriber, as the System does with its own
+// events. Packages built on the System (cluster) publish their events,
+// types that embed Extension, with it. A nil ev is ignored.
+func (s *System) Publish(ev Event) {
+	if ev != nil {
+		s.publish(ev)
+	}
+}
+
 // events holds the subscribers. Publishing reads one atomic pointer, so it
 // costs nothing when there are none.
 type events struct {

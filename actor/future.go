@@ -142,7 +142,7 @@ func (s *System) Request(ctx context.Context, pid PID, msg any) (any, error) {
 		if f.complete(nil, ctx.Err()) {
 			return nil, ctx.Err()
 		}
-		// Answered meanwhile: the answer is written before done closes.
+		// The answer won the race: it is being written; done closes after.
 		<-f.done
 	}
 	return f.value, f.err

@@ -12,4 +12,7 @@ var (
 
 	// ErrNilNode is returned by ObserveNode for a nil node.
 	ErrNilNode = errors.New("metrics: nil node")
+
+	// ErrNilCluster is returned by ObserveCluster for a nil cluster member.
+	ErrNilCluster = errors.New("metrics: nil cluster")
 )

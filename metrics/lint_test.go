@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/metrics"
 	"github.com/troupe-go/troupe/remote"
@@ -93,6 +94,22 @@ func exercised(t testing.TB) *prometheus.Registry {
 	t.Cleanup(func() { otherNode.Close() })
 	other.SpawnFunc(func(c *actor.Context) { c.Respond(c.Message()) }, actor.WithName("echo"))
 	if _, err := r.sys.Request(context.Background(), actor.PID{Address: otherNode.Addr(), ID: "echo"}, "hi"); err != nil {
+		t.Fatal(err)
+	}
+
+	// A cluster member that has activated a grain.
+	member, err := cluster.Start(node, cluster.Config{Profile: cluster.Loopback,
+		Kinds: map[string]actor.Producer{"room": func() actor.Actor {
+			return actor.ReceiveFunc(func(c *actor.Context) { c.Respond(c.Message()) })
+		}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { member.Close() })
+	if err := r.m.ObserveCluster(member); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := member.Request(context.Background(), cluster.ID{Kind: "room", Name: "lobby"}, "hi"); err != nil {
 		t.Fatal(err)
 	}
 	return reg

@@ -139,6 +139,10 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 // Config.Addr it holds the port actually bound.
 func (n *Node) Addr() string { return n.addr }
 
+// System returns the System the node joins to the network, for packages
+// built on the node (cluster).
+func (n *Node) System() *actor.System { return n.sys }
+
 // Done returns a channel that is closed once the node has stopped, by
 // Stop, Close or a StopOn event.
 func (n *Node) Done() <-chan struct{} { return n.life.Done() }

@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -20,17 +22,25 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the nodes stop cleanly, within seconds; a
+	// second one ends the process at once, as if nothing caught it.
+	context.AfterFunc(ctx, stop)
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)
 	}
 }
 
+// defaultGateway is the URL of the gateway at -http's default address.
+const defaultGateway = "http://127.0.0.1:8080"
+
 // options are the command's flags.
 type options struct {
 	nodes    int
 	listen   string
+	node     string
 	peers    peerList
+	hosts    peerList
 	cookie   string
 	http     string
 	rooms    []string
@@ -43,7 +53,7 @@ type options struct {
 	name    string
 }
 
-// peerList collects the -peer flags.
+// peerList collects the -peer and -host flags.
 type peerList []string
 
 func (p *peerList) String() string     { return strings.Join(*p, ",") }
@@ -56,14 +66,16 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	fs.SetOutput(stderr)
 	fs.IntVar(&o.nodes, "nodes", 3, "how many nodes the demo runs in this process (1: one node, no network)")
 	fs.StringVar(&o.listen, "listen", "", "run one node of a chat on this network address (host:port) instead of the demo")
+	fs.StringVar(&o.node, "node", "", "with -listen: the node's name, which pages and terminals show (\"\": its address)")
 	fs.Var(&o.peers, "peer", "with -listen: another node's network address (repeat the flag)")
+	fs.Var(&o.hosts, "host", "a host name the gateways answer to, besides IP addresses and localhost (repeat the flag)")
 	fs.StringVar(&o.cookie, "cookie", "", "the secret every node shares (required beyond loopback)")
-	fs.StringVar(&o.http, "http", "127.0.0.1:0", "with -listen or -nodes 1: the gateway's address (port 0: a free one)")
+	fs.StringVar(&o.http, "http", "127.0.0.1:8080", "the gateway's address; in the demo the first node's, the next ones take the next ports (port 0: free ones)")
 	fs.StringVar(&rooms, "rooms", "foo,bar", "rooms to create at start, comma-separated: on this node with -listen, spread over the nodes from the last in the demo")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
 	fs.BoolVar(&o.verbose, "v", false, "log what the actors, the nodes and the gateways do")
 	fs.BoolVar(&o.client, "client", false, "run the terminal client instead of a node")
-	fs.StringVar(&o.gateway, "gateway", "http://127.0.0.1:8080", "with -client: the gateway's URL")
+	fs.StringVar(&o.gateway, "gateway", defaultGateway, "with -client: the gateway's URL")
 	fs.StringVar(&o.room, "room", "foo", "with -client: the room to join")
 	fs.StringVar(&o.name, "name", "", "with -client: your name")
 	if err := fs.Parse(args); err != nil {
@@ -77,6 +89,11 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	}
 	if o.nodes < 1 {
 		return o, errors.New("-nodes must be at least 1")
+	}
+	if o.node != "" {
+		if err := chat.ValidName(o.node); err != nil {
+			return o, fmt.Errorf("-node: %w", err)
+		}
 	}
 	for _, r := range strings.Split(rooms, ",") {
 		if r = strings.TrimSpace(r); r != "" {
@@ -128,8 +145,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 	if o.listen != "" || o.nodes == 1 {
 		cfg := chat.NodeConfig{
+			Name:      o.node,
 			HTTP:      o.http,
 			Directory: chat.DirectoryConfig{Rooms: o.rooms, Peers: o.peers},
+			Gateway:   chat.GatewayConfig{Hosts: o.hosts},
 			Logger:    logger,
 		}
 		if o.listen != "" {
@@ -137,20 +156,26 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 		}
 		n, err := chat.StartNode(cfg)
 		if err != nil {
-			return nil, err
+			return nil, gatewayErr(err)
 		}
 		return []*chat.Node{n}, nil
 	}
 	var nodes []*chat.Node
 	for i := range o.nodes {
+		http, err := nextPort(o.http, i)
+		if err != nil {
+			return nodes, err
+		}
 		n, err := chat.StartNode(chat.NodeConfig{
 			Name:      nodeName(i),
+			HTTP:      http,
 			Remote:    &remote.Config{Addr: "127.0.0.1:0", Cookie: []byte(o.cookie)},
 			Directory: chat.DirectoryConfig{Rooms: hostedBy(o, o.nodes, i)},
+			Gateway:   chat.GatewayConfig{Hosts: o.hosts},
 			Logger:    logger.With("node", nodeName(i)),
 		})
 		if err != nil {
-			return nodes, err
+			return nodes, fmt.Errorf("node %s: %w", nodeName(i), gatewayErr(err))
 		}
 		nodes = append(nodes, n)
 	}
@@ -169,28 +194,61 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 // nodeName names the demo's nodes a, b, c, ...
 func nodeName(i int) string { return string(rune('a' + i%26)) }
 
+// nextPort returns addr with its port moved on by i, so that the demo's
+// gateways are at known addresses: 8080, 8081, 8082. Port 0 stays 0.
+func nextPort(addr string, i int) (string, error) {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return "", fmt.Errorf("-http: %w", err)
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p+i > 65535 {
+		return "", fmt.Errorf("-http: bad port %q", port)
+	}
+	if p == 0 {
+		return addr, nil
+	}
+	return net.JoinHostPort(host, strconv.Itoa(p+i)), nil
+}
+
+// gatewayErr says what to do when a gateway's port is taken.
+func gatewayErr(err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return fmt.Errorf("%w; choose other ports with -http 127.0.0.1:PORT (port 0: free ones)", err)
+	}
+	return err
+}
+
 // describe prints each node, its gateway and its rooms, and how to start.
 func describe(o options, nodes []*chat.Node, out io.Writer) {
 	for i, n := range nodes {
-		rooms := hostedBy(o, len(nodes), i)
-		where := n.NodeAddr()
-		if where == "" {
-			where = "on its own"
+		rooms := orDash(strings.Join(hostedBy(o, len(nodes), i), ", "))
+		switch {
+		case n.NodeAddr() == "":
+			fmt.Fprintf(out, "chat: one node, no network: gateway %s, rooms: %s\n", n.URL(), rooms)
+		case len(nodes) == 1 && o.node == "":
+			fmt.Fprintf(out, "chat: node at %s: gateway %s, rooms: %s\n", n.NodeAddr(), n.URL(), rooms)
+		default:
+			name := o.node
+			if len(nodes) > 1 {
+				name = nodeName(i)
+			}
+			fmt.Fprintf(out, "chat: node %s at %s: gateway %s, rooms: %s\n", name, n.NodeAddr(), n.URL(), rooms)
 		}
-		name := nodeName(i) + " "
-		if len(nodes) == 1 {
-			name = ""
-		}
-		fmt.Fprintf(out, "chat: node %s(%s): gateway %s, rooms: %s\n",
-			name, where, n.URL(), orDash(strings.Join(rooms, ", ")))
 	}
 	first := nodes[0].URL()
 	fmt.Fprintf(out, "chat: open %s in a browser", first)
 	if len(nodes) > 1 && len(o.rooms) > 0 {
 		fmt.Fprintf(out, ": room %s lives on node %s", o.rooms[0], nodeName(len(nodes)-1))
 	}
-	fmt.Fprintf(out, "; or: go run ./examples/chat -client -gateway %s -room %s -name ann\n",
-		first, firstOr(o.rooms, "foo"))
+	client := "go run ./examples/chat -client"
+	if first != defaultGateway {
+		client += " -gateway " + first
+	}
+	if room := firstOr(o.rooms, "foo"); room != "foo" {
+		client += " -room " + room
+	}
+	fmt.Fprintf(out, "; or, in a terminal: %s -name ann\n", client)
 	if len(nodes) > 1 {
 		fmt.Fprintf(out, "chat: metrics at %s/metrics; Ctrl-C stops every node\n", first)
 	}
@@ -217,7 +275,7 @@ func stopAll(nodes []*chat.Node, out io.Writer) {
 	if len(nodes) == 0 {
 		return
 	}
-	fmt.Fprintln(out, "chat: stopping")
+	fmt.Fprintln(out, "chat: stopping (Ctrl-C again quits at once)")
 	for i, n := range nodes {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := n.Stop(ctx); err != nil {

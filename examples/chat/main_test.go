@@ -4,27 +4,43 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"regexp"
+	"runtime"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// TestSecondCtrlCQuitsAtOnce runs this binary as the command itself.
+	if os.Getenv("CHAT_TEST_MAIN") != "" {
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 const wait = 15 * time.Second
 
-var gatewayLine = regexp.MustCompile(`^chat: node .*\((.*)\): gateway (http://127\.0\.0\.1:[0-9]+), rooms: (.*)$`)
+var gatewayLine = regexp.MustCompile(`^chat: (?:one node, no network|node (?:[a-z]+ )?at (\S+)): gateway (http://127\.0\.0\.1:[0-9]+), rooms: (.*)$`)
 
-// demo runs the command with args until the test ends, and returns the
-// nodes it prints: their network addresses, gateway URLs and rooms.
+// demo runs the command with args, and its gateways on free ports, until
+// the test ends, and returns the nodes it prints: their network addresses,
+// gateway URLs and rooms.
 func demo(t *testing.T, args ...string) (addrs, urls, rooms []string) {
 	t.Helper()
+	args = append([]string{"-http", "127.0.0.1:0"}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	outR, outW := io.Pipe()
 	done := make(chan error, 1)
@@ -57,7 +73,7 @@ func demo(t *testing.T, args ...string) (addrs, urls, rooms []string) {
 }
 
 // roomsAt waits until the gateway at url lists n rooms, and returns them:
-// room name to node address.
+// room name to node address, and room name and "@" to node name.
 func roomsAt(t *testing.T, url string, n int) map[string]string {
 	t.Helper()
 	deadline := time.Now().Add(wait)
@@ -66,7 +82,7 @@ func roomsAt(t *testing.T, url string, n int) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var infos []struct{ Name, Node string }
+		var infos []struct{ Name, Node, NodeName string }
 		err = json.NewDecoder(res.Body).Decode(&infos)
 		res.Body.Close()
 		if err != nil {
@@ -76,6 +92,7 @@ func roomsAt(t *testing.T, url string, n int) map[string]string {
 			m := make(map[string]string)
 			for _, i := range infos {
 				m[i.Name] = i.Node
+				m[i.Name+"@"] = i.NodeName
 			}
 			return m
 		}
@@ -100,6 +117,10 @@ func TestDemoRunsThreeNodes(t *testing.T) {
 		where := roomsAt(t, u, 2)
 		if where["foo"] != addrs[2] || where["bar"] != addrs[1] {
 			t.Fatalf("%s says foo is on %q and bar on %q; want %s and %s", u, where["foo"], where["bar"], addrs[2], addrs[1])
+		}
+		// Named as the console names them.
+		if where["foo@"] != "c" || where["bar@"] != "b" {
+			t.Fatalf("%s says foo is on node %q and bar on node %q; want c and b", u, where["foo@"], where["bar@"])
 		}
 	}
 }
@@ -138,7 +159,7 @@ func TestOneNodePerProcess(t *testing.T) {
 }
 
 func TestDurationBoundsTheDemo(t *testing.T) {
-	err := run(context.Background(), []string{"-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
+	err := run(context.Background(), []string{"-http", "127.0.0.1:0", "-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +170,122 @@ func TestBadFlags(t *testing.T) {
 		if err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
 		}
+	}
+}
+
+// Ctrl-C (the context's end) stops the command within seconds, even while
+// a client is sending a body slowly: the nodes' Stop does not wait for it.
+func TestCtrlCStopsDespiteASlowClient(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"-http", "127.0.0.1:0", "-nodes", "1", "-host", "chat.example"}, strings.NewReader(""), outW, io.Discard)
+		outW.Close()
+	}()
+	lines := bufio.NewScanner(outR)
+	if !lines.Scan() {
+		t.Fatal("the command printed nothing")
+	}
+	m := gatewayLine.FindStringSubmatch(lines.Text())
+	if m == nil {
+		t.Fatalf("not a gateway line: %q", lines.Text())
+	}
+	go io.Copy(io.Discard, outR)
+	addr := strings.TrimPrefix(m[2], "http://")
+
+	// -host names a host the gateway answers to.
+	req, _ := http.NewRequest("GET", m[2]+"/rooms", nil)
+	req.Host = "chat.example"
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	http.DefaultClient.CloseIdleConnections()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET /rooms for Host chat.example: %s", res.Status)
+	}
+
+	conn, _ := chattest.SlowPost(t, addr)
+
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(wait):
+		conn.Close()
+		<-done
+		t.Fatalf("the command still runs %v after Ctrl-C, held by a slow client", wait)
+	}
+}
+
+// While the command stops (here held for its 5 s by a client that
+// trickles a body), a second Ctrl-C ends it at once: the signal's default
+// action, not a wait.
+func TestSecondCtrlCQuitsAtOnce(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("no SIGINT to send")
+	}
+	// A process started in the background of a script (as tests often
+	// are) has Ctrl-C ignored, and so would the command, after its first:
+	// env gives it a terminal's default, where the OS lets it.
+	if err := exec.Command("env", "--default-signal=INT", "true").Run(); err != nil {
+		t.Skipf("env --default-signal is not there (%v): the command would start with the interrupt as this test has it", err)
+	}
+	cmd := exec.Command("env", "--default-signal=INT", os.Args[0], "-nodes", "1", "-http", "127.0.0.1:0")
+	cmd.Env = append(os.Environ(), "CHAT_TEST_MAIN=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	lines := make(chan string, 16)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+		done <- cmd.Wait()
+	}()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		for range lines {
+		}
+	})
+	next := func() string {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatalf("the command ended: %v", <-done)
+			}
+			return l
+		case <-time.After(wait):
+			t.Fatal("the command printed nothing more")
+		}
+		return ""
+	}
+	m := gatewayLine.FindStringSubmatch(next())
+	if m == nil {
+		t.Fatal("no gateway line")
+	}
+	chattest.SlowPost(t, strings.TrimPrefix(m[2], "http://"))
+
+	cmd.Process.Signal(os.Interrupt)
+	for !strings.HasPrefix(next(), "chat: stopping") {
+	}
+	cmd.Process.Signal(os.Interrupt)
+	for range lines {
+	}
+	err = <-done
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ProcessState.Sys().(syscall.WaitStatus).Signal() != syscall.SIGINT {
+		t.Fatalf("after a second Ctrl-C the command ended with %v, want killed by the interrupt", err)
 	}
 }

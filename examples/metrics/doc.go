@@ -18,7 +18,9 @@
 // runtime's and the process's collectors are registered beside troupe's, for
 // the dashboard in docs/grafana/troupe.json.
 //
-// Ctrl-C (or SIGTERM) stops it cleanly; so does -duration.
+// The flaky actor's panics are on purpose: they show in the metrics, and
+// in the log only with -v. Ctrl-C (or SIGTERM) stops it cleanly, and says
+// so; so does -duration.
 //
 //	go run ./examples/metrics -listen 127.0.0.1:9191 -duration 30s
 package main

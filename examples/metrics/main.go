@@ -24,25 +24,77 @@ import (
 func main() {
 	listen := flag.String("listen", "127.0.0.1:9090", "address to serve /metrics on")
 	duration := flag.Duration("duration", 0, "stop after this long (0: run until Ctrl-C)")
+	verbose := flag.Bool("v", false, "also log the panics of the flaky actor, which it makes on purpose")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
 	if *duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)
 		defer cancel()
 	}
 	// Errors only: panics, which the runtime logs at a limited rate. The
+	// flaky actor's are on purpose, so they are left out unless -v; the
 	// dead letters this program makes on purpose are in the metrics.
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	err := run(ctx, *listen, logger, func(addr string) {
-		fmt.Printf("serving http://%s/metrics; try: curl -s %s/metrics | grep troupe_\n", addr, addr)
+	var h slog.Handler = slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError})
+	if !*verbose {
+		h = dropKind{Handler: h, kind: "flaky"}
+	}
+	start := time.Now()
+	err := run(ctx, *listen, slog.New(h), func(addr string) {
+		fmt.Printf("metrics: serving http://%s/metrics; try: curl -s %s/metrics | grep troupe_\n", addr, addr)
+		fmt.Println("metrics: the actor \"flaky\" panics on purpose, once in 20 jobs, and its supervisor restarts it:")
+		fmt.Println("metrics:   see troupe_actor_panics_total and troupe_actor_restarts_total (-v logs each panic)")
+		if *duration > 0 {
+			fmt.Printf("metrics: stops by itself after %v, or on Ctrl-C\n", *duration)
+		} else {
+			fmt.Println("metrics: Ctrl-C stops it")
+		}
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "metrics:", err)
 		os.Exit(1)
 	}
+	why := "on Ctrl-C"
+	if *duration > 0 && time.Since(start) >= *duration {
+		why = fmt.Sprintf("after -duration %v", *duration)
+	}
+	fmt.Printf("metrics: stopped cleanly %s\n", why)
+}
+
+// dropKind is a log handler that leaves out the records of one kind of
+// actor: the flaky actor's panics, which it makes on purpose.
+type dropKind struct {
+	slog.Handler
+	kind string
+}
+
+// Handle passes r on unless its "kind" is d.kind.
+func (d dropKind) Handle(ctx context.Context, r slog.Record) error {
+	drop := false
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "kind" && a.Value.String() == d.kind {
+			drop = true
+			return false
+		}
+		return true
+	})
+	if drop {
+		return nil
+	}
+	return d.Handler.Handle(ctx, r)
+}
+
+// WithAttrs keeps the filter on the handler it returns.
+func (d dropKind) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return dropKind{Handler: d.Handler.WithAttrs(attrs), kind: d.kind}
+}
+
+// WithGroup keeps the filter on the handler it returns.
+func (d dropKind) WithGroup(name string) slog.Handler {
+	return dropKind{Handler: d.Handler.WithGroup(name), kind: d.kind}
 }
 
 // run serves /metrics on listen and keeps the system busy until ctx is

@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
+	"os"
+	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +17,14 @@ import (
 	"go.uber.org/goleak"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+func TestMain(m *testing.M) {
+	// TestTheCommandSaysWhatItDoes runs this binary as the command itself.
+	if os.Getenv("METRICS_TEST_MAIN") != "" {
+		main()
+		os.Exit(0)
+	}
+	goleak.VerifyTestMain(m)
+}
 
 // moving are series that the example's load must move, each given by its
 // name and labels: the test waits until every one is above zero.
@@ -141,4 +152,42 @@ func labelString(labels map[string]string) string {
 		ls[model.LabelName(k)] = model.LabelValue(v)
 	}
 	return ls.String()
+}
+
+// The deliberate panics of the flaky actor stay out of the log, and
+// whatever else is logged goes through.
+func TestDropKindLeavesOutOneKind(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(dropKind{Handler: slog.NewTextHandler(&buf, nil), kind: "flaky"})
+	logger.Error("actor: panic in Receive", "kind", "flaky", "panic", "job failed on purpose")
+	logger.With("node", "a").Error("actor: panic in Receive", "kind", "flaky")
+	logger.Error("actor: panic in Receive", "kind", "worker", "panic", "real")
+	if got := buf.String(); strings.Contains(got, "flaky") || !strings.Contains(got, "kind=worker") {
+		t.Fatalf("log: %q", got)
+	}
+}
+
+// The command says that its failing actor fails on purpose (and leaves
+// its panics out of the log), how it stops, and that it stopped.
+func TestTheCommandSaysWhatItDoes(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "-listen", "127.0.0.1:0", "-duration", "1500ms")
+	cmd.Env = append(os.Environ(), "METRICS_TEST_MAIN=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("%v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	for _, want := range []string{
+		"metrics: serving http://127.0.0.1:",
+		`the actor "flaky" panics on purpose`,
+		"stops by itself after 1.5s, or on Ctrl-C",
+		"metrics: stopped cleanly after -duration 1.5s",
+	} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("the command does not say %q:\n%s", want, stdout.String())
+		}
+	}
+	if strings.Contains(stderr.String(), "job failed on purpose") {
+		t.Errorf("the deliberate panics are logged without -v:\n%s", stderr.String())
+	}
 }

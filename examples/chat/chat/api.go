@@ -38,11 +38,20 @@ type RoomRequest struct {
 	Name string `json:"name"`
 }
 
-// RoomInfo describes a room in GET /rooms: its name and the node that
-// hosts it ("" for the gateway's own node when it is not on a network).
+// RoomInfo describes a room in GET /rooms: its name, and the address and
+// name of the node that hosts it (Node is "" for the gateway's own node
+// when it is not on a network; NodeName is "" when unknown).
 type RoomInfo struct {
-	Name string `json:"name"`
-	Node string `json:"node"`
+	Name     string `json:"name"`
+	Node     string `json:"node"`
+	NodeName string `json:"nodeName,omitempty"`
+}
+
+// NodeInfo answers GET /node: the gateway's own node, by address ("" when
+// it is not on a network) and name.
+type NodeInfo struct {
+	Addr string `json:"addr"`
+	Name string `json:"name,omitempty"`
 }
 
 // listRooms answers GET /rooms with every room the directory knows.
@@ -59,15 +68,20 @@ func (g *Gateway) listRooms(w http.ResponseWriter, r *http.Request) {
 		if node == "" {
 			node = g.sys.Address()
 		}
-		infos = append(infos, RoomInfo{Name: loc.Room, Node: node})
+		infos = append(infos, RoomInfo{Name: loc.Room, Node: node, NodeName: loc.Node})
 	}
 	writeJSON(w, http.StatusOK, infos)
+}
+
+// node answers GET /node with the gateway's own node.
+func (g *Gateway) node(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, NodeInfo{Addr: g.sys.Address(), Name: g.cfg.Node})
 }
 
 // createRoom answers POST /rooms: the room is created on this node.
 func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	var req RoomRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -82,7 +96,7 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m := v.(type) {
 	case Location:
-		writeJSON(w, http.StatusCreated, RoomInfo{Name: m.Room, Node: g.sys.Address()})
+		writeJSON(w, http.StatusCreated, RoomInfo{Name: m.Room, Node: g.sys.Address(), NodeName: m.Node})
 	case Refused:
 		writeError(w, &httpError{status: http.StatusConflict, err: errors.New(m.Reason)})
 	default:
@@ -114,7 +128,7 @@ func (g *Gateway) backlog(w http.ResponseWriter, r *http.Request) {
 // then the room, which answers with the message as it numbered it.
 func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 	var req PostRequest
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -128,7 +142,7 @@ func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	u, err := g.user(p.User)
+	u, err := g.user(p.User, clientAddr(r))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -202,7 +216,7 @@ func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
 // room and the person's user actor. On failure it has written the error,
 // and ok is false.
 func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserRequest, name string, room actor.PID, u *userEntry, ok bool) {
-	if err := readJSON(w, r, &req); err != nil {
+	if err := g.readJSON(w, r, &req); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -216,7 +230,7 @@ func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserR
 		writeError(w, err)
 		return
 	}
-	if u, err = g.user(req.User); err != nil {
+	if u, err = g.user(req.User, clientAddr(r)); err != nil {
 		writeError(w, err)
 		return
 	}

@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -50,16 +51,43 @@ func TestBadInputIsRefusedWithAJSONError(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := c.req()
-			if r.status != c.status {
-				t.Fatalf("status %d %s, want %d", r.status, r.body, c.status)
+			if r.Status != c.status {
+				t.Fatalf("status %d %s, want %d", r.Status, r.Body, c.status)
 			}
-			if msg := r.errorText(t); !strings.Contains(msg, c.says) {
+			if msg := r.ErrorText(t); !strings.Contains(msg, c.says) {
 				t.Fatalf("error %q does not say %q", msg, c.says)
 			}
 		})
 	}
 	// The largest text that is allowed goes through.
 	say(t, n.URL(), "foo", "ann", strings.Repeat("é", chat.MaxText/2))
+}
+
+// "." and ".." are not names: in a URL path they mean "here" and "up", so
+// no request could name such a room or user, and a room of that name would
+// hold a place for good.
+func TestDotNamesAreRefused(t *testing.T) {
+	n := startNode(t, chat.NodeConfig{Directory: chat.DirectoryConfig{Rooms: []string{"foo"}, MaxRooms: 4}})
+	for _, name := range []string{".", ".."} {
+		r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: name})
+		if r.Status != http.StatusBadRequest || !strings.Contains(r.ErrorText(t), "not a name") {
+			t.Fatalf("create room %q: %d %s", name, r.Status, r.Body)
+		}
+		if err := chat.ValidName(name); !errors.Is(err, chat.ErrBadName) {
+			t.Fatalf("ValidName(%q) = %v", name, err)
+		}
+	}
+	// Names that only hold dots beside other characters are fine.
+	for _, name := range []string{"...", ".foo", "a..b"} {
+		if r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: name}); r.Status != http.StatusCreated {
+			t.Fatalf("create room %q: %d %s", name, r.Status, r.Body)
+		}
+		join(t, n.URL(), name, "ann")
+		say(t, n.URL(), name, "ann", "in "+name)
+	}
+	if _, err := chat.SpawnDirectory(n.System, chat.DirectoryConfig{Rooms: []string{".."}}); !errors.Is(err, chat.ErrBadName) {
+		t.Fatalf("a directory with a room called ..: %v", err)
+	}
 }
 
 func TestRoomFullIsAConflict(t *testing.T) {
@@ -69,8 +97,8 @@ func TestRoomFullIsAConflict(t *testing.T) {
 	join(t, n.URL(), "foo", "bob")
 	join(t, n.URL(), "foo", "ann") // joining again takes no second place
 	r := call(t, "POST", n.URL()+"/rooms/foo/join", chat.UserRequest{User: "carol"})
-	if r.status != http.StatusConflict || !strings.Contains(r.errorText(t), "full") {
-		t.Fatalf("a third user: %d %s", r.status, r.body)
+	if r.Status != http.StatusConflict || !strings.Contains(r.ErrorText(t), "full") {
+		t.Fatalf("a third user: %d %s", r.Status, r.Body)
 	}
 	// Carol may still post; she just does not hear the room.
 	say(t, n.URL(), "foo", "carol", "let me in")
@@ -81,10 +109,10 @@ func TestTooManyUsersOnAGateway(t *testing.T) {
 	join(t, n.URL(), "foo", "ann")
 	join(t, n.URL(), "foo", "bob")
 	r := call(t, "POST", n.URL()+"/rooms/foo/join", chat.UserRequest{User: "carol"})
-	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
-		t.Fatalf("a third user: %d %s", r.status, r.body)
+	if r.Status != http.StatusServiceUnavailable || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("a third user: %d %s", r.Status, r.Body)
 	}
-	r.errorText(t)
+	r.ErrorText(t)
 	say(t, n.URL(), "foo", "ann", "the others go on")
 }
 
@@ -97,17 +125,17 @@ func TestAFloodFromOneUserIsRateLimitedAlone(t *testing.T) {
 	ok, limited := 0, 0
 	for i := 0; i < 50; i++ {
 		r := call(t, "POST", n.URL()+"/rooms/foo/messages", chat.PostRequest{User: "mallory", Text: fmt.Sprint("spam ", i)})
-		switch r.status {
+		switch r.Status {
 		case http.StatusCreated:
 			ok++
 		case http.StatusTooManyRequests:
 			limited++
-			if r.header.Get("Retry-After") == "" {
+			if r.Header.Get("Retry-After") == "" {
 				t.Fatal("429 without Retry-After")
 			}
-			r.errorText(t)
+			r.ErrorText(t)
 		default:
-			t.Fatalf("post %d: %d %s", i, r.status, r.body)
+			t.Fatalf("post %d: %d %s", i, r.Status, r.Body)
 		}
 	}
 	if ok != 5 || limited != 45 {

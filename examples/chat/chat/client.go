@@ -10,9 +10,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 )
 
 // ClientConfig configures RunClient, the terminal client.
@@ -121,7 +123,31 @@ func (cl *client) printMessage(m Message) {
 		return
 	}
 	cl.lastSeq = m.Seq
-	fmt.Fprintf(cl.cfg.Out, "%s %s: %s\n", time.UnixMilli(m.At).Format("15:04:05"), m.User, m.Text)
+	fmt.Fprintf(cl.cfg.Out, "%s %s: %s\n", time.UnixMilli(m.At).Format("15:04:05"), printable(m.User), printable(m.Text))
+}
+
+// printable returns s with its control characters (ESC, BEL, CR, a
+// newline...) and bidirectional overrides written as escapes, such as
+// \x1b: a terminal obeys them, so another person's text could clear the
+// screen, retitle the window, or overwrite a line with a fake one.
+func printable(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeRune(r) {
+			q := strconv.QuoteRuneToASCII(r)
+			b.WriteString(q[1 : len(q)-1]) // without its quotes
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
 }
 
 // call makes one API request and decodes its JSON answer into out.
@@ -149,9 +175,9 @@ func (cl *client) call(ctx context.Context, method, path string, in, out any) er
 	if res.StatusCode >= 400 {
 		var e errorBody
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
-			return fmt.Errorf("%s (%d)", e.Error, res.StatusCode)
+			return fmt.Errorf("%s (%d)", printable(e.Error), res.StatusCode)
 		}
-		return fmt.Errorf("%s", res.Status)
+		return fmt.Errorf("%s", printable(res.Status))
 	}
 	if out == nil {
 		return nil

@@ -129,3 +129,36 @@ func TestClientReconnectsAfterANodeRestart(t *testing.T) {
 	say(t, second.URL(), "foo", "bob", "after the restart")
 	term.expect(t, "bob: after the restart")
 }
+
+// Text from others reaches the terminal with its control characters
+// escaped: it cannot clear the screen, retitle the window, ring the bell,
+// or go back to the start of the line and print a fake message.
+func TestClientEscapesControlCharacters(t *testing.T) {
+	n := startNode(t, chat.NodeConfig{})
+	term := runClient(t, n.URL(), "foo", "ann")
+	bob := openStream(t, n.URL(), "bob")
+	join(t, n.URL(), "foo", "bob")
+	const evil = "\x1b]0;pwned\x07\x1b[2J\r12:00:00 carol: fake\nline \u202Egnp.exe \u009b31m"
+	say(t, n.URL(), "foo", "mallory", evil)
+	bob.nextMessage(t)
+	term.say(t, "after it") // ann's own line comes back after mallory's
+	var got []string
+	for {
+		line := term.expect(t, "")
+		got = append(got, line)
+		if strings.Contains(line, "ann: after it") {
+			break
+		}
+	}
+	for _, line := range got {
+		if i := strings.IndexFunc(line, func(r rune) bool {
+			return r < 0x20 || (r >= 0x7f && r < 0xa0) || r == '\u202e'
+		}); i >= 0 {
+			t.Fatalf("the terminal got a control character %q: %q", line[i:i+1], line)
+		}
+	}
+	want := `mallory: \x1b]0;pwned\a\x1b[2J\r12:00:00 carol: fake\nline \u202egnp.exe \u009b31m`
+	if !strings.Contains(strings.Join(got, "\n"), want) {
+		t.Fatalf("the terminal shows %q, want a line with %q", got, want)
+	}
+}

@@ -28,6 +28,11 @@ type DirectoryConfig struct {
 	// DefaultMaxRooms.
 	MaxRooms int
 
+	// Node is this node's name, which the other directories learn with its
+	// rooms, so that pages and terminals name nodes alike. "" means none:
+	// a node is then named by its address.
+	Node string
+
 	// Peers are the addresses of the other nodes of the chat (see
 	// remote.Config.Addr). The directory introduces itself to theirs at
 	// start; more can be met later with Meet. Nil means none: a node on its
@@ -66,7 +71,7 @@ func SpawnDirectory(sys *actor.System, cfg DirectoryConfig) (actor.PID, error) {
 		}
 	}
 	return sys.Spawn(func() actor.Actor {
-		return &directory{cfg: cfg, rooms: make(map[string]actor.PID), peers: make(map[string]bool)}
+		return &directory{cfg: cfg, rooms: make(map[string]actor.PID), peers: make(map[string]bool), names: make(map[string]string)}
 	},
 		actor.WithName(DirectoryName),
 		actor.WithKind("chat.directory"),
@@ -80,7 +85,8 @@ func SpawnDirectory(sys *actor.System, cfg DirectoryConfig) (actor.PID, error) {
 type directory struct {
 	cfg   DirectoryConfig
 	rooms map[string]actor.PID
-	peers map[string]bool // addresses of the nodes told of our rooms
+	peers map[string]bool   // addresses of the nodes told of our rooms
+	names map[string]string // the other nodes' names, by address
 }
 
 // Receive handles the directory's messages.
@@ -101,7 +107,7 @@ func (d *directory) Receive(c *actor.Context) {
 		d.learn(c, m)
 	case Lookup:
 		pid, ok := d.rooms[m.Room]
-		c.Respond(Location{Room: m.Room, PID: pid, Found: ok})
+		c.Respond(Location{Room: m.Room, PID: pid, Found: ok, Node: d.nameOf(pid)})
 	case CreateRoom:
 		if err := ValidName(m.Room); err != nil {
 			c.Respond(Refused{Room: m.Room, Reason: err.Error()})
@@ -112,13 +118,13 @@ func (d *directory) Receive(c *actor.Context) {
 			c.Respond(Refused{Room: m.Room, Reason: err.Error()})
 			return
 		}
-		loc := Location{Room: m.Room, PID: pid, Found: true}
-		d.tellPeers(c, Announce{Rooms: []Location{loc}})
+		loc := Location{Room: m.Room, PID: pid, Found: true, Node: d.cfg.Node}
+		d.tellPeers(c, Announce{Rooms: []Location{loc}, Node: d.cfg.Node})
 		c.Respond(loc)
 	case ListRooms:
 		list := RoomList{Rooms: make([]Location, 0, len(d.rooms))}
 		for name, pid := range d.rooms {
-			list.Rooms = append(list.Rooms, Location{Room: name, PID: pid, Found: true})
+			list.Rooms = append(list.Rooms, Location{Room: name, PID: pid, Found: true, Node: d.nameOf(pid)})
 		}
 		slices.SortFunc(list.Rooms, func(a, b Location) int { return strings.Compare(a.Room, b.Room) })
 		c.Respond(list)
@@ -158,10 +164,18 @@ func (d *directory) local() []Location {
 	var locs []Location
 	for name, pid := range d.rooms {
 		if pid.Address == "" {
-			locs = append(locs, Location{Room: name, PID: pid, Found: true})
+			locs = append(locs, Location{Room: name, PID: pid, Found: true, Node: d.cfg.Node})
 		}
 	}
 	return locs
+}
+
+// nameOf returns the name of the node that hosts pid, "" if unknown.
+func (d *directory) nameOf(pid actor.PID) string {
+	if pid.Address == "" {
+		return d.cfg.Node
+	}
+	return d.names[pid.Address]
 }
 
 // directoryOf is the directory of the node at addr.
@@ -176,7 +190,7 @@ func (d *directory) meet(c *actor.Context, addr string) {
 	// TrySend: a directory never waits for another node. If the peer is
 	// not up yet, its queue keeps the message until it is, or gives up;
 	// either way the peer says hello itself when it starts.
-	c.TrySend(directoryOf(addr), Announce{Rooms: d.local(), Hello: true})
+	c.TrySend(directoryOf(addr), Announce{Rooms: d.local(), Hello: true, Node: d.cfg.Node})
 }
 
 // tellPeers sends a to every peer directory.
@@ -195,6 +209,9 @@ func (d *directory) learn(c *actor.Context, m Announce) {
 	from := c.Sender()
 	if from.Address != "" {
 		d.peers[from.Address] = true
+		if m.Node != "" && ValidName(m.Node) == nil {
+			d.names[from.Address] = m.Node
+		}
 	}
 	self := c.System().Address()
 	for _, loc := range m.Rooms {
@@ -224,6 +241,6 @@ func (d *directory) learn(c *actor.Context, m Announce) {
 		d.rooms[loc.Room] = loc.PID
 	}
 	if m.Hello && !from.IsZero() {
-		c.TrySend(from, Announce{Rooms: d.local()})
+		c.TrySend(from, Announce{Rooms: d.local(), Node: d.cfg.Node})
 	}
 }

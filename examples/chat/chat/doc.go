@@ -11,7 +11,8 @@
 // the node's own. The Gateway is the HTTP face of a node:
 //
 //	GET  /                          the page (package page)
-//	GET  /rooms                     the rooms: [{"name","node"}]
+//	GET  /node                      this node: {"addr","name"}
+//	GET  /rooms                     the rooms: [{"name","node","nodeName"}]
 //	POST /rooms                     create a room here: {"name"}
 //	GET  /rooms/{room}/backlog      the last 25 messages, oldest first
 //	POST /rooms/{room}/join         {"user"}: subscribe; answers the backlog
@@ -31,9 +32,15 @@
 //
 // Bad input is refused with a 4xx status and a JSON body {"error","status"}:
 // an empty text, one over MaxText bytes or not UTF-8, a bad name, an unknown
-// room, a full room, a user posting faster than its rate limit. A client
-// that does not read costs at most its inbox and is cut off after
-// GatewayConfig.WriteTimeout; nobody else waits for it.
+// room, a full room, a user posting faster than its rate limit, a body
+// that is not labelled JSON or comes too slowly. A client that does not
+// read costs at most its inbox and is cut off after
+// GatewayConfig.WriteTimeout; nobody else waits for it. What one client can
+// hold is bounded: users per client address, streams per user and per
+// gateway. A page of another site cannot use the API in the visitor's
+// name (cross-site requests are refused), nor read it by pointing a name
+// of its own at the gateway (only IP addresses, localhost and
+// GatewayConfig.Hosts are answered).
 //
 // StartNode wires a System, its remote node, a directory and a gateway, with
 // Prometheus metrics at /metrics; RunClient is the terminal client. The command examples/chat runs them, and

@@ -28,6 +28,32 @@ var (
 	// GatewayConfig.MaxUsers.
 	ErrTooManyUsers = errors.New("chat: too many users on this gateway")
 
+	// ErrTooManyUsersFromAddr means the requests of one client address
+	// have made as many users of a gateway as GatewayConfig.UsersPerAddr.
+	ErrTooManyUsersFromAddr = errors.New("chat: too many users from your address")
+
+	// ErrTooManyStreams means a user, or the gateway, has as many event
+	// streams and long polls open as GatewayConfig.StreamsPerUser, or
+	// GatewayConfig.MaxStreams, allows.
+	ErrTooManyStreams = errors.New("chat: too many event streams")
+
+	// ErrCrossSite means a browser sent a request that changes something
+	// from a page of another site: refused, so that no page elsewhere can
+	// post, join or make rooms in the person's name.
+	ErrCrossSite = errors.New("chat: cross-site request refused")
+
+	// ErrBadHost means a request named a Host the gateway does not answer
+	// to (see GatewayConfig.Hosts).
+	ErrBadHost = errors.New("chat: host not allowed")
+
+	// ErrNotJSON means a request body came with a Content-Type other than
+	// application/json.
+	ErrNotJSON = errors.New("chat: the body must be JSON, with Content-Type: application/json")
+
+	// ErrSlowBody means a request body did not arrive within
+	// GatewayConfig.BodyTimeout.
+	ErrSlowBody = errors.New("chat: the request body came too slowly")
+
 	// ErrRateLimited means a user posts faster than UserConfig.Rate allows.
 	ErrRateLimited = errors.New("chat: posting too fast")
 

@@ -9,3 +9,9 @@ func (g *Gateway) InboxOf(name string) *Inbox {
 	}
 	return nil
 }
+
+// Printable is printable, the terminal client's escaping.
+var Printable = printable
+
+// ClientAddr is clientAddr, the address UsersPerAddr counts by.
+var ClientAddr = clientAddr

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
+	"net/netip"
+	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
@@ -21,6 +23,9 @@ const (
 	DefaultHeartbeat      = 15 * time.Second
 	DefaultWriteTimeout   = 10 * time.Second
 	DefaultRequestTimeout = 5 * time.Second
+	DefaultBodyTimeout    = 10 * time.Second
+	DefaultStreamsPerUser = 4
+	DefaultUsersPerAddr   = 32
 )
 
 // maxBody bounds a request body: room for a text of MaxText bytes even
@@ -30,6 +35,10 @@ const maxBody = 8 * MaxText
 // GatewayConfig configures a Gateway. Its zero value works; every field
 // says what zero means.
 type GatewayConfig struct {
+	// Node is the name of the gateway's node, for GET /node and the page.
+	// "" means none.
+	Node string
+
 	// Directory is the directory the gateway asks where rooms are. The zero
 	// PID means the local actor named DirectoryName.
 	Directory actor.PID
@@ -40,6 +49,23 @@ type GatewayConfig struct {
 	// MaxUsers bounds the user actors of this gateway. Zero means
 	// DefaultGatewayUsers.
 	MaxUsers int
+
+	// UsersPerAddr bounds the live user actors that the requests of one
+	// client address have made: one more is refused with 429, so that one
+	// client cannot take every user of the gateway, or every seat of a
+	// room, by joining under a thousand names. An IPv6 client is counted by
+	// its /64 network. Behind a reverse proxy every client has the proxy's
+	// address. Zero means DefaultUsersPerAddr.
+	UsersPerAddr int
+
+	// StreamsPerUser bounds the event streams and long polls open at once
+	// for one user: one more is refused with 429. Zero means
+	// DefaultStreamsPerUser.
+	StreamsPerUser int
+
+	// MaxStreams bounds the event streams and long polls open at once on
+	// the gateway: one more is refused with 503. Zero means MaxUsers.
+	MaxStreams int
 
 	// PollWait is how long POST /poll/{user} waits for an event. Zero means
 	// DefaultPollWait.
@@ -58,6 +84,19 @@ type GatewayConfig struct {
 	// Zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
 
+	// BodyTimeout bounds the reading of a request's body: a client that
+	// sends it slower is answered 408 and cut off, instead of holding a
+	// handler (and the node's Stop) for as long as it likes. Zero means
+	// DefaultBodyTimeout.
+	BodyTimeout time.Duration
+
+	// Hosts are the host names (without a port) the gateway answers to,
+	// besides IP addresses, "localhost" and names under ".localhost". A
+	// request for any other Host is refused with 403, so that a web page
+	// cannot read the API by pointing a name of its own at this machine
+	// (DNS rebinding). Nil means only those.
+	Hosts []string
+
 	// Logger receives the gateway's log records. Nil means none.
 	Logger *slog.Logger
 }
@@ -69,6 +108,15 @@ func (cfg GatewayConfig) withDefaults() GatewayConfig {
 	cfg.User = cfg.User.withDefaults()
 	if cfg.MaxUsers <= 0 {
 		cfg.MaxUsers = DefaultGatewayUsers
+	}
+	if cfg.UsersPerAddr <= 0 {
+		cfg.UsersPerAddr = DefaultUsersPerAddr
+	}
+	if cfg.StreamsPerUser <= 0 {
+		cfg.StreamsPerUser = DefaultStreamsPerUser
+	}
+	if cfg.MaxStreams <= 0 {
+		cfg.MaxStreams = cfg.MaxUsers
 	}
 	if cfg.PollWait <= 0 {
 		cfg.PollWait = DefaultPollWait
@@ -82,6 +130,9 @@ func (cfg GatewayConfig) withDefaults() GatewayConfig {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -93,24 +144,32 @@ func (cfg GatewayConfig) withDefaults() GatewayConfig {
 // who connects through it, and finds rooms through the directory, by PID,
 // wherever they are.
 type Gateway struct {
-	sys *actor.System
-	cfg GatewayConfig
-	mux *http.ServeMux
+	sys   *actor.System
+	cfg   GatewayConfig
+	mux   *http.ServeMux
+	cop   *http.CrossOriginProtection
+	hosts map[string]bool
 
 	ctx    context.Context // cancelled by Close: ends streams and polls
 	cancel context.CancelFunc
 
-	mu       sync.Mutex
-	closed   bool
-	users    map[string]*userEntry
-	handlers sync.WaitGroup
-	clients  atomic.Int64 // event streams and long polls open
+	mu      sync.Mutex
+	closed  bool
+	users   map[string]*userEntry
+	perAddr map[string]int // live users by the client address that made them
+	streams int            // event streams and long polls open
+	active  int            // API handlers under way
+	idle    chan struct{}  // closed once closed and no handler is under way
 }
 
-// userEntry is a user actor of this gateway and its inbox.
+// userEntry is a user actor of this gateway, its inbox, and what it
+// counts against the gateway's bounds. Its counts are guarded by the
+// gateway's mu.
 type userEntry struct {
-	pid   actor.PID
-	inbox *Inbox
+	pid     actor.PID
+	inbox   *Inbox
+	addr    string // the client address whose request made it
+	streams int    // event streams and long polls open
 }
 
 // NewGateway returns a gateway to the actors of sys.
@@ -119,10 +178,17 @@ func NewGateway(sys *actor.System, cfg GatewayConfig) (*Gateway, error) {
 		return nil, errors.New("chat: NewGateway needs a System")
 	}
 	g := &Gateway{
-		sys:   sys,
-		cfg:   cfg.withDefaults(),
-		mux:   http.NewServeMux(),
-		users: make(map[string]*userEntry),
+		sys:     sys,
+		cfg:     cfg.withDefaults(),
+		mux:     http.NewServeMux(),
+		cop:     http.NewCrossOriginProtection(),
+		hosts:   make(map[string]bool),
+		users:   make(map[string]*userEntry),
+		perAddr: make(map[string]int),
+		idle:    make(chan struct{}),
+	}
+	for _, h := range g.cfg.Hosts {
+		g.hosts[strings.ToLower(h)] = true
 	}
 	g.ctx, g.cancel = context.WithCancel(context.Background())
 	g.routes()
@@ -133,6 +199,7 @@ func (g *Gateway) routes() {
 	pages := page.Handler()
 	g.mux.Handle("GET /{$}", pages)
 	g.mux.Handle("GET /static/", pages)
+	g.handle("GET /node", g.node)
 	g.handle("GET /rooms", g.listRooms)
 	g.handle("POST /rooms", g.createRoom)
 	g.handle("GET /rooms/{room}/backlog", g.backlog)
@@ -151,7 +218,7 @@ func (g *Gateway) handle(pattern string, h func(w http.ResponseWriter, r *http.R
 			writeError(w, &httpError{status: http.StatusServiceUnavailable, err: errors.New("chat: gateway is closing")})
 			return
 		}
-		defer g.handlers.Done()
+		defer g.exit()
 		w.Header().Set("Cache-Control", "no-store")
 		h(w, r)
 	})
@@ -161,10 +228,38 @@ func (g *Gateway) handle(pattern string, h func(w http.ResponseWriter, r *http.R
 // the chat (such as /metrics).
 func (g *Gateway) Handle(pattern string, h http.Handler) { g.mux.Handle(pattern, h) }
 
-// ServeHTTP serves the page and the API.
+// ServeHTTP serves the page and the API, to requests for a Host the
+// gateway answers to that are not cross-site.
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
+	if !g.allowedHost(r.Host) {
+		writeError(w, fmt.Errorf("%w: %q (a name the gateway should answer to goes in GatewayConfig.Hosts)", ErrBadHost, r.Host))
+		return
+	}
+	// Browsers tell a cross-site request by Sec-Fetch-Site or Origin; a
+	// page elsewhere could otherwise post here as anyone.
+	if err := g.cop.Check(r); err != nil {
+		writeError(w, ErrCrossSite)
+		return
+	}
 	g.mux.ServeHTTP(w, r)
+}
+
+// allowedHost reports whether the gateway answers requests for host: an
+// IP address, localhost, or one of GatewayConfig.Hosts. A rebinding
+// attacker controls only names of its own, which none of these are.
+func (g *Gateway) allowedHost(host string) bool {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	host = strings.ToLower(strings.TrimSuffix(strings.Trim(host, "[]"), "."))
+	switch {
+	case host == "", net.ParseIP(host) != nil:
+		return true
+	case host == "localhost", strings.HasSuffix(host, ".localhost"):
+		return true
+	}
+	return g.hosts[host]
 }
 
 func (g *Gateway) enter() bool {
@@ -173,19 +268,46 @@ func (g *Gateway) enter() bool {
 	if g.closed {
 		return false
 	}
-	g.handlers.Add(1)
+	g.active++
 	return true
 }
 
-// Close ends every event stream and long poll, refuses new API requests
-// with 503, and waits for the handlers under way. It does not stop the user
-// actors: they belong to the System. Close is idempotent.
+func (g *Gateway) exit() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.active--
+	if g.closed && g.active == 0 {
+		close(g.idle)
+	}
+}
+
+// Close ends every event stream and long poll and refuses new API
+// requests with 503. It returns at once; Wait waits for the handlers under
+// way. It does not stop the user actors: they belong to the System. Close
+// is idempotent.
 func (g *Gateway) Close() {
 	g.mu.Lock()
-	g.closed = true
+	if !g.closed {
+		g.closed = true
+		if g.active == 0 {
+			close(g.idle)
+		}
+	}
 	g.mu.Unlock()
 	g.cancel()
-	g.handlers.Wait()
+}
+
+// Wait waits, after Close, until every API handler has returned, or ctx is
+// done. A handler may be reading a request body (for at most BodyTimeout)
+// or waiting for an actor (at most RequestTimeout); closing the
+// connections ends either sooner.
+func (g *Gateway) Wait(ctx context.Context) error {
+	select {
+	case <-g.idle:
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("chat: gateway handlers still running: %w", ctx.Err())
+	}
 }
 
 // Users returns the number of user actors of this gateway.
@@ -196,26 +318,36 @@ func (g *Gateway) Users() int {
 }
 
 // Clients returns the number of event streams and long polls open now.
-func (g *Gateway) Clients() int { return int(g.clients.Load()) }
-
-// user returns the user actor of the person called name, spawning it if
-// there is none.
-func (g *Gateway) user(name string) (*userEntry, error) {
+func (g *Gateway) Clients() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if e, ok := g.users[name]; ok && !e.inbox.Closed() {
-		return e, nil
+	return g.streams
+}
+
+// user returns the user actor of the person called name, spawning it if
+// there is none; addr is the address of the client that asks, which a new
+// user counts against.
+func (g *Gateway) user(name, addr string) (*userEntry, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if e, ok := g.users[name]; ok {
+		if !e.inbox.Closed() {
+			return e, nil
+		}
+		g.forgetLocked(name, e) // a stopped user that has not been forgotten yet
 	}
-	delete(g.users, name) // a stopped user that has not been forgotten yet
 	if len(g.users) >= g.cfg.MaxUsers {
 		return nil, fmt.Errorf("%w: %d at most", ErrTooManyUsers, g.cfg.MaxUsers)
 	}
-	e := &userEntry{inbox: NewInbox(g.cfg.User.Queue)}
+	if g.perAddr[addr] >= g.cfg.UsersPerAddr {
+		return nil, fmt.Errorf("%w: %d at most", ErrTooManyUsersFromAddr, g.cfg.UsersPerAddr)
+	}
+	e := &userEntry{inbox: NewInbox(g.cfg.User.Queue), addr: addr}
 	forget := func() {
 		g.mu.Lock()
 		defer g.mu.Unlock()
 		if g.users[name] == e {
-			delete(g.users, name)
+			g.forgetLocked(name, e)
 		}
 	}
 	pid, err := g.sys.Spawn(NewUser(name, e.inbox, g.cfg.User, forget), actor.WithKind("chat.user"))
@@ -224,7 +356,31 @@ func (g *Gateway) user(name string) (*userEntry, error) {
 	}
 	e.pid = pid
 	g.users[name] = e
+	g.perAddr[addr]++
 	return e, nil
+}
+
+// forgetLocked removes the user called name, e, and what it counts.
+func (g *Gateway) forgetLocked(name string, e *userEntry) {
+	delete(g.users, name)
+	if g.perAddr[e.addr]--; g.perAddr[e.addr] <= 0 {
+		delete(g.perAddr, e.addr)
+	}
+}
+
+// clientAddr is the address a request came from, without its port, as
+// UsersPerAddr counts it: an IPv6 address by its /64 network, since one
+// client commonly holds a whole /64.
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	ip, err := netip.ParseAddr(host)
+	if err != nil || ip.Unmap().Is4() {
+		return host
+	}
+	return netip.PrefixFrom(ip.WithZone(""), 64).Masked().String()
 }
 
 // ask sends msg to pid and waits for the answer, at most RequestTimeout.

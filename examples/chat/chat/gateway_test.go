@@ -19,17 +19,17 @@ func TestGatewayPostsAndServesTheBacklog(t *testing.T) {
 		}
 	}
 	r := do(t, "GET", n.URL()+"/rooms/foo/backlog", nil)
-	if r.status != http.StatusOK {
-		t.Fatalf("backlog: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK {
+		t.Fatalf("backlog: %d %s", r.Status, r.Body)
 	}
 	var b []chat.Message
-	r.decode(t, &b)
+	r.Decode(t, &b)
 	if len(b) != 25 || b[0].Text != "m6" || b[24].Text != "m30" {
 		t.Fatalf("backlog: %d messages, %+v ... %+v", len(b), b[0], b[len(b)-1])
 	}
 	// An empty room's backlog is an empty list, not null.
-	if r := do(t, "GET", n.URL()+"/rooms/bar/backlog", nil); strings.TrimSpace(string(r.body)) != "[]" {
-		t.Fatalf("empty backlog: %s", r.body)
+	if r := do(t, "GET", n.URL()+"/rooms/bar/backlog", nil); strings.TrimSpace(string(r.Body)) != "[]" {
+		t.Fatalf("empty backlog: %s", r.Body)
 	}
 }
 
@@ -61,8 +61,8 @@ func TestGatewayStreamsEachMessageToEverySubscriberOnce(t *testing.T) {
 		}
 	}
 	// Leaving stops the deliveries of that room.
-	if r := call(t, "POST", n.URL()+"/rooms/bar/leave", chat.UserRequest{User: "bob"}); r.status != http.StatusOK {
-		t.Fatalf("leave: %d %s", r.status, r.body)
+	if r := call(t, "POST", n.URL()+"/rooms/bar/leave", chat.UserRequest{User: "bob"}); r.Status != http.StatusOK {
+		t.Fatalf("leave: %d %s", r.Status, r.Body)
 	}
 	say(t, n.URL(), "bar", "carol", "bob has left")
 	say(t, n.URL(), "foo", "carol", "still in foo")
@@ -78,8 +78,8 @@ func TestGatewayLongPoll(t *testing.T) {
 	// Nothing comes: [] once the wait is over.
 	start := time.Now()
 	r := do(t, "POST", n.URL()+"/poll/ann", nil)
-	if r.status != http.StatusOK || strings.TrimSpace(string(r.body)) != "[]" {
-		t.Fatalf("an empty poll: %d %s", r.status, r.body)
+	if r.Status != http.StatusOK || strings.TrimSpace(string(r.Body)) != "[]" {
+		t.Fatalf("an empty poll: %d %s", r.Status, r.Body)
 	}
 	if d := time.Since(start); d < 50*time.Millisecond {
 		t.Fatalf("the poll returned after %v, before its wait", d)
@@ -89,7 +89,7 @@ func TestGatewayLongPoll(t *testing.T) {
 	say(t, n.URL(), "foo", "bob", "one")
 	say(t, n.URL(), "foo", "bob", "two")
 	var evs []chat.Event
-	do(t, "POST", n.URL()+"/poll/ann", nil).decode(t, &evs)
+	do(t, "POST", n.URL()+"/poll/ann", nil).Decode(t, &evs)
 	if len(evs) != 2 || evs[0].Message.Text != "one" || evs[1].Message.Text != "two" {
 		t.Fatalf("poll: %+v", evs)
 	}
@@ -104,7 +104,7 @@ func TestGatewayLongPollWaitsForAMessage(t *testing.T) {
 	say(t, n.URL(), "foo", "bob", "wake up")
 	r := <-polled
 	var evs []chat.Event
-	r.decode(t, &evs)
+	r.Decode(t, &evs)
 	if len(evs) != 1 || evs[0].Message.Text != "wake up" {
 		t.Fatalf("poll: %+v", evs)
 	}
@@ -112,16 +112,16 @@ func TestGatewayLongPollWaitsForAMessage(t *testing.T) {
 
 func TestGatewayCreatesRooms(t *testing.T) {
 	n := startNode(t, chat.NodeConfig{})
-	if r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.status != http.StatusCreated {
-		t.Fatalf("create: %d %s", r.status, r.body)
+	if r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.Status != http.StatusCreated {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: "baz"})
-	if r.status != http.StatusConflict {
-		t.Fatalf("create again: %d %s", r.status, r.body)
+	if r.Status != http.StatusConflict {
+		t.Fatalf("create again: %d %s", r.Status, r.Body)
 	}
-	r.errorText(t)
+	r.ErrorText(t)
 	var rooms []chat.RoomInfo
-	do(t, "GET", n.URL()+"/rooms", nil).decode(t, &rooms)
+	do(t, "GET", n.URL()+"/rooms", nil).Decode(t, &rooms)
 	if len(rooms) != 3 || rooms[0].Name != "bar" || rooms[1].Name != "baz" || rooms[2].Name != "foo" {
 		t.Fatalf("rooms: %+v", rooms)
 	}
@@ -133,15 +133,15 @@ func TestGatewayServesThePageWithAPolicy(t *testing.T) {
 	n := startNode(t, chat.NodeConfig{})
 	for _, path := range []string{"/", "/static/app.js", "/static/style.css"} {
 		r := do(t, "GET", n.URL()+path, nil)
-		if r.status != http.StatusOK || len(r.body) == 0 {
-			t.Fatalf("GET %s: %d", path, r.status)
+		if r.Status != http.StatusOK || len(r.Body) == 0 {
+			t.Fatalf("GET %s: %d", path, r.Status)
 		}
-		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
+		if csp := r.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") {
 			t.Fatalf("GET %s: policy %q", path, csp)
 		}
 	}
-	if r := do(t, "GET", n.URL()+"/static/nothing.js", nil); r.status != http.StatusNotFound {
-		t.Fatalf("a missing file: %d", r.status)
+	if r := do(t, "GET", n.URL()+"/static/nothing.js", nil); r.Status != http.StatusNotFound {
+		t.Fatalf("a missing file: %d", r.Status)
 	}
 }
 
@@ -159,7 +159,7 @@ func TestGatewayCloseEndsStreamsAndPolls(t *testing.T) {
 	}
 	for range s.C {
 	}
-	if r := <-polled; r.status != http.StatusOK {
-		t.Fatalf("a poll cut short by the stop: %d %s", r.status, r.body)
+	if r := <-polled; r.Status != http.StatusOK {
+		t.Fatalf("a poll cut short by the stop: %d %s", r.Status, r.Body)
 	}
 }

@@ -46,7 +46,9 @@ func TestLoad(t *testing.T) {
 	const every = time.Second // each user posts about twice in the default 2 s
 	nodes := startClusterWith(t, chat.GatewayConfig{
 		MaxUsers: users,
-		User:     chat.UserConfig{Rate: 10, Burst: 10},
+		// Every simulated user comes from 127.0.0.1.
+		UsersPerAddr: users,
+		User:         chat.UserConfig{Rate: 10, Burst: 10},
 		// A post waits behind those queued at its room: on a busy
 		// machine under the race detector that can take seconds.
 		RequestTimeout: wait,
@@ -112,8 +114,8 @@ func TestLoad(t *testing.T) {
 			for k := 0; time.Now().Before(deadline); k++ {
 				r := call(t, "POST", url(i)+"/rooms/"+room+"/messages",
 					chat.PostRequest{User: fmt.Sprint("user", i), Text: fmt.Sprint("message ", k, " from user", i)})
-				if r.status != http.StatusCreated {
-					t.Errorf("user%d post %d: %d %s", i, k, r.status, r.body)
+				if r.Status != http.StatusCreated {
+					t.Errorf("user%d post %d: %d %s", i, k, r.Status, r.Body)
 					return
 				}
 				pmu.Lock()

@@ -124,11 +124,13 @@ type Lookup struct {
 	Room string
 }
 
-// Location answers Lookup and CreateRoom: the room's actor, when Found.
+// Location answers Lookup and CreateRoom: the room's actor, when Found,
+// and the name of the node that hosts it, if known.
 type Location struct {
 	Room  string
 	PID   actor.PID
 	Found bool
+	Node  string
 }
 
 // CreateRoom asks a directory to create a room on its own node. It answers
@@ -153,6 +155,7 @@ type RoomList struct {
 type Announce struct {
 	Rooms []Location
 	Hello bool
+	Node  string // the sender's node name
 }
 
 // Meet tells a directory about a peer node at Address: it introduces itself

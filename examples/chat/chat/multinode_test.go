@@ -8,70 +8,7 @@ import (
 	"testing"
 
 	"github.com/troupe-go/troupe/examples/chat/chat"
-	"github.com/troupe-go/troupe/remote"
 )
-
-// startCluster starts one networked node per entry of rooms, hosting those
-// rooms, and introduces them to each other. It returns once every gateway
-// knows every room.
-func startCluster(t *testing.T, rooms ...[]string) []*chat.Node {
-	t.Helper()
-	return startClusterWith(t, chat.GatewayConfig{}, rooms...)
-}
-
-// startClusterWith is startCluster with gateways configured by g.
-func startClusterWith(t *testing.T, g chat.GatewayConfig, rooms ...[]string) []*chat.Node {
-	t.Helper()
-	var nodes []*chat.Node
-	var all []string
-	for _, rs := range rooms {
-		nodes = append(nodes, startNode(t, chat.NodeConfig{
-			Remote:    &remote.Config{Addr: "127.0.0.1:0"},
-			Directory: chat.DirectoryConfig{Rooms: append([]string{}, rs...)},
-			Gateway:   g,
-		}))
-		all = append(all, rs...)
-	}
-	for _, a := range nodes {
-		for _, b := range nodes {
-			if a != b {
-				if err := a.Meet(b.NodeAddr()); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-	}
-	for _, n := range nodes {
-		knows(t, n, all...)
-	}
-	return nodes
-}
-
-// roomsOf returns the rooms a gateway knows, by name.
-func roomsOf(t testing.TB, n *chat.Node) map[string]string {
-	t.Helper()
-	var infos []chat.RoomInfo
-	do(t, "GET", n.URL()+"/rooms", nil).decode(t, &infos)
-	m := make(map[string]string)
-	for _, ri := range infos {
-		m[ri.Name] = ri.Node
-	}
-	return m
-}
-
-// knows waits until the gateway of n lists every room of names.
-func knows(t testing.TB, n *chat.Node, names ...string) {
-	t.Helper()
-	eventually(t, "node "+n.NodeAddr()+" knows "+strings.Join(names, ", "), func() bool {
-		rooms := roomsOf(t, n)
-		for _, name := range names {
-			if _, ok := rooms[name]; !ok {
-				return false
-			}
-		}
-		return true
-	})
-}
 
 // A user connected to node A talks in a room hosted on node B, with a
 // user connected to B.
@@ -98,21 +35,21 @@ func TestTwoNodesChatInARoomOfOne(t *testing.T) {
 		}
 	}
 	var backlog []chat.Message
-	do(t, "GET", a.URL()+"/rooms/foo/backlog", nil).decode(t, &backlog)
+	do(t, "GET", a.URL()+"/rooms/foo/backlog", nil).Decode(t, &backlog)
 	if len(backlog) != 2 || backlog[0].User != "ann" || backlog[1].User != "bob" {
 		t.Fatalf("backlog through A: %+v", backlog)
 	}
 
 	// A room created through A lives on A, and B hears of it.
-	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.status != http.StatusCreated {
-		t.Fatalf("create baz: %d %s", r.status, r.body)
+	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.Status != http.StatusCreated {
+		t.Fatalf("create baz: %d %s", r.Status, r.Body)
 	}
 	knows(t, b, "baz")
 	if host := roomsOf(t, b)["baz"]; host != a.NodeAddr() {
 		t.Fatalf("node B says baz is on %q, want A's %s", host, a.NodeAddr())
 	}
-	if r := call(t, "POST", b.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.status != http.StatusConflict {
-		t.Fatalf("create baz again through B: %d %s", r.status, r.body)
+	if r := call(t, "POST", b.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.Status != http.StatusConflict {
+		t.Fatalf("create baz again through B: %d %s", r.Status, r.Body)
 	}
 }
 
@@ -139,8 +76,8 @@ func TestAStoppedNodesRoomsGoAwayAndComeBackElsewhere(t *testing.T) {
 		t.Fatalf("ann got %+v, want foo gone", ev)
 	}
 	eventually(t, "node A forgets foo", func() bool { _, ok := roomsOf(t, a)["foo"]; return !ok })
-	if r := call(t, "POST", a.URL()+"/rooms/foo/messages", chat.PostRequest{User: "ann", Text: "anyone?"}); r.status != http.StatusNotFound {
-		t.Fatalf("a post to the room that went away: %d %s", r.status, r.body)
+	if r := call(t, "POST", a.URL()+"/rooms/foo/messages", chat.PostRequest{User: "ann", Text: "anyone?"}); r.Status != http.StatusNotFound {
+		t.Fatalf("a post to the room that went away: %d %s", r.Status, r.Body)
 	}
 
 	// Node A goes on: its own room works.
@@ -149,8 +86,8 @@ func TestAStoppedNodesRoomsGoAwayAndComeBackElsewhere(t *testing.T) {
 		t.Fatalf("got %+v", m)
 	}
 	// foo is made again, on A this time.
-	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.status != http.StatusCreated {
-		t.Fatalf("create foo on A: %d %s", r.status, r.body)
+	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.Status != http.StatusCreated {
+		t.Fatalf("create foo on A: %d %s", r.Status, r.Body)
 	}
 	if b := join(t, a.URL(), "foo", "ann"); len(b) != 0 {
 		t.Fatalf("a new room with a backlog: %+v", b)
@@ -181,14 +118,14 @@ func TestMetricsOnEachGateway(t *testing.T) {
 	say(t, nodes[1].URL(), "foo", "ann", "count me")
 	for _, n := range nodes {
 		r := do(t, "GET", n.URL()+"/metrics", nil)
-		if r.status != http.StatusOK {
-			t.Fatalf("/metrics: %d", r.status)
+		if r.Status != http.StatusOK {
+			t.Fatalf("/metrics: %d", r.Status)
 		}
-		lines := strings.Split(string(r.body), "\n")
+		lines := strings.Split(string(r.Body), "\n")
 		if !slices.ContainsFunc(lines, func(l string) bool {
 			return strings.HasPrefix(l, "troupe_actor") && strings.Contains(l, `kind="chat.directory"`)
 		}) {
-			t.Fatalf("/metrics of %s has no series of the chat's actors:\n%s", n.NodeAddr(), r.body)
+			t.Fatalf("/metrics of %s has no series of the chat's actors:\n%s", n.NodeAddr(), r.Body)
 		}
 	}
 }

@@ -19,8 +19,10 @@ import (
 // NodeConfig configures a chat node. Its zero value works: a node on its
 // own, on 127.0.0.1, with a gateway on a free port and no room yet.
 type NodeConfig struct {
-	// Name labels the node's metrics (node="..."). "" means no label:
-	// every node has a registry of its own.
+	// Name is the node's name: it labels the node's metrics (node="..."),
+	// and pages and terminals show it (see DirectoryConfig.Node). "" means
+	// none: the node is named by its address, and its metrics have no
+	// node label (every node has a registry of its own).
 	Name string
 
 	// HTTP is the gateway's address, host:port. "" means 127.0.0.1 on a
@@ -114,11 +116,18 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 			return fail(err)
 		}
 	}
-	if n.Directory, err = SpawnDirectory(sys, cfg.Directory); err != nil {
+	dcfg := cfg.Directory
+	if dcfg.Node == "" {
+		dcfg.Node = cfg.Name
+	}
+	if n.Directory, err = SpawnDirectory(sys, dcfg); err != nil {
 		return fail(err)
 	}
 	gcfg := cfg.Gateway
 	gcfg.Directory = n.Directory
+	if gcfg.Node == "" {
+		gcfg.Node = cfg.Name
+	}
 	if gcfg.Logger == nil {
 		gcfg.Logger = logger
 	}
@@ -162,13 +171,21 @@ func (n *Node) Meet(addr string) error {
 // Stop ends the event streams, stops the HTTP server, then the actors (the
 // users of this node's rooms on other nodes are told, through their
 // watches, that the rooms went away), then the node's network link, waiting
-// for all of it until ctx is done. A second Stop returns what the first did.
+// for all of it until ctx is done. Requests still under way when ctx ends
+// (a body that trickles in, say) have their connections closed: Stop never
+// waits for a client. A second Stop returns what the first did.
 func (n *Node) Stop(ctx context.Context) error {
 	n.stopOnce.Do(func() {
 		n.Gateway.Close()
 		err := n.srv.Shutdown(ctx)
+		if err != nil {
+			n.srv.Close()
+		}
 		if serr := <-n.served; !errors.Is(serr, http.ErrServerClosed) {
 			err = errors.Join(err, serr)
+		}
+		if werr := n.Gateway.Wait(ctx); werr != nil && ctx.Err() == nil {
+			err = errors.Join(err, werr)
 		}
 		err = errors.Join(err, n.System.Shutdown(ctx))
 		if n.Remote != nil {

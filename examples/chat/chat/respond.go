@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"mime"
 	"net/http"
+	"os"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/troupe-go/troupe/actor"
@@ -49,8 +52,14 @@ func statusOf(err error) *httpError {
 		st = http.StatusNotFound
 	case errors.Is(err, ErrRoomFull):
 		st = http.StatusConflict
-	case errors.Is(err, ErrRateLimited):
+	case errors.Is(err, ErrRateLimited), errors.Is(err, ErrTooManyUsersFromAddr), errors.Is(err, ErrTooManyStreams):
 		st = http.StatusTooManyRequests
+	case errors.Is(err, ErrCrossSite), errors.Is(err, ErrBadHost):
+		st = http.StatusForbidden
+	case errors.Is(err, ErrNotJSON):
+		st = http.StatusUnsupportedMediaType
+	case errors.Is(err, ErrSlowBody):
+		st = http.StatusRequestTimeout
 	case errors.Is(err, ErrTooManyUsers):
 		return &httpError{status: http.StatusServiceUnavailable, err: err, retryAfter: 5}
 	case errors.Is(err, context.DeadlineExceeded):
@@ -78,10 +87,19 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// readJSON reads a request body of at most maxBody bytes into v: it must
-// be valid UTF-8 (encoding/json would quietly replace bad bytes) and one
-// JSON object with no unknown field.
-func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+// readJSON reads a request body of at most maxBody bytes into v, within
+// BodyTimeout: it must be labelled application/json (a page of another
+// site cannot send that without asking first), be valid UTF-8
+// (encoding/json would quietly replace bad bytes) and hold one JSON object
+// with no unknown field.
+func (g *Gateway) readJSON(w http.ResponseWriter, r *http.Request, v any) error {
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt != "application/json" {
+		return ErrNotJSON
+	}
+	rc := http.NewResponseController(w)
+	if err := rc.SetReadDeadline(time.Now().Add(g.cfg.BodyTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
+		return err
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
 	if err != nil {
 		var mb *http.MaxBytesError
@@ -89,8 +107,13 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) error {
 			return &httpError{status: http.StatusRequestEntityTooLarge,
 				err: errors.New("chat: request body is too large")}
 		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			return ErrSlowBody
+		}
 		return &httpError{status: http.StatusBadRequest, err: err}
 	}
+	// The body is in: no deadline on what the connection reads next.
+	rc.SetReadDeadline(time.Time{})
 	if !utf8.Valid(body) {
 		return ErrInvalidUTF8
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -69,23 +70,52 @@ func (g *Gateway) attach(w http.ResponseWriter, r *http.Request) (name string, u
 		writeError(w, err)
 		return
 	}
-	u, err := g.user(name)
+	u, err := g.user(name, clientAddr(r))
 	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := g.openStream(u); err != nil {
 		writeError(w, err)
 		return
 	}
 	ctx, cancel := g.streamContext(r)
 	if err := g.sys.SendContext(ctx, u.pid, Attach{}); err != nil {
 		cancel()
+		g.closeStream(u)
 		writeError(w, userErr(err))
 		return
 	}
-	g.clients.Add(1)
 	return name, u, ctx, func() {
-		g.clients.Add(-1)
+		g.closeStream(u)
 		g.sys.TrySend(u.pid, Detach{})
 		cancel()
 	}, true
+}
+
+// openStream counts a stream of u, unless u or the gateway has as many as
+// it may: each costs a handler and a connection for as long as it lasts.
+func (g *Gateway) openStream(u *userEntry) error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.streams >= g.cfg.MaxStreams {
+		return &httpError{status: http.StatusServiceUnavailable, retryAfter: 5,
+			err: fmt.Errorf("%w: %d on this gateway at most", ErrTooManyStreams, g.cfg.MaxStreams)}
+	}
+	if u.streams >= g.cfg.StreamsPerUser {
+		return fmt.Errorf("%w: %d per user at most", ErrTooManyStreams, g.cfg.StreamsPerUser)
+	}
+	g.streams++
+	u.streams++
+	return nil
+}
+
+// closeStream undoes openStream.
+func (g *Gateway) closeStream(u *userEntry) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.streams--
+	u.streams--
 }
 
 // appendEvents formats evs as server-sent events.

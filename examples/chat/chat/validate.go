@@ -36,8 +36,8 @@ func ValidText(s string) error {
 }
 
 // ValidName reports whether s may name a user or a room: 1 to MaxName
-// letters, digits, '-', '_' or '.'. Names go into URLs and actor IDs, so
-// they are kept plain.
+// letters, digits, '-', '_' or '.', and not "." or "..". Names go into
+// URLs and actor IDs, so they are kept plain.
 func ValidName(s string) error {
 	if !utf8.ValidString(s) {
 		return ErrInvalidUTF8
@@ -45,6 +45,10 @@ func ValidName(s string) error {
 	n := utf8.RuneCountInString(s)
 	if n == 0 || n > MaxName {
 		return fmt.Errorf("%w: %q must have 1 to %d characters", ErrBadName, s, MaxName)
+	}
+	if s == "." || s == ".." {
+		// In a URL path they mean "here" and "up": no request could name it.
+		return fmt.Errorf("%w: %q is not a name", ErrBadName, s)
 	}
 	for _, r := range s {
 		if !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '-' && r != '_' && r != '.' {

@@ -19,6 +19,8 @@
     pending: [],
     retry: 0,          // timer of the next join attempt
     backoff: 1000,     // before reopening a stream the browser gave up on
+    epoch: 0,          // of the room as last joined: a new one means its history was lost
+    node: null,        // the gateway's own node: {addr, name}
   };
 
   function setStatus(text, cls) {
@@ -90,8 +92,21 @@
     append(li);
   }
 
-  function notice(text) {
-    append(el('li', 'notice', text));
+  function notice(text, cls) {
+    append(el('li', 'notice' + (cls ? ' ' + cls : ''), text));
+  }
+
+  // nodeName names a node as the terminal does: by its name (a, b, c),
+  // else by its address.
+  function nodeName(name, addr) {
+    if (name) return `node ${name}`;
+    return addr ? `node ${addr}` : 'this node';
+  }
+
+  // createHint says how to make a room: the page cannot (yet), the API can.
+  function createHint(room) {
+    const r = room || 'NAME';
+    return `To create room ${r} on this gateway's node: curl --json '{"name":"${r}"}' ${location.origin}/rooms`;
   }
 
   function handle(ev) {
@@ -126,8 +141,15 @@
     state.pending = [];
     try {
       const res = await api('POST', `/rooms/${enc(state.room)}/join`, { user: state.name });
-      $('messages').replaceChildren();
       state.lastSeq = 0;
+      if (state.epoch && res.epoch !== state.epoch) {
+        // The room was made anew (its node restarted, or it was created
+        // again): what it said before is gone. Keep what this page saw.
+        notice(`room ${state.room} was made anew: its earlier history was lost; the lines above are what this page had kept`, 'lost');
+      } else {
+        $('messages').replaceChildren();
+      }
+      state.epoch = res.epoch;
       for (const m of res.backlog) addMessage(m);
       setJoined(state.room);
       setStatus('connected', 'ok');
@@ -135,7 +157,9 @@
       where();
       return true;
     } catch (err) {
-      showError(err.message);
+      showError(err.status === 404
+        ? `${err.message}. ${createHint(state.room)} (this page joins it as soon as it exists)`
+        : err.message);
       // Not there (yet), or its node is down: it may come back.
       if (err.status === 404 || err.status === 0 || err.status >= 500) scheduleJoin(2000);
       return false;
@@ -152,8 +176,11 @@
       const rooms = await api('GET', '/rooms');
       const list = $('rooms');
       list.replaceChildren(...rooms.map((r) => { const o = el('option'); o.value = r.name; return o; }));
+      if (!state.node) state.node = await api('GET', '/node');
+      const via = `via ${nodeName(state.node.name, state.node.addr)} (${location.host})`;
       const r = rooms.find((r) => r.name === state.room);
-      $('where').textContent = r && r.node ? `room on ${r.node}, via ${location.host}` : `via ${location.host}`;
+      $('where').textContent = r ? `room ${r.name} on ${nodeName(r.nodeName, r.node)}, ${via}` : via;
+      $('hint').textContent = (rooms.length ? `Rooms: ${rooms.map((r) => r.name).join(', ')}. ` : 'No room yet. ') + createHint();
     } catch (_) { /* only decoration */ }
   }
 
@@ -187,6 +214,7 @@
     state.name = name;
     state.room = room;
     state.lastSeq = 0;
+    state.epoch = 0;
     localStorage.setItem('chat.name', name);
     history.replaceState(null, '', `?name=${enc(name)}&room=${enc(room)}`);
     $('title').textContent = `#${room}`;

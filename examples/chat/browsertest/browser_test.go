@@ -1,4 +1,4 @@
-package chat_test
+package browsertest_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/troupe-go/troupe/examples/chat/chat"
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -85,7 +86,7 @@ func newTab(t *testing.T, browser context.Context, name string) *tab {
 // do runs actions in the tab within the test's bound.
 func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	if err := chromedp.Do(ctx, actions...); err != nil {
 		tb.t.Fatalf("%s: %s: %v", tb.name, what, err)
@@ -96,7 +97,7 @@ func (tb *tab) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 // tells when it has joined, received a line, reconnected.
 func (tb *tab) until(what, js string) {
 	tb.t.Helper()
-	tb.do(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(wait), chromedp.WithPollingInterval(20*time.Millisecond)))
+	tb.do(what, chromedp.Poll[chromedp.Void](js, chromedp.WithPollingTimeout(chattest.Wait), chromedp.WithPollingInterval(20*time.Millisecond)))
 }
 
 func (tb *tab) open(url, room string) {
@@ -124,7 +125,7 @@ func (tb *tab) sees(text string) {
 
 func (tb *tab) eval(what, js string) bool {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
 	if err != nil {
@@ -135,7 +136,7 @@ func (tb *tab) eval(what, js string) bool {
 
 func (tb *tab) screenshot(path string) {
 	tb.t.Helper()
-	ctx, cancel := context.WithTimeout(tb.ctx, wait)
+	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
 	defer cancel()
 	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
 	if err != nil {
@@ -160,20 +161,24 @@ func artifacts(t *testing.T) string {
 }
 
 // The page in a real browser, through two nodes: ann's page talks to node
-// A's gateway, bob's to node B's, and room foo lives on node C. A line from
+// a's gateway, bob's to node b's, and room foo lives on node c. A line from
 // one appears in the other, markup is shown as text and never run, the
 // backlog is there after a reload, both pages come back by themselves when
-// B restarts, and when C stops and foo is made again on A.
+// b restarts, and when c stops and foo is made again on a, with a notice
+// that its history was lost. A page asked for a room that does not exist
+// says how to make it, and joins once it is made.
 func TestBrowserChat(t *testing.T) {
 	browser := newBrowser(t)
 	start := time.Now()
-	nodes := startCluster(t, nil, nil, []string{"foo", "bar"})
-	a, c := nodes[0], nodes[2]
-	// B is stopped and started again by hand below.
-	b, err := chat.StartNode(chat.NodeConfig{
+	nodes := chattest.StartNamedCluster(t, chat.GatewayConfig{}, []string{"a", "c"}, nil, []string{"foo", "bar"})
+	a, c := nodes[0], nodes[1]
+	// b is stopped and started again by hand below.
+	bcfg := chat.NodeConfig{
+		Name:      "b",
 		Remote:    &remote.Config{Addr: "127.0.0.1:0"},
 		Directory: chat.DirectoryConfig{Rooms: []string{}, Peers: []string{a.NodeAddr(), c.NodeAddr()}},
-	})
+	}
+	b, err := chat.StartNode(bcfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +188,20 @@ func TestBrowserChat(t *testing.T) {
 			b.Stop(context.Background())
 		}
 	})
-	knows(t, b, "foo", "bar")
+	chattest.Knows(t, b, "foo", "bar")
 
 	ann := newTab(t, browser, "ann")
 	bob := newTab(t, browser, "bob")
+
+	// A room nobody has made: the page says how to make it, and waits.
+	ann.do("open an unknown room", chromedp.Navigate(a.URL()+"/?name=ann&room=baz"))
+	ann.until("say how to create baz", `document.getElementById('error').textContent.includes(`+
+		strconv.Quote(`curl --json '{"name":"baz"}' `+a.URL()+`/rooms`)+`)`)
+	if r := chattest.Call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "baz"}); r.Status != 201 {
+		t.Fatalf("make baz: %d %s", r.Status, r.Body)
+	}
+	ann.joined("baz")
+
 	ann.open(a.URL(), "foo")
 	bob.open(b.URL(), "foo")
 
@@ -210,46 +225,52 @@ func TestBrowserChat(t *testing.T) {
 	bob.sees(xss)
 	ann.send("the backlog survived a reload")
 	bob.sees("the backlog survived a reload")
-	bob.until("say where the room is", `document.getElementById('where').textContent.includes(`+strconv.Quote(c.NodeAddr())+`)`)
+	// Nodes are named as the terminal names them.
+	bob.until("say where the room is", `document.getElementById('where').textContent.startsWith('room foo on node c, via node b')`)
 
 	dir := artifacts(t)
 	bob.screenshot(filepath.Join(dir, "chat.png"))
 
 	// Bob's node restarts on the same addresses: his page notices,
-	// reconnects and joins foo again by itself.
-	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	// reconnects and joins foo again by itself, and the room, which did
+	// not change, has kept its history.
+	ctx, cancel := context.WithTimeout(context.Background(), chattest.Wait)
 	defer cancel()
-	bAddr, bHTTP := b.NodeAddr(), b.Addr()
+	bcfg.HTTP, bcfg.Remote = b.Addr(), &remote.Config{Addr: b.NodeAddr()}
 	if err := b.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	bStopped = true
 	bob.until("notice the node went away", `document.body.dataset.joined === ''`)
-	b2 := startNode(t, chat.NodeConfig{
-		HTTP:      bHTTP,
-		Remote:    &remote.Config{Addr: bAddr},
-		Directory: chat.DirectoryConfig{Rooms: []string{}, Peers: []string{a.NodeAddr(), c.NodeAddr()}},
-	})
+	b2 := chattest.StartNode(t, bcfg)
 	bob.joined("foo")
-	ann.send("back after B restarted")
-	bob.sees("back after B restarted")
+	ann.send("back after b restarted")
+	bob.sees("back after b restarted")
+	bob.sees("hello from ann")
+	if bob.eval("a notice of lost history", `document.querySelector('#messages .notice.lost') !== null`) {
+		t.Fatal("bob's page says the history was lost, but foo kept it")
+	}
 
 	// The node of room foo stops: both pages are told, and join foo again
-	// once it is made anew, on A.
+	// once it is made anew, on a, saying that its history was lost and
+	// keeping what they had shown.
 	if err := c.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	for _, tb := range []*tab{ann, bob} {
 		tb.until("hear foo went away", `document.body.dataset.joined === ''`)
 	}
-	if r := call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.status != 201 {
-		t.Fatalf("make foo again on A: %d %s", r.status, r.body)
+	if r := chattest.Call(t, "POST", a.URL()+"/rooms", chat.RoomRequest{Name: "foo"}); r.Status != 201 {
+		t.Fatalf("make foo again on a: %d %s", r.Status, r.Body)
 	}
-	knows(t, b2, "foo")
+	chattest.Knows(t, b2, "foo")
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("foo")
+		tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+		tb.sees("hello from ann") // what the page had kept
 	}
-	bob.send("foo lives on A now")
-	ann.sees("foo lives on A now")
+	bob.send("foo lives on a now")
+	ann.sees("foo lives on a now")
+	bob.until("say where the room is now", `document.getElementById('where').textContent.startsWith('room foo on node a, via node b')`)
 	t.Logf("the browser test took %v after Chromium started", time.Since(start).Round(time.Millisecond))
 }

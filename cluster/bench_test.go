@@ -1,0 +1,201 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// benchPair starts two members and returns them with an identity that the
+// second owns.
+func benchPair(b *testing.B) (a, z *member, id ID) {
+	ms := startCluster(b, 2, nil)
+	a, z = ms[0], ms[1]
+	for i := 0; ; i++ {
+		if id = echoID(i); a.c.view.current().ownerOf(id) == z.c.Addr() {
+			return a, z, id
+		}
+	}
+}
+
+// BenchmarkRequestWarm compares a request to a warm identity on another
+// member with a direct remote request to the same activation's PID, side
+// by side: the cluster's cost is finding the cached PID.
+func BenchmarkRequestWarm(b *testing.B) {
+	a, _, id := benchPair(b)
+	ctx := context.Background()
+	pid, err := a.c.Get(ctx, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 2000 { // warm both paths, and let the join's gossip settle
+		a.c.Request(ctx, id, "x")
+		a.sys.Request(ctx, pid, "x")
+	}
+	b.Run("identity", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.c.Request(ctx, id, "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("pid", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.sys.Request(ctx, pid, "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkRequestFirst measures the first request to a new identity on
+// another member (a remote spawn, then the request), beside a warm remote
+// request. "settled" is a cluster whose members last changed over
+// handoffWindow ago; "after-change" pays one more round trip, to the
+// previous owner (see release).
+func BenchmarkRequestFirst(b *testing.B) {
+	a, z, _ := benchPair(b)
+	ctx := context.Background()
+	next := 0
+	fresh := func() ID {
+		for {
+			next++
+			id := ID{Kind: "echo", Name: fmt.Sprint("first-", next)}
+			if a.c.view.current().ownerOf(id) == z.c.Addr() {
+				return id
+			}
+		}
+	}
+	run := func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := a.c.Request(ctx, fresh(), "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.Run("after-change", run)
+	for _, m := range []*member{a, z} {
+		m.c.view.settle()
+	}
+	b.Run("settled", run)
+	warm := fresh()
+	b.Run("warm", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := a.c.Request(ctx, warm, "x"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkConverge10 starts ten members on loopback, each joining the
+// first, and measures the time until every one sees ten alive.
+func BenchmarkConverge10(b *testing.B) {
+	for b.Loop() {
+		ms := []*member{startMember(b, nil, Config{})}
+		for range 9 {
+			ms = append(ms, startMember(b, nil, Config{}, ms[0].c.GossipAddr()))
+		}
+		waitAlive(b, ms, 10)
+		b.StopTimer()
+		for _, m := range ms {
+			m.close()
+		}
+		b.StartTimer()
+	}
+}
+
+// BenchmarkIdleGrainMemory activates 100,000 grains over three members and
+// reports the heap and stack bytes each costs, beside as many plain idle
+// actors spawned in one System.
+func BenchmarkIdleGrainMemory(b *testing.B) {
+	const n = 100_000
+	measure := func(b *testing.B, fill func()) {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		fill()
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		used := (after.HeapInuse + after.StackInuse) - (before.HeapInuse + before.StackInuse)
+		b.ReportMetric(float64(used)/n, "B/grain")
+	}
+	b.Run("grains", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			ms := startCluster(b, 3, nil)
+			b.StartTimer()
+			measure(b, func() {
+				ctx := context.Background()
+				for i := range n {
+					id := echoID(i)
+					if _, err := ms[0].c.Get(ctx, id); err != nil { // activates on the owner
+						b.Fatal(err)
+					}
+				}
+			})
+			b.StopTimer()
+			for _, m := range ms {
+				m.close()
+			}
+			b.StartTimer()
+		}
+	})
+	b.Run("actors", func(b *testing.B) {
+		for b.Loop() {
+			sys := actor.NewSystem()
+			measure(b, func() {
+				for i := range n {
+					if _, err := sys.Spawn(func() actor.Actor { return &echo{} }, actor.WithName(fmt.Sprint("a-", i))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			sys.Shutdown(ctx)
+			cancel()
+		}
+	})
+}
+
+// BenchmarkRequestWarmPaired makes, in each iteration, one request to a
+// warm identity and one direct remote request to its PID, one after the
+// other, and reports the mean of each and their ratio: on a noisy machine
+// the pair sees the same noise, which runs made one after the other do not.
+func BenchmarkRequestWarmPaired(b *testing.B) {
+	a, _, id := benchPair(b)
+	ctx := context.Background()
+	pid, err := a.c.Get(ctx, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 2000 {
+		a.c.Request(ctx, id, "x")
+		a.sys.Request(ctx, pid, "x")
+	}
+	var viaID, direct time.Duration
+	n := 0
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := a.c.Request(ctx, id, "x"); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		if _, err := a.sys.Request(ctx, pid, "x"); err != nil {
+			b.Fatal(err)
+		}
+		direct += time.Since(t1)
+		viaID += t1.Sub(t0)
+		n++
+	}
+	b.ReportMetric(float64(viaID.Nanoseconds())/float64(n), "identity-ns/req")
+	b.ReportMetric(float64(direct.Nanoseconds())/float64(n), "pid-ns/req")
+	b.ReportMetric(float64(viaID)/float64(direct), "ratio")
+}

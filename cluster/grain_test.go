@@ -1,0 +1,188 @@
+package cluster
+
+import (
+	"errors"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+)
+
+// TestPassivation: a grain idle for two sweeps stops (its Stopping runs),
+// one that handled a message in between does not, and the next request
+// activates it again.
+func TestPassivation(t *testing.T) {
+	life := newLifeLog()
+	m := startMember(t, life, Config{IdleAfter: -1}) // no sweeper: the test sweeps
+	ctx := ctxFor(t, 5*time.Second)
+	busy, idle := echoID(1), echoID(2)
+	r1, err := m.c.Request(ctx, idle, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.c.Request(ctx, busy, "x"); err != nil {
+		t.Fatal(err)
+	}
+	idlePID, _ := m.c.Get(ctx, idle)
+	busyPID, _ := m.c.Get(ctx, busy)
+	m.c.passivateIdle() // records what each has handled
+	m.c.passivateIdle() // first idle sweep
+	if _, err := m.c.Request(ctx, busy, "y"); err != nil {
+		t.Fatal(err)
+	}
+	m.c.passivateIdle() // second idle sweep for idle only
+	if _, err := m.sys.Wait(ctx, idlePID); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if life.copies(idle) != 0 {
+		t.Fatal("the idle grain's Stopping did not run")
+	}
+	if life.copies(busy) != 1 {
+		t.Fatal("the busy grain passivated")
+	}
+	if got := m.c.Stats().Kinds["echo"].Passivations; got != 1 {
+		t.Fatalf("passivations = %d, want 1", got)
+	}
+	r2, err := m.c.Request(ctx, idle, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r1.(echoReply).Token == r2.(echoReply).Token {
+		t.Fatal("the passivated grain answered")
+	}
+	_ = busyPID
+}
+
+// TestJoinHandsOff: when a member joins, the identities it now owns stop
+// on the old owner (their Stopping runs) before they start on the new one,
+// and the others stay where they were.
+func TestJoinHandsOff(t *testing.T) {
+	life := newLifeLog()
+	a := startMember(t, life, Config{})
+	ctx := ctxFor(t, 20*time.Second)
+	const n = 200
+	before := make([]echoReply, n)
+	for i := range n {
+		r, err := a.c.Request(ctx, echoID(i), "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		before[i] = r.(echoReply)
+	}
+	b := startMember(t, life, Config{}, a.c.GossipAddr())
+	waitAlive(t, []*member{a, b}, 2)
+	moved := 0
+	for i := range n {
+		r, err := a.c.Request(ctx, echoID(i), "y")
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := r.(echoReply)
+		if owner := b.c.view.current().ownerOf(echoID(i)); owner == b.c.Addr() {
+			moved++
+			if got.Node != b.c.Addr() {
+				t.Fatalf("%v answered from %s, owner is b", echoID(i), got.Node)
+			}
+		} else if got.Token != before[i].Token {
+			t.Fatalf("%v moved though a still owns it", echoID(i))
+		}
+	}
+	if d := life.duplicates(); d != 0 {
+		t.Fatalf("%d activations started while another copy was alive", d)
+	}
+	st := a.c.Stats().Kinds["echo"]
+	t.Logf("b took %d of %d identities; a handed off %d", moved, n, st.Handoffs)
+	if moved == 0 || st.Handoffs != uint64(moved) {
+		t.Fatalf("moved %d, a counted %d handoffs", moved, st.Handoffs)
+	}
+}
+
+// TestLocalSendsAcrossStops: grains stopped over and over while four
+// local senders drive them lose nothing and make no dead letter: a local
+// send is refused (and retried) before it is sent once the grain stops,
+// and the grain is poisoned after the sends already made.
+func TestLocalSendsAcrossStops(t *testing.T) {
+	l := newLedger()
+	m := startMember(t, nil, Config{IdleAfter: -1,
+		Kinds: map[string]actor.Producer{"count": func() actor.Actor { return &counter{l: l} }}})
+	ctx := ctxFor(t, 30*time.Second)
+	const senders, per = 4, 2000
+	ids := []ID{{"count", "a"}, {"count", "b"}}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	for s := range senders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for seq := range per {
+				if err := m.c.Send(ctx, ids[seq%2], tick{s, seq}); err != nil {
+					t.Errorf("send: %v", err)
+					return
+				}
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+	stops := 0
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			for _, id := range ids {
+				if a := m.c.grains.get(id); a != nil && m.c.stopActivation(a, stopIdle) {
+					stops++
+				}
+			}
+			runtime.Gosched()
+		}
+	}
+	// Every tick reaches a grain: wait for the last ones.
+	for {
+		l.mu.Lock()
+		n := len(l.delivered)
+		l.mu.Unlock()
+		if n == senders*per {
+			break
+		}
+		select {
+		case <-l.changed:
+		case <-ctx.Done():
+			t.Fatalf("%d of %d delivered; dead letters: %d", n, senders*per, len(m.deadLetters()))
+		}
+	}
+	for k, n := range l.delivered {
+		if n != 1 {
+			t.Fatalf("%+v delivered %d times", k, n)
+		}
+	}
+	if d := m.deadLetters(); len(d) != 0 {
+		t.Fatalf("%d dead letters, the first %v", len(d), d[0])
+	}
+	t.Logf("%d ticks delivered once across %d stops, %d retries", senders*per, stops, m.c.Stats().Kinds["count"].Retries)
+	if stops < 2 {
+		t.Fatalf("only %d stops: the test proves nothing", stops)
+	}
+}
+
+// TestIdleAfter: the member's own sweeper passivates a grain left idle.
+func TestIdleAfter(t *testing.T) {
+	life := newLifeLog()
+	m := startMember(t, life, Config{IdleAfter: 20 * time.Millisecond})
+	ctx := ctxFor(t, 10*time.Second)
+	if _, err := m.c.Request(ctx, echoID(1), "x"); err != nil {
+		t.Fatal(err)
+	}
+	pid, err := m.c.Get(ctx, echoID(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sys.Wait(ctx, pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if got := m.c.Stats().Kinds["echo"].Passivations; got == 0 {
+		t.Fatalf("no passivation counted")
+	}
+}

@@ -1,0 +1,266 @@
+package cluster
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/memberlist"
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/remote"
+)
+
+func TestStartBadConfig(t *testing.T) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	defer sys.Shutdown(context.Background())
+	node, err := remote.Start(sys, remote.Config{AllowRemoteSpawn: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	echoKind := map[string]actor.Producer{"echo": func() actor.Actor { return &echo{} }}
+	cases := map[string]Config{
+		"addr not host:port":   {Addr: "nonsense"},
+		"addr is a name":       {Addr: "localhost:0"},
+		"bad port":             {Addr: "127.0.0.1:99999"},
+		"unspecified":          {Addr: "0.0.0.0:0"},
+		"advertise":            {Advertise: "x"},
+		"advertise name":       {Advertise: "example.com:1"},
+		"not loopback, no key": {Addr: "192.0.2.1:0"},
+		"key length":           {SecretKey: make([]byte, 15)},
+		"nil producer":         {Kinds: map[string]actor.Producer{"a": nil}},
+		"kind with slash":      {Kinds: map[string]actor.Producer{"a/b": echoKind["echo"]}},
+		"empty kind":           {Kinds: map[string]actor.Producer{"": echoKind["echo"]}},
+		"profile":              {Profile: 7},
+		"rejoin":               {RejoinInterval: -1},
+		"seed":                 {Seeds: []string{"nohost"}},
+	}
+	for name, cfg := range cases {
+		if _, err := Start(node, cfg); !errors.Is(err, ErrInvalidConfig) {
+			t.Errorf("%s: %v, want ErrInvalidConfig", name, err)
+		}
+	}
+	if _, err := Start(nil, Config{}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("nil node: %v", err)
+	}
+
+	// A second member on one node cannot register its kinds again.
+	c, err := Start(node, Config{Kinds: echoKind, Profile: Loopback})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := Start(node, Config{Kinds: echoKind, Profile: Loopback}); !errors.Is(err, remote.ErrDuplicateKind) {
+		t.Errorf("second Start: %v, want remote.ErrDuplicateKind", err)
+	}
+
+	stopped, err := remote.Start(actor.NewSystem(), remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stopped.Close()
+	if _, err := Start(stopped, Config{}); !errors.Is(err, ErrInvalidConfig) {
+		t.Errorf("stopped node: %v", err)
+	}
+}
+
+// events collects a member's MemberEvents.
+type events struct {
+	mu sync.Mutex
+	ev []MemberEvent
+}
+
+func watchEvents(sys *actor.System) *events {
+	e := &events{}
+	sys.Subscribe(func(ev actor.Event) {
+		if m, ok := ev.(MemberEvent); ok {
+			e.mu.Lock()
+			e.ev = append(e.ev, m)
+			e.mu.Unlock()
+		}
+	})
+	return e
+}
+
+func (e *events) has(addr string, state MemberState) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.ContainsFunc(e.ev, func(m MemberEvent) bool { return m.Member.Addr == addr && m.Member.State == state })
+}
+
+func TestJoinAndLeaveArePublished(t *testing.T) {
+	life := newLifeLog()
+	a := startMember(t, life, Config{})
+	ev := watchEvents(a.sys)
+	b := startMember(t, life, Config{}, a.c.GossipAddr())
+	waitAlive(t, []*member{a, b}, 2)
+	if !ev.has(b.c.Addr(), Alive) {
+		t.Fatalf("no Alive event for %s: %+v", b.c.Addr(), ev.ev)
+	}
+	if err := b.c.Stop(ctxFor(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, a.c, 2*time.Second, "b left", func(s *snapshot) bool { return aliveCount(s) == 1 })
+	if !ev.has(b.c.Addr(), Left) {
+		t.Fatalf("no Left event: %+v", ev.ev)
+	}
+	if err := b.c.Stop(ctxFor(t, time.Second)); err != nil {
+		t.Fatalf("second Stop: %v", err)
+	}
+	if _, err := b.c.Request(ctxFor(t, time.Second), echoID(1), "x"); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Request after Stop: %v, want ErrStopped", err)
+	}
+	if _, err := b.c.Join(ctxFor(t, time.Second), a.c.GossipAddr()); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Join after Stop: %v, want ErrStopped", err)
+	}
+}
+
+// TestTransportLossIsSuspect: when the transport loses a member, it owns
+// nothing at once, while memberlist still sees it alive.
+func TestTransportLossIsSuspect(t *testing.T) {
+	life := newLifeLog()
+	ms := startCluster(t, 3, life)
+	a, b := ms[0], ms[1]
+	ev := watchEvents(a.sys)
+	// Find an identity b owns, and c would own without it, and reach it,
+	// so that a and b are connected.
+	c := ms[2]
+	var id ID
+	for i := 0; ; i++ {
+		id = echoID(i)
+		if s := a.c.view.current(); s.ownerOf(id) == b.c.Addr() && s.ownerWithout(id, b.c.Addr()) == c.c.Addr() {
+			break
+		}
+	}
+	b.c.view.settle() // no hand-off request from b to c: they stay unconnected
+	if _, err := a.c.Request(ctxFor(t, 5*time.Second), id, "x"); err != nil {
+		t.Fatal(err)
+	}
+	b.node.Close() // b's memberlist goes on; its node is gone
+	waitFor(t, a.c, time.Second, "b suspect", func(s *snapshot) bool { return aliveCount(s) == 2 })
+	if !slices.ContainsFunc(a.c.ml.Members(), func(n *memberlist.Node) bool {
+		return n.Name == b.c.Addr() && n.State == memberlist.StateAlive
+	}) {
+		t.Fatal("memberlist no longer sees b: the test proves nothing")
+	}
+	if !ev.has(b.c.Addr(), Suspect) {
+		t.Fatalf("no Suspect event: %+v", ev.ev)
+	}
+	r, err := a.c.Request(ctxFor(t, 5*time.Second), id, "y")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// c, never connected to b, still saw b own the identity: it refused,
+	// probed b, found it lost too, and then took the identity.
+	if got := r.(echoReply).Node; got != c.c.Addr() {
+		t.Fatalf("answered from %s, want c", got)
+	}
+	if n := c.c.Stats().Kinds["echo"].Refused; n == 0 {
+		t.Fatalf("c refused nothing: the views never disagreed, the test proves nothing")
+	}
+	if m, _ := c.c.view.member(b.c.Addr()); m.State != Suspect {
+		t.Fatalf("c sees b %v, want suspect", m.State)
+	}
+}
+
+// TestJoinLater: a member whose seed does not answer starts anyway, keeps
+// trying in the background, and stops cleanly; one that joins with Join
+// later is seen by both.
+func TestJoinLater(t *testing.T) {
+	life := newLifeLog()
+	a := startMember(t, life, Config{})
+	lonely := startMember(t, life, Config{RejoinInterval: 10 * time.Millisecond}, "127.0.0.1:1")
+	if n := aliveCount(lonely.c.view.current()); n != 1 {
+		t.Fatalf("lonely sees %d", n)
+	}
+	b := startMember(t, life, Config{})
+	n, err := b.c.Join(ctxFor(t, 5*time.Second), a.c.GossipAddr())
+	if err != nil || n != 1 {
+		t.Fatalf("Join = %d, %v", n, err)
+	}
+	waitAlive(t, []*member{a, b}, 2)
+	if _, err := b.c.Join(ctxFor(t, 5*time.Second), "127.0.0.1:1"); err == nil {
+		t.Fatal("Join to nobody: no error")
+	}
+}
+
+func TestNilAndInvalid(t *testing.T) {
+	ms := startCluster(t, 1, newLifeLog())
+	c := ms[0].c
+	//lint:ignore SA1012 the nil context is the point
+	if _, err := c.Request(nil, echoID(1), "x"); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck
+		t.Errorf("nil ctx: %v", err)
+	}
+	if err := c.Stop(nil); !errors.Is(err, actor.ErrNilContext) { //nolint:staticcheck
+		t.Errorf("Stop(nil): %v", err)
+	}
+	ctx := ctxFor(t, time.Second)
+	for _, id := range []ID{{}, {Kind: "echo"}, {Name: "x"}, {Kind: "a/b", Name: "x"}} {
+		if _, err := c.Request(ctx, id, "x"); !errors.Is(err, ErrInvalidID) {
+			t.Errorf("%+v: %v, want ErrInvalidID", id, err)
+		}
+	}
+	// No member hosts the kind: retried until ctx ends, then both causes.
+	short := ctxFor(t, 50*time.Millisecond)
+	if err := c.Send(short, ID{Kind: "nothing", Name: "x"}, "x"); !errors.Is(err, ErrNoMember) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("unhosted kind: %v", err)
+	}
+	if _, err := c.Join(ctx); err == nil {
+		t.Errorf("Join with no address: no error")
+	}
+}
+
+// TestClosedAndOddCalls: Close twice, Stop after Close, calls on a closed
+// member, a nil message: clear errors, no panic.
+func TestClosedAndOddCalls(t *testing.T) {
+	ms := startCluster(t, 1, newLifeLog())
+	c := ms[0].c
+	ctx := ctxFor(t, 5*time.Second)
+	if err := c.Send(ctx, echoID(1), nil); !errors.Is(err, actor.ErrNilMessage) {
+		t.Errorf("nil message: %v", err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+	if err := c.Stop(ctx); err != nil {
+		t.Errorf("Stop after Close: %v", err)
+	}
+	if _, err := c.Get(ctx, echoID(1)); !errors.Is(err, ErrStopped) {
+		t.Errorf("Get after Close: %v", err)
+	}
+	if err := c.Send(ctx, echoID(1), "x"); !errors.Is(err, ErrStopped) {
+		t.Errorf("Send after Close: %v", err)
+	}
+	if n := len(c.Members()); n != 1 {
+		t.Errorf("Members after Close: %d", n)
+	}
+	_ = c.Stats()
+}
+
+// TestLANProfile: the zero Config (the LAN profile) starts and stops.
+func TestLANProfile(t *testing.T) {
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	defer sys.Shutdown(context.Background())
+	node, err := remote.Start(sys, remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer node.Close()
+	c, err := Start(node, Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Members(); len(got) != 1 || got[0].Addr != node.Addr() || got[0].State != Alive {
+		t.Fatalf("Members = %+v", got)
+	}
+	if err := c.Stop(ctxFor(t, 5*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+}
