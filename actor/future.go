@@ -52,9 +52,20 @@ func (f *Future) Result() (any, error) {
 
 // complete sets the result once; it reports whether this call did.
 func (f *Future) complete(v any, err error) bool {
-	if !f.state.CompareAndSwap(false, true) {
+	if !f.claim() {
 		return false
 	}
+	f.finish(v, err)
+	return true
+}
+
+// claim makes the caller the one completion of f, if none has been made.
+// The result is set by finish, after it: until then a loser of the claim
+// must wait for done, not read value and err.
+func (f *Future) claim() bool { return f.state.CompareAndSwap(false, true) }
+
+// finish sets the result of a claimed future and runs what waits for it.
+func (f *Future) finish(v any, err error) {
 	f.value, f.err = v, err
 	if f.stats != nil {
 		f.stats.ended(err)
@@ -75,7 +86,6 @@ func (f *Future) complete(v any, err error) bool {
 			(*fn)()
 		}
 	}
-	return true
 }
 
 // Reply is the answering end of a request, for a Transport: the request's

@@ -1,6 +1,9 @@
 package metrics
 
 import (
+	"strings"
+	"unicode/utf8"
+
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -17,7 +20,7 @@ type NodeStats interface {
 // queued, in flight), what came from it, and frames and bytes both ways. The node
 // pushes nothing per message; its counters are read when Prometheus asks.
 // Call it once per node; the label is the peer's address, bounded by the
-// number of nodes.
+// node's Config.MaxPeers, made valid UTF-8 and cut to 128 bytes.
 func (m *Metrics) ObserveNode(n NodeStats) error {
 	if n == nil {
 		return ErrNilNode
@@ -70,6 +73,10 @@ func newNodeCollector(n NodeStats) *nodeCollector {
 			func(s *remote.PeerStats) uint64 { return s.Received }),
 		series("messages_undecodable_total", counter, "Messages from the peer of an unregistered type or that failed to decode: dead letters.",
 			func(s *remote.PeerStats) uint64 { return s.Undecodable }),
+		series("watches_refused_total", counter, "Watches of local actors the peer node asked for over Config.MaxWatches, refused.",
+			func(s *remote.PeerStats) uint64 { return s.WatchesRefused }),
+		series("access_refused_total", counter, "Messages, watches and stops from the peer node that Config.Expose refused.",
+			func(s *remote.PeerStats) uint64 { return s.AccessRefused }),
 		series("late_replies_total", counter, "Replies from the peer to requests no longer waiting: dead letters.",
 			func(s *remote.PeerStats) uint64 { return s.LateReplies }),
 		series("frames_sent_total", counter, "Frames of every kind written to the peer.",
@@ -98,14 +105,42 @@ func (c *nodeCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- c.handshakes
 }
 
-// Collect reads the node's stats once and reports every peer.
+// Collect reads the node's stats once and reports every peer. A peer's
+// address came from the network: it is made a valid, short label value
+// (labelValue), and a series that still cannot be made is left out
+// rather than failing the whole scrape.
 func (c *nodeCollector) Collect(ch chan<- prometheus.Metric) {
 	for _, st := range c.node.Stats() {
+		peer := labelValue(st.Addr)
 		for _, s := range c.descs {
-			ch <- prometheus.MustNewConstMetric(s.desc, s.kind, s.value(&st), st.Addr)
+			if m, err := prometheus.NewConstMetric(s.desc, s.kind, s.value(&st), peer); err == nil {
+				ch <- m
+			}
 		}
 	}
 	for reason, n := range c.node.HandshakeFailures() {
-		ch <- prometheus.MustNewConstMetric(c.handshakes, prometheus.CounterValue, float64(n), reason)
+		if m, err := prometheus.NewConstMetric(c.handshakes, prometheus.CounterValue, float64(n), labelValue(reason)); err == nil {
+			ch <- m
+		}
 	}
+}
+
+// maxLabelValue bounds a label value that came from the network.
+const maxLabelValue = 128
+
+// labelValue makes s valid UTF-8, cut to maxLabelValue bytes at a rune's
+// start: whatever a peer claims, its series stay valid and small.
+func labelValue(s string) string {
+	if len(s) <= maxLabelValue && utf8.ValidString(s) {
+		return s
+	}
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if len(s) > maxLabelValue {
+		cut := maxLabelValue
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s
 }

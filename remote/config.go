@@ -34,6 +34,16 @@ const (
 	// DefaultReconnectGiveUp is how long a peer that cannot be reached
 	// keeps its queued messages before they become dead letters.
 	DefaultReconnectGiveUp = 30 * time.Second
+	// DefaultMaxPeers bounds the other nodes a node knows at once.
+	DefaultMaxPeers = 1024
+	// DefaultMaxWatches bounds the watches one peer holds on a node's
+	// actors.
+	DefaultMaxWatches = 16384
+	// DefaultMaxConns bounds the inbound connections a node serves at
+	// once: the peers and the handshakes.
+	DefaultMaxConns = DefaultMaxPeers + DefaultMaxHandshakes
+	// DefaultMaxHandshakes bounds the inbound handshakes in progress.
+	DefaultMaxHandshakes = 64
 )
 
 // Config configures a node made by Start. Its zero value works: a node on
@@ -66,6 +76,17 @@ type Config struct {
 	// tls.RequireAndVerifyClientCert if left lower). The cookie proof still
 	// runs inside TLS. Nil means plain TCP.
 	TLS *tls.Config
+
+	// VerifyPeerAddress, with mutual TLS, binds a peer's address to its
+	// certificate: the certificate a peer presents must name the host of
+	// the address it claims (x509's VerifyHostname: an IP address SAN for
+	// an IP, a DNS SAN for a name), or the connection is refused as
+	// unconfirmed, whether or not a session with that address is live. A
+	// claim the certificate covers needs no dial-back confirmation. (The
+	// dialling side's TLS already checks that the certificate names the
+	// host dialled.) False trusts any certificate of the CA with any
+	// address; Start refuses true without mutual TLS.
+	VerifyPeerAddress bool
 
 	// Listener, when not nil, is where the node accepts connections
 	// instead of listening on Addr, which is then ignored: a socket handed
@@ -101,9 +122,48 @@ type Config struct {
 	// wire.DefaultMaxFrameSize (4 MiB).
 	MaxFrameSize int
 
-	// MaxConns bounds the inbound connections served at once. Zero means
-	// no limit.
+	// MaxConns bounds the inbound connections served at once: while that
+	// many are open, no other is accepted. Zero means DefaultMaxConns;
+	// negative means no limit.
 	MaxConns int
+
+	// MaxHandshakes bounds the inbound connections still in their
+	// handshake (TLS and troupe), apart from the established ones, so that
+	// connections that never finish cannot lock real peers out: one over
+	// the bound is closed at once, and counted (HandshakeFailures, "busy").
+	// Zero means DefaultMaxHandshakes.
+	MaxHandshakes int
+
+	// MaxPeers bounds the other nodes this node knows at once: those it
+	// sends to and those connected to it. A send to another node is then
+	// refused with ErrTooManyPeers, and so is an inbound connection from
+	// another node (counted as "refused"). A peer made by an inbound
+	// connection goes away with it when nothing waits for it. Zero means
+	// DefaultMaxPeers.
+	MaxPeers int
+
+	// MaxWatches bounds the watches one peer holds on this node's actors.
+	// A watch over the bound is answered at once with Terminated (reason
+	// ErrTooManyWatches), logged at a limited rate, and counted
+	// (PeerStats.WatchesRefused). Zero means DefaultMaxWatches.
+	MaxWatches int
+
+	// Expose, when not nil, says what other nodes may do to this node's
+	// actors: it is asked, with the actor's id, for every message, watch
+	// and stop a peer sends. False refuses it: a message becomes a dead
+	// letter (ErrNotExposed; a request fails with it), a watch is answered
+	// with Terminated, a stop is dropped; each is counted
+	// (PeerStats.AccessRefused) and logged at a limited rate. Nil lets every
+	// peer that knows the cookie send to, watch and stop every actor it can
+	// name: the default, for compatibility. NoRemoteStop forbids stops.
+	Expose func(id string, a Access) bool
+
+	// AllowDial, when not nil, is asked before this node dials an address
+	// for the first time: a PID inside a payload can name any host:port, and
+	// answering it would make this node dial there. False refuses the send
+	// with ErrDialNotAllowed (a dead letter for a reply). Nil allows every
+	// address.
+	AllowDial func(addr string) bool
 
 	// HandshakeTimeout bounds each connection's setup: TCP connect, TLS
 	// and the troupe handshake. Zero means server.DefaultHandshakeTimeout.
@@ -161,6 +221,10 @@ func (c Config) defaults() Config {
 	setDefault(&c.ReconnectMax, DefaultReconnectMax)
 	setDefault(&c.ReconnectGiveUp, DefaultReconnectGiveUp)
 	setDefault(&c.StopTimeout, server.DefaultStopTimeout)
+	setDefault(&c.MaxConns, DefaultMaxConns)
+	setDefault(&c.MaxHandshakes, DefaultMaxHandshakes)
+	setDefault(&c.MaxPeers, DefaultMaxPeers)
+	setDefault(&c.MaxWatches, DefaultMaxWatches)
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -168,6 +232,9 @@ func (c Config) defaults() Config {
 		c.TLS = c.TLS.Clone()
 		if c.TLS.ClientCAs != nil && c.TLS.ClientAuth < tls.RequireAndVerifyClientCert {
 			c.TLS.ClientAuth = tls.RequireAndVerifyClientCert
+		}
+		if c.TLS.MinVersion < tls.VersionTLS12 {
+			c.TLS.MinVersion = tls.VersionTLS12
 		}
 	}
 	return c
@@ -190,8 +257,8 @@ func (c *Config) validate() error {
 		return bad("Addr %q is not host:port", c.Addr)
 	case c.Advertise == "" && isUnspecified(host):
 		return bad("Addr %q listens on every interface: set Advertise to the address peers dial", c.Addr)
-	case c.OutboundQueue < 0, c.MaxFrameSize < 0, c.MaxConns < 0:
-		return bad("OutboundQueue, MaxFrameSize and MaxConns must not be negative")
+	case c.OutboundQueue < 0, c.MaxFrameSize < 0, c.MaxHandshakes < 0, c.MaxPeers < 0, c.MaxWatches < 0:
+		return bad("OutboundQueue, MaxFrameSize, MaxHandshakes, MaxPeers and MaxWatches must not be negative")
 	case c.MaxFrameSize < 1024:
 		return bad("MaxFrameSize %d is under 1024 bytes", c.MaxFrameSize)
 	case c.Overflow > mailbox.Reject:
@@ -204,6 +271,8 @@ func (c *Config) validate() error {
 		return bad("ReconnectMax %v is under ReconnectMin %v", c.ReconnectMax, c.ReconnectMin)
 	case c.TLS != nil && !netx.HasCertificate(c.TLS):
 		return bad("TLS has no certificate to serve with")
+	case c.VerifyPeerAddress && (c.TLS == nil || c.TLS.ClientAuth != tls.RequireAndVerifyClientCert):
+		return bad("VerifyPeerAddress needs mutual TLS (TLS with ClientCAs)")
 	}
 	if c.Advertise != "" {
 		if _, _, err := net.SplitHostPort(c.Advertise); err != nil || len(c.Advertise) > wire.MaxAddrLen {

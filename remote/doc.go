@@ -11,6 +11,16 @@
 // registered in Config.Types, a registry value made with NewTypes and
 // Register, cross the wire; the frames are those of package remote/wire.
 //
+// Identity and bounds. A node's address is a claim until it is confirmed:
+// a connection that claims the address of a node with a live session is
+// let in only once the node at that address confirms it is dialling (or,
+// with Config.VerifyPeerAddress, once the peer's certificate names that
+// host). Everything a peer can make a node hold is bounded (MaxPeers,
+// MaxWatches, MaxHandshakes, MaxConns, the frame size, the lengths of
+// strings at the wire), Config.Expose says what peers may do to local
+// actors, and Config.AllowDial which addresses the node may dial. The
+// remote guide's Security section has the threat model.
+//
 // Guarantees. Between two nodes there is one connection, used both ways.
 // Messages from one sender to one actor arrive in the order sent, at most
 // once. Nothing is lost unseen: a send is refused with an error

@@ -28,6 +28,26 @@ var (
 	// ErrBadAddress is returned for a PID whose Address is not host:port.
 	ErrBadAddress = errors.New("remote: invalid node address")
 
+	// ErrTooManyPeers is returned by a send to a node this one does not
+	// know yet when it already knows Config.MaxPeers nodes, and is the
+	// reason an inbound connection is refused then.
+	ErrTooManyPeers = errors.New("remote: too many peer nodes")
+
+	// ErrTooManyWatches is the reason of the Terminated a peer's watcher
+	// gets at once, instead of a watch, when that peer already holds
+	// Config.MaxWatches watches of this node's actors.
+	ErrTooManyWatches = errors.New("remote: too many watches from one peer")
+
+	// ErrNotExposed is the reason of the dead letter a message from
+	// another node becomes, and the error of its request, when
+	// Config.Expose does not let peers send to its target; and of the
+	// Terminated a refused watch gets.
+	ErrNotExposed = errors.New("remote: actor not exposed to other nodes")
+
+	// ErrDialNotAllowed is returned by a send to a node whose address
+	// Config.AllowDial refuses: this node will not dial it.
+	ErrDialNotAllowed = errors.New("remote: dialling that address is not allowed")
+
 	// ErrQueueFull is the reason of a dead letter that the outbound queue
 	// of a peer dropped under a drop policy (Config.Overflow). TrySend to a
 	// full Block queue returns mailbox.ErrFull instead.

@@ -21,6 +21,8 @@ var handshakeReasons = [...]string{
 	"duplicate",     // a simultaneous connect, settled by refusing one side
 	"shutting_down", // a node that stops
 	"refused",       // refused for another reason
+	"unconfirmed",   // a claimed address this node holds something for, which its node did not confirm
+	"busy",          // MaxHandshakes inbound handshakes were in progress already
 	"other",         // a network error
 }
 
@@ -30,11 +32,11 @@ type handshakeFailures [len(handshakeReasons)]counter
 // counter is an atomic count that can live in an array.
 type counter struct{ n atomic.Uint64 }
 
-// count records a failed handshake and returns its reason.
-func (h *handshakeFailures) count(err error) string {
+// count records a failed handshake and returns the index of its reason.
+func (h *handshakeFailures) count(err error) int {
 	i := handshakeReason(err)
 	h[i].n.Add(1)
-	return handshakeReasons[i]
+	return i
 }
 
 func handshakeReason(err error) int {
@@ -51,6 +53,8 @@ func handshakeReason(err error) int {
 		return 7
 	case errors.As(err, &refused) && refused.Code == wire.CodeShuttingDown:
 		return 8
+	case errors.As(err, &refused) && refused.Code == wire.CodeUnconfirmed:
+		return 10
 	case errors.As(err, &refused):
 		return 9
 	case errors.Is(err, wire.ErrMalformed), errors.Is(err, wire.ErrUnexpectedFrame), errors.Is(err, wire.ErrUnknownFrame),
@@ -62,9 +66,15 @@ func handshakeReason(err error) int {
 		return 5
 	case errors.Is(err, ErrBadAddress):
 		return 6
+	case errors.Is(err, errBusy):
+		return 11
 	}
-	return 10
+	return 12
 }
+
+// errBusy closes an inbound connection while MaxHandshakes others are in
+// their handshake.
+var errBusy = errors.New("remote: too many handshakes in progress")
 
 // errTLSHandshake marks a failed TLS handshake when this node dials.
 var errTLSHandshake = errors.New("remote: TLS handshake failed")
@@ -72,7 +82,7 @@ var errTLSHandshake = errors.New("remote: TLS handshake failed")
 // HandshakeFailures returns how many handshakes have failed, inbound and
 // outbound, by reason (every reason is present, zero or not): bad_magic,
 // version, bad_proof, malformed, timeout, tls, address, duplicate,
-// shutting_down, refused, other. A duplicate is routine: two nodes that
+// shutting_down, refused, unconfirmed, busy, other. A duplicate is routine: two nodes that
 // dialled each other at once.
 func (n *Node) HandshakeFailures() map[string]uint64 {
 	m := make(map[string]uint64, len(handshakeReasons))

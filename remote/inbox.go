@@ -27,10 +27,15 @@ const inboxTargets = 4
 // delivers them.
 const maxBatch = 64
 
+// The reader holds at most one frame's worth of payload bytes
+// (Config.MaxFrameSize) before it delivers: without that bound, 4 targets
+// of 64 messages of 4 MiB each would be a gigabyte in its hands.
+
 // inbox is the reader's messages not yet delivered, in a batch per target.
 type inbox struct {
-	n    int // slots in use, in the order of their first message
-	slot [inboxTargets]struct {
+	bytes int // the payload bytes of the messages held
+	n     int // slots in use, in the order of their first message
+	slot  [inboxTargets]struct {
 		to string // the target's id
 		b  actor.Batch
 	}
@@ -38,8 +43,11 @@ type inbox struct {
 
 // hold adds a decoded message to its target's batch, delivering first if
 // the batch is full, or if every slot holds another target.
-func (s *session) hold(ctx context.Context, target string, sender actor.PID, v any, reply actor.Reply) {
+func (s *session) hold(ctx context.Context, target string, sender actor.PID, v any, reply actor.Reply, size int) {
 	in := &s.inbox
+	if in.n > 0 && in.bytes+size > s.p.n.cfg.MaxFrameSize {
+		s.deliverAll(ctx)
+	}
 	i := 0
 	for i < in.n && in.slot[i].to != target {
 		i++
@@ -57,6 +65,7 @@ func (s *session) hold(ctx context.Context, target string, sender actor.PID, v a
 		s.deliver(ctx, target, b)
 	}
 	b.Add(sender, v, reply)
+	in.bytes += size
 }
 
 // deliverAll delivers every batch the reader holds.
@@ -66,7 +75,7 @@ func (s *session) deliverAll(ctx context.Context) {
 		s.deliver(ctx, in.slot[i].to, &in.slot[i].b)
 		in.slot[i].to = ""
 	}
-	in.n = 0
+	in.n, in.bytes = 0, 0
 }
 
 // deliver hands a batch to its target: the messages that fit in its

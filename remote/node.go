@@ -42,7 +42,13 @@ type Node struct {
 	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
 	reqID      atomic.Uint64 // the last request id handed out
 	hsFailures handshakeFailures
-	peers      atomic.Pointer[map[string]*peer] // copy on write, under mu
+	nonces     dialNonces // of the handshakes this node has under way as initiator
+	rare       struct {
+		watches, handshakes, access, unconfirmed rareLog
+		failures                                 [len(handshakeReasons)]rareLog
+	}
+	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
+	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu
 
 	// life is the node's stop: Quit when Stop or Close begins (drain,
 	// accept no more), Forced when the stop may no longer wait (close at
@@ -114,16 +120,16 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 		hs:   wire.HandshakeConfig{Cookie: cfg.Cookie, Addr: addr, Incarnation: inc},
 		life: lifecycle.New(),
 	}
+	n.hs.Confirmed = n.nonces.has
 	n.peers.Store(&map[string]*peer{})
 	if n.link, err = sys.SetTransport(addr, transport{n}); err != nil {
 		ln.Close()
 		return nil, err
 	}
-	opts := []server.Option{server.WithLogger(cfg.Logger), server.WithMaxConns(cfg.MaxConns),
+	// The node runs TLS itself (serveConn), so that TLS and the troupe
+	// handshake share one HandshakeTimeout and the MaxHandshakes budget.
+	opts := []server.Option{server.WithLogger(cfg.Logger), server.WithMaxConns(max(cfg.MaxConns, 0)),
 		server.WithHandshakeTimeout(cfg.HandshakeTimeout), server.WithStopTimeout(0)}
-	if cfg.TLS != nil {
-		opts = append(opts, server.WithTLS(cfg.TLS))
-	}
 	n.srv = server.NewListener(ln, n.serveConn, opts...)
 	if err := n.srv.Start(); err != nil {
 		n.link.Detach()
@@ -232,13 +238,45 @@ func countLive(peers map[string]*peer) int {
 // peerFor returns the peer of the node at addr, making it on first use.
 func (n *Node) peerFor(addr string) (*peer, error) {
 	if p := (*n.peers.Load())[addr]; p != nil {
+		if p.claimed.Load() {
+			p.claimed.Store(false) // this node uses it: it stays as any other
+		}
 		return p, nil
 	}
+	if n.cfg.AllowDial != nil && !n.cfg.AllowDial(addr) {
+		return nil, fmt.Errorf("%w: %s", ErrDialNotAllowed, logString(addr))
+	}
+	return n.makePeer(addr, false)
+}
+
+// claimPeer returns the peer at addr for an inbound connection that
+// claims that address, read-locked against its retirement as usePeer's
+// is: the caller calls p.use.RUnlock once it has counted the connection
+// in p.incoming. A peer it makes is claimed: it goes away with its
+// connection unless this node uses it meanwhile.
+func (n *Node) claimPeer(addr string) (p *peer, err error) {
+	for {
+		if p = (*n.peers.Load())[addr]; p == nil {
+			if p, err = n.makePeer(addr, true); err != nil {
+				return nil, err
+			}
+		}
+		p.use.RLock()
+		if !p.retired {
+			return p, nil
+		}
+		p.use.RUnlock()
+	}
+}
+
+// makePeer returns the peer at addr, making it if there is none, within
+// MaxPeers.
+func (n *Node) makePeer(addr string, claimed bool) (*peer, error) {
 	if addr == n.addr {
 		return nil, fmt.Errorf("%w: %q is this node", ErrBadAddress, addr)
 	}
 	if _, _, err := net.SplitHostPort(addr); err != nil || len(addr) > wire.MaxAddrLen {
-		return nil, fmt.Errorf("%w: %q", ErrBadAddress, addr)
+		return nil, fmt.Errorf("%w: %q", ErrBadAddress, logString(addr))
 	}
 	n.mu.Lock()
 	defer n.mu.Unlock()
@@ -249,7 +287,11 @@ func (n *Node) peerFor(addr string) (*peer, error) {
 	if p := old[addr]; p != nil {
 		return p, nil
 	}
+	if len(old) >= n.cfg.MaxPeers {
+		return nil, fmt.Errorf("%w: %d known, %s refused", ErrTooManyPeers, len(old), logString(addr))
+	}
 	p := newPeer(n, addr)
+	p.claimed.Store(claimed)
 	next := make(map[string]*peer, len(old)+1)
 	for k, v := range old {
 		next[k] = v

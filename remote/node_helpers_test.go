@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -52,6 +53,7 @@ type testNode struct {
 	sys  *actor.System
 	node *remote.Node
 	logs *testkit.LogBuffer
+	sunk atomic.Uint64 // Seq messages the sink of sinkAndEcho got
 }
 
 // pid names the actor id on this node, as other nodes address it.
@@ -70,8 +72,18 @@ func startNode(t testing.TB, cfg remote.Config) *testNode {
 // the node's own).
 func startNodeDialing(t testing.TB, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
 	t.Helper()
-	tn := &testNode{logs: new(testkit.LogBuffer)}
-	tn.sys = actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	return startNodeWith(t, actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler))), cfg, dial)
+}
+
+// startNodeOn is startNode on a System of the test's own.
+func startNodeOn(t testing.TB, sys *actor.System, cfg remote.Config) *testNode {
+	t.Helper()
+	return startNodeWith(t, sys, cfg, nil)
+}
+
+func startNodeWith(t testing.TB, sys *actor.System, cfg remote.Config, dial func(ctx context.Context, addr string) (net.Conn, error)) *testNode {
+	t.Helper()
+	tn := &testNode{logs: new(testkit.LogBuffer), sys: sys}
 	if cfg.Types == nil {
 		cfg.Types = testTypes()
 	}

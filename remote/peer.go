@@ -54,6 +54,11 @@ type peer struct {
 	watchers map[watchKey]uint64   // the peer's watchers of local actors, by session
 	lastRun  wire.Incarnation      // the incarnation of the last session
 	lastMark uint64                // the queue's Mark when it ended
+
+	// Set at the peer's birth and by inbound connections; read by sends,
+	// here, away from the lines that sends and the reader write.
+	claimed atomic.Bool // made by an inbound connection, unused here: it goes with its connection
+	arrived atomic.Bool // an inbound connection has been accepted for it (decide)
 }
 
 // watchKey names one watch: target watched by watcher, each an id on its
@@ -128,15 +133,25 @@ func (p *peer) connect() *session {
 	fails := 0 // failed attempts in a row, for the backoff
 	retry := backoff.Policy{Min: p.n.cfg.ReconnectMin, Max: p.n.cfg.ReconnectMax}
 	downSince := time.Now()
+	// A peer made by an inbound connection and never used here goes as
+	// soon as its connection is over; if something still holds it (the
+	// connection's handler not yet done with it, a request in flight), it
+	// tries again at the next kick rather than spinning.
+	goNow := true
 	for {
 		if !p.hasWork() {
-			idle := time.NewTimer(max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince)))
+			wait := max(0, p.n.cfg.ReconnectGiveUp-time.Since(downSince))
+			if goNow && p.claimed.Load() && p.arrived.Load() {
+				wait = 0
+			}
+			idle := time.NewTimer(wait)
 			select {
 			case s := <-p.adopt:
 				idle.Stop()
 				return s
 			case <-p.kick:
 				idle.Stop()
+				goNow = true
 				continue
 			case <-p.n.life.Quit():
 				idle.Stop()
@@ -145,6 +160,7 @@ func (p *peer) connect() *session {
 				if p.retire() {
 					return nil
 				}
+				goNow = false
 				downSince = time.Now()
 				continue
 			}

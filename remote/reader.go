@@ -54,7 +54,9 @@ func (s *session) recvLoop(ctx context.Context) error {
 		Unwatch:    func(w *wire.Watch) error { p.remoteUnwatch(w.Target, w.Watcher); return nil },
 		Terminated: s.onTerminated,
 		Stop: func(m *wire.Stop) error {
-			p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
+			if p.exposed(m.Target, AccessStop) {
+				p.n.link.Stop(actor.PID{ID: m.Target}, m.Mode == wire.ModePoison)
+			}
 			return nil
 		},
 		Spawn:     func(m *wire.Spawn) error { p.serveSpawn(s.gen, m); return nil },
@@ -115,6 +117,11 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		gen, id := s.gen, m.RequestID
 		reply = actor.NewReply(func(v any, err error) { p.answer(gen, id, v, err) })
 	}
+	if p.n.cfg.Expose != nil && !p.exposed(m.Target, AccessSend) {
+		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply,
+			fmt.Errorf("%w: %q, from %s", ErrNotExposed, m.Target, p.addr))
+		return nil
+	}
 	info := s.last
 	if info == nil || info.name != m.Type {
 		if info = p.n.cfg.Types.named(m.Type); info != nil {
@@ -133,7 +140,7 @@ func (s *session) onMessage(ctx context.Context, d *wire.Decoder, m *wire.Messag
 		link.DeadLetter(target, sender, Undecoded{Type: m.Type, Size: len(m.Payload)}, reply, err)
 		return nil
 	}
-	s.hold(ctx, m.Target, sender, v, reply)
+	s.hold(ctx, m.Target, sender, v, reply, len(m.Payload))
 	return nil
 }
 

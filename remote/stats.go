@@ -13,8 +13,8 @@ import (
 //
 //	Sent = Delivered + Uncertain + Dropped + Queued + InFlight
 //
-// A message is Delivered when the peer has it: its Ack frame (protocol
-// version 2) says it read the Message frame off the connection. Written
+// A message is Delivered when the peer has it: its Ack frame (since
+// protocol version 2) says it read the Message frame off the connection. Written
 // and not yet acknowledged, it is InFlight; if the connection ends before
 // an Ack covers it, it becomes Uncertain: it may or may not have arrived,
 // and at-most-once delivery does not write it again. No count says a
@@ -57,6 +57,12 @@ type PeerStats struct {
 	// letters), and answers to spawns no longer waiting (see
 	// Node.SpawnRemote).
 	LateReplies uint64
+	// WatchesRefused counts the peer's watches of local actors refused
+	// because it held Config.MaxWatches already.
+	WatchesRefused uint64
+	// AccessRefused counts the peer's messages, watches and stops that
+	// Config.Expose refused.
+	AccessRefused uint64
 
 	// FramesSent, BytesSent, FramesReceived and BytesReceived count every
 	// frame of every kind and every byte of the sessions, handshakes
@@ -78,6 +84,8 @@ type counters struct {
 
 	received, unknown, late atomic.Uint64 // the reader
 	framesRecv, bytesRecv   atomic.Uint64
+	watchesRefused          atomic.Uint64
+	refused                 atomic.Uint64 // frames Config.Expose refused
 	delivered               atomic.Uint64 // acknowledged by the peer
 }
 
@@ -101,6 +109,7 @@ func (p *peer) snapshot() PeerStats {
 		// one it comes from keeps Queued and InFlight from going below zero.
 		Delivered: c.delivered.Load(), Uncertain: c.uncertain.Load(),
 		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
+		WatchesRefused: c.watchesRefused.Load(), AccessRefused: c.refused.Load(),
 		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
 		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
 	}

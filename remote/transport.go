@@ -229,7 +229,23 @@ func (t transport) Stop(target actor.PID, poison bool) error {
 // once with CodeNotFound.
 func (p *peer) remoteWatch(gen uint64, target, watcher string) {
 	k := watchKey{target: target, watcher: watcher}
+	if !p.exposed(target, AccessWatch) {
+		p.push(&ctlFrame{kind: wire.FrameTerminated, gen: gen, target: target, other: watcher,
+			code: wire.CodeFailed, text: ErrNotExposed.Error()})
+		return
+	}
 	p.mu.Lock()
+	_, again := p.watchers[k]
+	if !again && len(p.watchers) >= p.n.cfg.MaxWatches {
+		p.mu.Unlock()
+		p.stats.watchesRefused.Add(1)
+		if p.n.rare.watches.allow() {
+			p.n.log.Warn("remote: watch refused", "peer", p.addr, "watcher", logString(watcher), "max", p.n.cfg.MaxWatches)
+		}
+		p.push(&ctlFrame{kind: wire.FrameTerminated, gen: gen, target: target, other: watcher,
+			code: wire.CodeFailed, text: ErrTooManyWatches.Error()})
+		return
+	}
 	p.watchers[k] = gen
 	p.mu.Unlock()
 	err := p.n.link.Watch(actor.PID{ID: target}, actor.PID{Address: p.addr, ID: watcher})

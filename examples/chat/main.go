@@ -20,11 +20,15 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
 	// After the first signal the nodes stop cleanly, within seconds; a
-	// second one ends the process at once, as if nothing caught it.
-	context.AfterFunc(ctx, stop)
+	// second one ends the process at once, as if nothing caught it. ctx
+	// ends once stop has let the signals go, not before: the command says
+	// "Ctrl-C again quits at once" when ctx ends, and it must be true then.
+	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	context.AfterFunc(sig, func() { stop(); cancel() })
 	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "chat:", err)
 		os.Exit(1)

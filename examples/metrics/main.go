@@ -27,9 +27,13 @@ func main() {
 	verbose := flag.Bool("v", false, "also log the panics of the flaky actor, which it makes on purpose")
 	flag.Parse()
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// A second Ctrl-C ends the process at once: ctx ends once stop has let
+	// the signals go, so that this holds as soon as the stop begins.
+	sig, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	context.AfterFunc(ctx, stop) // a second Ctrl-C ends the process at once
+	ctx, cancelSig := context.WithCancel(context.Background())
+	defer cancelSig()
+	context.AfterFunc(sig, func() { stop(); cancelSig() })
 	if *duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, *duration)

@@ -144,8 +144,10 @@ func (d *Decoder) DecodeClose(f Frame, c *Close) error {
 		return err
 	}
 	var err error
-	c.Reason, err = d.str()
-	return err
+	if c.Reason, err = d.str(); err != nil {
+		return err
+	}
+	return validLen("close reason", c.Reason, MaxTextLen)
 }
 
 // DecodeAck decodes an Ack frame. Whether its count is plausible is the
@@ -162,8 +164,18 @@ func (d *Decoder) DecodeAck(f Frame, a *Ack) error {
 // DecodeHeartbeat checks a Heartbeat frame, whose body is empty.
 func (d *Decoder) DecodeHeartbeat(f Frame) error { return d.empty(f, FrameHeartbeat) }
 
-// DecodeAccept checks an Accept frame, whose body is empty.
-func (d *Decoder) DecodeAccept(f Frame) error { return d.empty(f, FrameAccept) }
+// DecodeAccept decodes an Accept frame.
+func (d *Decoder) DecodeAccept(f Frame, a *Accepted) error {
+	if err := d.openN(f, 2, FrameAccept); err != nil {
+		return err
+	}
+	if err := d.bin(a.Proof[:]); err != nil {
+		return err
+	}
+	v, err := d.uint(1)
+	a.Confirmed = v == 1
+	return err
+}
 
 // DecodeHello decodes a Hello frame. It checks the magic (ErrBadMagic) and
 // the version (ErrVersion) before the element count, so that a Hello of
@@ -176,8 +188,8 @@ func (d *Decoder) DecodeHello(f Frame, h *Hello) error {
 	if err := d.magicVersion(n); err != nil {
 		return err
 	}
-	if n != 5 {
-		return malformed("Hello body of %d elements, want 5", n)
+	if n != 6 {
+		return malformed("Hello body of %d elements, want 6", n)
 	}
 	if h.Addr, err = d.str(); err != nil {
 		return err
@@ -186,6 +198,10 @@ func (d *Decoder) DecodeHello(f Frame, h *Hello) error {
 		return err
 	}
 	if err := d.bin(h.Nonce[:]); err != nil {
+		return err
+	}
+	h.Confirm = Nonce{}
+	if err := d.optBin(h.Confirm[:]); err != nil {
 		return err
 	}
 	return h.validate()
@@ -201,8 +217,8 @@ func (d *Decoder) DecodeChallenge(f Frame, c *Challenge) error {
 	if err := d.magicVersion(n); err != nil {
 		return err
 	}
-	if n != 6 {
-		return malformed("Challenge body of %d elements, want 6", n)
+	if n != 5 {
+		return malformed("Challenge body of %d elements, want 5", n)
 	}
 	if c.Addr, err = d.str(); err != nil {
 		return err
@@ -211,9 +227,6 @@ func (d *Decoder) DecodeChallenge(f Frame, c *Challenge) error {
 		return err
 	}
 	if err := d.bin(c.Nonce[:]); err != nil {
-		return err
-	}
-	if err := d.bin(c.Proof[:]); err != nil {
 		return err
 	}
 	return c.validate()
@@ -232,6 +245,9 @@ func (d *Decoder) magicVersion(n int) error {
 	v, err := d.uint(1<<64 - 1)
 	if err != nil {
 		return err
+	}
+	if v == 2 {
+		return fmt.Errorf("%w: peer speaks version 2, whose acceptor proves first, this node version %d", ErrVersion, Version)
 	}
 	if v != Version {
 		return fmt.Errorf("%w: peer speaks version %d, this node version %d", ErrVersion, v, Version)
@@ -264,4 +280,4 @@ func (d *Decoder) DecodeRefuse(f Frame, r *Refuse) error {
 
 // supportedVersions is the reason of a version mismatch Refuse: the
 // versions this package speaks, in decimal, separated by commas.
-const supportedVersions = "2"
+const supportedVersions = "3"

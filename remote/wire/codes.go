@@ -67,6 +67,10 @@ const (
 	CodeProtocolError Code = 36
 	// CodeRefused (Refuse): refused for another reason; the text says which.
 	CodeRefused Code = 37
+	// CodeUnconfirmed (Refuse): the initiator claims the address of a node
+	// the acceptor has a live session with (or holds messages for), and the
+	// claim could not be confirmed (docs/wire-protocol.md, section 3.5).
+	CodeUnconfirmed Code = 38
 )
 
 var codeNames = [...]string{
@@ -93,6 +97,7 @@ var codeNames = [...]string{
 	CodeDuplicate:       "duplicate",
 	CodeProtocolError:   "protocol error",
 	CodeRefused:         "refused",
+	CodeUnconfirmed:     "unconfirmed",
 }
 
 // String returns the code's name from the spec, or "code(N)" for a code

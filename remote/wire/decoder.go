@@ -276,7 +276,11 @@ func (d *Decoder) skipTo(end int) {
 }
 
 // bin decodes a bin of exactly len(dst) bytes into dst.
-func (d *Decoder) bin(dst []byte) error {
+func (d *Decoder) bin(dst []byte) error { return d.binOf(dst, false) }
+
+// binOf decodes a bin of exactly len(dst) bytes into dst, or, if empty is
+// set, of no bytes (dst is left alone).
+func (d *Decoder) binOf(dst []byte, empty bool) error {
 	at := d.pos()
 	c, err := d.peek()
 	if err != nil {
@@ -289,6 +293,9 @@ func (d *Decoder) bin(dst []byte) error {
 	if err != nil {
 		return malformed("%v", err)
 	}
+	if n == 0 && empty {
+		return nil
+	}
 	if n != len(dst) {
 		return malformed("bin of %d bytes at offset %d, want %d", n, at, len(dst))
 	}
@@ -296,6 +303,12 @@ func (d *Decoder) bin(dst []byte) error {
 		return malformed("bin at offset %d: %v", at, err)
 	}
 	return nil
+}
+
+// optBin decodes a bin of either no bytes (dst is left as it is) or
+// exactly len(dst) bytes into dst.
+func (d *Decoder) optBin(dst []byte) error {
+	return d.binOf(dst, true)
 }
 
 // raw returns the next value, whatever it is, as a sub-slice of the body.

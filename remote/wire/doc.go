@@ -12,7 +12,7 @@
 // Every frame is a 4-byte big-endian length and then one msgpack value,
 // [frame type, body], where the body is an array of positional fields. A
 // connection opens with a handshake (Hello, Challenge, Proof, then Accept
-// or Refuse); after it, either side sends Message, Reply, Watch, Unwatch,
+// or Refuse: the initiator proves first); after it, either side sends Message, Reply, Watch, Unwatch,
 // Terminated, Stop, Spawn, Spawned, Heartbeat, Ack and finally Close. Each body
 // has a struct here, named after its frame type.
 //
@@ -70,9 +70,18 @@
 // Dial and Accept run the two sides of the handshake over a connection the
 // caller has opened and given a deadline. Both sides prove that they know
 // the cookie with an HMAC over both fresh nonces, compared in constant
-// time; neither sends the cookie. Accept's decide hook lets the node refuse
-// an authenticated peer (a duplicate connection, a node shutting down) with
-// a Refuse the peer can read.
+// time; neither sends the cookie. The initiator proves first (protocol
+// version 3): the acceptor's Challenge carries only its nonce, and its own
+// proof comes in the Accept, once the initiator's has passed, so that a
+// Hello gets nothing to guess the cookie against offline. Accept's decide
+// hook lets the node refuse an authenticated peer (a duplicate connection,
+// a node shutting down, a claimed address it could not confirm) with a
+// Refuse the peer can read.
+//
+// An address in a Hello is a claim. Confirm asks the node at that address
+// whether it is dialling this one with a given Hello nonce; the acceptor's
+// HandshakeConfig.Confirmed answers, and Accept returns ErrConfirmation for
+// such a connection, since no session follows.
 //
 // See Example for a frame written and read back.
 package wire

@@ -218,6 +218,11 @@ func (e *Encoder) AppendReply(r *Reply, v any) error {
 // AppendReplyWith is AppendReply with v encoded by c, as AppendMessageWith
 // encodes a Message's payload.
 func (e *Encoder) AppendReplyWith(r *Reply, c *PlainCodec, v any) error {
+	if len(r.Error) > MaxTextLen {
+		cut := *r
+		cut.Error = cutText(r.Error)
+		r = &cut
+	}
 	if err := r.validate(v != nil); err != nil {
 		return err
 	}
@@ -230,7 +235,7 @@ func (e *Encoder) AppendReplyWith(r *Reply, c *PlainCodec, v any) error {
 	} else if err := e.payload(start, c, v); err != nil {
 		return err
 	}
-	e.out.b = appendStr(e.out.b, r.Error)
+	e.out.b = appendStr(e.out.b, cutText(r.Error))
 	return e.end(start)
 }
 
@@ -251,6 +256,11 @@ func (e *Encoder) appendWatch(t FrameType, w *Watch) error {
 
 // AppendTerminated appends a Terminated frame.
 func (e *Encoder) AppendTerminated(t *Terminated) error {
+	if len(t.Reason) > MaxTextLen {
+		cut := *t
+		cut.Reason = cutText(t.Reason)
+		t = &cut
+	}
 	if err := t.validate(); err != nil {
 		return err
 	}
@@ -258,7 +268,7 @@ func (e *Encoder) AppendTerminated(t *Terminated) error {
 	b := appendStr(e.out.b, t.Actor)
 	b = appendStr(b, t.Watcher)
 	b = appendUint(b, uint64(t.Code))
-	e.out.b = appendStr(b, t.Reason)
+	e.out.b = appendStr(b, cutText(t.Reason))
 	return e.end(start)
 }
 
@@ -286,6 +296,11 @@ func (e *Encoder) AppendSpawn(s *Spawn) error {
 
 // AppendSpawned appends a Spawned frame.
 func (e *Encoder) AppendSpawned(s *Spawned) error {
+	if len(s.Error) > MaxTextLen {
+		cut := *s
+		cut.Error = cutText(s.Error)
+		s = &cut
+	}
 	if err := s.validate(); err != nil {
 		return err
 	}
@@ -293,7 +308,7 @@ func (e *Encoder) AppendSpawned(s *Spawned) error {
 	b := appendUint(e.out.b, s.RequestID)
 	b = appendStr(b, s.Actor)
 	b = appendUint(b, uint64(s.Code))
-	e.out.b = appendStr(b, s.Error)
+	e.out.b = appendStr(b, cutText(s.Error))
 	return e.end(start)
 }
 
@@ -305,7 +320,7 @@ func (e *Encoder) AppendHeartbeat() error {
 // AppendClose appends a Close frame. Append nothing after it.
 func (e *Encoder) AppendClose(c *Close) error {
 	start := e.begin(FrameClose, 1)
-	e.out.b = appendStr(e.out.b, c.Reason)
+	e.out.b = appendStr(e.out.b, cutText(c.Reason))
 	return e.end(start)
 }
 
@@ -325,12 +340,13 @@ func (e *Encoder) appendHello(h *Hello, version uint64) error {
 	if err := h.validate(); err != nil {
 		return err
 	}
-	start := e.begin(FrameHello, 5)
+	start := e.begin(FrameHello, 6)
 	b := appendStr(e.out.b, Magic)
 	b = appendUint(b, version)
 	b = appendStr(b, h.Addr)
 	b = appendBin(b, h.Incarnation[:])
-	e.out.b = appendBin(b, h.Nonce[:])
+	b = appendBin(b, h.Nonce[:])
+	e.out.b = appendBin(b, h.confirm())
 	return e.end(start)
 }
 
@@ -340,13 +356,12 @@ func (e *Encoder) AppendChallenge(c *Challenge) error {
 	if err := c.validate(); err != nil {
 		return err
 	}
-	start := e.begin(FrameChallenge, 6)
+	start := e.begin(FrameChallenge, 5)
 	b := appendStr(e.out.b, Magic)
 	b = appendUint(b, Version)
 	b = appendStr(b, c.Addr)
 	b = appendBin(b, c.Incarnation[:])
-	b = appendBin(b, c.Nonce[:])
-	e.out.b = appendBin(b, c.Proof[:])
+	e.out.b = appendBin(b, c.Nonce[:])
 	return e.end(start)
 }
 
@@ -358,8 +373,14 @@ func (e *Encoder) AppendProof(p *Proof) error {
 }
 
 // AppendAccept appends an Accept frame.
-func (e *Encoder) AppendAccept() error {
-	return e.end(e.begin(FrameAccept, 0))
+func (e *Encoder) AppendAccept(a *Accepted) error {
+	start := e.begin(FrameAccept, 2)
+	var confirmed uint64
+	if a.Confirmed {
+		confirmed = 1
+	}
+	e.out.b = appendUint(appendBin(e.out.b, a.Proof[:]), confirmed)
+	return e.end(start)
 }
 
 // AppendRefuse appends a Refuse frame.

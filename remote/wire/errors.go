@@ -51,6 +51,10 @@ var (
 	// match: the two nodes have different cookies.
 	ErrBadProof = errors.New("wire: bad proof: cookies differ")
 
+	// ErrConfirmation is wrapped by Accept's error when the connection was
+	// a confirmation (Confirm), answered: no session follows, close it.
+	ErrConfirmation = errors.New("wire: a confirmation, answered")
+
 	// ErrRefused matches every *RefusedError: the peer sent a Refuse frame.
 	ErrRefused = errors.New("wire: refused by peer")
 

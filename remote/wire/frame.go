@@ -14,8 +14,10 @@ const (
 	Magic = "troupe"
 
 	// Version is the protocol version this package speaks. Version 2 added
-	// the Ack frame; a node of version 1 is refused with a version mismatch.
-	Version = 2
+	// the Ack frame; version 3 makes the initiator prove first and adds
+	// confirmations. A node of another version is refused with a version
+	// mismatch.
+	Version = 3
 
 	// DefaultMaxFrameSize is the largest frame, length prefix excluded, that
 	// a Reader accepts and an Encoder writes when given no other limit.
@@ -28,6 +30,18 @@ const (
 	// MaxAddrLen is the longest node address, in bytes, a handshake carries.
 	MaxAddrLen = 255
 
+	// MaxIDLen is the longest actor id, in bytes, a session frame carries
+	// (target, sender, watcher, a spawned actor's name).
+	MaxIDLen = 255
+
+	// MaxTypeNameLen is the longest type or kind name, in bytes, a session
+	// frame carries.
+	MaxTypeNameLen = 255
+
+	// MaxTextLen is the longest reason or error text, in bytes, a session
+	// frame carries. The Encoder cuts a longer text; the Decoder refuses it.
+	MaxTextLen = 1024
+
 	// HeaderSize is the size of the length prefix of every frame.
 	HeaderSize = 4
 )
@@ -36,7 +50,7 @@ const (
 // follows.
 type FrameType uint8
 
-// The frame types of protocol version 2.
+// The frame types of protocol version 3.
 const (
 	FrameHello      FrameType = 1  // initiator → acceptor: Hello
 	FrameChallenge  FrameType = 2  // acceptor → initiator: Challenge

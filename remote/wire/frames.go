@@ -20,15 +20,39 @@ type Hello struct {
 	Addr        string      // the initiator's listen address, host:port
 	Incarnation Incarnation // the initiator's incarnation
 	Nonce       Nonce       // the initiator's fresh nonce
+	// Confirm is zero for a connection that opens a session. Otherwise the
+	// connection is a confirmation: the initiator asks whether the acceptor
+	// is itself dialling it with a Hello of that nonce, and closes once
+	// answered (docs/wire-protocol.md, section 3.5).
+	Confirm Nonce
 }
 
 // Challenge is the acceptor's answer to a Hello (FrameChallenge): its own
-// identity, its nonce, and its proof that it knows the cookie.
+// identity and its nonce. It proves nothing yet: the acceptor proves that
+// it knows the cookie in its Accept, once the initiator has proved it.
 type Challenge struct {
 	Addr        string      // the acceptor's listen address, host:port
 	Incarnation Incarnation // the acceptor's incarnation
 	Nonce       Nonce       // the acceptor's fresh nonce
-	Proof       Digest      // AcceptorProof
+}
+
+// confirm returns the Confirm field as the Hello carries it: no bytes when
+// it is zero.
+func (h *Hello) confirm() []byte {
+	if h.Confirm == (Nonce{}) {
+		return nil
+	}
+	return h.Confirm[:]
+}
+
+// Accepted is the body of the frame that ends a successful handshake
+// (FrameAccept): the acceptor's proof, and its answer to a confirmation.
+type Accepted struct {
+	Proof Digest // AcceptorProof
+	// Confirmed answers a confirmation: the acceptor is dialling the
+	// initiator with a Hello of the nonce asked about. Always false when
+	// the Hello asked nothing.
+	Confirmed bool
 }
 
 // Proof is the initiator's proof that it knows the cookie (FrameProof).

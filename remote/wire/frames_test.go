@@ -26,7 +26,8 @@ func decodeAny(d *wire.Decoder, f wire.Frame) (any, error) {
 		var v wire.Proof
 		return &v, d.DecodeProof(f, &v)
 	case wire.FrameAccept:
-		return nil, d.DecodeAccept(f)
+		var v wire.Accepted
+		return &v, d.DecodeAccept(f, &v)
 	case wire.FrameRefuse:
 		var v wire.Refuse
 		return &v, d.DecodeRefuse(f, &v)
@@ -73,7 +74,7 @@ func mustMarshal(t testing.TB, v any) msgpack.RawMessage {
 }
 
 func TestRoundTrip(t *testing.T) {
-	long := strings.Repeat("x", 70000)
+	long := strings.Repeat("x", wire.MaxIDLen) // a str8; nothing else is longer
 	cases := []struct {
 		t      wire.FrameType
 		append func(e *wire.Encoder) error
@@ -85,13 +86,21 @@ func TestRoundTrip(t *testing.T) {
 		{wire.FrameHello, func(e *wire.Encoder) error {
 			return e.AppendHello(&wire.Hello{Addr: "[::1]:7001", Incarnation: incI, Nonce: nonceI})
 		}, &wire.Hello{Addr: "[::1]:7001", Incarnation: incI, Nonce: nonceI}},
+		{wire.FrameHello, func(e *wire.Encoder) error {
+			return e.AppendHello(&wire.Hello{Addr: addrI, Incarnation: incI, Nonce: nonceI, Confirm: nonceA})
+		}, &wire.Hello{Addr: addrI, Incarnation: incI, Nonce: nonceI, Confirm: nonceA}},
 		{wire.FrameChallenge, func(e *wire.Encoder) error {
-			return e.AppendChallenge(&wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA, Proof: wire.Digest(seq(9, 32))})
-		}, &wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA, Proof: wire.Digest(seq(9, 32))}},
+			return e.AppendChallenge(&wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA})
+		}, &wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA}},
 		{wire.FrameProof, func(e *wire.Encoder) error {
 			return e.AppendProof(&wire.Proof{Proof: wire.Digest(seq(7, 32))})
 		}, &wire.Proof{Proof: wire.Digest(seq(7, 32))}},
-		{wire.FrameAccept, (*wire.Encoder).AppendAccept, nil},
+		{wire.FrameAccept, func(e *wire.Encoder) error {
+			return e.AppendAccept(&wire.Accepted{Proof: wire.Digest(seq(9, 32))})
+		}, &wire.Accepted{Proof: wire.Digest(seq(9, 32))}},
+		{wire.FrameAccept, func(e *wire.Encoder) error {
+			return e.AppendAccept(&wire.Accepted{Proof: wire.Digest(seq(9, 32)), Confirmed: true})
+		}, &wire.Accepted{Proof: wire.Digest(seq(9, 32)), Confirmed: true}},
 		{wire.FrameRefuse, func(e *wire.Encoder) error {
 			return e.AppendRefuse(&wire.Refuse{Code: wire.CodeDuplicate, Reason: "already connected"})
 		}, &wire.Refuse{Code: wire.CodeDuplicate, Reason: "already connected"}},
@@ -237,5 +246,58 @@ func TestRefusedError(t *testing.T) {
 	err = &wire.RefusedError{Code: wire.CodeDuplicate, Reason: "already connected"}
 	if err.Error() != "wire: refused by peer: duplicate: already connected" {
 		t.Errorf("duplicate refusal: %v", err)
+	}
+}
+
+// TestEncoderCutsTexts: a reason or error text longer than MaxTextLen is
+// cut, at a character's start, rather than refused: the frame it explains
+// still goes out.
+func TestEncoderCutsTexts(t *testing.T) {
+	long := strings.Repeat("é", wire.MaxTextLen) // 2 bytes each: the cut falls inside one
+	e := wire.NewEncoder(0)
+	if err := e.AppendTerminated(&wire.Terminated{Actor: "a", Watcher: "w", Code: wire.CodeFailed, Reason: long}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendReply(&wire.Reply{RequestID: 1, Code: wire.CodeFailed, Error: long}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendSpawned(&wire.Spawned{RequestID: 1, Code: wire.CodeFailed, Error: long}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendClose(&wire.Close{Reason: long}); err != nil {
+		t.Fatal(err)
+	}
+	r := wire.NewReader(bytes.NewReader(e.Bytes()), 0)
+	var texts []string
+	for {
+		f, err := r.ReadFrame()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := decodeAny(&r.Decoder, f)
+		if err != nil {
+			t.Fatalf("%s: %v", f.Type, err)
+		}
+		switch v := v.(type) {
+		case *wire.Terminated:
+			texts = append(texts, v.Reason)
+		case *wire.Reply:
+			texts = append(texts, v.Error)
+		case *wire.Spawned:
+			texts = append(texts, v.Error)
+		case *wire.Close:
+			texts = append(texts, v.Reason)
+		}
+	}
+	if len(texts) != 4 {
+		t.Fatalf("%d texts", len(texts))
+	}
+	for _, s := range texts {
+		if len(s) != wire.MaxTextLen || !strings.HasPrefix(long, s) {
+			t.Errorf("text of %d bytes, want the first %d of the original", len(s), wire.MaxTextLen)
+		}
 	}
 }

@@ -69,6 +69,8 @@ func reencode(e *wire.Encoder, typ wire.FrameType, v any) error {
 		return e.AppendChallenge(b)
 	case *wire.Proof:
 		return e.AppendProof(b)
+	case *wire.Accepted:
+		return e.AppendAccept(b)
 	case *wire.Refuse:
 		return e.AppendRefuse(b)
 	case *wire.Message:
@@ -96,9 +98,6 @@ func reencode(e *wire.Encoder, typ wire.FrameType, v any) error {
 	case *wire.Ack:
 		return e.AppendAck(b)
 	case nil:
-		if typ == wire.FrameAccept {
-			return e.AppendAccept()
-		}
 		return e.AppendHeartbeat()
 	}
 	return fmt.Errorf("no encoder for %T", v)
@@ -207,6 +206,27 @@ type peerConn struct {
 func (c *peerConn) Read(p []byte) (int, error)  { return c.in.Read(p) }
 func (c *peerConn) Write(p []byte) (int, error) { return c.out.Write(p) }
 
+// wroteFrames reads back the handshake frames a side under test wrote,
+// failing the test unless each is well-formed.
+func wroteFrames(t *testing.T, out []byte) (types []wire.FrameType, bodies []any) {
+	t.Helper()
+	r := wire.NewReader(bytes.NewReader(out), wire.MaxHandshakeFrameSize)
+	for {
+		fr, err := r.ReadFrame()
+		if err == io.EOF {
+			return types, bodies
+		}
+		if err != nil {
+			t.Fatalf("wrote a bad frame: %v", err)
+		}
+		v, err := decodeAny(&r.Decoder, fr)
+		if err != nil {
+			t.Fatalf("wrote a bad %s: %v", fr.Type, err)
+		}
+		types, bodies = append(types, fr.Type), append(bodies, v)
+	}
+}
+
 // FuzzHandshake gives Dial (dial true) or Accept the fuzzer's bytes as
 // everything the peer says. Nothing may panic; what the side under test
 // writes must be well-formed frames of the handshake; it may succeed only
@@ -223,22 +243,7 @@ func FuzzHandshake(f *testing.F) {
 			peer, err = wire.Accept(conn, ca, nil)
 		}
 
-		// Read back what the side under test wrote.
-		r := wire.NewReader(bytes.NewReader(conn.out.Bytes()), wire.MaxHandshakeFrameSize)
-		var types []wire.FrameType
-		for {
-			fr, rerr := r.ReadFrame()
-			if rerr == io.EOF {
-				break
-			}
-			if rerr != nil {
-				t.Fatalf("wrote a bad frame: %v", rerr)
-			}
-			if _, derr := decodeAny(&r.Decoder, fr); derr != nil {
-				t.Fatalf("wrote a bad %s: %v", fr.Type, derr)
-			}
-			types = append(types, fr.Type)
-		}
+		types, _ := wroteFrames(t, conn.out.Bytes())
 		if len(types) == 0 {
 			// Only an acceptor whose peer hung up before a whole Hello.
 			if dial || !errors.Is(err, io.ErrUnexpectedEOF) {
@@ -254,9 +259,9 @@ func FuzzHandshake(f *testing.F) {
 			t.Fatalf("Accept began with %s", first)
 		}
 		if err == nil {
-			want, lastWant := wire.Peer{Addr: addrA, Incarnation: incA}, wire.FrameProof
+			want, lastWant := wire.Peer{Addr: addrA, Incarnation: incA, Nonce: nonceA}, wire.FrameProof
 			if !dial {
-				want, lastWant = wire.Peer{Addr: addrI, Incarnation: incI}, wire.FrameAccept
+				want, lastWant = wire.Peer{Addr: addrI, Incarnation: incI, Nonce: nonceI}, wire.FrameAccept
 			}
 			// The proofs bind the fixed nonces and the cookie, so a success
 			// means the fuzzer kept the peer's identity and proof intact.
@@ -266,6 +271,62 @@ func FuzzHandshake(f *testing.F) {
 		} else if !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, wire.ErrRefused) && last != wire.FrameRefuse {
 			// A peer that broke the protocol is told why before the end.
 			t.Fatalf("failed (%v) without a Refuse; last wrote %s", err, last)
+		}
+	})
+}
+
+// asked is the nonce FuzzConfirm's initiator asks about, and its acceptor
+// says it is dialling with.
+var asked = wire.Nonce(seq(0x61, 32))
+
+// FuzzConfirm is FuzzHandshake for confirmations: Confirm (dial true) or
+// an Accept that answers them gets the fuzzer's bytes as everything the
+// peer says. Nothing may panic; what the side under test writes must be
+// well-formed frames; a confirmation is answered yes only when both the
+// question and the proofs are intact, Accept never asks decide about a
+// confirmation, and never starts a session for one.
+func FuzzConfirm(f *testing.F) {
+	f.Fuzz(func(t *testing.T, data []byte, dial bool) {
+		ci, ca := vectorConfigs()
+		ca.Confirmed = func(addr string, n wire.Nonce) bool { return addr == addrI && n == asked }
+		conn := &peerConn{in: bytes.NewReader(data)}
+		var peer wire.Peer
+		var yes, decided bool
+		var err error
+		if dial {
+			peer, yes, err = wire.Confirm(conn, ci, asked)
+		} else {
+			peer, err = wire.Accept(conn, ca, func(wire.Peer) error { decided = true; return nil })
+		}
+		types, bodies := wroteFrames(t, conn.out.Bytes())
+		var last wire.FrameType
+		var accepted wire.Accepted
+		for i, v := range bodies {
+			if a, ok := v.(*wire.Accepted); ok {
+				accepted = *a
+			}
+			last = types[i]
+		}
+		switch {
+		case dial && err == nil:
+			// Success needs the acceptor's proof over our question: the
+			// fuzzer kept the spec's acceptor intact.
+			if want := (wire.Peer{Addr: addrA, Incarnation: incA, Nonce: nonceA}); peer != want || last != wire.FrameProof {
+				t.Fatalf("confirmed by %+v, last frame %s", peer, last)
+			}
+		case dial && yes:
+			t.Fatalf("answered yes with an error: %v", err)
+		case !dial && errors.Is(err, wire.ErrConfirmation):
+			if decided || last != wire.FrameAccept {
+				t.Fatalf("a confirmation decided %v, last frame %s", decided, last)
+			}
+			if accepted.Confirmed != (peer.Addr == addrI) {
+				t.Fatalf("answered %v to %+v", accepted.Confirmed, peer)
+			}
+		case !dial && err == nil:
+			if !decided || accepted.Confirmed || last != wire.FrameAccept {
+				t.Fatalf("a session decided %v, confirmed %v, last frame %s", decided, accepted.Confirmed, last)
+			}
 		}
 	})
 }

@@ -19,7 +19,8 @@ type HandshakeConfig struct {
 	// have it empty.
 	Cookie []byte
 	// Addr is this node's listen address, host:port, at most MaxAddrLen
-	// bytes: the address its peers dial and its actors' PIDs carry.
+	// bytes of printable ASCII: the address its peers dial and its actors'
+	// PIDs carry.
 	Addr string
 	// Incarnation identifies this run of the node (NewIncarnation); the
 	// zero value is refused.
@@ -27,6 +28,14 @@ type HandshakeConfig struct {
 	// Rand is the source of the nonces. Nil means crypto/rand.Reader;
 	// tests give fixed bytes.
 	Rand io.Reader
+	// Sent, when not nil, is called by Dial with the nonce of its Hello
+	// just before sending it: a node records the dials it has under way,
+	// to answer confirmations (Confirmed).
+	Sent func(Nonce)
+	// Confirmed answers a confirmation, on the acceptor's side: whether
+	// this node is dialling the node at addr with a Hello of nonce n. Nil
+	// answers no to every one.
+	Confirmed func(addr string, n Nonce) bool
 }
 
 // validate reports what makes the config unusable.
@@ -41,10 +50,12 @@ func (c *HandshakeConfig) validate() error {
 }
 
 // Peer is the node at the other end of a handshake, as it introduced
-// itself: its listen address and its incarnation.
+// itself: its listen address and its incarnation, and the nonce of its
+// Hello or Challenge.
 type Peer struct {
 	Addr        string      // its listen address, host:port
 	Incarnation Incarnation // this run of it
+	Nonce       Nonce       // its nonce in this handshake: what a confirmation asks about
 }
 
 // NewIncarnation draws a random, non-zero incarnation from r (nil means
@@ -63,34 +74,44 @@ func NewIncarnation(r io.Reader) (Incarnation, error) {
 }
 
 // The labels that open each proof's input, so that the acceptor's proof
-// can never pass for the initiator's.
+// can never pass for the initiator's. The 3 names the proof scheme of
+// protocol version 3.
 const (
-	labelAcceptor  = "troupe/1 acceptor"
-	labelInitiator = "troupe/1 initiator"
+	labelAcceptor  = "troupe/3 acceptor"
+	labelInitiator = "troupe/3 initiator"
 )
 
-// AcceptorProof returns the proof the acceptor puts in its Challenge c, in
-// answer to Hello h: HMAC-SHA256 keyed by cookie over the label
-// "troupe/1 acceptor", a zero byte, both nonces, both incarnations and
-// both addresses (docs/wire-protocol.md, section 3.3). c.Proof is not
-// used.
-func AcceptorProof(cookie []byte, h *Hello, c *Challenge) Digest {
-	return proof(cookie, labelAcceptor, h, c)
-}
-
-// InitiatorProof returns the proof the initiator sends in its Proof frame:
-// as AcceptorProof, with the label "troupe/1 initiator".
+// InitiatorProof returns the proof the initiator sends in its Proof frame,
+// in answer to Challenge c: HMAC-SHA256 keyed by cookie over the label
+// "troupe/3 initiator", a zero byte, both nonces, both incarnations, both
+// addresses and the Hello's Confirm field (docs/wire-protocol.md, section
+// 3.3).
 func InitiatorProof(cookie []byte, h *Hello, c *Challenge) Digest {
-	return proof(cookie, labelInitiator, h, c)
+	return proof(cookie, labelInitiator, h, c, nil)
 }
 
-func proof(cookie []byte, label string, h *Hello, c *Challenge) Digest {
-	in := make([]byte, 0, len(label)+1+2*len(Nonce{})+2*len(Incarnation{})+4+len(h.Addr)+len(c.Addr))
+// AcceptorProof returns the proof the acceptor puts in its Accept frame a,
+// once the initiator's proof has passed: as InitiatorProof with the label
+// "troupe/3 acceptor", followed by one byte, 1 if a.Confirmed, else 0.
+// a.Proof is not used.
+func AcceptorProof(cookie []byte, h *Hello, c *Challenge, a *Accepted) Digest {
+	answer := []byte{0}
+	if a.Confirmed {
+		answer[0] = 1
+	}
+	return proof(cookie, labelAcceptor, h, c, answer)
+}
+
+func proof(cookie []byte, label string, h *Hello, c *Challenge, tail []byte) Digest {
+	confirm := h.confirm()
+	in := make([]byte, 0, len(label)+1+2*len(Nonce{})+2*len(Incarnation{})+4+len(h.Addr)+len(c.Addr)+1+len(confirm)+len(tail))
 	in = append(append(in, label...), 0)
 	in = append(append(in, h.Nonce[:]...), c.Nonce[:]...)
 	in = append(append(in, h.Incarnation[:]...), c.Incarnation[:]...)
 	in = append(binary.BigEndian.AppendUint16(in, uint16(len(h.Addr))), h.Addr...)
 	in = append(binary.BigEndian.AppendUint16(in, uint16(len(c.Addr))), c.Addr...)
+	in = append(append(in, byte(len(confirm))), confirm...)
+	in = append(in, tail...)
 	m := hmac.New(sha256.New, cookie)
 	m.Write(in)
 	var d Digest
@@ -99,9 +120,10 @@ func proof(cookie []byte, label string, h *Hello, c *Challenge) Digest {
 }
 
 // Dial runs the initiator's side of the handshake over rw, a connection
-// just opened: it sends Hello, checks the acceptor's Challenge and proof,
-// sends its own Proof and waits for Accept. It returns the acceptor as it
-// introduced itself.
+// just opened: it sends Hello, reads the acceptor's Challenge, proves that
+// it knows the cookie with its Proof, and waits for the Accept that
+// carries the acceptor's proof, which it checks. It returns the acceptor
+// as it introduced itself.
 //
 // Set a deadline on the connection first: Dial waits as long as reads and
 // writes do. When the acceptor fails (bad magic, another version, a proof
@@ -110,56 +132,86 @@ func proof(cookie []byte, label string, h *Hello, c *Challenge) Digest {
 // returns a *RefusedError. Either way the caller closes the connection.
 // Nothing past the Accept frame is read from rw.
 func Dial(rw io.ReadWriter, cfg HandshakeConfig) (Peer, error) {
-	if err := cfg.validate(); err != nil {
-		return Peer{}, err
+	p, _, err := dial(rw, &cfg, Nonce{})
+	return p, err
+}
+
+// Confirm asks the node at the other end of rw, a connection just opened,
+// whether it is dialling this node with a Hello of nonce n: the handshake
+// of Dial, whose Hello carries n as its Confirm field, and whose Accept
+// carries the answer. No session follows: close rw once Confirm returns.
+// A zero n is ErrConfig.
+func Confirm(rw io.ReadWriter, cfg HandshakeConfig, n Nonce) (Peer, bool, error) {
+	if n == (Nonce{}) {
+		return Peer{}, false, fmt.Errorf("%w: nothing to confirm", ErrConfig)
 	}
-	h := newHandshake(rw, &cfg)
-	hello := Hello{Addr: cfg.Addr, Incarnation: cfg.Incarnation}
+	return dial(rw, &cfg, n)
+}
+
+func dial(rw io.ReadWriter, cfg *HandshakeConfig, confirm Nonce) (Peer, bool, error) {
+	if err := cfg.validate(); err != nil {
+		return Peer{}, false, err
+	}
+	h := newHandshake(rw, cfg)
+	hello := Hello{Addr: cfg.Addr, Incarnation: cfg.Incarnation, Confirm: confirm}
 	if err := h.nonce(&hello.Nonce); err != nil {
-		return Peer{}, err
+		return Peer{}, false, err
+	}
+	if cfg.Sent != nil {
+		cfg.Sent(hello.Nonce)
 	}
 	if err := h.flush(h.enc.AppendHello(&hello)); err != nil {
-		return Peer{}, fmt.Errorf("wire: handshake: sending Hello: %w", err)
+		return Peer{}, false, fmt.Errorf("wire: handshake: sending Hello: %w", err)
 	}
 
 	f, err := h.read(FrameChallenge)
 	if err != nil {
-		return Peer{}, err
+		return Peer{}, false, err
 	}
 	var ch Challenge
 	if err := h.dec.DecodeChallenge(f, &ch); err != nil {
-		return Peer{}, h.fail(err)
-	}
-	want := AcceptorProof(cfg.Cookie, &hello, &ch)
-	if !hmac.Equal(want[:], ch.Proof[:]) {
-		h.refuse(CodeBadProof, "")
-		return Peer{}, fmt.Errorf("%w: acceptor %s", ErrBadProof, ch.Addr)
+		return Peer{}, false, h.fail(err)
 	}
 	p := Proof{Proof: InitiatorProof(cfg.Cookie, &hello, &ch)}
 	if err := h.flush(h.enc.AppendProof(&p)); err != nil {
-		return Peer{}, fmt.Errorf("wire: handshake: sending Proof: %w", err)
+		return Peer{}, false, fmt.Errorf("wire: handshake: sending Proof: %w", err)
 	}
 
 	f, err = h.read(FrameAccept)
 	if err != nil {
-		return Peer{}, err
+		return Peer{}, false, err
 	}
-	if err := h.dec.DecodeAccept(f); err != nil {
-		return Peer{}, h.fail(err)
+	var a Accepted
+	if err := h.dec.DecodeAccept(f, &a); err != nil {
+		return Peer{}, false, h.fail(err)
 	}
-	return Peer{Addr: ch.Addr, Incarnation: ch.Incarnation}, nil
+	want := AcceptorProof(cfg.Cookie, &hello, &ch, &a)
+	if !hmac.Equal(want[:], a.Proof[:]) {
+		h.refuse(CodeBadProof, "")
+		return Peer{}, false, fmt.Errorf("%w: acceptor %s", ErrBadProof, ch.Addr)
+	}
+	if a.Confirmed && confirm == (Nonce{}) {
+		h.refuse(CodeProtocolError, "a confirmation answered where none was asked")
+		return Peer{}, false, malformed("Accept confirms what the Hello did not ask")
+	}
+	return Peer{Addr: ch.Addr, Incarnation: ch.Incarnation, Nonce: ch.Nonce}, a.Confirmed, nil
 }
 
 // Accept runs the acceptor's side of the handshake over rw, a connection
-// just accepted: it reads Hello, answers with a Challenge, checks the
-// initiator's Proof, asks decide and sends Accept. It returns the
-// initiator as it introduced itself.
+// just accepted: it reads Hello, answers with a Challenge (its nonce,
+// nothing computed from the cookie), checks the initiator's Proof, asks
+// decide, and sends Accept with its own proof. It returns the initiator as
+// it introduced itself.
 //
 // decide (nil accepts every peer) runs once the initiator has proved it
 // knows the cookie. If it returns an error, Accept sends a Refuse and
 // returns that error: a *RefusedError chooses the code and reason (for
 // instance CodeDuplicate for the losing side of a simultaneous connect, or
 // CodeShuttingDown); any other error is sent as CodeRefused with its text.
+//
+// A Hello that asks for a confirmation is answered with cfg.Confirmed, in
+// the Accept, without asking decide; Accept then returns the initiator and
+// an error wrapping ErrConfirmation, since no session follows.
 //
 // Set a deadline on the connection first. Other failures are sent to the
 // initiator as a Refuse too, and returned as in Dial.
@@ -180,7 +232,6 @@ func Accept(rw io.ReadWriter, cfg HandshakeConfig, decide func(Peer) error) (Pee
 	if err := h.nonce(&ch.Nonce); err != nil {
 		return Peer{}, err
 	}
-	ch.Proof = AcceptorProof(cfg.Cookie, &hello, &ch)
 	if err := h.flush(h.enc.AppendChallenge(&ch)); err != nil {
 		return Peer{}, fmt.Errorf("wire: handshake: sending Challenge: %w", err)
 	}
@@ -199,8 +250,13 @@ func Accept(rw io.ReadWriter, cfg HandshakeConfig, decide func(Peer) error) (Pee
 		return Peer{}, fmt.Errorf("%w: initiator %s", ErrBadProof, hello.Addr)
 	}
 
-	peer := Peer{Addr: hello.Addr, Incarnation: hello.Incarnation}
-	if decide != nil {
+	peer := Peer{Addr: hello.Addr, Incarnation: hello.Incarnation, Nonce: hello.Nonce}
+	var a Accepted
+	probe := hello.Confirm != (Nonce{})
+	switch {
+	case probe:
+		a.Confirmed = cfg.Confirmed != nil && cfg.Confirmed(hello.Addr, hello.Confirm)
+	case decide != nil:
 		if err := decide(peer); err != nil {
 			var r *RefusedError
 			if errors.As(err, &r) && r.Code != CodeOK {
@@ -211,8 +267,12 @@ func Accept(rw io.ReadWriter, cfg HandshakeConfig, decide func(Peer) error) (Pee
 			return Peer{}, err
 		}
 	}
-	if err := h.flush(h.enc.AppendAccept()); err != nil {
+	a.Proof = AcceptorProof(cfg.Cookie, &hello, &ch, &a)
+	if err := h.flush(h.enc.AppendAccept(&a)); err != nil {
 		return Peer{}, fmt.Errorf("wire: handshake: sending Accept: %w", err)
+	}
+	if probe {
+		return peer, fmt.Errorf("%w: answered %v to %s", ErrConfirmation, a.Confirmed, hello.Addr)
 	}
 	return peer, nil
 }

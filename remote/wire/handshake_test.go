@@ -23,10 +23,10 @@ func TestHandshake(t *testing.T) {
 	if dial.err != nil || accept.err != nil {
 		t.Fatalf("dial %v, accept %v", dial.err, accept.err)
 	}
-	if want := (wire.Peer{Addr: addrA, Incarnation: incA}); dial.peer != want {
+	if want := (wire.Peer{Addr: addrA, Incarnation: incA, Nonce: nonceA}); dial.peer != want {
 		t.Errorf("Dial's peer %+v, want %+v", dial.peer, want)
 	}
-	want := wire.Peer{Addr: addrI, Incarnation: incI}
+	want := wire.Peer{Addr: addrI, Incarnation: incI, Nonce: nonceI}
 	if accept.peer != want || decided != want {
 		t.Errorf("Accept's peer %+v, decide saw %+v, want %+v", accept.peer, decided, want)
 	}
@@ -92,14 +92,14 @@ func TestHandshakeCookies(t *testing.T) {
 				}
 				return
 			}
-			// The acceptor proves itself first, so the initiator finds the
+			// The initiator proves itself first, so the acceptor finds the
 			// mismatch and refuses; both errors match ErrBadProof.
-			if !errors.Is(dial.err, c.dialErr) || errors.Is(dial.err, wire.ErrRefused) {
-				t.Errorf("Dial: %v, want %v", dial.err, c.dialErr)
+			if !errors.Is(accept.err, c.dialErr) || errors.Is(accept.err, wire.ErrRefused) {
+				t.Errorf("Accept: %v, want %v", accept.err, c.dialErr)
 			}
 			var refused *wire.RefusedError
-			if !errors.As(accept.err, &refused) || refused.Code != c.acceptRefuse || !errors.Is(accept.err, wire.ErrBadProof) {
-				t.Errorf("Accept: %v, want a refusal with code %s", accept.err, c.acceptRefuse)
+			if !errors.As(dial.err, &refused) || refused.Code != c.acceptRefuse || !errors.Is(dial.err, wire.ErrBadProof) {
+				t.Errorf("Dial: %v, want a refusal with code %s", dial.err, c.acceptRefuse)
 			}
 		})
 	}
@@ -179,10 +179,14 @@ func TestAcceptRefuses(t *testing.T) {
 		}, wire.ErrBadMagic, wire.CodeBadMagic, ""},
 		{"version 1", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendHelloVersion(&hello, 1) })
-		}, wire.ErrVersion, wire.CodeVersionMismatch, "2"},
-		{"version 3, other fields", func(p *rawPeer) {
-			p.write(frameBytes(t, 1, "troupe", 3, map[string]any{"future": true}))
-		}, wire.ErrVersion, wire.CodeVersionMismatch, "2"},
+		}, wire.ErrVersion, wire.CodeVersionMismatch, "3"},
+		{"version 2", func(p *rawPeer) {
+			// Version 2's Hello: five elements, no confirm field.
+			p.write(frameBytes(t, 1, "troupe", 2, addrI, inc16, nonce32))
+		}, wire.ErrVersion, wire.CodeVersionMismatch, "3"},
+		{"version 4, other fields", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 4, map[string]any{"future": true}))
+		}, wire.ErrVersion, wire.CodeVersionMismatch, "3"},
 		{"heartbeat first", func(p *rawPeer) { p.send((*wire.Encoder).AppendHeartbeat) }, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
 		{"message first", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendMessage(&wire.Message{Target: "t", Type: "x"}, 1) })
@@ -194,7 +198,19 @@ func TestAcceptRefuses(t *testing.T) {
 			p.send(func(e *wire.Encoder) error { return e.AppendProof(&wire.Proof{}) })
 		}, wire.ErrUnexpectedFrame, wire.CodeProtocolError, ""},
 		{"hello of 4", func(p *rawPeer) {
-			p.write(frameBytes(t, 1, "troupe", 2, addrI, inc16))
+			p.write(frameBytes(t, 1, "troupe", 3, addrI, inc16))
+		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
+		{"hello of 5", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32))
+		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
+		{"confirm of 31 bytes", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 3, addrI, inc16, nonce32, nonce32[:31]))
+		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
+		{"address with a control byte", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 3, "127.0.0.1:70\n1", inc16, nonce32, []byte{}))
+		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
+		{"address not UTF-8", func(p *rawPeer) {
+			p.write(frameBytes(t, 1, "troupe", 3, "\xff\xfe:1", inc16, nonce32, []byte{}))
 		}, wire.ErrMalformed, wire.CodeProtocolError, ""},
 		{"forged proof", func(p *rawPeer) {
 			p.send(func(e *wire.Encoder) error { return e.AppendHello(&hello) })
@@ -224,7 +240,7 @@ func TestAcceptRefuses(t *testing.T) {
 }
 
 func TestDialRefuses(t *testing.T) {
-	challenge := func(p *rawPeer, version uint64, proof bool) {
+	challenge := func(p *rawPeer, version uint64) (wire.Hello, wire.Challenge) {
 		f, err := p.r.ReadFrame()
 		if err != nil {
 			t.Fatal(err)
@@ -234,14 +250,24 @@ func TestDialRefuses(t *testing.T) {
 			t.Fatal(err)
 		}
 		c := wire.Challenge{Addr: addrA, Incarnation: incA, Nonce: nonceA}
-		if proof {
-			c.Proof = wire.AcceptorProof([]byte(cookie), &h, &c)
-		}
 		if version == wire.Version {
 			p.send(func(e *wire.Encoder) error { return e.AppendChallenge(&c) })
 		} else {
-			p.write(frameBytes(t, 2, "troupe", version, addrA, incA[:], nonceA[:], c.Proof[:]))
+			p.write(frameBytes(t, 2, "troupe", version, addrA, incA[:], nonceA[:], make([]byte, 32)))
 		}
+		return h, c
+	}
+	// accept answers the initiator's Proof with an Accept of a.
+	accept := func(p *rawPeer, a wire.Accepted, forge bool) {
+		h, c := challenge(p, wire.Version)
+		f, err := p.r.ReadFrame()
+		if err != nil || f.Type != wire.FrameProof {
+			t.Fatalf("%s instead of the Proof: %v", f.Type, err)
+		}
+		if !forge {
+			a.Proof = wire.AcceptorProof([]byte(cookie), &h, &c, &a)
+		}
+		p.send(func(e *wire.Encoder) error { return e.AppendAccept(&a) })
 	}
 	cases := []struct {
 		name string
@@ -249,8 +275,10 @@ func TestDialRefuses(t *testing.T) {
 		want error
 		code wire.Code // 0: Dial sends no refusal
 	}{
-		{"challenge version 1", func(p *rawPeer) { challenge(p, 1, true) }, wire.ErrVersion, wire.CodeVersionMismatch},
-		{"challenge without proof", func(p *rawPeer) { challenge(p, wire.Version, false) }, wire.ErrBadProof, wire.CodeBadProof},
+		{"challenge version 1", func(p *rawPeer) { challenge(p, 1) }, wire.ErrVersion, wire.CodeVersionMismatch},
+		{"challenge version 2", func(p *rawPeer) { challenge(p, 2) }, wire.ErrVersion, wire.CodeVersionMismatch},
+		{"accept with a forged proof", func(p *rawPeer) { accept(p, wire.Accepted{Proof: wire.Digest(seq(1, 32))}, true) }, wire.ErrBadProof, wire.CodeBadProof},
+		{"accept confirming what was not asked", func(p *rawPeer) { accept(p, wire.Accepted{Confirmed: true}, false) }, wire.ErrMalformed, wire.CodeProtocolError},
 		{"hello back", func(p *rawPeer) {
 			p.r.ReadFrame()
 			p.send(func(e *wire.Encoder) error {

@@ -3,6 +3,7 @@ package wire_test
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"net"
 	"sync"
 	"testing"
@@ -120,6 +121,27 @@ func runHandshakeDecide(t testing.TB, ci, ca wire.HandshakeConfig, decide func(w
 	dial = handshakeResult{p, err}
 	accept = <-done
 	return dial, accept, ri.written(), ra.written()
+}
+
+// runConfirmTB runs a confirmation of n between ci and ca over a pipe,
+// and fails unless both sides end as they should.
+func runConfirmTB(tb testing.TB, ci, ca wire.HandshakeConfig, n wire.Nonce) (yes bool, peer wire.Peer, wroteI, wroteA []byte) {
+	tb.Helper()
+	a, b := pipe(tb)
+	ri, ra := &recorder{Conn: a}, &recorder{Conn: b}
+	done := make(chan error, 1)
+	go func() {
+		_, err := wire.Accept(ra, ca, nil)
+		done <- err
+	}()
+	peer, yes, err := wire.Confirm(ri, ci, n)
+	if err != nil {
+		tb.Fatalf("Confirm: %v", err)
+	}
+	if err := <-done; !errors.Is(err, wire.ErrConfirmation) {
+		tb.Fatalf("Accept of a confirmation: %v", err)
+	}
+	return yes, peer, ri.written(), ra.written()
 }
 
 // splitFrames cuts a stream of frames into frames, prefixes included.

@@ -94,6 +94,17 @@ func fuzzSeeds(tb testing.TB) map[string][][]any {
 	for _, name := range []string{"message", "reply", "hello", "message-registered"} {
 		seeds["FuzzCheckDecode"] = append(seeds["FuzzCheckDecode"], []any{frames[name][4:]})
 	}
+	// A confirmation, each side's half.
+	ci, ca = vectorConfigs()
+	ca.Confirmed = func(addr string, n wire.Nonce) bool { return n == wire.Nonce(seq(0x61, 32)) }
+	_, _, confirmI, confirmA := runConfirmTB(tb, ci, ca, wire.Nonce(seq(0x61, 32)))
+	seeds["FuzzConfirm"] = [][]any{
+		{confirmI, false},
+		{confirmA, true},
+		{wroteI, false},
+		{wroteA, true},
+		{confirmI[:len(confirmI)-5], false},
+	}
 	seeds["FuzzHandshake"] = [][]any{
 		{wroteI, false},
 		{wroteA, true},

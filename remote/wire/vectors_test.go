@@ -2,8 +2,11 @@ package wire_test
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -56,17 +59,45 @@ func handshakeVectors(t *testing.T) []vector {
 	return []vector{{"hello", fi[0]}, {"challenge", fa[0]}, {"proof", fi[1]}, {"accept", fa[1]}}
 }
 
-// proofInputVector is the input of the acceptor's HMAC in the handshake
+// proofInputVector is the input of the initiator's HMAC in the handshake
 // vectors, as section 3.3 lays it out.
 func proofInputVector() []byte {
 	var in []byte
-	in = append(in, "troupe/1 acceptor"...)
+	in = append(in, "troupe/3 initiator"...)
 	in = append(in, 0)
 	in = append(append(in, nonceI[:]...), nonceA[:]...)
 	in = append(append(in, incI[:]...), incA[:]...)
 	in = append(binary.BigEndian.AppendUint16(in, uint16(len(addrI))), addrI...)
 	in = append(binary.BigEndian.AppendUint16(in, uint16(len(addrA))), addrA...)
-	return in
+	return append(in, 0) // no confirmation
+}
+
+// confirmVectors returns the Hello and the Accept of a confirmation with
+// the spec's parameters, in which the initiator asks about the nonce
+// 61 62 ... 80, and the acceptor, dialling it with that nonce, says yes.
+func confirmVectors(t *testing.T) []vector {
+	ci, ca := vectorConfigs()
+	asked := wire.Nonce(seq(0x61, 32))
+	ca.Confirmed = func(addr string, n wire.Nonce) bool { return addr == addrI && n == asked }
+	a, b := pipe(t)
+	ri, ra := &recorder{Conn: a}, &recorder{Conn: b}
+	done := make(chan error, 1)
+	go func() {
+		_, err := wire.Accept(ra, ca, func(wire.Peer) error { return errors.New("decide asked about a confirmation") })
+		done <- err
+	}()
+	_, yes, err := wire.Confirm(ri, ci, asked)
+	if err != nil || !yes {
+		t.Fatalf("Confirm = %v, %v", yes, err)
+	}
+	if err := <-done; !errors.Is(err, wire.ErrConfirmation) {
+		t.Fatalf("Accept of a confirmation = %v", err)
+	}
+	fi, fa := splitFrames(t, ri.written()), splitFrames(t, ra.written())
+	if len(fi) != 2 || len(fa) != 2 {
+		t.Fatalf("initiator wrote %d frames, acceptor %d; want 2 each", len(fi), len(fa))
+	}
+	return []vector{{"hello-confirm", fi[0]}, {"accept-confirmed", fa[1]}}
 }
 
 func sessionVectors(t *testing.T) []vector {
@@ -107,8 +138,30 @@ func parseDump(t *testing.T, name, text string) []byte {
 	return out
 }
 
+// TestVectorProofs: the proofs in the Proof and Accept vectors are the
+// HMACs of the proof-input vector as section 3.3 says, computed here
+// without the package's code.
+func TestVectorProofs(t *testing.T) {
+	hs := handshakeVectors(t)
+	mac := func(in []byte) []byte {
+		m := hmac.New(sha256.New, []byte(cookie))
+		m.Write(in)
+		return m.Sum(nil)
+	}
+	in := proofInputVector()
+	proofI, proofA := hs[2].frame[len(hs[2].frame)-32:], hs[3].frame[len(hs[3].frame)-33:len(hs[3].frame)-1]
+	if want := mac(in); !bytes.Equal(proofI, want) {
+		t.Errorf("proofI % x, want % x", proofI, want)
+	}
+	acc := append([]byte("troupe/3 acceptor\x00"), in[len("troupe/3 initiator\x00"):]...)
+	if want := mac(append(acc, 0)); !bytes.Equal(proofA, want) {
+		t.Errorf("proofA % x, want % x", proofA, want)
+	}
+}
+
 func TestVectors(t *testing.T) {
 	vectors := append(handshakeVectors(t), vector{"proof-input", proofInputVector()})
+	vectors = append(vectors, confirmVectors(t)...)
 	vectors = append(vectors, sessionVectors(t)...)
 
 	spec, err := os.ReadFile(specPath)
@@ -177,17 +230,19 @@ func writeVectors(t *testing.T, spec []byte, vectors []vector) {
 func annotate(name string, b []byte) string {
 	var d dumper
 	if name == "proof-input" {
-		d.line(b[:18], `label "troupe/1 acceptor" and 0x00`)
-		d.line(b[18:50], "nonceI")
-		d.line(b[50:82], "nonceA")
-		d.line(b[82:98], "incI")
-		d.line(b[98:114], "incA")
-		n := int(binary.BigEndian.Uint16(b[114:]))
-		d.line(b[114:116], fmt.Sprintf("len(addrI) = %d", n))
-		d.line(b[116:116+n], fmt.Sprintf("addrI %q", b[116:116+n]))
-		rest := b[116+n:]
-		d.line(rest[:2], fmt.Sprintf("len(addrA) = %d", len(rest)-2))
-		d.line(rest[2:], fmt.Sprintf("addrA %q", rest[2:]))
+		d.line(b[:19], `label "troupe/3 initiator" and 0x00`)
+		d.line(b[19:51], "nonceI")
+		d.line(b[51:83], "nonceA")
+		d.line(b[83:99], "incI")
+		d.line(b[99:115], "incA")
+		n := int(binary.BigEndian.Uint16(b[115:]))
+		d.line(b[115:117], fmt.Sprintf("len(addrI) = %d", n))
+		d.line(b[117:117+n], fmt.Sprintf("addrI %q", b[117:117+n]))
+		rest := b[117+n:]
+		m := int(binary.BigEndian.Uint16(rest))
+		d.line(rest[:2], fmt.Sprintf("len(addrA) = %d", m))
+		d.line(rest[2:2+m], fmt.Sprintf("addrA %q", rest[2:2+m]))
+		d.line(rest[2+m:], "len(confirm) = 0: no confirmation")
 		return d.String()
 	}
 	d.line(b[:4], fmt.Sprintf("length: %d bytes", len(b)-4))
@@ -204,9 +259,10 @@ func annotate(name string, b []byte) string {
 }
 
 var fieldNames = map[wire.FrameType][]string{
-	wire.FrameHello:     {"magic", "version", "address", "incarnation", "nonce"},
-	wire.FrameChallenge: {"magic", "version", "address", "incarnation", "nonce", "proof"},
+	wire.FrameHello:     {"magic", "version", "address", "incarnation", "nonce", "confirm"},
+	wire.FrameChallenge: {"magic", "version", "address", "incarnation", "nonce"},
 	wire.FrameProof:     {"proof"},
+	wire.FrameAccept:    {"proof", "confirmed"},
 	wire.FrameMessage:   {"target", "sender", "request id", "type name", "payload"},
 	wire.FrameReply:     {"request id", "code", "type name", "payload", "error text"},
 	wire.FrameAck:       {"count"},

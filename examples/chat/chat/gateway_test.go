@@ -85,9 +85,12 @@ func TestGatewayLongPoll(t *testing.T) {
 		t.Fatalf("the poll returned after %v, before its wait", d)
 	}
 
-	// What is waiting comes at once.
+	// What is waiting comes at once. A post is answered once the room has
+	// numbered it; its delivery to ann's user actor, and to her inbox,
+	// follows on its own: the poll is made once both wait there.
 	say(t, n.URL(), "foo", "bob", "one")
 	say(t, n.URL(), "foo", "bob", "two")
+	eventually(t, "both messages wait in ann's inbox", func() bool { return n.Gateway.InboxOf("ann").Len() == 2 })
 	var evs []chat.Event
 	do(t, "POST", n.URL()+"/poll/ann", nil).Decode(t, &evs)
 	if len(evs) != 2 || evs[0].Message.Text != "one" || evs[1].Message.Text != "two" {

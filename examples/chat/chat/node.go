@@ -90,6 +90,11 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		if rcfg.Logger == nil {
 			rcfg.Logger = logger
 		}
+		if rcfg.Expose == nil {
+			// Other nodes send to rooms and directories and watch them;
+			// none may stop them (stopping a directory ends its rooms).
+			rcfg.Expose = remote.NoRemoteStop
+		}
 	}
 
 	reg := prometheus.NewRegistry()

@@ -73,8 +73,13 @@ func StartNamedCluster(t testing.TB, g chat.GatewayConfig, names []string, rooms
 			name = names[i]
 		}
 		nodes = append(nodes, StartNode(t, chat.NodeConfig{
-			Name:      name,
-			Remote:    &remote.Config{Addr: "127.0.0.1:0"},
+			Name: name,
+			// The nodes share this process, so a peer falls silent only
+			// when the process gets no CPU; the default 3 s timeout then
+			// measures the machine's load, not the peer (TestLoad saw
+			// goroutines wait 2.7 s for a CPU, and nodes declared down).
+			// Wait is what the tests allow every other wait.
+			Remote:    &remote.Config{Addr: "127.0.0.1:0", HeartbeatTimeout: Wait},
 			Directory: chat.DirectoryConfig{Rooms: append([]string{}, rs...)},
 			Gateway:   g,
 		}))
