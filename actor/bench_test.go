@@ -17,11 +17,12 @@ import (
 // every send as a user's message would be.
 type tick struct{ n int }
 
-// counter counts ticks and closes done at want.
+// counter counts ticks (or bare ints) and closes done at want.
 func counter(want int, done chan<- struct{}) func(c *actor.Context) {
 	seen := 0
 	return func(c *actor.Context) {
-		if _, ok := c.Message().(tick); ok {
+		switch c.Message().(type) {
+		case tick, int:
 			seen++
 			if seen == want {
 				close(done)
@@ -70,7 +71,7 @@ func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any, o
 		pids[i] = pid
 	}
 	b.ReportAllocs()
-	b.ResetTimer()
+	cpu := startCPU(b)
 	var wg sync.WaitGroup
 	for s := range senders {
 		n := b.N / senders
@@ -91,8 +92,26 @@ func benchOneWayMsg(b *testing.B, senders, receivers int, msg func(i int) any, o
 	for _, d := range dones {
 		<-d
 	}
-	b.StopTimer()
+	cpu.stop()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "msg/s")
+}
+
+// cpuMeter reports the CPU time the process spent per op (user and
+// system, all threads): on a machine that other work loads, it moves less
+// than the time per op, which waits for the processor too.
+type cpuMeter struct {
+	b     *testing.B
+	start time.Duration
+}
+
+func startCPU(b *testing.B) cpuMeter {
+	b.ResetTimer()
+	return cpuMeter{b, processCPU()}
+}
+
+func (m cpuMeter) stop() {
+	m.b.StopTimer()
+	m.b.ReportMetric(float64(processCPU()-m.start)/float64(m.b.N), "cpu-ns/op")
 }
 
 func BenchmarkSend1To1(b *testing.B) { benchOneWay(b, 1, 1) }
@@ -100,6 +119,12 @@ func BenchmarkSend1To1Shared(b *testing.B) {
 	benchOneWayMsg(b, 1, 1, func(int) any { return shared })
 }
 func BenchmarkSend2To2(b *testing.B) { benchOneWay(b, 2, 2) }
+
+// BenchmarkSendPlain sends bare ints, sys.Send(pid, i), from one goroutine:
+// the first program a user writes.
+func BenchmarkSendPlain(b *testing.B) {
+	benchOneWayMsg(b, 1, 1, func(i int) any { return i })
+}
 
 // BenchmarkSend1To1Observed is Send1To1 with an Observer that does nothing:
 // the price of observation itself, one call and two clock readings a batch.

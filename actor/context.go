@@ -88,28 +88,50 @@ func (c *Context) Request(pid PID, msg any) error {
 }
 
 // send looks the target up once. A full Block mailbox is waited on with the
-// actor's context, made only then: most sends never need it.
+// actor's context, made only then: most sends never need it. What is rare
+// (another node, no such actor, a full mailbox) is handled out of line, so
+// that a send keeps the actor's stack small: a frame too many, and every
+// actor goroutine's stack grows on its first send.
 func (c *Context) send(pid PID, msg any) error {
 	p := c.proc
-	s := p.sys
 	if msg == nil {
 		return ErrNilMessage
 	}
-	target, t, err := s.route(pid)
-	if t != nil {
-		return t.Send(p.context(), true, pid, p.self, msg, Reply{})
+	target, t, err := p.sys.route(pid)
+	if err == nil && t == nil {
+		if err = target.mbox.TryPut(envelope{msg: msg, sender: &p.self}); err == nil {
+			target.schedule()
+			return nil
+		}
 	}
-	if err != nil {
-		if err == ErrNotFound {
+	return c.sendSlow(pid, msg, err)
+}
+
+// sendSlow is the rest of send: to another node, to no actor, or to a
+// mailbox that refused the message with err. It looks pid up again rather
+// than take more arguments than fit in registers.
+//
+//go:noinline
+func (c *Context) sendSlow(pid PID, msg any, err error) error {
+	p := c.proc
+	s := p.sys
+	target, t, rerr := s.route(pid)
+	switch {
+	case t != nil:
+		return t.Send(p.context(), true, pid, p.self, msg, Reply{})
+	case target == nil:
+		if rerr == ErrNotFound {
 			s.deadLetter(pid, envelope{msg: msg, sender: &p.self}, ErrNotFound)
 		}
+		return rerr
+	case errors.Is(err, mailbox.ErrFull) && target.mbox.Overflow() == mailbox.Block:
+		return s.put(p.context(), true, target, msg, &p.self, nil)
+	case errors.Is(err, mailbox.ErrFull):
 		return err
 	}
-	err = s.put(context.Background(), false, target, msg, &p.self, nil)
-	if errors.Is(err, mailbox.ErrFull) && target.mbox.Overflow() == mailbox.Block {
-		err = s.put(p.context(), true, target, msg, &p.self, nil)
-	}
-	return err
+	// Closed, or not there a moment ago: put tries once more, and makes
+	// the dead letter if it must.
+	return s.put(context.Background(), false, target, msg, &p.self, nil)
 }
 
 // Spawn starts a child of this actor. Children stop before their parent.

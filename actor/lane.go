@@ -39,128 +39,216 @@ type sysMsg struct {
 	solo   bool          // sysStart: a restart nobody waits for; no acknowledgement
 }
 
+// sysNode holds a system message in the lane, a lock-free stack that the
+// actor empties all at once and reads oldest first. An idle actor's lane
+// is one nil pointer; a lock and a slice there took 40 bytes of every actor.
+type sysNode struct {
+	m    sysMsg
+	next *sysNode
+}
+
+// laneClosed tops the lane of an actor that has stopped: pushSystem
+// refuses from then on. It is never changed.
+var laneClosed = &sysNode{}
+
 // pushSystem queues a system message; it returns false once the actor has
 // stopped.
 func (p *process) pushSystem(m sysMsg) bool {
-	p.sysMu.Lock()
-	if p.sysClosed {
-		p.sysMu.Unlock()
-		return false
+	n := &sysNode{m: m}
+	for {
+		top := p.lane.Load()
+		if top == laneClosed {
+			return false
+		}
+		n.next = top
+		if p.lane.CompareAndSwap(top, n) {
+			break
+		}
 	}
-	p.sysQ = append(p.sysQ, m)
-	waiting := p.sysWaiting
-	p.sysWaiting = false
-	p.sysMu.Unlock()
-	p.sysPending.Store(true)
-	if waiting {
+	// The loop may sleep in waitSystem: it set waiting before it looked
+	// at the lane, and we pushed before we look at waiting, so one of us
+	// sees the other.
+	if e := p.ext.Load(); e != nil && e.waiting.Load() {
 		select {
-		case p.sysWake <- struct{}{}:
+		case e.wake <- struct{}{}:
 		default:
 		}
 		return true
 	}
-	if p.state.Load() != running && (p.state.CompareAndSwap(idle, running) || p.state.CompareAndSwap(suspended, running)) {
-		go p.run()
+	if p.state.Load() != running {
+		p.start(true)
 	}
 	return true
 }
 
+// systemPending reports whether the lane holds messages.
+func (p *process) systemPending() bool {
+	top := p.lane.Load()
+	return top != nil && top != laneClosed
+}
+
+// takeSystem empties the lane, or closes it, and returns its messages
+// oldest first.
+func (p *process) takeSystem(close bool) *sysNode {
+	var top *sysNode
+	if close {
+		top = p.lane.Swap(laneClosed)
+	} else {
+		top = p.lane.Swap(nil)
+	}
+	var first *sysNode
+	for top != nil && top != laneClosed {
+		next := top.next
+		top.next = first
+		first, top = top, next
+	}
+	return first
+}
+
 // waitSystem sleeps until a system message arrives, for a loop that waits
-// for its children to stop.
+// for its children to stop. It may return early, with none.
 func (p *process) waitSystem() {
-	p.sysMu.Lock()
-	if len(p.sysQ) > 0 {
-		p.sysMu.Unlock()
-		return
+	e := p.extra()
+	if e.wake == nil {
+		e.wake = make(chan struct{}, 1)
 	}
-	if p.sysWake == nil {
-		p.sysWake = make(chan struct{}, 1)
+	e.waiting.Store(true)
+	if !p.systemPending() {
+		<-e.wake
 	}
-	wake := p.sysWake
-	p.sysWaiting = true
-	p.sysMu.Unlock()
-	<-wake
+	e.waiting.Store(false)
 }
 
 // handleSystem takes every queued system message and acts on it. A stop it
-// decides on is left in life (lifeMustStop) and stopCause. It may run again,
-// nested, while a restart waits for children to stop.
+// decides on is left in life (lifeMustStop) and stopCause. It is never
+// re-entered: a loop that waits for its children to stop, as a restart
+// does inside it, acts only on what the wait needs (holdSystem).
 func (p *process) handleSystem() {
-	p.sysPending.Store(false)
-	p.sysMu.Lock()
-	msgs := p.sysQ
-	p.sysQ = nil // a nested call must not reuse the slice we iterate
-	p.sysMu.Unlock()
-	for i := range msgs {
-		m := msgs[i]
-		msgs[i] = sysMsg{}
-		switch m.kind {
-		case sysStop:
-			p.stopNow(m.reason)
-		case sysPoison:
-			if p.poisonAt == 0 || m.mark+1 < p.poisonAt {
-				p.poisonAt = m.mark + 1
+	for n := p.takeSystem(false); n != nil; n = n.next {
+		p.handleOne(&n.m)
+	}
+}
+
+// holdSystem is handleSystem for a loop that waits for its children to
+// stop: it acts on a child's stop, a watch, and a stop or poison of its own,
+// and appends the other messages, in order, to the list from held to last,
+// which the wait puts back under the lane when it ends (requeue).
+func (p *process) holdSystem(held, last *sysNode) (*sysNode, *sysNode) {
+	for n := p.takeSystem(false); n != nil; {
+		next := n.next
+		switch n.m.kind {
+		case sysChildStopped, sysWatch, sysUnwatch, sysStop, sysPoison:
+			p.handleOne(&n.m)
+		default:
+			n.next = nil
+			if last == nil {
+				held = n
+			} else {
+				last.next = n
 			}
-		case sysWatch, sysUnwatch:
-			p.updateWatchers(m)
-		case sysChildStopped:
-			p.removeChild(m.child)
-			if sup := p.sup(); sup != nil && len(sup.plans) > 0 {
-				p.childGone(m.child)
+			last = n
+		}
+		n = next
+	}
+	return held, last
+}
+
+// requeue puts messages held during a wait, oldest first, back in the lane
+// under everything queued since, which is newer. Only the actor's goroutine
+// takes from the lane, and pushers never touch a node already in it, so the
+// bottom node's next is the actor's to set.
+func (p *process) requeue(held *sysNode) {
+	var rev *sysNode // newest first, as the lane keeps them
+	for held != nil {
+		next := held.next
+		held.next = rev
+		rev, held = held, next
+	}
+	for rev != nil {
+		top := p.lane.Load()
+		if top == nil {
+			if p.lane.CompareAndSwap(nil, rev) {
+				return
 			}
-		case sysTerminated:
-			if !p.watching(m.pid) {
-				continue // unwatched since: say nothing
+			continue
+		}
+		bottom := top
+		for bottom.next != nil {
+			bottom = bottom.next
+		}
+		bottom.next = rev
+		return
+	}
+}
+
+// handleOne acts on one system message.
+func (p *process) handleOne(m *sysMsg) {
+	switch m.kind {
+	case sysStop:
+		p.stopNow(m.reason)
+	case sysPoison:
+		if e := p.extra(); e.poisonAt == 0 || m.mark+1 < e.poisonAt {
+			e.poisonAt = m.mark + 1
+		}
+	case sysWatch, sysUnwatch:
+		p.updateWatchers(m)
+	case sysChildStopped:
+		p.removeChild(m.child)
+		if sup := p.sup(); sup != nil && len(sup.plans) > 0 {
+			p.childGone(m.child)
+		}
+	case sysTerminated:
+		if !p.watching(m.pid) {
+			return // unwatched since: say nothing
+		}
+		if p.ending() {
+			return
+		}
+		if p.life == lifeSuspended {
+			p.supervising().deferred = append(p.supervising().deferred, *m) // for the instance that comes next
+			return
+		}
+		delete(p.ties.watching, m.pid)
+		if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, nil, nil); perr != nil {
+			p.fail(perr)
+		}
+	case sysFailed:
+		p.childFailed(m.child, m.reason.(*PanicError))
+	case sysExit:
+		if !p.ending() {
+			p.exitNormally()
+		}
+	case sysExited:
+		p.childExited(m.child)
+	case sysResume:
+		if !p.ending() {
+			p.resume()
+		}
+	case sysHalt:
+		if !p.ending() {
+			p.halt(m.reason)
+			p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
+		}
+	case sysStart:
+		if !p.ending() {
+			p.startInstance(m.reason)
+			// The parent hears of it once Started has run, so that a
+			// group restart starts the next sibling only then.
+			if p.life == lifeNew && p.parent != nil && !m.solo {
+				p.life = lifeNewAck
 			}
-			if p.ending() {
-				continue
-			}
-			if p.life == lifeSuspended {
-				p.supervising().deferred = append(p.supervising().deferred, m) // for the instance that comes next
-				continue
-			}
-			delete(p.ties.watching, m.pid)
-			if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, nil, nil); perr != nil {
-				p.fail(perr)
-			}
-		case sysFailed:
-			p.childFailed(m.child, m.reason.(*PanicError))
-		case sysExit:
-			if !p.ending() {
-				p.exitNormally()
-			}
-		case sysExited:
-			p.childExited(m.child)
-		case sysResume:
-			if !p.ending() {
-				p.resume()
-			}
-		case sysHalt:
-			if !p.ending() {
-				p.halt(m.reason)
-				p.parent.pushSystem(sysMsg{kind: sysHalted, child: p})
-			}
-		case sysStart:
-			if !p.ending() {
-				p.startInstance(m.reason)
-				// The parent hears of it once Started has run, so that a
-				// group restart starts the next sibling only then.
-				if p.life == lifeNew && p.parent != nil && !m.solo {
-					p.life = lifeNewAck
-				}
-			}
-		case sysRestart:
-			if !p.ending() {
-				p.restartSelf(m.reason, m.delay)
-			}
-		case sysHalted:
-			p.advancePast(m.child, false)
-		case sysStarted:
-			p.advancePast(m.child, true)
-		case sysPlanResume:
-			if !p.stopping.Load() {
-				p.advance(m.plan)
-			}
+		}
+	case sysRestart:
+		if !p.ending() {
+			p.restartSelf(m.reason, m.delay)
+		}
+	case sysHalted:
+		p.advancePast(m.child, false)
+	case sysStarted:
+		p.advancePast(m.child, true)
+	case sysPlanResume:
+		if !p.stopping.Load() {
+			p.advance(m.plan)
 		}
 	}
 }

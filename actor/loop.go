@@ -24,11 +24,15 @@ func (p *process) schedule() bool {
 	if p.state.Load() != idle {
 		return false // the fast path, inlined into every send
 	}
-	return p.start()
+	return p.start(false)
 }
 
-func (p *process) start() bool {
-	if p.state.CompareAndSwap(idle, running) {
+// start gives the actor a goroutine unless one serves it: from idle, or
+// from suspended for a system message (system true), since a suspended
+// actor waits for its supervisor's word. It is the one place where an
+// actor's goroutine begins.
+func (p *process) start(system bool) bool {
+	if p.state.CompareAndSwap(idle, running) || system && p.state.CompareAndSwap(suspended, running) {
 		go p.run()
 		return true
 	}
@@ -82,6 +86,7 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 // with the messages it had taken from the mailbox but not handled; or until
 // it has no work left, and returns stop false.
 func (p *process) serve() (stop bool, leftover []envelope, reason error) {
+	grown := false
 	for {
 		if p.life == lifeNew || p.life == lifeNewAck {
 			// Started comes first for every instance, before any message.
@@ -96,14 +101,14 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 				continue
 			}
 		}
-		if p.sysPending.Load() {
+		if p.systemPending() {
 			p.handleSystem()
 		}
 		if p.ending() {
 			return true, p.takePending(), p.cause()
 		}
 		if p.life == lifeSuspended {
-			if !p.sysPending.Load() && p.goIdle() {
+			if !p.systemPending() && p.goIdle() {
 				return false, nil, nil
 			}
 			continue
@@ -111,26 +116,38 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		if p.life != lifeRunning {
 			continue
 		}
+		// base is the sequence number of the first message of the last
+		// Drain: the mailbox counts Taken from there.
 		var batch []envelope
-		var first uint64
+		var first, base uint64
 		if e := p.ext.Load(); e != nil && e.pending != nil {
-			batch, first = e.pending, e.pendFirst
+			batch, first, base = e.pending, e.pendFirst, e.pendBase
 			e.pending = nil
 		} else {
 			batch, first = p.mbox.Drain()
-			p.drained = first
+			base = first
 		}
 		if len(batch) == 0 {
 			if p.poisonedAt(first) {
 				return true, nil, nil
 			}
-			if p.sysPending.Load() || !p.goIdle() {
+			if p.systemPending() || !p.goIdle() {
 				continue
 			}
 			return false, nil, nil
 		}
-		stop, leftover, reason := p.handleBatch(batch, first)
-		p.rest = nil // it points into the batch, whose storage an idle actor gives back
+		if !grown {
+			growStack()
+			grown = true
+		}
+		var stop bool
+		var leftover []envelope
+		var reason error
+		if p.kind.obs != nil {
+			stop, leftover, reason = p.handleObserved(batch, first, base)
+		} else {
+			stop, leftover, reason, _ = p.handleBatch(batch, first, base)
+		}
 		if stop {
 			return true, leftover, reason
 		}
@@ -140,58 +157,113 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // handleBatch hands a batch to Receive one message at a time, looking at the
 // system lane between any two, until the batch is done (stop false), the
 // actor must stop (stop true, with what is left of the batch), or a failure
-// suspends it (the rest is kept for later). An Observer hears of the batch
-// once, with one clock reading at each end.
-func (p *process) handleBatch(batch []envelope, first uint64) (stop bool, leftover []envelope, reason error) {
-	n := 0
-	if p.kind.obs != nil {
-		start := time.Now()
-		defer func() {
-			if n > 0 {
-				p.kind.handled(n, start)
-			}
-		}()
-	}
-	for i := range batch {
-		seq := first + uint64(i)
-		if p.sysPending.Load() {
+// suspends it (the rest is kept for later). It returns how many messages
+// it handed to Receive.
+func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error, n int) {
+	for i := 0; i < len(batch); {
+		next, perr := p.receiveRun(batch, first, base, i)
+		n += next - i
+		i = next
+		if perr != nil {
+			p.keep(batch[i:], first+uint64(i), base)
+			p.fail(perr)
+			return false, nil, nil, n
+		}
+		if i == len(batch) {
+			break
+		}
+		// receiveRun stopped before batch[i]: the system lane has work, or
+		// a poison mark is reached.
+		if p.systemPending() {
+			p.rest = batch[i:] // for run, if a handler calls runtime.Goexit
 			p.handleSystem()
+			p.rest = nil
 			if p.ending() {
-				return true, batch[i:], p.cause()
+				return true, batch[i:], p.cause(), n
 			}
 			if p.life == lifeSuspended { // a failure while handling a system message
-				p.keep(batch[i:], seq)
-				return false, nil, nil
+				p.keep(batch[i:], first+uint64(i), base)
+				return false, nil, nil, n
 			}
 		}
-		if p.poisonedAt(seq) {
-			return true, batch[i:], nil
-		}
-		env := batch[i]
-		// batch[i] is not cleared: see mailbox.Queue.Drain
-		p.rest = batch[i+1:]
-		// It no longer waits: its slot is free for a sender.
-		p.mbox.Taken(int(seq-p.drained) + 1)
-		n++
-		if perr := p.invoke(env.msg, env.sender, env.reply); perr != nil {
-			p.keep(p.rest, seq+1)
-			p.fail(perr)
-			return false, nil, nil
+		if p.poisonedAt(first + uint64(i)) {
+			return true, batch[i:], nil, n
 		}
 	}
-	return false, nil, nil
+	return false, nil, nil, n
+}
+
+// handleObserved is handleBatch for an actor with an Observer, which hears
+// of the batch once, with one clock reading at each end. It is kept apart
+// so that the clock does not enlarge the stack of every actor.
+func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error) {
+	start := time.Now()
+	stop, leftover, reason, n := p.handleBatch(batch, first, base)
+	if n > 0 {
+		p.kind.handled(n, start)
+	}
+	return stop, leftover, reason
+}
+
+// receiveRun hands batch[from:] to Receive until the batch is done, the
+// system lane has work or a poison mark is reached, and returns the index
+// of the first message not begun. A panic in Receive ends the run with the
+// index past the failed message and the recovered *PanicError. One deferred
+// recover serves the whole run: one per message cost a tenth of a ping-pong.
+func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (next int, perr *PanicError) {
+	c := &p.c
+	next = from
+	inside := false // Receive is running: a panic or Goexit is the actor's
+	defer func() {
+		if !inside {
+			return
+		}
+		if r := recover(); r != nil {
+			perr = newPanicError(r, c.msg)
+		} else {
+			// runtime.Goexit: the goroutine is ending; run records why,
+			// and turns the rest of the batch into dead letters.
+			perr = newPanicError("runtime.Goexit called in Receive", c.msg)
+			p.extra().stopCause = perr // the loop never returns: run's defer reads it
+			p.rest = batch[next:]
+		}
+		p.panicked(perr, c.reply)
+		c.msg, c.sender, c.reply = nil, nil, nil
+	}()
+	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
+		env := &batch[next] // not cleared: see mailbox.Queue.Drain
+		next++
+		// It no longer waits: its slot is free for a sender.
+		p.mbox.Taken(int(first + uint64(next) - base))
+		msg, live := untick(env.msg)
+		if !live {
+			continue // its timer stopped: the tick is withdrawn
+		}
+		c.msg, c.sender, c.reply = msg, env.sender, env.reply
+		inside = true
+		p.actor.Receive(c)
+		inside = false
+		if c.reply != nil {
+			// Respond is valid only during Receive: no answer can come now.
+			c.reply.complete(nil, errUnanswered)
+		}
+	}
+	c.msg, c.sender, c.reply = nil, nil, nil
+	return next, nil
 }
 
 // keep saves the unhandled rest of a batch over a failure: it is handled
-// first when the actor goes on, and becomes dead letters if it stops.
-func (p *process) keep(rest []envelope, first uint64) {
-	p.rest = nil // pending holds them now
+// first when the actor goes on, and becomes dead letters if it stops. Out
+// of line, it keeps handleBatch's frame small (see Context.send).
+//
+//go:noinline
+func (p *process) keep(rest []envelope, first, base uint64) {
 	if len(rest) == 0 {
 		return
 	}
 	e := p.extra()
 	e.pending = append([]envelope(nil), rest...)
-	e.pendFirst = first
+	e.pendFirst, e.pendBase = first, base
 }
 
 func (p *process) takePending() []envelope {
@@ -216,7 +288,7 @@ func (p *process) goIdle() bool {
 		// at once it keeps for good.
 		for i := 0; i < tune.SpinYields; i++ {
 			runtime.Gosched()
-			if (userWork && p.mbox.Pending()) || p.sysPending.Load() {
+			if (userWork && p.mbox.Pending()) || p.systemPending() {
 				p.sys.spinners.Add(-1)
 				return false
 			}
@@ -238,7 +310,7 @@ func (p *process) goIdle() bool {
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
-	if (userWork && p.mbox.Len() > 0) || p.sysPending.Load() {
+	if (userWork && p.mbox.Len() > 0) || p.systemPending() {
 		return !p.state.CompareAndSwap(to, running)
 	}
 	if userWork && !small {
@@ -268,7 +340,21 @@ func (p *process) releaseIdle() {
 	}
 	p.mbox.Release()
 	p.state.Store(idle)
-	if p.mbox.Len() > 0 || p.sysPending.Load() {
+	if p.mbox.Len() > 0 || p.systemPending() {
 		p.schedule()
 	}
 }
+
+// growStack makes the goroutine's stack grow while it is shallow, before
+// the first batch of user messages: a receive, a send and an allocation
+// under it outgrow a new goroutine's 2 KiB, and growing there, deep,
+// copied a dozen frames each time, a tenth of a ping-pong's CPU.
+//
+//go:noinline
+func growStack() {
+	var pad [1024]byte
+	sink(pad[:])
+}
+
+//go:noinline
+func sink([]byte) {}

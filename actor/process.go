@@ -38,35 +38,29 @@ type process struct {
 	producer Producer
 	actor    Actor
 	// Senders read mbox and state on every send; they sit in the first
-	// cache lines, away from the fields the actor writes per message (c,
-	// rest), so that the two do not share a line.
-	mbox  *mailbox.Queue[envelope]
-	state atomic.Int32 // idle, running or suspended: whether a goroutine serves the actor
+	// cache lines, away from the fields the actor writes per message (c),
+	// so that the two do not share a line.
+	mbox     *mailbox.Queue[envelope]
+	state    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
+	unlisted atomic.Bool             // removed from the registry: its hot entry is stale
+	lane     atomic.Pointer[sysNode] // the system lane: see pushSystem
+	ext      atomic.Pointer[procExt] // the rarely used part, made on first need
 
-	sysMu      sync.Mutex
-	sysQ       []sysMsg
-	sysClosed  bool // the actor has stopped: pushSystem refuses
-	sysPending atomic.Bool
-	sysWaiting bool                    // the loop sleeps on sysWake for a system message
-	sysWake    chan struct{}           // made on first use
-	ext        atomic.Pointer[procExt] // the rarely used part, made on first need
-
-	mu       sync.Mutex  // guards the fields below and ext's timers, context and end
-	stopReq  bool        // someone asked this actor to stop
-	ctxDone  bool        // the instance's context is cancelled
-	slowStop atomic.Bool // a handler outlived the stop grace
+	mu      sync.Mutex // guards the three flags below, and ext's timers, context and end
+	stopReq bool       // someone asked this actor to stop
+	ctxDone bool       // the instance's context is cancelled
+	ended   bool       // the stop has run to its end
+	// life is the actor goroutine's, like the fields after strategy; it
+	// sits here, with stopping, in what would be padding.
+	life     life        // where the actor is in its life: see the constants
 	stopping atomic.Bool // the stop has begun (set by stop); read by other goroutines too
 
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
-	c        Context
-	life     life       // where the actor is in its life: see the constants
-	ended    bool       // under mu
-	drained  uint64     // sequence number of the first message of the last Drain
-	rest     []envelope // the messages of the current batch not yet handled
-	ties     *ties      // children, watches and restart bookkeeping, made on first need
-	poisonAt uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
+	c    Context
+	rest []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
+	ties *ties      // children, watches and restart bookkeeping, made on first need
 }
 
 // life is where an actor is in its life, owned by its goroutine: an
@@ -118,11 +112,20 @@ type procExt struct {
 	done      chan struct{}            // made on demand by Wait
 	reason    error                    // set before done is closed
 
+	// The loop sleeps on wake for a system message while waiting is set
+	// (waitSystem); wake is made on first use by the actor's goroutine.
+	waiting atomic.Bool
+	wake    chan struct{}
+
+	slowStop atomic.Bool // a handler outlived the stop grace (the watchdog's)
+
 	// Owned by the actor's goroutine.
 	stopCause  error      // why lifeMustStop
 	stopReason error      // the reason the stop began with
 	pending    []envelope // taken from the mailbox, not handled, kept over a failure
 	pendFirst  uint64     // sequence number of pending[0]
+	pendBase   uint64     // sequence number of the first message of the Drain pending came from
+	poisonAt   uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 
 	// Used only by whoever decides for the actor: its parent's goroutine,
 	// or its own at the top.
@@ -195,7 +198,10 @@ func (p *process) extra() *procExt {
 
 // poisonedAt reports whether a Poison stops the actor before the message
 // with sequence number seq.
-func (p *process) poisonedAt(seq uint64) bool { return p.poisonAt != 0 && seq+1 >= p.poisonAt }
+func (p *process) poisonedAt(seq uint64) bool {
+	e := p.ext.Load()
+	return e != nil && e.poisonAt != 0 && seq+1 >= e.poisonAt
+}
 
 // overflowOption holds the mailbox option of each policy, made once: made
 // at every spawn, it would be one more allocation.

@@ -326,3 +326,42 @@ func TestContextSendFromActor(t *testing.T) {
 		t.Fatalf("a saw sender %v, want %v", s, b)
 	}
 }
+
+// TestNameReusedAfterStop sends with one PID value to an actor, to nothing
+// once it has stopped, and to its successor of the same name: the PID must
+// resolve afresh each time, however the runtime caches the lookup.
+func TestNameReusedAfterStop(t *testing.T) {
+	sys := newSystem(t)
+	first := make(chan any, 4)
+	pid, err := sys.SpawnFunc(recorder(first), actor.WithName("reused"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-first       // Started
+	for range 3 { // resolved more than once: the cache is warm
+		if err := sys.Send(pid, "one"); err != nil {
+			t.Fatal(err)
+		}
+		if m := <-first; m != "one" {
+			t.Fatalf("first actor got %v", m)
+		}
+	}
+	sys.Stop(pid)
+	if _, err := sys.Wait(context.Background(), pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if err := sys.Send(pid, "lost"); !errors.Is(err, actor.ErrNotFound) {
+		t.Fatalf("Send to a stopped actor = %v, want ErrNotFound", err)
+	}
+	second := make(chan any, 4)
+	if _, err := sys.SpawnFunc(recorder(second), actor.WithName("reused")); err != nil {
+		t.Fatal(err)
+	}
+	<-second // Started
+	if err := sys.Send(pid, "two"); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-second; m != "two" {
+		t.Fatalf("second actor got %v", m)
+	}
+}

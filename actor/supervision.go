@@ -313,16 +313,19 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 }
 
 // stopChildren stops the children one at a time, the last spawned first, as
-// in OTP, handling system messages while it waits. User messages stay
-// queued while the actor is suspended, and become dead letters while it
-// stops.
+// in OTP. While it waits it acts on the system messages the wait needs and
+// keeps the others, in order, for after it (holdSystem), so that no
+// decision of a supervisor runs in the middle of a restart or a stop. User
+// messages stay queued while the actor is suspended, and become dead
+// letters while it stops.
 func (p *process) stopChildren() {
+	var held, last *sysNode
 	for kids := p.children(); len(kids) > 0; kids = p.children() {
 		child := kids[len(kids)-1]
 		child.requestStop(nil)
 		for p.hasChild(child) {
-			if p.sysPending.Load() {
-				p.handleSystem()
+			if p.systemPending() {
+				held, last = p.holdSystem(held, last)
 			}
 			var batch []envelope
 			if p.stopping.Load() {
@@ -334,6 +337,7 @@ func (p *process) stopChildren() {
 			}
 		}
 	}
+	p.requeue(held)
 }
 
 // redeliverDeferred queues again the Terminated notices that arrived while

@@ -79,7 +79,7 @@ func (c *Context) Unwatch(pid PID) error {
 }
 
 // updateWatchers applies a sysWatch or sysUnwatch; it ignores other kinds.
-func (p *process) updateWatchers(m sysMsg) {
+func (p *process) updateWatchers(m *sysMsg) {
 	switch m.kind {
 	case sysWatch:
 		t := p.bonds()

@@ -107,6 +107,20 @@ func (q *Queue[T]) TryPut(v T) error {
 // by the caller stalls the store buffer there.
 func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 	q.mu.Lock()
+	if !q.closed && q.hasRoom() {
+		q.push(*v)
+		q.mu.Unlock()
+		return nil
+	}
+	return q.putFull(ctx, wait, v)
+}
+
+// putFull is put on a queue that is closed or full, called with mu held; it
+// releases mu. It is kept out of line, so that a put that finds room needs
+// little stack.
+//
+//go:noinline
+func (q *Queue[T]) putFull(ctx context.Context, wait bool, v *T) error {
 	for {
 		if q.closed {
 			q.mu.Unlock()
@@ -325,7 +339,10 @@ func (q *Queue[T]) removed() {
 
 // grow makes room for one more item at the end of in: by moving the queued
 // items to the front when items were taken from it, otherwise by doubling,
-// never past capacity.
+// never past capacity. It is kept out of line: inlined, it doubled push's
+// stack frame, and a put runs deep in an actor's small stack.
+//
+//go:noinline
 func (q *Queue[T]) grow() {
 	if q.head > 0 {
 		n := copy(q.in, q.in[q.head:])

@@ -11,11 +11,19 @@ type (
 	OneWay struct {
 		Senders  int // goroutines sending, each numbered from 0
 		Messages int // in all, shared out among the senders
+		// Plain sends each message as a bare int, its sequence number,
+		// instead of a struct naming its sender: what a first program
+		// sends. Plain runs use one sender.
+		Plain bool
 	}
 	PingPong struct {
 		Pairs    int // independent pinger/ponger pairs
 		Batch    int // pings in flight per pair
 		Messages int // pings per pair; as many pongs come back
+		// CarryPID puts the pinger's PID in every ping, and the ponger
+		// sends its pong to that PID with its own PID inside, as Erlang
+		// and Akka programs do, instead of answering with Respond.
+		CarryPID bool
 	}
 	Request struct {
 		Requests int // sequential round trips
@@ -48,8 +56,10 @@ type (
 // Quick for a smoke test that keeps every path alive in CI.
 type Sizes struct {
 	OneWay        OneWay
+	Plain         OneWay
 	FanIn         OneWay
 	PingPong      PingPong
+	PIDPingPong   PingPong
 	PingPong1     PingPong
 	Request       Request
 	Bounded       Bounded
@@ -66,8 +76,10 @@ type Sizes struct {
 // Full is the size of a measuring run.
 var Full = Sizes{
 	OneWay:        OneWay{Senders: 1, Messages: 3_000_000},
+	Plain:         OneWay{Senders: 1, Messages: 3_000_000, Plain: true},
 	FanIn:         OneWay{Senders: 8, Messages: 3_000_000},
 	PingPong:      PingPong{Pairs: 4, Batch: 100, Messages: 1_000_000},
+	PIDPingPong:   PingPong{Pairs: 4, Batch: 100, Messages: 1_000_000, CarryPID: true},
 	PingPong1:     PingPong{Pairs: 1, Batch: 100, Messages: 1_000_000},
 	Request:       Request{Requests: 200_000},
 	Bounded:       Bounded{Senders: 100, PerSender: 10_000, Capacity: 1_000},
@@ -83,8 +95,10 @@ var Full = Sizes{
 // Quick runs every path in seconds.
 var Quick = Sizes{
 	OneWay:        OneWay{Senders: 1, Messages: 30_000},
+	Plain:         OneWay{Senders: 1, Messages: 30_000, Plain: true},
 	FanIn:         OneWay{Senders: 8, Messages: 30_000},
 	PingPong:      PingPong{Pairs: 4, Batch: 100, Messages: 5_000},
+	PIDPingPong:   PingPong{Pairs: 4, Batch: 100, Messages: 5_000, CarryPID: true},
 	PingPong1:     PingPong{Pairs: 1, Batch: 100, Messages: 5_000},
 	Request:       Request{Requests: 2_000},
 	Bounded:       Bounded{Senders: 100, PerSender: 100, Capacity: 1_000},
@@ -133,6 +147,11 @@ func Workloads() []Workload {
 				return f.OneWay(ctx, s.OneWay)
 			},
 			Describe: func(s Sizes) string { return fmt.Sprintf("%s messages", count(s.OneWay.Messages)) }},
+		{ID: "plain", Title: "local one-way 1→1, bare ints", Unit: "msg/s", Higher: true, Value: rate,
+			Run: func(ctx context.Context, f Framework, s Sizes, _ string) (Result, error) {
+				return f.OneWay(ctx, s.Plain)
+			},
+			Describe: func(s Sizes) string { return fmt.Sprintf("%s ints, send(pid, i)", count(s.Plain.Messages)) }},
 		{ID: "fanin", Title: "local fan-in 8→1", Unit: "msg/s", Higher: true, Value: rate,
 			Run: func(ctx context.Context, f Framework, s Sizes, _ string) (Result, error) {
 				return f.OneWay(ctx, s.FanIn)
@@ -147,6 +166,14 @@ func Workloads() []Workload {
 			Describe: func(s Sizes) string {
 				p := s.PingPong
 				return fmt.Sprintf("%d pairs, batches of %d, %s each way per pair", p.Pairs, p.Batch, count(p.Messages))
+			}},
+		{ID: "pidpingpong", Title: "ping-pong carrying PIDs, 4 pairs", Unit: "msg/s", Higher: true, Value: rate,
+			Run: func(ctx context.Context, f Framework, s Sizes, _ string) (Result, error) {
+				return f.PingPong(ctx, s.PIDPingPong)
+			},
+			Describe: func(s Sizes) string {
+				p := s.PIDPingPong
+				return fmt.Sprintf("%d pairs, batches of %d, %s each way per pair; send(m.From, Pong{From: self})", p.Pairs, p.Batch, count(p.Messages))
 			}},
 		{ID: "pingpong1", Title: "ping-pong, 1 pair", Unit: "msg/s", Higher: true, Value: rate,
 			Run: func(ctx context.Context, f Framework, s Sizes, _ string) (Result, error) {

@@ -61,6 +61,8 @@ func sinkProps(sink *bench.Sink, opts ...actor.PropsOption) *actor.Props {
 		switch m := ctx.Message().(type) {
 		case *msg:
 			sink.See(m.from, m.seq)
+		case int:
+			sink.See(0, int64(m))
 		case *flush:
 			sink.Flush()
 		}
@@ -88,6 +90,10 @@ func (Framework) OneWay(ctx context.Context, p bench.OneWay) (bench.Result, erro
 	pid := sys.Root.Spawn(sinkProps(sink))
 	sink.Start()
 	send(p.Senders, p.Messages, func(s int, i int64) {
+		if p.Plain {
+			sys.Root.Send(pid, int(i))
+			return
+		}
 		sys.Root.Send(pid, &msg{s, i})
 	})
 	sys.Root.Send(pid, &flush{}) // after every message: only a loss ends the wait here
@@ -103,14 +109,26 @@ type (
 	ping  struct{ seq int64 }
 	pong  struct{ seq int64 }
 	begin struct{}
+	// pidPing and pidPong carry their sender's PID, for CarryPID.
+	pidPing struct {
+		From *actor.PID
+		seq  int64
+	}
+	pidPong struct {
+		From *actor.PID
+		seq  int64
+	}
 )
 
 func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, error) {
 	sys := newSystem()
 	defer sys.Shutdown()
 	ponger := actor.PropsFromFunc(func(c actor.Context) {
-		if m, ok := c.Message().(*ping); ok {
+		switch m := c.Message().(type) {
+		case *ping:
 			c.Respond(&pong{m.seq})
+		case *pidPing:
+			c.Send(m.From, &pidPong{From: c.Self(), seq: m.seq})
 		}
 	})
 	sinks := make([]*bench.Sink, p.Pairs)
@@ -122,8 +140,18 @@ func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, 
 		var sent, got int64
 		batch := func(c actor.Context) {
 			for range min(int64(p.Batch), int64(p.Messages)-sent) {
-				c.Request(to, &ping{sent})
+				if p.CarryPID {
+					c.Send(to, &pidPing{From: c.Self(), seq: sent})
+				} else {
+					c.Request(to, &ping{sent})
+				}
 				sent++
+			}
+		}
+		seen := func(c actor.Context, seq int64) {
+			sink.See(0, seq)
+			if got++; got == sent {
+				batch(c)
 			}
 		}
 		pingers[i] = sys.Root.Spawn(actor.PropsFromFunc(func(c actor.Context) {
@@ -131,10 +159,9 @@ func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, 
 			case *begin:
 				batch(c)
 			case *pong:
-				sink.See(0, m.seq)
-				if got++; got == sent {
-					batch(c)
-				}
+				seen(c, m.seq)
+			case *pidPong:
+				seen(c, m.seq)
 			case *flush:
 				sink.Flush()
 			}

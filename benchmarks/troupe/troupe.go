@@ -91,6 +91,8 @@ func sinkActor(sink *bench.Sink) func(c *actor.Context) {
 		switch m := c.Message().(type) {
 		case msg:
 			sink.See(m.from, m.seq)
+		case int:
+			sink.See(0, int64(m))
 		case flush:
 			sink.Flush()
 		}
@@ -127,6 +129,9 @@ func (Framework) OneWay(ctx context.Context, p bench.OneWay) (bench.Result, erro
 	}
 	sink.Start()
 	serr := send(p.Senders, p.Messages, func(s int, i int64) error {
+		if p.Plain {
+			return sys.Send(pid, int(i))
+		}
 		return sys.Send(pid, msg{s, i})
 	})
 	sys.Send(pid, flush{}) // after every message: only a loss ends the wait here
@@ -140,6 +145,15 @@ type (
 	ping  struct{ seq int64 }
 	pong  struct{ seq int64 }
 	begin struct{}
+	// pidPing and pidPong carry their sender's PID, for CarryPID.
+	pidPing struct {
+		From actor.PID
+		seq  int64
+	}
+	pidPong struct {
+		From actor.PID
+		seq  int64
+	}
 )
 
 func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, error) {
@@ -149,8 +163,11 @@ func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, 
 	pingers := make([]actor.PID, p.Pairs)
 	for i := range p.Pairs {
 		ponger, err := sys.SpawnFunc(func(c *actor.Context) {
-			if m, ok := c.Message().(ping); ok {
+			switch m := c.Message().(type) {
+			case ping:
 				c.Respond(pong(m))
+			case pidPing:
+				c.Send(m.From, pidPong{From: c.Self(), seq: m.seq})
 			}
 		})
 		if err != nil {
@@ -161,8 +178,18 @@ func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, 
 		var sent, got int64
 		batch := func(c *actor.Context) {
 			for range min(int64(p.Batch), int64(p.Messages)-sent) {
-				c.Send(ponger, ping{sent})
+				if p.CarryPID {
+					c.Send(ponger, pidPing{From: c.Self(), seq: sent})
+				} else {
+					c.Send(ponger, ping{sent})
+				}
 				sent++
+			}
+		}
+		seen := func(c *actor.Context, seq int64) {
+			sink.See(0, seq)
+			if got++; got == sent {
+				batch(c)
 			}
 		}
 		pingers[i], err = sys.SpawnFunc(func(c *actor.Context) {
@@ -170,10 +197,9 @@ func (Framework) PingPong(ctx context.Context, p bench.PingPong) (bench.Result, 
 			case begin:
 				batch(c)
 			case pong:
-				sink.See(0, m.seq)
-				if got++; got == sent {
-					batch(c)
-				}
+				seen(c, m.seq)
+			case pidPong:
+				seen(c, m.seq)
 			case flush:
 				sink.Flush()
 			}

@@ -123,10 +123,16 @@ var workloadNotes = map[string]string{
 		"(Proto.Actor) to one actor, which checks the numbers. Each message is a small struct boxed " +
 		"per send. troupe's default mailbox holds 1,024 and makes the sender wait when full; " +
 		"Proto.Actor's default mailbox is unbounded.",
+	"plain": "As one-way, but each message is the bare int sequence number, `Send(pid, i)`: the first " +
+		"program a user writes. Both runtimes box the int per send (above 255).",
 	"fanin": "As one-way, with 8 sending goroutines; the actor checks each sender's order.",
 	"pingpong": "Each pinger actor sends a batch of 100 pings to its ponger and sends the next batch " +
 		"when all 100 pongs are back. troupe: `Context.Send` and `Context.Respond`; Proto.Actor: " +
 		"`Context.Request` and `Context.Respond`. Counted both ways.",
+	"pidpingpong": "As ping-pong, but each ping carries its pinger's PID and the ponger sends its pong " +
+		"to that PID with its own inside, as Erlang and Akka programs do: `Context.Send(m.From, " +
+		"Pong{From: c.Self()})` (troupe, a PID value of two strings) and `Context.Send(m.From, " +
+		"&Pong{From: c.Self()})` (Proto.Actor, a *PID). The PID-carrying one is the common one between nodes.",
 	"pingpong1": "The same with one pair, so that gevent can take part: two actors as gevent's tutorial " +
 		"makes them, a `Greenlet` subclass with a `gevent.queue.Queue` inbox and a receive loop " +
 		"(`benchmarks/gevent/pingpong.py`), timed inside Python.",
