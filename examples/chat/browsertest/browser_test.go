@@ -123,6 +123,13 @@ func (tb *tab) sees(text string) {
 	tb.until("see "+text, `[...document.querySelectorAll('#messages .text')].some(e => e.textContent === `+strconv.Quote(text)+`)`)
 }
 
+// saysHistoryLost waits until the page says that its room's history was
+// lost: the room it joined again was made anew.
+func (tb *tab) saysHistoryLost() {
+	tb.t.Helper()
+	tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+}
+
 func (tb *tab) eval(what, js string) bool {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
@@ -266,7 +273,7 @@ func TestBrowserChat(t *testing.T) {
 	chattest.Knows(t, b2, "foo")
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("foo")
-		tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+		tb.saysHistoryLost()
 		tb.sees("hello from ann") // what the page had kept
 	}
 	bob.send("foo lives on a now")
@@ -313,7 +320,7 @@ func TestBrowserChatOnACluster(t *testing.T) {
 	}
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("zed")
-		tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+		tb.saysHistoryLost()
 		tb.sees("hello zed") // what the page had kept
 	}
 	bob.send("zed lives on")

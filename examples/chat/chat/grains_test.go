@@ -11,19 +11,6 @@ import (
 	"github.com/troupe-go/troupe/remote"
 )
 
-// joinEpoch joins user to room through the gateway at base, and returns
-// the room's epoch and backlog.
-func joinEpoch(t *testing.T, base, room, user string) chat.JoinResponse {
-	t.Helper()
-	r := call(t, "POST", base+"/rooms/"+room+"/join", chat.UserRequest{User: user})
-	if r.Status != http.StatusOK {
-		t.Fatalf("join %s as %s: %d %s", room, user, r.Status, r.Body)
-	}
-	var jr chat.JoinResponse
-	r.Decode(t, &jr)
-	return jr
-}
-
 // On a cluster, rooms are grains: a room nobody made exists as soon as
 // someone joins it, users of every gateway reach the same room, every
 // gateway lists it, and when its node dies its users are told, and the
