@@ -193,8 +193,7 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, [][]string, error) {
 		if err != nil {
 			return nodes, nil, err
 		}
-		// A room never passivates: it would take its history with it.
-		ccfg := &cluster.Config{Profile: cluster.Loopback, IdleAfter: -1}
+		ccfg := &cluster.Config{Profile: cluster.Loopback}
 		if i > 0 {
 			ccfg.Seeds = []string{nodes[0].Cluster.GossipAddr()}
 		}
@@ -222,7 +221,7 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, [][]string, error) {
 // The -cookie, when given, keys the gossip too (its SHA-256), which the
 // cluster requires beyond loopback.
 func memberConfig(o options) *cluster.Config {
-	cfg := &cluster.Config{Addr: o.gossip, Seeds: o.seeds, IdleAfter: -1} // a passivated room would lose its history
+	cfg := &cluster.Config{Addr: o.gossip, Seeds: o.seeds}
 	if host, _, err := net.SplitHostPort(o.gossip); err == nil {
 		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
 			cfg.Profile = cluster.Loopback

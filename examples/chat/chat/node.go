@@ -42,7 +42,9 @@ type NodeConfig struct {
 	// room name exists once someone uses it, and a room whose node dies
 	// comes back, empty and with a new epoch, on another member on its next
 	// message. It needs Remote, whose AllowRemoteSpawn it sets; its Kinds
-	// are set to the rooms, and its Logger defaults to the node's. The
+	// are set to the rooms, its Logger defaults to the node's, and a zero
+	// IdleAfter means never (a passivated room would take its history with
+	// it). The node hosts at most Directory.MaxRooms rooms. The
 	// directory then lists the rooms and spawns none: Directory.Rooms and
 	// Directory.Peers must be empty (the directory meets every member the
 	// cluster sees). Nil means rooms live where the directories make them.
@@ -200,6 +202,9 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 func (n *Node) startCluster(ccfg cluster.Config, dcfg DirectoryConfig, logger *slog.Logger) error {
 	store := newRoomStore(dcfg.Room, n.Directory, dcfg.MaxRooms)
 	ccfg.Kinds = map[string]actor.Producer{RoomKind: store.producer()}
+	if ccfg.IdleAfter == 0 {
+		ccfg.IdleAfter = -1 // a passivated room would take its history with it
+	}
 	if ccfg.Logger == nil {
 		ccfg.Logger = logger
 	}
