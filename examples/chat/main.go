@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,11 +11,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/examples/chat/chat"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -44,6 +47,8 @@ type options struct {
 	listen   string
 	node     string
 	peers    peerList
+	gossip   string
+	seeds    peerList
 	hosts    peerList
 	cookie   string
 	http     string
@@ -68,14 +73,16 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	var rooms string
 	fs := flag.NewFlagSet("chat", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.IntVar(&o.nodes, "nodes", 3, "how many nodes the demo runs in this process (1: one node, no network)")
+	fs.IntVar(&o.nodes, "nodes", 3, "how many nodes the demo runs in this process, members of one cluster (1: one node, no network)")
 	fs.StringVar(&o.listen, "listen", "", "run one node of a chat on this network address (host:port) instead of the demo")
 	fs.StringVar(&o.node, "node", "", "with -listen: the node's name, which pages and terminals show (\"\": its address)")
 	fs.Var(&o.peers, "peer", "with -listen: another node's network address (repeat the flag)")
+	fs.StringVar(&o.gossip, "gossip", "", "with -listen: make the node a member of a cluster whose rooms are grains, gossiping on this address (host:port), instead of using -peer")
+	fs.Var(&o.seeds, "seed", "with -gossip: another member's -gossip address to join (repeat the flag; none: start a cluster)")
 	fs.Var(&o.hosts, "host", "a host name the gateways answer to, besides IP addresses and localhost (repeat the flag)")
 	fs.StringVar(&o.cookie, "cookie", "", "the secret every node shares (required beyond loopback)")
 	fs.StringVar(&o.http, "http", "127.0.0.1:8080", "the gateway's address; in the demo the first node's, the next ones take the next ports (port 0: free ones)")
-	fs.StringVar(&rooms, "rooms", "foo,bar", "rooms to create at start, comma-separated: on this node with -listen, spread over the nodes from the last in the demo")
+	fs.StringVar(&rooms, "rooms", "foo,bar", "rooms to create at start, comma-separated: on this node with -listen, wherever the cluster places them in the demo")
 	fs.DurationVar(&o.duration, "duration", 0, "stop after this long (0: run until Ctrl-C)")
 	fs.BoolVar(&o.verbose, "v", false, "log what the actors, the nodes and the gateways do")
 	fs.BoolVar(&o.client, "client", false, "run the terminal client instead of a node")
@@ -91,8 +98,16 @@ func parse(args []string, stderr io.Writer) (options, error) {
 	if o.client && o.name == "" {
 		return o, errors.New("-client needs -name")
 	}
-	if o.nodes < 1 {
-		return o, errors.New("-nodes must be at least 1")
+	if o.nodes < 1 || o.nodes > 26 {
+		return o, errors.New("-nodes must be 1 to 26 (the nodes are named a to z)")
+	}
+	switch {
+	case o.gossip != "" && o.listen == "":
+		return o, errors.New("-gossip needs -listen")
+	case o.gossip != "" && len(o.peers) > 0:
+		return o, errors.New("-gossip and -peer do not go together: members find each other through -seed")
+	case len(o.seeds) > 0 && o.gossip == "":
+		return o, errors.New("-seed needs -gossip")
 	}
 	if o.node != "" {
 		if err := chat.ValidName(o.node); err != nil {
@@ -134,19 +149,20 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	if o.verbose {
 		logger = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	nodes, err := start(o, logger)
+	nodes, rooms, err := start(o, logger)
 	defer stopAll(nodes, stdout)
 	if err != nil {
 		return err
 	}
-	describe(o, nodes, stdout)
+	describe(o, nodes, rooms, stdout)
 	<-ctx.Done()
 	return nil
 }
 
 // start starts the nodes the options ask for: one with -listen or
-// -nodes 1, else the demo's nodes on loopback, introduced to each other.
-func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
+// -nodes 1, else the demo's nodes on loopback, members of one cluster that
+// hosts the rooms as grains. It returns the rooms each node hosts.
+func start(o options, logger *slog.Logger) ([]*chat.Node, [][]string, error) {
 	if o.listen != "" || o.nodes == 1 {
 		cfg := chat.NodeConfig{
 			Name:      o.node,
@@ -158,41 +174,108 @@ func start(o options, logger *slog.Logger) ([]*chat.Node, error) {
 		if o.listen != "" {
 			cfg.Remote = &remote.Config{Addr: o.listen, Cookie: []byte(o.cookie)}
 		}
+		rooms := o.rooms
+		if o.gossip != "" {
+			// Rooms are grains: made by their first use, where the
+			// cluster places them, so none is made at start.
+			cfg.Cluster = memberConfig(o)
+			cfg.Directory.Rooms, rooms = nil, nil
+		}
 		n, err := chat.StartNode(cfg)
 		if err != nil {
-			return nil, gatewayErr(err)
+			return nil, nil, gatewayErr(err)
 		}
-		return []*chat.Node{n}, nil
+		return []*chat.Node{n}, [][]string{rooms}, nil
 	}
 	var nodes []*chat.Node
 	for i := range o.nodes {
 		http, err := nextPort(o.http, i)
 		if err != nil {
-			return nodes, err
+			return nodes, nil, err
+		}
+		ccfg := &cluster.Config{Profile: cluster.Loopback}
+		if i > 0 {
+			ccfg.Seeds = []string{nodes[0].Cluster.GossipAddr()}
 		}
 		n, err := chat.StartNode(chat.NodeConfig{
-			Name:      nodeName(i),
-			HTTP:      http,
-			Remote:    &remote.Config{Addr: "127.0.0.1:0", Cookie: []byte(o.cookie)},
-			Directory: chat.DirectoryConfig{Rooms: hostedBy(o, o.nodes, i)},
-			Gateway:   chat.GatewayConfig{Hosts: o.hosts},
-			Logger:    logger.With("node", nodeName(i)),
+			Name:    nodeName(i),
+			HTTP:    http,
+			Remote:  &remote.Config{Addr: "127.0.0.1:0", Cookie: []byte(o.cookie)},
+			Cluster: ccfg,
+			Gateway: chat.GatewayConfig{Hosts: o.hosts},
+			Logger:  logger.With("node", nodeName(i)),
 		})
 		if err != nil {
-			return nodes, fmt.Errorf("node %s: %w", nodeName(i), gatewayErr(err))
+			return nodes, nil, fmt.Errorf("node %s: %w", nodeName(i), gatewayErr(err))
 		}
 		nodes = append(nodes, n)
 	}
-	for _, a := range nodes {
-		for _, b := range nodes {
-			if a != b {
-				if err := a.Meet(b.NodeAddr()); err != nil {
-					return nodes, err
+	if err := converge(nodes); err != nil {
+		return nodes, nil, err
+	}
+	rooms, err := place(nodes, o.rooms)
+	return nodes, rooms, err
+}
+
+// memberConfig is the cluster membership that -gossip and -seed ask for.
+// The -cookie, when given, keys the gossip too (its SHA-256), which the
+// cluster requires beyond loopback.
+func memberConfig(o options) *cluster.Config {
+	cfg := &cluster.Config{Addr: o.gossip, Seeds: o.seeds}
+	if host, _, err := net.SplitHostPort(o.gossip); err == nil {
+		if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+			cfg.Profile = cluster.Loopback
+		}
+	}
+	if o.cookie != "" {
+		key := sha256.Sum256([]byte(o.cookie))
+		cfg.SecretKey = key[:]
+	}
+	return cfg
+}
+
+// converge waits until every node sees every other alive, so that the
+// rooms made next are placed where they stay.
+func converge(nodes []*chat.Node) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for _, n := range nodes {
+		for {
+			alive := 0
+			for _, m := range n.Cluster.Members() {
+				if m.State == cluster.Alive {
+					alive++
 				}
+			}
+			if alive == len(nodes) {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("the nodes did not all meet within 10 s (node %s sees %d of %d)", n.NodeAddr(), alive, len(nodes))
+			}
+			time.Sleep(10 * time.Millisecond) // memberlist's gossip announces no "all met"
+		}
+	}
+	return nil
+}
+
+// place makes the rooms the demo starts with, wherever the cluster
+// places them, and returns the rooms of each node.
+func place(nodes []*chat.Node, names []string) ([][]string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	rooms := make([][]string, len(nodes))
+	for _, name := range names {
+		pid, err := nodes[0].Cluster.Get(ctx, chat.RoomGrain(name))
+		if err != nil {
+			return nil, fmt.Errorf("room %s: %w", name, err)
+		}
+		for i, n := range nodes {
+			if pid.Address == n.NodeAddr() || (pid.Address == "" && i == 0) {
+				rooms[i] = append(rooms[i], name)
 			}
 		}
 	}
-	return nodes, nil
+	return rooms, nil
 }
 
 // nodeName names the demo's nodes a, b, c, ...
@@ -224,9 +307,9 @@ func gatewayErr(err error) error {
 }
 
 // describe prints each node, its gateway and its rooms, and how to start.
-func describe(o options, nodes []*chat.Node, out io.Writer) {
+func describe(o options, nodes []*chat.Node, hosted [][]string, out io.Writer) {
 	for i, n := range nodes {
-		rooms := orDash(strings.Join(hostedBy(o, len(nodes), i), ", "))
+		rooms := orDash(strings.Join(hosted[i], ", "))
 		switch {
 		case n.NodeAddr() == "":
 			fmt.Fprintf(out, "chat: one node, no network: gateway %s, rooms: %s\n", n.URL(), rooms)
@@ -243,7 +326,11 @@ func describe(o options, nodes []*chat.Node, out io.Writer) {
 	first := nodes[0].URL()
 	fmt.Fprintf(out, "chat: open %s in a browser", first)
 	if len(nodes) > 1 && len(o.rooms) > 0 {
-		fmt.Fprintf(out, ": room %s lives on node %s", o.rooms[0], nodeName(len(nodes)-1))
+		for i := range nodes {
+			if slices.Contains(hosted[i], o.rooms[0]) {
+				fmt.Fprintf(out, ": room %s lives on node %s", o.rooms[0], nodeName(i))
+			}
+		}
 	}
 	client := "go run ./examples/chat -client"
 	if first != defaultGateway {
@@ -253,28 +340,17 @@ func describe(o options, nodes []*chat.Node, out io.Writer) {
 		client += " -room " + room
 	}
 	fmt.Fprintf(out, "; or, in a terminal: %s -name ann\n", client)
+	if len(nodes) > 1 || o.gossip != "" {
+		fmt.Fprintf(out, "chat: any room name works: joining a room makes it, on the node the cluster picks\n")
+	}
 	if len(nodes) > 1 {
 		fmt.Fprintf(out, "chat: metrics at %s/metrics; Ctrl-C stops every node\n", first)
 	}
 }
 
-// hostedBy returns the rooms node i of n hosts. In the demo they go to
-// the last nodes, so that the first node's users talk in rooms hosted
-// elsewhere: foo on the last, bar on the one before, and so on.
-func hostedBy(o options, n, i int) []string {
-	if o.listen != "" || n == 1 {
-		return o.rooms
-	}
-	var rooms []string
-	for k, r := range o.rooms {
-		if n-1-k%n == i {
-			rooms = append(rooms, r)
-		}
-	}
-	return rooms
-}
-
-// stopAll stops the nodes, each within five seconds.
+// stopAll stops the nodes, each within five seconds, one after the other:
+// a member's leave waits for the others to hear it, which members that
+// are stopping too would not.
 func stopAll(nodes []*chat.Node, out io.Writer) {
 	if len(nodes) == 0 {
 		return

@@ -103,24 +103,64 @@ func roomsAt(t *testing.T, url string, n int) map[string]string {
 	}
 }
 
-// The demo: three nodes, rooms foo and bar on two different ones, every
-// gateway knowing both, until the context ends.
+// The demo: three nodes, members of one cluster, rooms foo and bar where
+// the cluster placed them, every gateway knowing both, until the context
+// ends.
 func TestDemoRunsThreeNodes(t *testing.T) {
 	addrs, urls, rooms := demo(t)
 	if len(urls) != 3 {
 		t.Fatalf("the demo printed %d nodes, want 3", len(urls))
 	}
-	if rooms[0] != "-" || rooms[1] != "bar" || rooms[2] != "foo" {
-		t.Fatalf("rooms per node: %q", rooms)
+	checkPlacement(t, addrs, urls, rooms)
+}
+
+// -nodes 10: ten members; a room nobody made is made by joining it
+// through one gateway, and every gateway lists it.
+func TestDemoRunsTenNodes(t *testing.T) {
+	addrs, urls, rooms := demo(t, "-nodes", "10")
+	if len(urls) != 10 {
+		t.Fatalf("the demo printed %d nodes, want 10", len(urls))
+	}
+	checkPlacement(t, addrs, urls, rooms)
+	res, err := http.Post(urls[9]+"/rooms/zed/join", "application/json", strings.NewReader(`{"user":"ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("join zed, a room nobody made: %s", res.Status)
+	}
+	for _, u := range urls {
+		roomsAt(t, u, 3)
+	}
+}
+
+// checkPlacement checks that the demo's nodes host foo and bar once
+// between them, as printed, and that every gateway lists each room on the
+// node that printed it, by the name the console uses.
+func checkPlacement(t *testing.T, addrs, urls, rooms []string) {
+	t.Helper()
+	host := map[string]int{}
+	for i, rs := range rooms {
+		if rs == "-" {
+			continue
+		}
+		for _, r := range strings.Split(rs, ", ") {
+			if _, ok := host[r]; ok {
+				t.Fatalf("room %s printed twice: %q", r, rooms)
+			}
+			host[r] = i
+		}
+	}
+	if len(host) != 2 {
+		t.Fatalf("rooms per node: %q, want foo and bar once", rooms)
 	}
 	for _, u := range urls {
 		where := roomsAt(t, u, 2)
-		if where["foo"] != addrs[2] || where["bar"] != addrs[1] {
-			t.Fatalf("%s says foo is on %q and bar on %q; want %s and %s", u, where["foo"], where["bar"], addrs[2], addrs[1])
-		}
-		// Named as the console names them.
-		if where["foo@"] != "c" || where["bar@"] != "b" {
-			t.Fatalf("%s says foo is on node %q and bar on node %q; want c and b", u, where["foo@"], where["bar@"])
+		for r, i := range host {
+			if where[r] != addrs[i] || where[r+"@"] != string(rune('a'+i)) {
+				t.Fatalf("%s says %s is on %q (node %q); want %s (node %c)", u, r, where[r], where[r+"@"], addrs[i], 'a'+i)
+			}
 		}
 	}
 }
@@ -158,6 +198,32 @@ func TestOneNodePerProcess(t *testing.T) {
 	}
 }
 
+// Two members of a cluster as they would run in two processes, with
+// -listen, -gossip and -seed: a room nobody made is made by joining it
+// through one, and both list it.
+func TestClusterNodePerProcess(t *testing.T) {
+	a, b := freeAddr(t), freeAddr(t)
+	ga, gb := freeAddr(t), freeAddr(t)
+	_, ua, rooms := demo(t, "-listen", a, "-gossip", ga)
+	if rooms[0] != "-" {
+		t.Fatalf("a member made rooms at start: %q", rooms)
+	}
+	_, ub, _ := demo(t, "-listen", b, "-gossip", gb, "-seed", ga)
+	res, err := http.Post(ub[0]+"/rooms/zed/join", "application/json", strings.NewReader(`{"user":"ann"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("join zed, a room nobody made: %s", res.Status)
+	}
+	for _, u := range []string{ua[0], ub[0]} {
+		if where := roomsAt(t, u, 1); where["zed"] != a && where["zed"] != b {
+			t.Fatalf("%s lists zed on %q", u, where["zed"])
+		}
+	}
+}
+
 func TestDurationBoundsTheDemo(t *testing.T) {
 	err := run(context.Background(), []string{"-http", "127.0.0.1:0", "-duration", "50ms"}, strings.NewReader(""), io.Discard, io.Discard)
 	if err != nil {
@@ -166,7 +232,9 @@ func TestDurationBoundsTheDemo(t *testing.T) {
 }
 
 func TestBadFlags(t *testing.T) {
-	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}, {"-nodes", "0"}} {
+	for _, args := range [][]string{{"-client"}, {"extra"}, {"-nope"}, {"-nodes", "0"}, {"-nodes", "27"},
+		{"-gossip", "127.0.0.1:0"}, {"-listen", "127.0.0.1:0", "-gossip", "127.0.0.1:0", "-peer", "127.0.0.1:1"},
+		{"-seed", "127.0.0.1:1"}} {
 		if err := run(context.Background(), args, strings.NewReader(""), io.Discard, io.Discard); err == nil {
 			t.Errorf("%q: no error", args)
 		}

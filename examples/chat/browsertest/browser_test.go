@@ -123,6 +123,13 @@ func (tb *tab) sees(text string) {
 	tb.until("see "+text, `[...document.querySelectorAll('#messages .text')].some(e => e.textContent === `+strconv.Quote(text)+`)`)
 }
 
+// saysHistoryLost waits until the page says that its room's history was
+// lost: the room it joined again was made anew.
+func (tb *tab) saysHistoryLost() {
+	tb.t.Helper()
+	tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+}
+
 func (tb *tab) eval(what, js string) bool {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, chattest.Wait)
@@ -266,11 +273,68 @@ func TestBrowserChat(t *testing.T) {
 	chattest.Knows(t, b2, "foo")
 	for _, tb := range []*tab{ann, bob} {
 		tb.joined("foo")
-		tb.until("say the history was lost", `[...document.querySelectorAll('#messages .notice.lost')].some(e => e.textContent.includes('history was lost'))`)
+		tb.saysHistoryLost()
 		tb.sees("hello from ann") // what the page had kept
 	}
 	bob.send("foo lives on a now")
 	ann.sees("foo lives on a now")
 	bob.until("say where the room is now", `document.getElementById('where').textContent.startsWith('room foo on node a, via node b')`)
 	t.Logf("the browser test took %v after Chromium started", time.Since(start).Round(time.Millisecond))
+}
+
+// The page on a cluster, where rooms are grains: ann's page joins zed, a
+// room nobody made, which the join makes on the member the cluster picks;
+// the pages list it, bob joins it through another node, and when zed's
+// node dies both pages hear it went away, join it again by themselves on
+// the member that owns it now, say that its history was lost, and go on.
+func TestBrowserChatOnACluster(t *testing.T) {
+	browser := newBrowser(t)
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+	ann := newTab(t, browser, "ann")
+	bob := newTab(t, browser, "bob")
+
+	ann.open(nodes[0].URL(), "zed")
+	ann.until("list zed, and say any name is a room", `[...document.querySelectorAll('#rooms option')].some(o => o.value === 'zed') && `+
+		`document.getElementById('hint').textContent.includes('Any name is a room')`)
+	host := chattest.RoomsOf(t, nodes[0])["zed"]
+	var others []*chat.Node
+	for _, n := range nodes {
+		if n.NodeAddr() != host {
+			others = append(others, n)
+		}
+	}
+	if len(others) != 2 {
+		t.Fatalf("zed is on %q, not one of the nodes", host)
+	}
+	// Both pages on the nodes that do not host zed, which live on.
+	if others[0] != nodes[0] {
+		ann.open(others[0].URL(), "zed")
+	}
+	bob.open(others[1].URL(), "zed")
+	ann.send("hello zed")
+	bob.sees("hello zed")
+
+	chattest.Kill(t, nodesByAddr(nodes)[host])
+	for _, tb := range []*tab{ann, bob} {
+		tb.until("hear zed went away", `document.body.dataset.joined === ''`)
+	}
+	for _, tb := range []*tab{ann, bob} {
+		tb.joined("zed")
+		tb.saysHistoryLost()
+		tb.sees("hello zed") // what the page had kept
+	}
+	bob.send("zed lives on")
+	ann.sees("zed lives on")
+	chattest.Eventually(t, "the rooms list zed on a live node", func() bool {
+		now := chattest.RoomsOf(t, others[0])["zed"]
+		return now == others[0].NodeAddr() || now == others[1].NodeAddr()
+	})
+}
+
+func nodesByAddr(nodes []*chat.Node) map[string]*chat.Node {
+	m := map[string]*chat.Node{}
+	for _, n := range nodes {
+		m[n.NodeAddr()] = n
+	}
+	return m
 }

@@ -52,6 +52,9 @@ type RoomInfo struct {
 type NodeInfo struct {
 	Addr string `json:"addr"`
 	Name string `json:"name,omitempty"`
+	// Grains is true when rooms are grains of a cluster: joining a room
+	// makes it.
+	Grains bool `json:"grains,omitempty"`
 }
 
 // listRooms answers GET /rooms with every room the directory knows.
@@ -75,10 +78,11 @@ func (g *Gateway) listRooms(w http.ResponseWriter, r *http.Request) {
 
 // node answers GET /node with the gateway's own node.
 func (g *Gateway) node(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, NodeInfo{Addr: g.sys.Address(), Name: g.cfg.Node})
+	writeJSON(w, http.StatusOK, NodeInfo{Addr: g.sys.Address(), Name: g.cfg.Node, Grains: g.cfg.Cluster != nil})
 }
 
-// createRoom answers POST /rooms: the room is created on this node.
+// createRoom answers POST /rooms: the room is created on this node, or,
+// with a cluster, on the member that owns its name.
 func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	var req RoomRequest
 	if err := g.readJSON(w, r, &req); err != nil {
@@ -87,6 +91,25 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := ValidName(req.Name); err != nil {
 		writeError(w, err)
+		return
+	}
+	if g.cfg.Cluster != nil {
+		// A grain: made wherever the cluster places it, or there already.
+		// Asked something, so that a node with too many rooms says so.
+		if _, err := g.askRoom(r.Context(), req.Name, actor.PID{}, GetBacklog{}); err != nil {
+			writeError(w, roomErr(req.Name, err))
+			return
+		}
+		pid, err := g.lookup(r.Context(), req.Name)
+		if err != nil {
+			writeError(w, roomErr(req.Name, err))
+			return
+		}
+		node := pid.Address
+		if node == "" {
+			node = g.sys.Address()
+		}
+		writeJSON(w, http.StatusCreated, RoomInfo{Name: req.Name, Node: node})
 		return
 	}
 	v, err := g.ask(r.Context(), g.cfg.Directory, CreateRoom{Room: req.Name})
@@ -112,7 +135,7 @@ func (g *Gateway) backlog(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	v, err := g.ask(r.Context(), room, GetBacklog{})
+	v, err := g.askRoom(r.Context(), r.PathValue("room"), room, GetBacklog{})
 	if err != nil {
 		writeError(w, roomErr(r.PathValue("room"), err))
 		return
@@ -158,7 +181,7 @@ func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 			err: fmt.Errorf("%w: wait %d ms", ErrRateLimited, a.RetryAfterMs)})
 		return
 	}
-	v, err = g.ask(r.Context(), room, p)
+	v, err = g.askRoom(r.Context(), r.PathValue("room"), room, p)
 	if err != nil {
 		writeError(w, roomErr(r.PathValue("room"), err))
 		return
@@ -174,13 +197,21 @@ func (g *Gateway) join(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	v, err := g.ask(r.Context(), room, Join{User: u.pid, Name: req.User})
+	v, err := g.askRoom(r.Context(), name, room, Join{User: u.pid, Name: req.User})
 	if err != nil {
 		writeError(w, roomErr(name, err))
 		return
 	}
 	switch m := v.(type) {
 	case Joined:
+		if g.cfg.Cluster != nil {
+			// The activation that answered, which askRoom may have found
+			// anew: the one the user must watch.
+			if room, err = g.lookup(r.Context(), name); err != nil {
+				writeError(w, roomErr(name, err))
+				return
+			}
+		}
 		if err := g.sys.SendContext(r.Context(), u.pid, Track{Room: name, RoomPID: room}); err != nil {
 			writeError(w, userErr(err))
 			return
@@ -202,7 +233,7 @@ func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	if _, err := g.ask(r.Context(), room, Leave{User: u.pid}); err != nil {
+	if _, err := g.askRoom(r.Context(), name, room, Leave{User: u.pid}); err != nil {
 		writeError(w, roomErr(name, err))
 		return
 	}

@@ -35,8 +35,9 @@ type ClientConfig struct {
 
 // RunClient joins a room through a gateway, prints its backlog and then
 // every event of the person's stream, and posts each line read from In.
-// When the stream breaks (the node restarted) it reconnects and joins
-// again. It returns nil when In ends, ctx.Err() when ctx is done first,
+// When the stream breaks (the node restarted), or the room goes away, it
+// reconnects and joins again, and says so when the room it finds was made
+// anew, its history lost. It returns nil when In ends, ctx.Err() when ctx is done first,
 // and an error if the first join fails. The goroutine that reads In ends
 // when In does.
 func RunClient(ctx context.Context, cfg ClientConfig) error {
@@ -195,6 +196,9 @@ func (cl *client) join(ctx context.Context) error {
 	}
 	cl.mu.Lock()
 	if res.Epoch != cl.epoch {
+		if cl.epoch != 0 {
+			fmt.Fprintf(cl.cfg.Out, "-- room %s was made anew: its earlier history was lost\n", printable(cl.cfg.Room))
+		}
 		cl.epoch, cl.lastSeq = res.Epoch, 0 // a new room: its numbering starts again
 	}
 	cl.mu.Unlock()
@@ -223,10 +227,14 @@ func (cl *client) stream(ctx context.Context) {
 			pause = min(2*pause, 10*time.Second)
 		}
 		err := cl.follow(ctx, !first, func() { pause = cl.cfg.Reconnect })
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return
+		case errors.Is(err, errRoomGone):
+			cl.printf("-- joining #%s again when it is back\n", printable(cl.cfg.Room))
+		default:
+			cl.printf("-- disconnected (%v); reconnecting\n", err)
 		}
-		cl.printf("-- disconnected (%v); reconnecting\n", err)
 	}
 }
 
@@ -265,7 +273,9 @@ func (cl *client) follow(ctx context.Context, rejoin bool, connected func()) err
 		if err := json.Unmarshal([]byte(data), &ev); err != nil {
 			return err
 		}
-		cl.show(ev)
+		if cl.show(ev) {
+			return errRoomGone
+		}
 	}
 	if err := sc.Err(); err != nil {
 		return err
@@ -273,10 +283,16 @@ func (cl *client) follow(ctx context.Context, rejoin bool, connected func()) err
 	return io.EOF
 }
 
-// show prints one event of the stream.
-func (cl *client) show(ev Event) {
+// errRoomGone ends a stream whose room went away: the client follows
+// the stream anew and joins the room again (on a cluster it comes back on
+// another member; else once someone makes it again).
+var errRoomGone = errors.New("the room went away")
+
+// show prints one event of the stream, and reports whether it says the
+// room went away.
+func (cl *client) show(ev Event) (gone bool) {
 	if ev.Room != "" && ev.Room != cl.cfg.Room {
-		return
+		return false
 	}
 	switch ev.Type {
 	case EventMessage:
@@ -287,5 +303,7 @@ func (cl *client) show(ev Event) {
 		cl.printf("-- missed %d messages\n", ev.Missed)
 	case EventGone:
 		cl.printf("-- room %s went away\n", ev.Room)
+		return true
 	}
+	return false
 }

@@ -24,8 +24,9 @@ type DirectoryConfig struct {
 	// Room configures the rooms this node hosts.
 	Room RoomConfig
 
-	// MaxRooms bounds the rooms the directory knows. Zero means
-	// DefaultMaxRooms.
+	// MaxRooms bounds the rooms the directory knows and, on a cluster, the
+	// room grains the node hosts (any name makes a room there: a request
+	// for one more is refused, NoRoom). Zero means DefaultMaxRooms.
 	MaxRooms int
 
 	// Node is this node's name, which the other directories learn with its
@@ -38,6 +39,12 @@ type DirectoryConfig struct {
 	// start; more can be met later with Meet. Nil means none: a node on its
 	// own, or one that is told of its peers later.
 	Peers []string
+
+	// grains is set by StartNode on a node with a cluster: rooms are then
+	// grains, which tell the directory when they start (hosted); the
+	// directory spawns none, and never stops one (the cluster decides
+	// where a room lives).
+	grains bool
 }
 
 func (cfg DirectoryConfig) withDefaults() DirectoryConfig {
@@ -105,10 +112,16 @@ func (d *directory) Receive(c *actor.Context) {
 		d.meet(c, m.Address)
 	case Announce:
 		d.learn(c, m)
+	case hosted:
+		d.host(c, m)
 	case Lookup:
 		pid, ok := d.rooms[m.Room]
 		c.Respond(Location{Room: m.Room, PID: pid, Found: ok, Node: d.nameOf(pid)})
 	case CreateRoom:
+		if d.cfg.grains {
+			c.Respond(Refused{Room: m.Room, Reason: "rooms are grains of the cluster here: join a room to make it"})
+			return
+		}
 		if err := ValidName(m.Room); err != nil {
 			c.Respond(Refused{Room: m.Room, Reason: err.Error()})
 			return
@@ -157,6 +170,23 @@ func (d *directory) create(c *actor.Context, name string) (actor.PID, error) {
 	c.Watch(pid)
 	d.rooms[name] = pid
 	return pid, nil
+}
+
+// host takes in a room grain that started on this node, and tells the
+// peers. A room beyond MaxRooms works, but is not listed.
+func (d *directory) host(c *actor.Context, m hosted) {
+	old, ok := d.rooms[m.Room]
+	switch {
+	case ok && old == m.PID:
+		return // restarted after a panic: nothing new
+	case ok:
+		c.Unwatch(old)
+	case len(d.rooms) >= d.cfg.MaxRooms:
+		return
+	}
+	c.Watch(m.PID)
+	d.rooms[m.Room] = m.PID
+	d.tellPeers(c, Announce{Rooms: []Location{{Room: m.Room, PID: m.PID, Found: true, Node: d.cfg.Node}}, Node: d.cfg.Node})
 }
 
 // local returns the rooms this node hosts.
@@ -226,12 +256,16 @@ func (d *directory) learn(c *actor.Context, m Announce) {
 			if oldAddr == "" {
 				oldAddr = self
 			}
-			if oldAddr <= loc.PID.Address {
+			switch {
+			case d.cfg.grains:
+				// A grain moved, or came back elsewhere: the latest word
+				// wins; the cluster stops a copy that is not its owner's.
+				c.Unwatch(old)
+			case oldAddr <= loc.PID.Address:
 				continue
-			}
-			if old.Address == "" {
+			case old.Address == "":
 				c.Stop(old)
-			} else {
+			default:
 				c.Unwatch(old)
 			}
 		} else if len(d.rooms) >= d.cfg.MaxRooms {

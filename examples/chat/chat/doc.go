@@ -13,7 +13,7 @@
 //	GET  /                          the page (package page)
 //	GET  /node                      this node: {"addr","name"}
 //	GET  /rooms                     the rooms: [{"name","node","nodeName"}]
-//	POST /rooms                     create a room here: {"name"}
+//	POST /rooms                     create a room here (on a cluster: where it is placed): {"name"}
 //	GET  /rooms/{room}/backlog      the last 25 messages, oldest first
 //	POST /rooms/{room}/join         {"user"}: subscribe; answers the backlog
 //	POST /rooms/{room}/leave        {"user"}
@@ -30,6 +30,16 @@
 // room whose node stops is forgotten everywhere, and its users are told it
 // went away.
 //
+// On a cluster (NodeConfig.Cluster; see package cluster), the rooms are
+// grains instead: the room called name is the grain RoomGrain(name), which
+// the cluster activates on the member that owns that name on its first
+// message. Any room name then exists as soon as someone joins it, and a
+// room whose node dies comes back on another member on its next message,
+// empty and with a new epoch, which the page shows as lost history. The
+// directories still list the rooms (a room grain tells its node's
+// directory when it starts, and the directory meets every member), but
+// spawn none.
+//
 // Bad input is refused with a 4xx status and a JSON body {"error","status"}:
 // an empty text, one over MaxText bytes or not UTF-8, a bad name, an unknown
 // room, a full room, a user posting faster than its rate limit, a body
@@ -42,7 +52,8 @@
 // of its own at the gateway (only IP addresses, localhost and
 // GatewayConfig.Hosts are answered).
 //
-// StartNode wires a System, its remote node, a directory and a gateway, with
-// Prometheus metrics at /metrics; RunClient is the terminal client. The command examples/chat runs them, and
+// StartNode wires a System, its remote node, its cluster member if any, a
+// directory and a gateway, with Prometheus metrics at /metrics; RunClient
+// is the terminal client. The command examples/chat runs them, and
 // docs/tutorial/chat.md builds the whole thing step by step.
 package chat

@@ -21,6 +21,10 @@ var (
 	// ErrUnknownRoom means no node hosts a room of that name.
 	ErrUnknownRoom = errors.New("chat: unknown room")
 
+	// ErrTooManyRooms means, on a cluster, that the node the cluster
+	// places a new room on already has DirectoryConfig.MaxRooms rooms.
+	ErrTooManyRooms = errors.New("chat: too many rooms")
+
 	// ErrRoomFull means a room has as many users as RoomConfig.MaxUsers.
 	ErrRoomFull = errors.New("chat: room is full")
 

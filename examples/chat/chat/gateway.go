@@ -13,7 +13,9 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/examples/chat/chat/page"
+	"github.com/troupe-go/troupe/remote"
 )
 
 // Defaults of GatewayConfig.
@@ -42,6 +44,13 @@ type GatewayConfig struct {
 	// Directory is the directory the gateway asks where rooms are. The zero
 	// PID means the local actor named DirectoryName.
 	Directory actor.PID
+
+	// Cluster, when not nil, hosts the rooms as grains (see
+	// NodeConfig.Cluster): the gateway finds a room through it, which makes
+	// the room if it is not active, instead of asking the directory, and
+	// POST /rooms makes a room wherever the cluster places it. Nil means
+	// rooms are found through the directory.
+	Cluster *cluster.Cluster
 
 	// User configures the user actors the gateway spawns.
 	User UserConfig
@@ -390,10 +399,16 @@ func (g *Gateway) ask(ctx context.Context, pid actor.PID, msg any) (any, error) 
 	return g.sys.Request(ctx, pid, msg)
 }
 
-// lookup finds the room called name through the directory.
+// lookup finds the room called name through the directory, or, with a
+// cluster, activates it if needed.
 func (g *Gateway) lookup(ctx context.Context, name string) (actor.PID, error) {
 	if err := ValidName(name); err != nil {
 		return actor.PID{}, err
+	}
+	if g.cfg.Cluster != nil {
+		ctx, cancel := context.WithTimeout(ctx, g.cfg.RequestTimeout)
+		defer cancel()
+		return g.cfg.Cluster.Get(ctx, RoomGrain(name))
 	}
 	v, err := g.ask(ctx, g.cfg.Directory, Lookup{Room: name})
 	if err != nil {
@@ -404,6 +419,32 @@ func (g *Gateway) lookup(ctx context.Context, name string) (actor.PID, error) {
 		return actor.PID{}, fmt.Errorf("%w: %s", ErrUnknownRoom, name)
 	}
 	return loc.PID, nil
+}
+
+// askRoom asks the room called name, found by lookup at room, and waits
+// for its answer, at most RequestTimeout. With a cluster it asks the grain,
+// which the cluster finds anew if it has moved; a Join, Leave or
+// GetBacklog whose room's node was lost on the way is asked again (they
+// are harmless to repeat: the next goes to the room's new owner), a Post
+// is not, since it may have been said.
+func (g *Gateway) askRoom(ctx context.Context, name string, room actor.PID, msg any) (any, error) {
+	if g.cfg.Cluster == nil {
+		return g.ask(ctx, room, msg)
+	}
+	ctx, cancel := context.WithTimeout(ctx, g.cfg.RequestTimeout)
+	defer cancel()
+	_, post := msg.(Post)
+	for attempt := 1; ; attempt++ {
+		v, err := g.cfg.Cluster.Request(ctx, RoomGrain(name), msg)
+		if no, ok := v.(NoRoom); ok {
+			return nil, fmt.Errorf("%w: %s", ErrTooManyRooms, no.Reason)
+		}
+		// The cluster has forgotten the lost PID and suspects its node:
+		// three attempts are for a second loss meanwhile.
+		if err == nil || post || attempt == 3 || !errors.Is(err, remote.ErrNodeDown) || ctx.Err() != nil {
+			return v, err
+		}
+	}
 }
 
 // streamContext returns a context that ends with the request or with the

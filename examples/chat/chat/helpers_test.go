@@ -45,13 +45,20 @@ var startClusterWith = chattest.StartCluster
 // backlog.
 func join(t testing.TB, base, room, user string) []chat.Message {
 	t.Helper()
+	return joinEpoch(t, base, room, user).Backlog
+}
+
+// joinEpoch joins user to room through the gateway at base, and returns
+// the room's epoch and backlog.
+func joinEpoch(t testing.TB, base, room, user string) chat.JoinResponse {
+	t.Helper()
 	r := call(t, "POST", base+"/rooms/"+room+"/join", chat.UserRequest{User: user})
 	if r.Status != http.StatusOK {
 		t.Fatalf("join %s as %s: %d %s", room, user, r.Status, r.Body)
 	}
 	var jr chat.JoinResponse
 	r.Decode(t, &jr)
-	return jr.Backlog
+	return jr
 }
 
 // say posts text to room as user and returns the message as numbered.

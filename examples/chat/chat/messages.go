@@ -53,6 +53,14 @@ type Refused struct {
 	Reason string
 }
 
+// NoRoom answers any message to a room grain that its node could not
+// make: it has as many rooms as DirectoryConfig.MaxRooms. Reason says so,
+// for a person.
+type NoRoom struct {
+	Room   string
+	Reason string
+}
+
 // Leave unsubscribes User from a room. The room answers Left.
 type Leave struct {
 	User actor.PID

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/metrics"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -36,6 +37,19 @@ type NodeConfig struct {
 	// node on its own.
 	Remote *remote.Config
 
+	// Cluster, when not nil, makes the node a member of a troupe cluster
+	// (cluster.Start) that hosts the rooms as grains of kind RoomKind: any
+	// room name exists once someone uses it, and a room whose node dies
+	// comes back, empty and with a new epoch, on another member on its next
+	// message. It needs Remote, whose AllowRemoteSpawn it sets; its Kinds
+	// are set to the rooms, its Logger defaults to the node's, and a zero
+	// IdleAfter means never (a passivated room would take its history with
+	// it). The node hosts at most Directory.MaxRooms rooms. The
+	// directory then lists the rooms and spawns none: Directory.Rooms and
+	// Directory.Peers must be empty (the directory meets every member the
+	// cluster sees). Nil means rooms live where the directories make them.
+	Cluster *cluster.Config
+
 	// Directory configures the node's directory: the rooms it creates at
 	// start, and its peers.
 	Directory DirectoryConfig
@@ -56,11 +70,15 @@ type Node struct {
 	System *actor.System
 	// Remote is the node's link to the others; nil for a node on its own.
 	Remote *remote.Node
+	// Cluster is the node's membership of the cluster that hosts the
+	// rooms; nil unless NodeConfig.Cluster was set.
+	Cluster *cluster.Cluster
 	// Directory is the node's directory actor.
 	Directory actor.PID
 	// Gateway is the node's HTTP handler.
 	Gateway *Gateway
 
+	unsub  func() // ends the directory's subscription to the members, if any
 	srv    *http.Server
 	ln     net.Listener
 	served chan error
@@ -80,6 +98,14 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
 	}
+	if cfg.Cluster != nil {
+		switch {
+		case cfg.Remote == nil:
+			return nil, errors.New("chat: NodeConfig.Cluster needs Remote")
+		case len(cfg.Directory.Rooms) > 0 || len(cfg.Directory.Peers) > 0:
+			return nil, errors.New("chat: with NodeConfig.Cluster, rooms are grains: Directory.Rooms and Directory.Peers must be empty")
+		}
+	}
 	var rcfg remote.Config
 	if cfg.Remote != nil {
 		rcfg = *cfg.Remote
@@ -89,6 +115,9 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 		RegisterTypes(rcfg.Types)
 		if rcfg.Logger == nil {
 			rcfg.Logger = logger
+		}
+		if cfg.Cluster != nil {
+			rcfg.AllowRemoteSpawn = true // the cluster activates rooms through remote spawn
 		}
 		if rcfg.Expose == nil {
 			// Other nodes send to rooms and directories and watch them;
@@ -107,6 +136,10 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	fail := func(err error) (*Node, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if n.Cluster != nil {
+			n.unsub()
+			n.Cluster.Close()
+		}
 		sys.Shutdown(ctx)
 		if n.Remote != nil {
 			n.Remote.Close()
@@ -125,11 +158,21 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	if dcfg.Node == "" {
 		dcfg.Node = cfg.Name
 	}
+	dcfg.grains = cfg.Cluster != nil
 	if n.Directory, err = SpawnDirectory(sys, dcfg); err != nil {
 		return fail(err)
 	}
+	if cfg.Cluster != nil {
+		if err := n.startCluster(*cfg.Cluster, dcfg.withDefaults(), logger); err != nil {
+			return fail(err)
+		}
+		if err := m.ObserveCluster(n.Cluster); err != nil {
+			return fail(err)
+		}
+	}
 	gcfg := cfg.Gateway
 	gcfg.Directory = n.Directory
+	gcfg.Cluster = n.Cluster
 	if gcfg.Node == "" {
 		gcfg.Node = cfg.Name
 	}
@@ -153,6 +196,34 @@ func StartNode(cfg NodeConfig) (*Node, error) {
 	return n, nil
 }
 
+// startCluster joins the cluster that hosts the rooms, and has the
+// directory meet every member that comes alive, so that the room lists of
+// all gateways agree.
+func (n *Node) startCluster(ccfg cluster.Config, dcfg DirectoryConfig, logger *slog.Logger) error {
+	store := newRoomStore(dcfg.Room, n.Directory, dcfg.MaxRooms)
+	ccfg.Kinds = map[string]actor.Producer{RoomKind: store.producer()}
+	if ccfg.IdleAfter == 0 {
+		ccfg.IdleAfter = -1 // a passivated room would take its history with it
+	}
+	if ccfg.Logger == nil {
+		ccfg.Logger = logger
+	}
+	self := n.Remote.Addr()
+	// Subscribed before Start, so that no member's arrival is missed.
+	n.unsub = n.System.Subscribe(func(ev actor.Event) {
+		if e, ok := ev.(cluster.MemberEvent); ok && e.Member.State == cluster.Alive && e.Member.Addr != self {
+			n.System.TrySend(n.Directory, Meet{Address: e.Member.Addr})
+		}
+	})
+	c, err := cluster.Start(n.Remote, ccfg)
+	if err != nil {
+		n.unsub()
+		return err
+	}
+	n.Cluster = c
+	return nil
+}
+
 // URL returns the gateway's URL, http://host:port.
 func (n *Node) URL() string { return "http://" + n.ln.Addr().String() }
 
@@ -173,7 +244,9 @@ func (n *Node) Meet(addr string) error {
 	return n.System.Send(n.Directory, Meet{Address: addr})
 }
 
-// Stop ends the event streams, stops the HTTP server, then the actors (the
+// Stop ends the event streams, stops the HTTP server, then the node's
+// membership of the cluster, if any (it leaves, and its rooms stop), then
+// the actors (the
 // users of this node's rooms on other nodes are told, through their
 // watches, that the rooms went away), then the node's network link, waiting
 // for all of it until ctx is done. Requests still under way when ctx ends
@@ -191,6 +264,12 @@ func (n *Node) Stop(ctx context.Context) error {
 		}
 		if werr := n.Gateway.Wait(ctx); werr != nil && ctx.Err() == nil {
 			err = errors.Join(err, werr)
+		}
+		if n.Cluster != nil {
+			// Before the System: the member leaves, so that the others
+			// place its rooms elsewhere, and its rooms stop.
+			n.unsub()
+			err = errors.Join(err, n.Cluster.Stop(ctx))
 		}
 		err = errors.Join(err, n.System.Shutdown(ctx))
 		if n.Remote != nil {

@@ -60,7 +60,7 @@ func statusOf(err error) *httpError {
 		st = http.StatusUnsupportedMediaType
 	case errors.Is(err, ErrSlowBody):
 		st = http.StatusRequestTimeout
-	case errors.Is(err, ErrTooManyUsers):
+	case errors.Is(err, ErrTooManyUsers), errors.Is(err, ErrTooManyRooms):
 		return &httpError{status: http.StatusServiceUnavailable, err: err, retryAfter: 5}
 	case errors.Is(err, context.DeadlineExceeded):
 		st = http.StatusGatewayTimeout

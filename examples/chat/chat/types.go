@@ -14,6 +14,7 @@ func RegisterTypes(types *remote.Types) {
 	remote.Register[Join](types, "chat.Join")
 	remote.Register[Joined](types, "chat.Joined")
 	remote.Register[Refused](types, "chat.Refused")
+	remote.Register[NoRoom](types, "chat.NoRoom")
 	remote.Register[Leave](types, "chat.Leave")
 	remote.Register[Left](types, "chat.Left")
 	remote.Register[GetBacklog](types, "chat.GetBacklog")

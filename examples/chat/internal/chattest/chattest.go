@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/examples/chat/chat"
 	"github.com/troupe-go/troupe/remote"
 )
@@ -98,6 +99,49 @@ func StartNamedCluster(t testing.TB, g chat.GatewayConfig, names []string, rooms
 		Knows(t, n, all...)
 	}
 	return nodes
+}
+
+// StartGrains starts one networked node per name, members of one cluster
+// on loopback that hosts the rooms as grains (see NodeConfig.Cluster), with
+// gateways configured by g. It returns once every member sees every other
+// alive.
+func StartGrains(t testing.TB, g chat.GatewayConfig, names ...string) []*chat.Node {
+	t.Helper()
+	var nodes []*chat.Node
+	for _, name := range names {
+		ccfg := &cluster.Config{Profile: cluster.Loopback}
+		if len(nodes) > 0 {
+			ccfg.Seeds = []string{nodes[0].Cluster.GossipAddr()}
+		}
+		nodes = append(nodes, StartNode(t, chat.NodeConfig{
+			Name:      name,
+			Remote:    &remote.Config{Addr: "127.0.0.1:0"},
+			Cluster:   ccfg,
+			Directory: chat.DirectoryConfig{Rooms: []string{}},
+			Gateway:   g,
+		}))
+	}
+	for _, n := range nodes {
+		Eventually(t, "node "+n.NodeAddr()+" sees every member", func() bool {
+			alive := 0
+			for _, m := range n.Cluster.Members() {
+				if m.State == cluster.Alive {
+					alive++
+				}
+			}
+			return alive == len(nodes)
+		})
+	}
+	return nodes
+}
+
+// Kill ends n as a crash would, as far as the others can tell: its
+// member stops without leaving, and its node's connections drop. Its
+// Stop, at the end of the test, stops what is left.
+func Kill(t testing.TB, n *chat.Node) {
+	t.Helper()
+	n.Cluster.Close()
+	n.Remote.Close()
 }
 
 // RoomsOf returns the rooms a gateway knows: name to node address.

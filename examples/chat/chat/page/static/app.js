@@ -103,8 +103,10 @@
     return addr ? `node ${addr}` : 'this node';
   }
 
-  // createHint says how to make a room: the page cannot (yet), the API can.
+  // createHint says how to make a room: on a cluster, by joining it; else
+  // the page cannot (yet), the API can.
   function createHint(room) {
+    if (state.node && state.node.grains) return 'Any name is a room: type one above and join, and it is made.';
     const r = room || 'NAME';
     return `To create room ${r} on this gateway's node: curl --json '{"name":"${r}"}' ${location.origin}/rooms`;
   }

@@ -1,0 +1,182 @@
+package chat_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/troupe-go/troupe/cluster"
+	"github.com/troupe-go/troupe/examples/chat/chat"
+	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// On a cluster, rooms are grains: a room nobody made exists as soon as
+// someone joins it, users of every gateway reach the same room, every
+// gateway lists it, and when its node dies its users are told, and the
+// next join makes it anew (a restart after a panic keeps its state, as a
+// directory's room does) on another member, with a new epoch and no
+// backlog, where it works as before.
+func TestGrainRoomIsMadeByJoiningAndComesBackAfterItsNodeDies(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+	byAddr := map[string]*chat.Node{}
+	for _, n := range nodes {
+		byAddr[n.NodeAddr()] = n
+		var info chat.NodeInfo
+		do(t, "GET", n.URL()+"/node", nil).Decode(t, &info)
+		if !info.Grains {
+			t.Fatalf("node %s does not say its rooms are grains: %+v", n.NodeAddr(), info)
+		}
+	}
+	// Where the cluster places zed: the first request makes it.
+	r := call(t, "POST", nodes[0].URL()+"/rooms", chat.RoomRequest{Name: "zed"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("make zed: %d %s", r.Status, r.Body)
+	}
+	var ri chat.RoomInfo
+	r.Decode(t, &ri)
+	host := byAddr[ri.Node]
+	if host == nil {
+		t.Fatalf("zed is on %q, not a node of the test", ri.Node)
+	}
+	// ann and bob use the gateways of the two other nodes.
+	var others []*chat.Node
+	for _, n := range nodes {
+		if n != host {
+			others = append(others, n)
+		}
+	}
+	a, b := others[0], others[1]
+	for _, n := range nodes {
+		knows(t, n, "zed")
+		if got := roomsOf(t, n)["zed"]; got != host.NodeAddr() {
+			t.Fatalf("node %s lists zed on %q, want %s", n.NodeAddr(), got, host.NodeAddr())
+		}
+	}
+
+	ann := openStream(t, a.URL(), "ann")
+	bob := openStream(t, b.URL(), "bob")
+	first := joinEpoch(t, a.URL(), "zed", "ann")
+	joinEpoch(t, b.URL(), "zed", "bob")
+	say(t, a.URL(), "zed", "ann", "before")
+	for _, s := range []*stream{ann, bob} {
+		if m := s.nextMessage(t); m.Text != "before" || m.Seq != 1 {
+			t.Fatalf("got %+v", m)
+		}
+	}
+
+	// A malformed post makes the room panic; restarted, it has kept its
+	// state, and numbers the next message 2.
+	if err := a.Cluster.Send(t.Context(), chat.RoomGrain("zed"), chat.Post{}); err != nil {
+		t.Fatal(err)
+	}
+	say(t, b.URL(), "zed", "bob", "after a restart")
+	for _, s := range []*stream{ann, bob} {
+		if m := s.nextMessage(t); m.Text != "after a restart" || m.Seq != 2 {
+			t.Fatalf("got %+v", m)
+		}
+	}
+
+	chattest.Kill(t, host)
+	for _, s := range []*stream{ann, bob} {
+		if ev := s.next(t); ev.Type != chat.EventGone || ev.Room != "zed" {
+			t.Fatalf("got %+v, want zed gone", ev)
+		}
+	}
+	again := joinEpoch(t, a.URL(), "zed", "ann")
+	if again.Epoch == first.Epoch || len(again.Backlog) != 0 {
+		t.Fatalf("zed after its node died: epoch %d (was %d), backlog %+v: want a new, empty room", again.Epoch, first.Epoch, again.Backlog)
+	}
+	joinEpoch(t, b.URL(), "zed", "bob")
+	say(t, b.URL(), "zed", "bob", "after")
+	for _, s := range []*stream{ann, bob} {
+		if m := s.nextMessage(t); m.Text != "after" || m.Seq != 1 {
+			t.Fatalf("got %+v", m)
+		}
+	}
+	eventually(t, "the gateways list zed on a live node", func() bool {
+		for _, n := range others {
+			if got := roomsOf(t, n)["zed"]; got != a.NodeAddr() && got != b.NodeAddr() {
+				return false
+			}
+		}
+		return true
+	})
+}
+
+// A node with a cluster needs a network, and takes no rooms or peers of
+// its own: its rooms are the cluster's.
+func TestGrainNodeConfigRefused(t *testing.T) {
+	for name, cfg := range map[string]chat.NodeConfig{
+		"no network": {Cluster: &cluster.Config{Profile: cluster.Loopback}},
+		"rooms": {Cluster: &cluster.Config{Profile: cluster.Loopback}, Remote: &remote.Config{Addr: "127.0.0.1:0"},
+			Directory: chat.DirectoryConfig{Rooms: []string{"foo"}}},
+		"peers": {Cluster: &cluster.Config{Profile: cluster.Loopback}, Remote: &remote.Config{Addr: "127.0.0.1:0"},
+			Directory: chat.DirectoryConfig{Peers: []string{"127.0.0.1:1"}}},
+	} {
+		if n, err := chat.StartNode(cfg); err == nil {
+			n.Stop(t.Context())
+			t.Errorf("%s: StartNode accepted %+v", name, cfg)
+		}
+	}
+}
+
+// The terminal client on a cluster: when its room's node dies, it says
+// the room went away, joins it again on the member that owns it now,
+// says its history was lost, and goes on.
+func TestClientComesBackWhenItsGrainRoomsNodeDies(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+	r := call(t, "POST", nodes[0].URL()+"/rooms", chat.RoomRequest{Name: "zed"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("make zed: %d %s", r.Status, r.Body)
+	}
+	var ri chat.RoomInfo
+	r.Decode(t, &ri)
+	var host, other *chat.Node
+	for _, n := range nodes {
+		if n.NodeAddr() == ri.Node {
+			host = n
+		} else {
+			other = n
+		}
+	}
+	if host == nil {
+		t.Fatalf("zed is on %q, not a node of the test", ri.Node)
+	}
+	term := runClient(t, other.URL(), "zed", "ann")
+	say(t, other.URL(), "zed", "bob", "before")
+	term.expect(t, "bob: before")
+
+	chattest.Kill(t, host)
+	term.expect(t, "-- room zed went away")
+	term.expect(t, "-- room zed was made anew: its earlier history was lost")
+	term.expect(t, "-- reconnected to #zed")
+	say(t, other.URL(), "zed", "bob", "after")
+	term.expect(t, "bob: after")
+}
+
+// Any name makes a room on a cluster, so what a client can make is
+// bounded: a node with DirectoryConfig.MaxRooms rooms refuses another
+// with 503, whichever request would make it.
+func TestGrainRoomsPerNodeAreBounded(t *testing.T) {
+	n := chattest.StartNode(t, chat.NodeConfig{
+		Remote:    &remote.Config{Addr: "127.0.0.1:0"},
+		Cluster:   &cluster.Config{Profile: cluster.Loopback},
+		Directory: chat.DirectoryConfig{Rooms: []string{}, MaxRooms: 1},
+	})
+	joinEpoch(t, n.URL(), "one", "ann")
+	for _, r := range []reply{
+		call(t, "POST", n.URL()+"/rooms/two/join", chat.UserRequest{User: "ann"}),
+		call(t, "POST", n.URL()+"/rooms/two/messages", chat.PostRequest{User: "ann", Text: "hi"}),
+		call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: "two"}),
+		do(t, "GET", n.URL()+"/rooms/two/backlog", nil),
+	} {
+		if r.Status != http.StatusServiceUnavailable || !strings.Contains(r.ErrorText(t), "too many rooms") {
+			t.Fatalf("a second room on a node of one: %d %s", r.Status, r.Body)
+		}
+	}
+	if rooms := roomsOf(t, n); len(rooms) != 1 {
+		t.Fatalf("the node lists %v", rooms)
+	}
+	say(t, n.URL(), "one", "ann", "the first room works")
+}
