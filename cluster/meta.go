@@ -67,7 +67,7 @@ func decodeMeta(b []byte) (meta, error) {
 	m.Leaving = b[1] == flagLeaving
 	r := b[2:]
 	str := func() (string, bool) {
-		n, k := binary.Uvarint(r)
+		n, k := uvarint(r)
 		if k <= 0 || n > uint64(len(r)-k) {
 			return "", false
 		}
@@ -84,7 +84,7 @@ func decodeMeta(b []byte) (meta, error) {
 	}
 	m.Incarnation = binary.BigEndian.Uint64(r)
 	r = r[8:]
-	n, k := binary.Uvarint(r)
+	n, k := uvarint(r)
 	if k <= 0 || n > uint64(len(r)) { // each kind takes at least one byte
 		return meta{}, errMeta
 	}
@@ -100,4 +100,15 @@ func decodeMeta(b []byte) (meta, error) {
 		return meta{}, errMeta
 	}
 	return m, nil
+}
+
+// uvarint is binary.Uvarint that also refuses a number written in more
+// bytes than it needs (0x80 0x00 for 0), so that one meta has one encoding
+// and decoding then encoding gives the same bytes back.
+func uvarint(b []byte) (uint64, int) {
+	n, k := binary.Uvarint(b)
+	if k > 1 && b[k-1] == 0 {
+		return 0, 0
+	}
+	return n, k
 }

@@ -48,6 +48,9 @@ func TestMetaMalformed(t *testing.T) {
 		"huge kind count": append(append([]byte{1, 0, 3, 'a', ':', '1'}, make([]byte, 8)...), 0xff, 0xff, 0xff, 0xff, 0x0f),
 		"unsorted":        mustEncode(t, meta{Addr: "a:1", Kinds: []string{"b", "a"}}),
 		"oversized":       append([]byte{1, 0}, make([]byte, metaMaxSize)...),
+		// Found by FuzzDecodeMeta: 0 kinds written as 0x80 0x00.
+		"long varint count": append(append([]byte{1, 0, 3, 'a', ':', '1'}, make([]byte, 8)...), 0x80, 0x00),
+		"long varint len":   {1, 0, 0x83, 0x00, 'a', ':', '1', 0, 0, 0, 0, 0, 0, 0, 0, 0},
 	}
 	for name, b := range cases {
 		if _, err := decodeMeta(b); !errors.Is(err, errMeta) {
