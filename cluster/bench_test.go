@@ -117,14 +117,17 @@ func BenchmarkConverge10(b *testing.B) {
 // actors spawned in one System.
 func BenchmarkIdleGrainMemory(b *testing.B) {
 	const n = 100_000
+	// As actor's BenchmarkIdleActor measures: live heap and stacks after
+	// GC, so that both sides count what they hold, not how full their
+	// spans happen to be. Everything the three members hold counts.
 	measure := func(b *testing.B, fill func()) {
 		var before, after runtime.MemStats
-		runtime.GC()
-		runtime.ReadMemStats(&before)
+		settledHeap(&before)
 		fill()
 		runtime.GC()
+		runtime.GC()
 		runtime.ReadMemStats(&after)
-		used := (after.HeapInuse + after.StackInuse) - (before.HeapInuse + before.StackInuse)
+		used := (after.HeapAlloc + after.StackInuse) - (before.HeapAlloc + before.StackInuse)
 		b.ReportMetric(float64(used)/n, "B/grain")
 	}
 	b.Run("grains", func(b *testing.B) {
@@ -163,6 +166,24 @@ func BenchmarkIdleGrainMemory(b *testing.B) {
 			cancel()
 		}
 	})
+}
+
+// settledHeap reads the memory statistics once the heap has stopped
+// shrinking: what the previous run left (a closed member's goroutines,
+// a stopped System) would otherwise be freed during the next measurement
+// and make it look smaller than it is.
+func settledHeap(ms *runtime.MemStats) {
+	runtime.GC()
+	runtime.ReadMemStats(ms)
+	for range 50 {
+		time.Sleep(20 * time.Millisecond)
+		prev := ms.HeapAlloc + ms.StackInuse
+		runtime.GC()
+		runtime.ReadMemStats(ms)
+		if ms.HeapAlloc+ms.StackInuse+64<<10 > prev {
+			return // within 64 KiB of the last reading: settled
+		}
+	}
 }
 
 // BenchmarkRequestWarmPaired makes, in each iteration, one request to a
