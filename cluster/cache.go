@@ -1,16 +1,26 @@
 package cluster
 
 import (
+	"hash/maphash"
 	"sync"
-
-	"github.com/troupe-go/troupe/actor"
 )
 
-// pidCache remembers where this member last found each identity it sent
-// to. It is sharded maps of values, not a sync.Map: an entry costs about a
-// third as much, which matters with many grains, and a send finds it with
-// one read lock on one of 64 shards.
+// pidCache remembers which identities this member has found activated on
+// which owner, so that a send to a warm identity on another member goes
+// straight to its PID, which is fixed: {owner, actorName(id)}. An entry
+// is a 64-bit key, a keyed hash of the identity and its owner's address:
+// about 14 bytes where an entry holding the PID and the identity took
+// over 100, which mattered with many grains. The grains of this member
+// are not cached: the activation table finds them.
+//
+// Two identities whose keys collide (a chance of about n²/2⁶⁵ among n
+// entries, and not one a sender can aim at: the seed is random per
+// process) make one of them look activated when it may not be: a request
+// to it then fails with actor.ErrNotFound and is retried after the entry
+// is forgotten, and a send is a dead letter on the owner with that
+// reason, as after a passivation.
 type pidCache struct {
+	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 }
 
@@ -23,45 +33,45 @@ const (
 
 type cacheShard struct {
 	mu sync.RWMutex
-	m  map[ID]cacheEntry
+	m  map[uint64]struct{}
 }
 
-// cacheEntry is where an identity was found, in view epoch; act is its
-// activation when it is on this member.
-type cacheEntry struct {
-	pid   actor.PID
-	act   *activation
-	epoch uint64
+func newPIDCache() *pidCache { return &pidCache{seed: maphash.MakeSeed()} }
+
+// key is the entry of id activated on the member whose address hashes
+// to owner (see newCandidate).
+func (c *pidCache) key(id ID, owner uint64) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(id.Kind)
+	h.WriteByte(0)
+	h.WriteString(id.Name)
+	return h.Sum64() ^ owner
 }
 
-func (c *pidCache) shard(id ID) *cacheShard {
-	return &c.shards[fnvAdd(fnvOffset, id.Name)%cacheShards]
-}
+func (c *pidCache) shard(key uint64) *cacheShard { return &c.shards[key%cacheShards] }
 
-func (c *pidCache) load(id ID) (cacheEntry, bool) {
-	s := c.shard(id)
+func (c *pidCache) has(key uint64) bool {
+	s := c.shard(key)
 	s.mu.RLock()
-	e, ok := s.m[id]
+	_, ok := s.m[key]
 	s.mu.RUnlock()
-	return e, ok
+	return ok
 }
 
-func (c *pidCache) store(id ID, e cacheEntry) {
-	s := c.shard(id)
+func (c *pidCache) add(key uint64) {
+	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil || len(s.m) >= maxCachePerShard {
-		s.m = map[ID]cacheEntry{}
+		s.m = map[uint64]struct{}{}
 	}
-	s.m[id] = e
+	s.m[key] = struct{}{}
 }
 
-// forget drops id's entry if it still holds pid.
-func (c *pidCache) forget(id ID, pid actor.PID) {
-	s := c.shard(id)
+func (c *pidCache) forget(key uint64) {
+	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.m[id]; ok && e.pid == pid {
-		delete(s.m, id)
-	}
+	delete(s.m, key)
 }

@@ -33,10 +33,10 @@ type Cluster struct {
 	self string // the node's address: this member's name
 	inc  uint64
 
-	kinds  map[string]actor.Producer
+	kinds  map[string]*grainKind
 	view   *view
-	grains grainTable
-	cache  pidCache
+	grains *grainTable
+	cache  *pidCache
 	stats  stats
 
 	meta  meta
@@ -96,21 +96,24 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 	c := &Cluster{
 		node: node, sys: node.System(), cfg: cfg, log: cfg.Logger, self: node.Addr(),
 		inc:     binary.BigEndian.Uint64(b[:]) | 1, // never 0, which means "any run"
-		kinds:   maps.Clone(cfg.Kinds),
+		kinds:   map[string]*grainKind{},
+		grains:  newGrainTable(),
+		cache:   newPIDCache(),
 		changed: make(chan struct{}, 1),
 		verify:  make(chan string, 64),
 		quit:    make(chan struct{}),
 		done:    make(chan struct{}),
 	}
 	c.view = newView(c.publish, c.poke)
-	c.meta = meta{Addr: c.self, Incarnation: c.inc, Kinds: slices.Sorted(maps.Keys(c.kinds))}
+	c.meta = meta{Addr: c.self, Incarnation: c.inc, Kinds: slices.Sorted(maps.Keys(cfg.Kinds))}
 	metaBytes, err := c.meta.encode()
 	if err != nil {
 		return nil, err
 	}
 	for _, kind := range c.meta.Kinds {
-		c.kinds[kind] = c.producer(kind, cfg.Kinds[kind])
-		if err := node.RegisterKind(kind, c.kinds[kind]); err != nil {
+		k := &grainKind{c: c, name: kind, user: cfg.Kinds[kind], stats: c.stats.of(kind)}
+		c.kinds[kind] = k
+		if err := node.RegisterKind(kind, k.produce); err != nil {
 			return nil, fmt.Errorf("cluster: kind %q: %w", kind, err)
 		}
 	}
@@ -434,12 +437,12 @@ func (c *Cluster) stop(ctx context.Context) error {
 	close(c.quit)
 	<-c.done
 	var errs []error
-	for _, a := range c.grains.all() {
-		c.stopActivation(a, stopLeave)
+	for _, g := range c.grains.all() {
+		g.stop(stopLeave)
 	}
 	if ctx.Err() == nil {
-		for _, a := range c.grains.all() {
-			if _, err := c.sys.Wait(ctx, a.pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		for _, g := range c.grains.all() {
+			if _, err := c.sys.Wait(ctx, g.pid()); err != nil && !errors.Is(err, actor.ErrNotFound) {
 				errs = append(errs, err)
 				break
 			}

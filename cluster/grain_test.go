@@ -132,7 +132,7 @@ func TestLocalSendsAcrossStops(t *testing.T) {
 			running = false
 		default:
 			for _, id := range ids {
-				if a := m.c.grains.get(id); a != nil && m.c.stopActivation(a, stopIdle) {
+				if g := m.c.localGrain(id); g != nil && g.stop(stopIdle) {
 					stops++
 				}
 			}
