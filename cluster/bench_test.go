@@ -113,8 +113,9 @@ func BenchmarkConverge10(b *testing.B) {
 }
 
 // BenchmarkIdleGrainMemory activates 100,000 grains over three members and
-// reports the heap and stack bytes each costs, beside as many plain idle
-// actors spawned in one System.
+// reports the heap and stack bytes each costs, everything the members hold
+// for it included (the sender's cache entry too), beside as many plain
+// idle actors spawned in one System.
 func BenchmarkIdleGrainMemory(b *testing.B) {
 	const n = 100_000
 	// As actor's BenchmarkIdleActor measures: live heap and stacks after
@@ -163,6 +164,27 @@ func BenchmarkIdleGrainMemory(b *testing.B) {
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			sys.Shutdown(ctx)
+			cancel()
+		}
+	})
+	// Not the target's measure, but what tells a grain's own cost from
+	// its setting: plain actors with the grains' names, spread over three
+	// Systems as the grains are (three registries a third as full, names
+	// longer than "a-N").
+	b.Run("actors-spread", func(b *testing.B) {
+		for b.Loop() {
+			systems := []*actor.System{actor.NewSystem(), actor.NewSystem(), actor.NewSystem()}
+			measure(b, func() {
+				for i := range n {
+					if _, err := systems[i%3].Spawn(func() actor.Actor { return &echo{} }, actor.WithName(actorName(echoID(i)))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			for _, sys := range systems {
+				sys.Shutdown(ctx)
+			}
 			cancel()
 		}
 	})
