@@ -167,6 +167,31 @@ func TestTransportLossIsSuspect(t *testing.T) {
 	}
 }
 
+// TestFailedDialIsSuspect: a member whose node cannot be dialled is
+// suspect at once, as one whose connection ended is, though no connection
+// to it was ever up and memberlist still sees it alive.
+func TestFailedDialIsSuspect(t *testing.T) {
+	ms := startCluster(t, 2, nil)
+	a, b := ms[0], ms[1]
+	for _, p := range a.node.Stats() {
+		if p.Addr == b.c.Addr() && p.Connects > 0 {
+			t.Fatal("a's node has been connected to b's: the test proves nothing")
+		}
+	}
+	b.node.Close() // b's memberlist goes on; its node is gone
+	// A plain one-way send: nothing returns an error to the cluster, only
+	// the transport can tell it.
+	if err := a.sys.Send(actor.PID{Address: b.c.Addr(), ID: "anyone"}, "x"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, a.c, 2*time.Second, "b suspect", func(s *snapshot) bool { return aliveCount(s) == 1 })
+	if !slices.ContainsFunc(a.c.ml.Members(), func(n *memberlist.Node) bool {
+		return n.Name == b.c.Addr() && n.State == memberlist.StateAlive
+	}) {
+		t.Fatal("memberlist no longer sees b: the test proves nothing")
+	}
+}
+
 // TestJoinLater: a member whose seed does not answer starts anyway, keeps
 // trying in the background, and stops cleanly; one that joins with Join
 // later is seen by both.
