@@ -175,6 +175,9 @@ func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, *grain, error)
 	if c.cache.has(key) {
 		return actor.PID{Address: owner.addr, ID: actorName(id)}, nil, nil
 	}
+	if err := c.confirm(ctx, owner.addr); err != nil {
+		return actor.PID{}, nil, err
+	}
 	pid, err := c.activateRemote(ctx, owner.addr, id)
 	if err != nil {
 		return actor.PID{}, nil, err
