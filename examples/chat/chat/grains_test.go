@@ -139,6 +139,43 @@ func TestDirectoryForgetsAGoneMember(t *testing.T) {
 	}
 }
 
+// The gateway finds a grain room once per request: the request to the
+// room finds it, with no lookup before (or, for a join, after) it. The
+// member counts every Send, Request and Get as a lookup.
+func TestGatewayFindsAGrainRoomOncePerRequest(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b")
+	n := nodes[0]
+	lookups := func() uint64 { return n.Cluster.Stats().Kinds[chat.RoomKind].Lookups }
+	ann := openStream(t, n.URL(), "ann")
+	join(t, n.URL(), "zed", "ann") // the room and the user exist from here
+	// (TestUserUntracksARoomByName checks the leave's Untrack by name.)
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"join", func() { join(t, n.URL(), "zed", "ann") }},
+		{"post", func() { say(t, n.URL(), "zed", "ann", "hi") }},
+		{"backlog", func() {
+			if r := call(t, "GET", n.URL()+"/rooms/zed/backlog", nil); r.Status != http.StatusOK {
+				t.Fatalf("backlog: %d %s", r.Status, r.Body)
+			}
+		}},
+		{"leave", func() {
+			if r := call(t, "POST", n.URL()+"/rooms/zed/leave", chat.UserRequest{User: "ann"}); r.Status != http.StatusOK {
+				t.Fatalf("leave: %d %s", r.Status, r.Body)
+			}
+		}},
+	}
+	for _, step := range steps {
+		before := lookups()
+		step.do()
+		if got := lookups() - before; got != 1 {
+			t.Errorf("%s: %d lookups, want 1", step.name, got)
+		}
+	}
+	ann.close()
+}
+
 // A node with a cluster needs a network, and takes no rooms or peers of
 // its own: its rooms are the cluster's.
 func TestGrainNodeConfigRefused(t *testing.T) {
