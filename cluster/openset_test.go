@@ -93,3 +93,27 @@ func TestOpenSetReplace(t *testing.T) {
 		t.Fatal("b still held")
 	}
 }
+
+// TestGrainTableByIDAndName: the table finds a grain by its identity (its
+// actor name hashed in pieces, never made) as by its name, and tells
+// apart identities whose names share bytes.
+func TestGrainTableByIDAndName(t *testing.T) {
+	tb := newGrainTable()
+	held := []ID{{"a", "b/c"}, {"ab", "c"}, {"a", "bc"}}
+	for _, id := range held {
+		tb.put(&grain{name: actorName(id)})
+	}
+	for _, id := range held {
+		if g := tb.get(id); g == nil || g.name != actorName(id) || tb.byName(actorName(id)) != g {
+			t.Fatalf("%v: found %v by identity", id, g)
+		}
+	}
+	for _, id := range []ID{{"a", "b"}, {"echo", "x"}, {"a", "b/"}} {
+		if g := tb.get(id); g != nil {
+			t.Fatalf("%v: found %q", id, g.name)
+		}
+	}
+	if n := tb.len(); n != 3 {
+		t.Fatalf("%d held, want 3", n)
+	}
+}
