@@ -96,6 +96,25 @@ func (t *grainTable) remove(g *grain) {
 	s.set.remove(g, h/tableShards, t.slotHash)
 }
 
+// each calls f with every grain in the table, a shard at a time and
+// outside the shard's lock (f may stop a grain, which removes it). It
+// copies one shard's grains at a time, not the whole table: a sweep over
+// many grains would otherwise make a slice of them all, each time.
+func (t *grainTable) each(f func(*grain)) {
+	var batch []*grain
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.RLock()
+		batch = batch[:0]
+		s.set.each(func(g *grain) { batch = append(batch, g) })
+		s.mu.RUnlock()
+		for _, g := range batch {
+			f(g)
+		}
+	}
+	clear(batch[:cap(batch)]) // let the last shard's grains go
+}
+
 // all returns every grain in the table.
 func (t *grainTable) all() []*grain {
 	var out []*grain
