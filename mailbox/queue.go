@@ -8,10 +8,9 @@ import (
 	"sync/atomic"
 )
 
-// shrinkAbove is the size, in slots, above which a buffer of a queue whose
-// consumer has slept for tune.IdleRelease is given back: an idle queue keeps no
-// more than this many slots in each of its two buffers, whatever its
-// capacity.
+// shrinkAbove is the size, in slots, above which the storage of a queue
+// whose consumer has slept for tune.IdleRelease is given back: an idle queue
+// keeps no more than this many slots in its ring and in its batch buffer.
 const shrinkAbove = 64
 
 // errNilContext is returned by the calls that wait when given a nil context.
@@ -24,43 +23,46 @@ var errNilContext = errors.New("mailbox: nil context")
 // Its storage grows with what is queued, not with its capacity, and is given
 // back when the queue drains and its consumer waits.
 //
+// Producers take no lock while the queue has room: a put reserves a
+// position with one compare-and-swap and writes its item. Consumers take a
+// lock of their own, which producers take only to make a full queue under
+// DropOldest give up its head.
+//
 // The zero Queue is not usable; make one with New.
 type Queue[T any] struct {
-	// The fields are laid out by who writes them, so that the consumer's
-	// per-item Taken does not take the cache line the producers use on
-	// every Put away from them. The struct is a multiple of 64 bytes, and
-	// so is its allocation's alignment, so each group is one cache line.
+	// The fields are laid out by who writes them, each group in its own
+	// cache line (the struct is 192 bytes, and so aligned).
 
-	// Producers: read and written on every Put.
-	mu       sync.Mutex
-	in       []T // queued items are in[head:]; grows by doubling up to capacity
-	count    int // len(in) - head
-	held     int // items of the last Drain but its first: they keep their slots until Taken or the next Drain
-	capacity int
+	// Read by producers on every put, written rarely.
+	ring     atomic.Pointer[ring[T]] // where producers reserve; nil while the storage is given back
+	capacity uint64
+	waiters  atomic.Int32 // consumers parked in Get or Wait: a put must wake one
 	overflow Overflow
-	closed   bool
-	_        [6]byte
+	closed   atomic.Bool
+	pressed  atomic.Bool // a producer was refused room: Taken publishes every item until the next Drain
+	blocked  atomic.Bool // room != nil: a Put waits, and the consumer must wake it
+	onDrop   atomic.Pointer[func(T)]
+	dropped  atomic.Uint64
+	ready    chan struct{} // one token wakes one parked consumer; made under mu before the first park
 
-	// The consumer: written per item or per batch.
-	taken   atomic.Int64 // how many of the held items the consumer has published as begun: their slots are free
-	blocked atomic.Bool  // room != nil: a Put waits, and Taken must wake it
-	pressed atomic.Bool  // a producer was refused room: Taken publishes every item until the next Drain
-	batch   int          // how many items the last Drain returned; read by Taken
-	out     []T          // the last batch Drain returned; becomes in at the next Drain
-	head    int
-	seq     uint64 // sequence number of the item at head: items removed so far
+	// Published by the consumer once per batch and read by producers on
+	// every put, beside what the consumer alone uses.
+	head  atomic.Uint64 // the consumer's next position: every one before it has left the storage
+	freed atomic.Uint64 // slots given back: items begun by the consumer, and items dropped
+	cring *ring[T]      // the ring that holds position head, or an earlier one
+	out   []T           // the last batch Drain returned
+	batch uint64        // how many items the last Drain returned
+	begun uint64        // how many of them are counted in freed
 
-	// Written when the queue turns non-empty or empty, or rarely. The
-	// consumer watches hint while it spins, so it stays off the producers'
-	// line, which every Put writes.
-	hint    atomic.Bool // set when the queue becomes non-empty, woken or closed; cleared by a Drain that leaves it empty
-	woken   bool        // Wake was called and no Wait has returned since
-	onDrop  atomic.Pointer[func(T)]
-	dropped uint64
-	waiters int           // consumers parked in Get or Wait
-	ready   chan struct{} // one token wakes one parked consumer; made on first park
-	room    chan struct{} // closed to wake every parked Put; nil while none waits
-	_       [16]byte
+	// The locks and what they guard.
+	mu    sync.Mutex              // producers' slow path: a new ring, growth, Close, room
+	cmu   sync.Mutex              // consumers; and a DropOldest put taking the head
+	room  chan struct{}           // closed to wake every parked Put; nil while none waits
+	fresh atomic.Pointer[ring[T]] // the ring made after the storage was given back, for the consumer
+	woken atomic.Bool             // Wake was called and no Wait has returned since
+	hint  atomic.Bool             // Wake or Close was called and no Drain has found nothing since
+	end   atomic.Uint64           // the next position while ring is nil
+	_     [16]byte
 }
 
 // New returns an empty queue that holds at most capacity items. It panics if
@@ -79,8 +81,7 @@ func New[T any](capacity int, opts ...Option) *Queue[T] {
 	if !o.overflow.valid() {
 		panic(fmt.Sprintf("mailbox: unknown overflow policy %v", o.overflow))
 	}
-	q := &Queue[T]{capacity: capacity, overflow: o.overflow}
-	return q
+	return &Queue[T]{capacity: uint64(capacity), overflow: o.overflow}
 }
 
 // Put adds v at the tail. When the queue is full, what happens depends on the
@@ -102,101 +103,179 @@ func (q *Queue[T]) TryPut(v T) error {
 }
 
 // put waits for room, until ctx is done, only when wait is true. It takes
-// the item by pointer and copies it once, into the queue: an item passed by
-// value would be copied onto the stack as well, and a large one just written
-// by the caller stalls the store buffer there.
+// the item by pointer and copies it once, into its slot.
 func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
-	q.mu.Lock()
-	if !q.closed && q.hasRoom() {
-		q.push(*v)
-		q.mu.Unlock()
-		return nil
+	for {
+		if r := q.ring.Load(); r != nil {
+			// freed and head first: they only grow, so the room seen is
+			// never more than the room there is when the CAS succeeds.
+			f, h := q.freed.Load(), q.head.Load()
+			t := r.tail.Load()
+			if t&sealed == 0 && t-f < q.capacity && t-max(h, r.base) <= r.mask {
+				if !r.tail.CompareAndSwap(t, t+1) {
+					continue // another producer took t
+				}
+				r.write(t, v)
+				if q.waiters.Load() > 0 {
+					q.passToken()
+				}
+				return nil
+			}
+		}
+		if err, done := q.putSlow(ctx, wait, v); done {
+			return err
+		}
 	}
-	return q.putFull(ctx, wait, v)
 }
 
-// putFull is put on a queue that is closed or full, called with mu held; it
-// releases mu. It is kept out of line, so that a put that finds room needs
-// little stack.
+// putSlow is put on a queue that has no ring, a full ring, no room or is
+// closed. It returns done false when put should try again. It is kept out of
+// line, so that a put that finds room needs little stack.
 //
 //go:noinline
-func (q *Queue[T]) putFull(ctx context.Context, wait bool, v *T) error {
+func (q *Queue[T]) putSlow(ctx context.Context, wait bool, v *T) (err error, done bool) {
+	q.mu.Lock()
 	for {
-		if q.closed {
+		if q.prepare() {
 			q.mu.Unlock()
-			return ErrClosed
+			return nil, false
 		}
-		if q.hasRoom() {
-			q.push(*v)
+		if q.closed.Load() {
 			q.mu.Unlock()
-			return nil
+			return ErrClosed, true
 		}
-		if (!wait || q.overflow != Block) && q.held > 0 && !q.pressed.Load() {
-			// This item is refused or dropped: ask the consumer to publish
-			// every item it begins from now on, so the next producer sees
-			// every slot it frees.
+		// Full.
+		if (!wait || q.overflow != Block) && q.head.Load() > q.freed.Load() && !q.pressed.Load() {
+			// This item is refused or dropped while the consumer holds a
+			// batch: ask it to publish every item it begins from now on,
+			// so the next producer sees every slot it frees.
 			q.pressed.Store(true)
 		}
 		switch q.overflow {
 		case Reject:
 			q.mu.Unlock()
-			return ErrFull
+			return ErrFull, true
 		case DropNewest:
-			q.dropped++
+			q.dropped.Add(1)
 			q.mu.Unlock()
 			q.drop(*v)
-			return nil
+			return nil, true
 		case DropOldest:
-			// count > 0: a batch holds at most Cap-1 slots, its first
-			// item being under way.
-			old := q.pop()
-			q.dropped++
-			q.push(*v)
 			q.mu.Unlock()
-			q.drop(old)
-			return nil
+			q.dropOldest()
+			return nil, false
 		}
 		if !wait {
 			q.mu.Unlock()
-			return ErrFull
+			return ErrFull, true
 		}
 		if q.room == nil {
 			q.room = make(chan struct{})
+			// A consumer that freed room before this store did not see it
+			// and will not wake us: look at the room once more.
 			q.blocked.Store(true)
-			// A Taken that ran before the store did not see it and will
-			// not wake us: look at its count once more.
-			if q.hasRoom() {
-				continue
-			}
+			continue
 		}
 		room := q.room
 		q.mu.Unlock()
 		select {
 		case <-room:
 		case <-ctx.Done():
-			return ctx.Err()
+			return ctx.Err(), true
 		}
 		q.mu.Lock()
 	}
+}
+
+// prepare reports whether a put may try again: there is room, after making
+// a ring or a larger one where needed. It reports false when the queue is
+// closed or full. The caller holds mu.
+func (q *Queue[T]) prepare() bool {
+	if q.closed.Load() {
+		return false
+	}
+	r := q.ring.Load()
+	if r == nil {
+		r = newRing[T](q.end.Load(), min(firstRing, ringSize(q.capacity)))
+		q.fresh.Store(r) // before ring: the consumer finds it when items come
+		q.ring.Store(r)
+		return true
+	}
+	f, h := q.freed.Load(), q.head.Load()
+	t := r.tail.Load() // not sealed: under mu, only a closed queue's ring is
+	if t-f >= q.capacity {
+		return false
+	}
+	if t-max(h, r.base) > r.mask {
+		// The ring is full but the queue is not: continue in one twice
+		// as large. The consumer finishes this one, then follows next.
+		e := r.seal()
+		n := newRing[T](e, 2*(r.mask+1))
+		r.next.Store(n)
+		q.ring.Store(n)
+	}
+	return true
 }
 
 // PutSome adds the leading items of vs that fit, in order, and returns how
 // many it added: all of them, or fewer when the queue fills up, or 0 once
 // it is closed. It never waits and applies no overflow policy: the caller
 // hands the items left to Put or TryPut, which do. A producer with a burst
-// of items takes the lock once for all that fit, not once per item.
+// of items reserves all that fit with one compare-and-swap.
 func (q *Queue[T]) PutSome(vs []T) int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.closed {
-		return 0
-	}
 	n := 0
-	for n < len(vs) && q.hasRoom() {
-		q.push(vs[n])
-		n++
+	for n < len(vs) {
+		if r := q.ring.Load(); r != nil {
+			f, h := q.freed.Load(), q.head.Load()
+			t := r.tail.Load()
+			if t&sealed == 0 && t-f < q.capacity {
+				k := min(uint64(len(vs)-n), q.capacity-(t-f), r.mask+1-min(t-max(h, r.base), r.mask+1))
+				if k > 0 {
+					if !r.tail.CompareAndSwap(t, t+k) {
+						continue
+					}
+					for i := range k {
+						r.write(t+i, &vs[n+int(i)])
+					}
+					n += int(k)
+					continue
+				}
+			}
+		}
+		q.mu.Lock()
+		ok := q.prepare()
+		q.mu.Unlock()
+		if !ok {
+			break
+		}
+	}
+	if n > 0 && q.waiters.Load() > 0 {
+		q.passToken()
 	}
 	return n
+}
+
+// dropOldest makes room in a full DropOldest queue by removing the item at
+// the head, which goes to OnDrop. The room it makes is anyone's: a put that
+// finds it taken drops the next head.
+func (q *Queue[T]) dropOldest() {
+	q.cmu.Lock()
+	if q.closed.Load() || q.tail()-q.freed.Load() < q.capacity {
+		q.cmu.Unlock()
+		return
+	}
+	// Full: a held batch has at most Cap-1 slots, its first item being
+	// under way, so an item is queued.
+	h := q.head.Load()
+	s := q.reader(h).await(h)
+	old := s.v
+	var zero T
+	s.v = zero
+	q.head.Store(h + 1)
+	q.freed.Add(1)
+	q.dropped.Add(1)
+	q.cmu.Unlock()
+	q.drop(old)
 }
 
 // Get removes and returns the item at the head, waiting for one until ctx is
@@ -207,29 +286,27 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		return zero, errNilContext
 	}
 	spun := false // one spin, then sleep
-	q.mu.Lock()
-	q.unhold()
+	q.cmu.Lock()
+	q.settle()
 	for {
-		if q.count > 0 {
-			v := q.pop()
-			q.removed()
-			q.mu.Unlock()
+		if v, ok := q.takeOne(); ok {
+			q.cmu.Unlock()
 			return v, nil
 		}
-		if q.closed {
+		if q.closed.Load() && q.head.Load() == q.tail() {
+			q.cmu.Unlock()
 			q.passToken()
-			q.mu.Unlock()
 			return zero, ErrClosed
 		}
-		if !spun && q.waiters == 0 {
+		if !spun && q.waiters.Load() == 0 {
 			// Spin only as the first consumer to wait: with others
 			// parked, a token would go to them, and spinning beside
 			// them only burns a processor.
 			spun = true
-			q.spin()
+			q.spin(false)
 			continue
 		}
-		if err := q.park(ctx); err != nil {
+		if err := q.park(ctx, false); err != nil {
 			return zero, err
 		}
 	}
@@ -237,15 +314,29 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 
 // TryGet removes and returns the item at the head, if there is one.
 func (q *Queue[T]) TryGet() (T, bool) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	q.unhold()
-	if q.count == 0 {
-		var zero T
+	q.cmu.Lock()
+	defer q.cmu.Unlock()
+	q.settle()
+	return q.takeOne()
+}
+
+// takeOne removes the head item, if any, and frees its slot at once. The
+// caller holds cmu and has settled the last batch.
+func (q *Queue[T]) takeOne() (T, bool) {
+	var zero T
+	h := q.head.Load()
+	if h == q.tail() {
 		return zero, false
 	}
-	v := q.pop()
-	q.removed()
+	s := q.reader(h).await(h)
+	v := s.v
+	s.v = zero
+	q.head.Store(h + 1)
+	q.freed.Add(1)
+	q.wakeProducers()
+	if h+1 != q.tail() && q.waiters.Load() > 0 {
+		q.passToken() // items are left for another parked consumer
+	}
 	return v, true
 }
 
@@ -254,19 +345,27 @@ func (q *Queue[T]) TryGet() (T, bool) {
 func (q *Queue[T]) Close() {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	if q.closed {
+	if q.closed.Load() {
 		return
 	}
-	q.closed = true
+	// Seal first: a consumer that sees closed knows every item to come.
+	if r := q.ring.Load(); r != nil {
+		r.seal()
+	}
+	q.closed.Store(true)
 	q.hint.Store(true)
-	q.wakeProducers()
+	if q.room != nil {
+		close(q.room)
+		q.room = nil
+		q.blocked.Store(false)
+	}
 	q.passToken()
 }
 
 // OnDrop sets the callback that receives every item a drop policy removes,
 // so that nothing disappears unseen, and returns q so that it chains after
 // New. The compiler checks that f takes the queue's item type. It runs on
-// the goroutine that called Put, after the queue's lock is released, and
+// the goroutine that called Put, after the queue's locks are released, and
 // must not block for long. Without a callback dropped items are still
 // counted (see Dropped); a nil f removes the callback.
 func (q *Queue[T]) OnDrop(f func(item T)) *Queue[T] {
@@ -280,90 +379,49 @@ func (q *Queue[T]) OnDrop(f func(item T)) *Queue[T] {
 
 // Len returns the number of items queued, not counting those Held.
 func (q *Queue[T]) Len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.count
+	h := q.head.Load()
+	return int(q.tail() - h)
 }
 
 // Cap returns the capacity given to New.
-func (q *Queue[T]) Cap() int { return q.capacity }
+func (q *Queue[T]) Cap() int { return int(q.capacity) }
 
 // Dropped returns how many items the drop policies have removed so far.
-func (q *Queue[T]) Dropped() uint64 {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return q.dropped
-}
+func (q *Queue[T]) Dropped() uint64 { return q.dropped.Load() }
 
 // Overflow returns the queue's overflow policy.
 func (q *Queue[T]) Overflow() Overflow { return q.overflow }
 
-// push adds v at the tail and wakes a parked consumer. The caller holds mu
-// and has checked that count < capacity.
-func (q *Queue[T]) push(v T) {
-	if len(q.in) == cap(q.in) {
-		q.grow()
+// tail returns the position the next item put will take.
+func (q *Queue[T]) tail() uint64 {
+	if r := q.ring.Load(); r != nil {
+		return r.end()
 	}
-	q.in = append(q.in, v)
-	q.count++
-	if q.count == 1 {
-		q.hint.Store(true)
-	}
-	if q.waiters > 0 {
-		q.passToken()
-	}
+	return q.end.Load()
 }
 
-// pop removes the head item. The caller holds mu and has checked count > 0.
-func (q *Queue[T]) pop() T {
-	var zero T
-	v := q.in[q.head]
-	q.in[q.head] = zero
-	q.head++
-	q.count--
-	q.seq++
-	if q.count == 0 {
-		q.in, q.head = q.in[:0], 0
+// reader returns the ring that holds position pos, which is reserved:
+// the consumer moves on to the next ring when it reaches a sealed one's end.
+// The caller holds cmu.
+func (q *Queue[T]) reader(pos uint64) *ring[T] {
+	r := q.cring
+	if r == nil {
+		r = q.fresh.Load()
+		q.fresh.CompareAndSwap(r, nil) // the consumer keeps it from here
 	}
-	return v
+	for {
+		t := r.tail.Load()
+		if t&sealed == 0 || pos < t&^sealed {
+			break
+		}
+		r = r.next.Load()
+	}
+	q.cring = r
+	return r
 }
 
-// removed wakes the producers parked in Put now that there is room, and hands
-// the consumer token on if items are left for another parked consumer.
-func (q *Queue[T]) removed() {
-	q.wakeProducers()
-	if q.count > 0 && q.waiters > 0 {
-		q.passToken()
-	}
-}
-
-// grow makes room for one more item at the end of in: by moving the queued
-// items to the front when items were taken from it, otherwise by doubling,
-// never past capacity. It is kept out of line: inlined, it doubled push's
-// stack frame, and a put runs deep in an actor's small stack.
-//
-//go:noinline
-func (q *Queue[T]) grow() {
-	if q.head > 0 {
-		n := copy(q.in, q.in[q.head:])
-		clear(q.in[n:])
-		q.in, q.head = q.in[:n], 0
-		return
-	}
-	n := 2 * cap(q.in)
-	if n < 8 {
-		n = 8
-	}
-	if n > q.capacity {
-		n = q.capacity
-	}
-	in := make([]T, len(q.in), n)
-	copy(in, q.in)
-	q.in = in
-}
-
-// drop hands an item removed by a drop policy to OnDrop. The caller does not
-// hold mu.
+// drop hands an item removed by a drop policy to OnDrop. The caller holds
+// no lock.
 func (q *Queue[T]) drop(v T) {
 	if f := q.onDrop.Load(); f != nil {
 		(*f)(v)
