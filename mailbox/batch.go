@@ -8,8 +8,9 @@ import "context"
 
 // Drain removes every item in one step and returns them in order, with the
 // sequence number of the first item taken (see Mark). It does not wait for
-// items, only, for a moment, for a producer that has taken a position to
-// write its item there. A consumer that handles items in batches takes its
+// items, only, for a moment, for the producer of the first item to finish
+// writing it; items behind one still being written are left for the next
+// Drain. A consumer that handles items in batches takes its
 // lock once per batch instead of once per item.
 //
 // The items taken keep their slots until the consumer says it has begun to
@@ -26,13 +27,17 @@ func (q *Queue[T]) Drain() ([]T, uint64) {
 	q.cmu.Lock()
 	defer q.cmu.Unlock()
 	first := q.head.Load()
-	t := q.tail()
-	n := t - first
 	// The last batch's slots are free now: that is the only room a Drain
 	// makes, since what it takes keeps its slots.
 	spent := q.batch - q.begun
-	q.batch, q.begun = n, 0
-	if n == 0 {
+	q.batch, q.begun = 0, 0
+	// Once the queue is closed every item reserved is awaited, for nothing
+	// put may stay behind unseen. Until then the batch ends before an item
+	// still being written: its producer wakes the consumer when done, and
+	// waiting for it would stall on the last item of every burst.
+	closed := q.closed.Load()
+	t := q.tail()
+	if !q.written() && (first == t || !closed) {
 		if q.hint.Load() {
 			q.hint.Store(false)
 		}
@@ -40,21 +45,34 @@ func (q *Queue[T]) Drain() ([]T, uint64) {
 		q.publish(spent)
 		return q.out, first
 	}
-	if uint64(cap(q.out)) < n {
+	if n := t - first; uint64(cap(q.out)) < n {
 		q.out = make([]T, 0, min(max(2*uint64(cap(q.out)), ringSize(n), firstRing), q.capacity))
 	}
 	out := q.out[:0]
-	for pos := first; pos < t; {
+	pos := first
+	for pos < t {
 		r := q.reader(pos)
 		// The ring's slots are not cleared: producers overwrite them, and
 		// release clears what is left when the consumer sleeps, so each
 		// slot's cache line moves between cores once per item, not twice.
-		for e := min(t, r.end()); pos < e; pos++ {
-			out = append(out, r.await(pos).v)
+		e := min(t, r.end())
+		for ; pos < e; pos++ {
+			s := &r.slots[pos&r.mask]
+			if s.seq.Load() != pos+1 {
+				if !closed {
+					break
+				}
+				s = r.await(pos)
+			}
+			out = append(out, s.v)
+		}
+		if pos < e {
+			break
 		}
 	}
 	q.out = out
-	q.head.Store(t)
+	q.batch = pos - first
+	q.head.Store(pos)
 	// The first item is the one the consumer handles next: it waits no
 	// longer, and its slot is free at once.
 	q.begun = 1
@@ -98,13 +116,16 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 	q.cmu.Lock()
 	q.settle()
 	for {
-		if q.head.Load() != q.tail() || q.woken.Load() {
+		if q.written() || q.woken.Load() {
 			q.woken.Store(false)
 			q.cmu.Unlock()
 			return nil
 		}
 		if q.closed.Load() {
 			q.cmu.Unlock()
+			if q.head.Load() != q.tail() {
+				return nil // items still being written: Drain awaits them
+			}
 			q.passToken()
 			return ErrClosed
 		}
@@ -137,7 +158,7 @@ func (q *Queue[T]) Wake() {
 // or Close was called since the last Drain that found nothing. It is a hint
 // for a consumer deciding whether to go idle, and can be stale by the time
 // it returns.
-func (q *Queue[T]) Pending() bool { return q.head.Load() != q.tail() || q.hint.Load() }
+func (q *Queue[T]) Pending() bool { return q.written() || q.hint.Load() }
 
 // Release gives back the storage of an empty queue, for a consumer that goes
 // idle without waiting in Wait. The batch Drain returned last is invalid
@@ -161,7 +182,7 @@ func (q *Queue[T]) Storage() int {
 // consumer's and the producers' are counted too: they hold items.
 func (q *Queue[T]) storage() int {
 	n := cap(q.out)
-	r := q.cring
+	r := q.cring.Load()
 	if r == nil {
 		r = q.fresh.Load()
 	}

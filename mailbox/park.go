@@ -43,7 +43,7 @@ func (q *Queue[T]) passToken() {
 // pending reports whether a consumer may find something: an item, a Wake
 // (when woken counts) or a close. It needs no lock.
 func (q *Queue[T]) pending(woken bool) bool {
-	return q.head.Load() != q.tail() || q.closed.Load() || woken && q.woken.Load()
+	return q.written() || q.closed.Load() || woken && q.woken.Load()
 }
 
 // spin releases cmu and yields the processor until there may be something to
@@ -131,11 +131,11 @@ func (q *Queue[T]) release(drop bool) {
 		q.end.Store(t &^ sealed)
 		q.ring.Store(nil)
 		q.fresh.Store(nil)
-		q.cring = nil
+		q.cring.Store(nil)
 		return
 	}
 	r.clearSlots()
-	q.cring = r // what came before it is spent
+	q.cring.Store(r) // what came before it is spent
 	if !q.closed.Load() {
 		r.tail.Store(t)
 	}

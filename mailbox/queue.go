@@ -49,7 +49,7 @@ type Queue[T any] struct {
 	// every put, beside what the consumer alone uses.
 	head  atomic.Uint64 // the consumer's next position: every one before it has left the storage
 	freed atomic.Uint64 // slots given back: items begun by the consumer, and items dropped
-	cring *ring[T]      // the ring that holds position head, or an earlier one
+	cring atomic.Pointer[ring[T]] // the ring that holds position head, or an earlier one
 	out   []T           // the last batch Drain returned
 	batch uint64        // how many items the last Drain returned
 	begun uint64        // how many of them are counted in freed
@@ -325,7 +325,10 @@ func (q *Queue[T]) TryGet() (T, bool) {
 func (q *Queue[T]) takeOne() (T, bool) {
 	var zero T
 	h := q.head.Load()
-	if h == q.tail() {
+	if !q.written() && (h == q.tail() || !q.closed.Load()) {
+		// Empty, or its head still being written: its producer wakes a
+		// parked consumer when done. Once closed, every item reserved
+		// is awaited, for nothing put may stay behind unseen.
 		return zero, false
 	}
 	s := q.reader(h).await(h)
@@ -334,7 +337,7 @@ func (q *Queue[T]) takeOne() (T, bool) {
 	q.head.Store(h + 1)
 	q.freed.Add(1)
 	q.wakeProducers()
-	if h+1 != q.tail() && q.waiters.Load() > 0 {
+	if q.written() && q.waiters.Load() > 0 {
 		q.passToken() // items are left for another parked consumer
 	}
 	return v, true
@@ -404,20 +407,46 @@ func (q *Queue[T]) tail() uint64 {
 // the consumer moves on to the next ring when it reaches a sealed one's end.
 // The caller holds cmu.
 func (q *Queue[T]) reader(pos uint64) *ring[T] {
-	r := q.cring
+	r := q.cring.Load()
 	if r == nil {
 		r = q.fresh.Load()
+	}
+	r = follow(r, pos)
+	if r != q.cring.Load() {
+		q.cring.Store(r)
 		q.fresh.CompareAndSwap(r, nil) // the consumer keeps it from here
 	}
-	for {
+	return r
+}
+
+// follow returns the ring that holds position pos, starting from r.
+func follow[T any](r *ring[T], pos uint64) *ring[T] {
+	for r != nil {
 		t := r.tail.Load()
 		if t&sealed == 0 || pos < t&^sealed {
 			break
 		}
 		r = r.next.Load()
 	}
-	q.cring = r
 	return r
+}
+
+// written reports whether the item at the head is there to take: reserved
+// and written. An item still being written does not count: its producer
+// wakes the consumer when it is done. It needs no lock.
+func (q *Queue[T]) written() bool {
+	h := q.head.Load()
+	if h == q.tail() {
+		return false
+	}
+	r := q.cring.Load()
+	if r == nil {
+		r = q.fresh.Load()
+	}
+	if r = follow(r, h); r == nil {
+		return false
+	}
+	return r.slots[h&r.mask].seq.Load() == h+1
 }
 
 // drop hands an item removed by a drop policy to OnDrop. The caller holds
