@@ -47,12 +47,12 @@ type Queue[T any] struct {
 
 	// Published by the consumer once per batch and read by producers on
 	// every put, beside what the consumer alone uses.
-	head  atomic.Uint64 // the consumer's next position: every one before it has left the storage
-	freed atomic.Uint64 // slots given back: items begun by the consumer, and items dropped
+	head  atomic.Uint64           // the consumer's next position: every one before it has left the storage
+	freed atomic.Uint64           // slots given back: items begun by the consumer, and items dropped
 	cring atomic.Pointer[ring[T]] // the ring that holds position head, or an earlier one
-	out   []T           // the last batch Drain returned
-	batch uint64        // how many items the last Drain returned
-	begun uint64        // how many of them are counted in freed
+	out   []T                     // the last batch Drain returned
+	batch uint64                  // how many items the last Drain returned
+	begun uint64                  // how many of them are counted in freed
 
 	// The locks and what they guard.
 	mu    sync.Mutex              // producers' slow path: a new ring, growth, Close, room
@@ -107,11 +107,9 @@ func (q *Queue[T]) TryPut(v T) error {
 func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 	for {
 		if r := q.ring.Load(); r != nil {
-			// freed and head first: they only grow, so the room seen is
-			// never more than the room there is when the CAS succeeds.
-			f, h := q.freed.Load(), q.head.Load()
 			t := r.tail.Load()
-			if t&sealed == 0 && t-f < q.capacity && t-max(h, r.base) <= r.mask {
+			// A sealed tail is never below the limit.
+			if t < r.limit.Load() || t&sealed == 0 && t < q.raise(r) {
 				if !r.tail.CompareAndSwap(t, t+1) {
 					continue // another producer took t
 				}
@@ -126,6 +124,20 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 			return err
 		}
 	}
+}
+
+// raise recomputes r's limit from what the consumer has published, stores
+// it and returns it: the queue holds at most capacity items past the slots
+// freed, and the ring at most its size past those the consumer has left.
+// freed and head only grow, so a limit computed from older values, or
+// stored late, is lower than it could be, never higher.
+func (q *Queue[T]) raise(r *ring[T]) uint64 {
+	f, h := q.freed.Load(), q.head.Load()
+	limit := min(f+q.capacity, max(h, r.base)+r.mask+1)
+	if limit > r.limit.Load() {
+		r.limit.Store(limit)
+	}
+	return limit
 }
 
 // putSlow is put on a queue that has no ring, a full ring, no room or is
@@ -197,23 +209,25 @@ func (q *Queue[T]) prepare() bool {
 	r := q.ring.Load()
 	if r == nil {
 		r = newRing[T](q.end.Load(), min(firstRing, ringSize(q.capacity)))
+		q.raise(r)
 		q.fresh.Store(r) // before ring: the consumer finds it when items come
 		q.ring.Store(r)
 		return true
 	}
-	f, h := q.freed.Load(), q.head.Load()
 	t := r.tail.Load() // not sealed: under mu, only a closed queue's ring is
-	if t-f >= q.capacity {
+	if t < q.raise(r) {
+		return true
+	}
+	if t-q.freed.Load() >= q.capacity {
 		return false
 	}
-	if t-max(h, r.base) > r.mask {
-		// The ring is full but the queue is not: continue in one twice
-		// as large. The consumer finishes this one, then follows next.
-		e := r.seal()
-		n := newRing[T](e, 2*(r.mask+1))
-		r.next.Store(n)
-		q.ring.Store(n)
-	}
+	// The ring is full but the queue is not: continue in one twice as
+	// large. The consumer finishes this one, then follows next.
+	e := r.seal()
+	n := newRing[T](e, 2*(r.mask+1))
+	q.raise(n)
+	r.next.Store(n)
+	q.ring.Store(n)
 	return true
 }
 
@@ -226,20 +240,21 @@ func (q *Queue[T]) PutSome(vs []T) int {
 	n := 0
 	for n < len(vs) {
 		if r := q.ring.Load(); r != nil {
-			f, h := q.freed.Load(), q.head.Load()
 			t := r.tail.Load()
-			if t&sealed == 0 && t-f < q.capacity {
-				k := min(uint64(len(vs)-n), q.capacity-(t-f), r.mask+1-min(t-max(h, r.base), r.mask+1))
-				if k > 0 {
-					if !r.tail.CompareAndSwap(t, t+k) {
-						continue
-					}
-					for i := range k {
-						r.write(t+i, &vs[n+int(i)])
-					}
-					n += int(k)
+			limit := r.limit.Load()
+			if t >= limit && t&sealed == 0 {
+				limit = q.raise(r)
+			}
+			if t < limit {
+				k := min(uint64(len(vs)-n), limit-t)
+				if !r.tail.CompareAndSwap(t, t+k) {
 					continue
 				}
+				for i := range k {
+					r.write(t+i, &vs[n+int(i)])
+				}
+				n += int(k)
+				continue
 			}
 		}
 		q.mu.Lock()

@@ -23,12 +23,17 @@ type slot[T any] struct {
 	v   T
 }
 
-// ring is one buffer. Producers write tail; base, mask and slots never
-// change, and next is set once, when the ring is sealed to grow.
+// ring is one buffer. Producers write tail and limit; base, mask and slots
+// never change, and next is set once, when the ring is sealed to grow.
 type ring[T any] struct {
-	tail  atomic.Uint64 // the next position to reserve, with the sealed bit
-	base  uint64        // the first position this ring holds
-	mask  uint64        // len(slots)-1; len(slots) is a power of two
+	tail atomic.Uint64 // the next position to reserve, with the sealed bit
+	// limit is a position below which producers may reserve without
+	// looking at what the consumer publishes: never past the room there
+	// is, it is raised when a producer reaches it. A put then reads only
+	// this cache line, which the consumer does not write.
+	limit atomic.Uint64
+	base  uint64 // the first position this ring holds
+	mask  uint64 // len(slots)-1; len(slots) is a power of two
 	next  atomic.Pointer[ring[T]]
 	slots []slot[T]
 }
