@@ -36,8 +36,12 @@ func (q *Queue[T]) Drain() ([]T, uint64) {
 	// still being written: its producer wakes the consumer when done, and
 	// waiting for it would stall on the last item of every burst.
 	closed := q.closed.Load()
-	t := q.tail()
-	if !q.written() && (first == t || !closed) {
+	r := q.cring.Load()
+	if r == nil {
+		r = q.fresh.Load()
+	}
+	r, ok := peek(r, first)
+	if !ok && (!closed || first == q.tail()) {
 		if q.hint.Load() {
 			q.hint.Store(false)
 		}
@@ -45,29 +49,29 @@ func (q *Queue[T]) Drain() ([]T, uint64) {
 		q.publish(spent)
 		return q.out, first
 	}
-	if n := t - first; uint64(cap(q.out)) < n {
-		q.out = make([]T, 0, min(max(2*uint64(cap(q.out)), ringSize(n), firstRing), q.capacity))
+	if cap(q.out) < len(r.slots) {
+		q.out = make([]T, 0, min(uint64(len(r.slots)), q.capacity))
 	}
 	out := q.out[:0]
 	pos := first
-	for pos < t {
-		r := q.reader(pos)
+	for ok {
+		q.setReader(r)
 		// The ring's slots are not cleared: producers overwrite them, and
 		// release clears what is left when the consumer sleeps, so each
 		// slot's cache line moves between cores once per item, not twice.
-		e := min(t, r.end())
-		for ; pos < e; pos++ {
+		for {
 			s := &r.slots[pos&r.mask]
 			if s.seq.Load() != pos+1 {
-				if !closed {
-					break
-				}
-				s = r.await(pos)
+				break
 			}
 			out = append(out, s.v)
+			pos++
 		}
-		if pos < e {
-			break
+		r, ok = peek(r, pos)
+	}
+	if closed {
+		for t := q.tail(); pos < t; pos++ {
+			out = append(out, q.reader(pos).await(pos).v)
 		}
 	}
 	q.out = out

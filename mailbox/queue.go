@@ -427,11 +427,16 @@ func (q *Queue[T]) reader(pos uint64) *ring[T] {
 		r = q.fresh.Load()
 	}
 	r = follow(r, pos)
+	q.setReader(r)
+	return r
+}
+
+// setReader records r as the ring the consumer reads. The caller holds cmu.
+func (q *Queue[T]) setReader(r *ring[T]) {
 	if r != q.cring.Load() {
 		q.cring.Store(r)
 		q.fresh.CompareAndSwap(r, nil) // the consumer keeps it from here
 	}
-	return r
 }
 
 // follow returns the ring that holds position pos, starting from r.
@@ -450,18 +455,31 @@ func follow[T any](r *ring[T], pos uint64) *ring[T] {
 // and written. An item still being written does not count: its producer
 // wakes the consumer when it is done. It needs no lock.
 func (q *Queue[T]) written() bool {
-	h := q.head.Load()
-	if h == q.tail() {
-		return false
-	}
 	r := q.cring.Load()
 	if r == nil {
 		r = q.fresh.Load()
 	}
-	if r = follow(r, h); r == nil {
-		return false
+	_, ok := peek(r, q.head.Load())
+	return ok
+}
+
+// peek returns the ring that holds position pos, starting from r, and
+// whether the item there is written. It reads the slot, not the tail, so
+// that a consumer looking for items does not take the producers' cache
+// line from them: a slot's seq is pos+1 only in the ring that holds pos.
+// The tail is read only where a ring was sealed and another follows.
+func peek[T any](r *ring[T], pos uint64) (*ring[T], bool) {
+	for r != nil {
+		if r.slots[pos&r.mask].seq.Load() == pos+1 {
+			return r, true
+		}
+		n := r.next.Load()
+		if n == nil || pos < r.end() {
+			return r, false
+		}
+		r = n
 	}
-	return r.slots[h&r.mask].seq.Load() == h+1
+	return nil, false
 }
 
 // drop hands an item removed by a drop policy to OnDrop. The caller holds
