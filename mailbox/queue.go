@@ -435,7 +435,11 @@ func (q *Queue[T]) reader(pos uint64) *ring[T] {
 func (q *Queue[T]) setReader(r *ring[T]) {
 	if r != q.cring.Load() {
 		q.cring.Store(r)
-		q.fresh.CompareAndSwap(r, nil) // the consumer keeps it from here
+		// The consumer keeps its ring from here. No ring is made while
+		// cmu is held and the queue has a ring, so no new fresh is lost.
+		if q.fresh.Load() != nil {
+			q.fresh.Store(nil)
+		}
 	}
 }
 
