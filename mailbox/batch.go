@@ -130,7 +130,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 			if q.head.Load() != q.tail() {
 				return nil // items still being written: Drain awaits them
 			}
-			q.passToken()
+			q.wakeConsumer()
 			return ErrClosed
 		}
 		if !spun && q.waiters.Load() == 0 {
@@ -153,9 +153,7 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 func (q *Queue[T]) Wake() {
 	q.woken.Store(true)
 	q.hint.Store(true)
-	if q.waiters.Load() > 0 {
-		q.passToken()
-	}
+	q.wakeConsumer()
 }
 
 // Pending reports, without taking a lock, whether items are queued, or Wake

@@ -28,8 +28,18 @@ func (q *Queue[T]) wakeProducers() {
 	q.mu.Unlock()
 }
 
+// wakeConsumer wakes one parked consumer, if there is one. The count is
+// read after the caller's item, Wake or Close is published, and a parking
+// consumer counts itself before it looks a last time: one sees the other.
+func (q *Queue[T]) wakeConsumer() {
+	if q.waiters.Load() > 0 {
+		q.passToken()
+	}
+}
+
 // passToken wakes one parked consumer, if the token is not already waiting.
-// ready is made before waiters first counts a consumer, and read after.
+// ready is made before waiters first counts a consumer, and read after, or
+// under mu.
 func (q *Queue[T]) passToken() {
 	if q.ready == nil {
 		return
@@ -135,7 +145,7 @@ func (q *Queue[T]) release(drop bool) {
 		return
 	}
 	r.clearSlots()
-	q.cring.Store(r) // what came before it is spent
+	q.setReader(r) // what came before it is spent
 	if !q.closed.Load() {
 		r.tail.Store(t)
 	}

@@ -114,9 +114,7 @@ func (q *Queue[T]) put(ctx context.Context, wait bool, v *T) error {
 					continue // another producer took t
 				}
 				r.write(t, v)
-				if q.waiters.Load() > 0 {
-					q.passToken()
-				}
+				q.wakeConsumer()
 				return nil
 			}
 		}
@@ -214,11 +212,13 @@ func (q *Queue[T]) prepare() bool {
 		q.ring.Store(r)
 		return true
 	}
+	// Read after t, freed and head make "full" true at the moment they are
+	// read: the tail is past t by then.
 	t := r.tail.Load() // not sealed: under mu, only a closed queue's ring is
 	if t < q.raise(r) {
 		return true
 	}
-	if t-q.freed.Load() >= q.capacity {
+	if f := q.freed.Load(); t >= f && t-f >= q.capacity {
 		return false
 	}
 	// The ring is full but the queue is not: continue in one twice as
@@ -264,8 +264,8 @@ func (q *Queue[T]) PutSome(vs []T) int {
 			break
 		}
 	}
-	if n > 0 && q.waiters.Load() > 0 {
-		q.passToken()
+	if n > 0 {
+		q.wakeConsumer()
 	}
 	return n
 }
@@ -310,7 +310,7 @@ func (q *Queue[T]) Get(ctx context.Context) (T, error) {
 		}
 		if q.closed.Load() && q.head.Load() == q.tail() {
 			q.cmu.Unlock()
-			q.passToken()
+			q.wakeConsumer() // the next one finds it closed too
 			return zero, ErrClosed
 		}
 		if !spun && q.waiters.Load() == 0 {
@@ -340,7 +340,7 @@ func (q *Queue[T]) TryGet() (T, bool) {
 func (q *Queue[T]) takeOne() (T, bool) {
 	var zero T
 	h := q.head.Load()
-	if !q.written() && (h == q.tail() || !q.closed.Load()) {
+	if !q.written() && (!q.closed.Load() || h == q.tail()) {
 		// Empty, or its head still being written: its producer wakes a
 		// parked consumer when done. Once closed, every item reserved
 		// is awaited, for nothing put may stay behind unseen.
