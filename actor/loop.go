@@ -309,9 +309,8 @@ func (p *process) goIdle() bool {
 	p.state.Store(to)
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
-	// sees idle and starts a new goroutine; the CAS picks one of us. A
-	// message still being written does not count: its sender looks after.
-	if (userWork && p.mbox.Pending()) || p.systemPending() {
+	// sees idle and starts a new goroutine; the CAS picks one of us.
+	if (userWork && p.mbox.Len() > 0) || p.systemPending() {
 		return !p.state.CompareAndSwap(to, running)
 	}
 	if userWork && !small {

@@ -7,11 +7,8 @@ import "context"
 // items are begun, so the bound counts what the consumer holds.
 
 // Drain removes every item in one step and returns them in order, with the
-// sequence number of the first item taken (see Mark). It does not wait for
-// items, only, for a moment, for the producer of the first item to finish
-// writing it; items behind one still being written are left for the next
-// Drain. A consumer that handles items in batches takes its
-// lock once per batch instead of once per item.
+// sequence number of the first item taken (see Mark). It never waits. A consumer that handles items in batches
+// takes the lock once per batch instead of once per item.
 //
 // The items taken keep their slots until the consumer says it has begun to
 // handle them (Taken), or comes back for more (the next Drain, Get, TryGet
@@ -24,88 +21,33 @@ import "context"
 // batches and gives it back with the rest of its storage when the consumer
 // sleeps.
 func (q *Queue[T]) Drain() ([]T, uint64) {
-	q.cmu.Lock()
-	defer q.cmu.Unlock()
-	first := q.head.Load()
+	// The consumer is done with the previous batch, which becomes the
+	// producers' buffer. Its stale items are not cleared here: producers
+	// overwrite them, and park clears what is left when the consumer sleeps,
+	// so each slot's cache line moves between cores once per item, not twice.
+	spent := q.out
+	q.out = nil
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	first := q.seq
+	n := q.count
 	// The last batch's slots are free now: that is the only room a Drain
 	// makes, since what it takes keeps its slots.
-	spent := q.batch - q.begun
-	q.batch, q.begun = 0, 0
-	// Once the queue is closed every item reserved is awaited, for nothing
-	// put may stay behind unseen. Until then the batch ends before an item
-	// still being written: its producer wakes the consumer when done, and
-	// waiting for it would stall on the last item of every burst.
-	closed := q.closed.Load()
-	r := q.cring.Load()
-	if r == nil {
-		r = q.fresh.Load()
-	}
-	r, ok := peek(r, first)
-	if !ok && (!closed || first == q.tail()) {
-		if q.hint.Load() {
-			q.hint.Store(false)
-		}
-		q.out = q.out[:0]
-		q.publish(spent)
+	q.unhold()
+	if n == 0 {
+		q.hint.Store(false)
+		q.out = spent[:0]
 		return q.out, first
 	}
-	if cap(q.out) < len(r.slots) {
-		q.out = make([]T, 0, min(uint64(len(r.slots)), q.capacity))
-	}
-	out := q.out[:0]
-	pos := first
-	for ok {
-		q.setReader(r)
-		// The ring's slots are not cleared: producers overwrite them, and
-		// release clears what is left when the consumer sleeps, so each
-		// slot's cache line moves between cores once per item, not twice.
-		for {
-			s := &r.slots[pos&r.mask]
-			if s.seq.Load() != pos+1 {
-				break
-			}
-			out = append(out, s.v)
-			pos++
-		}
-		r, ok = peek(r, pos)
-	}
-	if closed {
-		for t := q.tail(); pos < t; pos++ {
-			out = append(out, q.reader(pos).await(pos).v)
-		}
-	}
-	q.out = out
-	q.batch = pos - first
-	q.head.Store(pos)
-	// The first item is the one the consumer handles next: it waits no
-	// longer, and its slot is free at once.
-	q.begun = 1
-	q.publish(spent + 1)
+	// Take everything by swapping buffers: constant time under the lock.
+	out := q.in[q.head:]
+	q.out = q.in // keep the whole buffer, head included, for reuse
+	q.in, q.head = spent[:0], 0
+	q.count = 0
+	q.took(n)
+	q.hint.Store(false)
+	q.seq += uint64(n)
 	return out, first
-}
-
-// publish gives back n more slots to producers, and wakes those parked in
-// Put. It also ends a producer's pressure: the batch it pressed is over.
-// The caller holds cmu.
-func (q *Queue[T]) publish(n uint64) {
-	if q.pressed.Load() {
-		q.pressed.Store(false)
-	}
-	if n > 0 {
-		q.freed.Add(n)
-		q.wakeProducers()
-	}
-}
-
-// settle gives back the slots of the consumer's last batch, which it is done
-// with once it comes back for more. The caller holds cmu.
-func (q *Queue[T]) settle() {
-	if q.batch == 0 {
-		return
-	}
-	spent := q.batch - q.begun
-	q.batch, q.begun = 0, 0
-	q.publish(spent)
 }
 
 // Wait blocks until the queue has an item, Wake is called, or ctx is done, for
@@ -117,31 +59,28 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 		return errNilContext
 	}
 	spun := false // one spin, then sleep
-	q.cmu.Lock()
-	q.settle()
+	q.mu.Lock()
+	q.unhold()
 	for {
-		if q.written() || q.woken.Load() {
-			q.woken.Store(false)
-			q.cmu.Unlock()
+		if q.count > 0 || q.woken {
+			q.woken = false
+			q.mu.Unlock()
 			return nil
 		}
-		if q.closed.Load() {
-			q.cmu.Unlock()
-			if q.head.Load() != q.tail() {
-				return nil // items still being written: Drain awaits them
-			}
-			q.wakeConsumer()
+		if q.closed {
+			q.passToken()
+			q.mu.Unlock()
 			return ErrClosed
 		}
-		if !spun && q.waiters.Load() == 0 {
+		if !spun && q.waiters == 0 {
 			// Spin only as the first consumer to wait: with others
 			// parked, a token would go to them, and spinning beside
 			// them only burns a processor.
 			spun = true
-			q.spin(true)
+			q.spin()
 			continue
 		}
-		if err := q.park(ctx, true); err != nil {
+		if err := q.park(ctx); err != nil {
 			return err
 		}
 	}
@@ -151,75 +90,80 @@ func (q *Queue[T]) Wait(ctx context.Context) error {
 // also watches another source of work (an actor's system messages) needs
 // only one place to sleep.
 func (q *Queue[T]) Wake() {
-	q.woken.Store(true)
+	q.mu.Lock()
+	q.woken = true
 	q.hint.Store(true)
-	q.wakeConsumer()
+	q.passToken()
+	q.mu.Unlock()
 }
 
-// Pending reports, without taking a lock, whether items are queued, or Wake
-// or Close was called since the last Drain that found nothing. It is a hint
-// for a consumer deciding whether to go idle, and can be stale by the time
-// it returns.
-func (q *Queue[T]) Pending() bool { return q.written() || q.hint.Load() }
+// Pending reports, without taking the lock, whether items may have arrived
+// since the last Drain emptied the queue. It is a hint for a consumer
+// deciding whether to go idle, and can be stale: confirm with Len.
+func (q *Queue[T]) Pending() bool { return q.hint.Load() }
 
 // Release gives back the storage of an empty queue, for a consumer that goes
 // idle without waiting in Wait. The batch Drain returned last is invalid
 // afterwards.
 func (q *Queue[T]) Release() {
-	q.cmu.Lock()
-	defer q.cmu.Unlock()
-	q.settle()
-	q.release(true)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.unhold()
+	if q.count == 0 {
+		q.in, q.head = nil, 0
+	}
+	q.out = nil
 }
 
-// Storage returns how many slots the queue holds, queued or not: its rings
-// and the batch buffer Drain hands out.
+// Storage returns how many slots the queue holds, queued or not: its own
+// buffer and the batch buffer Drain hands out.
 func (q *Queue[T]) Storage() int {
-	q.cmu.Lock()
-	defer q.cmu.Unlock()
-	return q.storage()
-}
-
-// storage is Storage for a caller that holds cmu. Rings between the
-// consumer's and the producers' are counted too: they hold items.
-func (q *Queue[T]) storage() int {
-	n := cap(q.out)
-	r := q.cring.Load()
-	if r == nil {
-		r = q.fresh.Load()
-	}
-	last := q.ring.Load()
-	for ; r != nil; r = r.next.Load() {
-		n += len(r.slots)
-		if r == last {
-			return n
-		}
-	}
-	if last != nil {
-		n += len(last.slots)
-	}
-	return n
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return cap(q.in) + cap(q.out)
 }
 
 // Mark returns the sequence number that the next item put will carry. Items
 // are numbered from 0 in the order they enter the queue; an item dropped by
 // DropOldest keeps its number unused. A consumer that sees sequence numbers
 // at or past a mark knows that every item queued before the mark has left.
-func (q *Queue[T]) Mark() uint64 { return q.tail() }
+func (q *Queue[T]) Mark() uint64 {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.seq + uint64(q.count)
+}
 
 // Held returns how many items of the last Drain's batch the consumer has
 // not yet begun to handle (see Taken): they count against the capacity until
 // then, or until the consumer comes back for more.
 func (q *Queue[T]) Held() int {
-	f := q.freed.Load()
-	return int(q.head.Load() - f)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.held - int(q.taken.Load())
 }
 
-// Waiting returns Len plus Held: every item that counts against the
-// capacity.
+// Waiting returns Len plus Held, under one lock: every item that counts
+// against the capacity.
 func (q *Queue[T]) Waiting() int {
-	f := q.freed.Load()
-	return int(q.tail() - f)
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return q.count + q.held - int(q.taken.Load())
+}
+
+// took records a batch of n items handed to the consumer. Its first item is
+// the one the consumer handles next, so it waits no longer and its slot is
+// free at once; the others are held. The caller holds mu.
+func (q *Queue[T]) took(n int) {
+	q.batch, q.held = n, n-1
+	q.wakeProducers() // for the first item's slot
+}
+
+// hasRoom reports whether one more item fits. The caller holds mu. The
+// consumer's Taken count is read only when the queue looks full, so that
+// producers do not share its cache line on every Put.
+func (q *Queue[T]) hasRoom() bool {
+	used := q.count + q.held
+	return used < q.capacity || used-int(q.taken.Load()) < q.capacity
 }
 
 // Taken tells the queue that the consumer has begun to handle the first n
@@ -229,7 +173,7 @@ func (q *Queue[T]) Waiting() int {
 // against the capacity twice. The first item counts as begun as soon as
 // Drain returns it.
 //
-// Publishing the count to producers costs an atomic add, which would
+// Publishing the count to producers costs an atomic store, which would
 // stall the consumer on every item; so Taken publishes it every
 // publishEvery items, half-way through the batch, at its last item, and at
 // every item once a producer has been refused room or had an item dropped.
@@ -239,24 +183,37 @@ func (q *Queue[T]) Waiting() int {
 // more: waking them for every slot would cost more than the slot.
 func (q *Queue[T]) Taken(n int) {
 	// The test is small enough to be inlined into the consumer's loop.
-	if n >= 2 && (n%publishEvery == 0 || uint64(n) == q.batch/2 || uint64(n) == q.batch || q.pressed.Load()) {
-		q.publishTaken(uint64(n))
+	if n >= 2 && (n%publishEvery == 0 || n == q.batch/2 || n == q.batch || q.pressed.Load()) {
+		q.publishTaken(n)
 	}
 }
 
 // publishTaken makes Taken's count visible to producers, and wakes those
 // parked in Put half-way through the batch.
-func (q *Queue[T]) publishTaken(n uint64) {
-	if n <= q.begun || n > q.batch {
-		return
-	}
-	q.freed.Add(n - q.begun)
-	q.begun = n
-	if n == q.batch/2 {
+func (q *Queue[T]) publishTaken(n int) {
+	q.taken.Store(int64(n - 1))
+	if n == q.batch/2 && q.blocked.Load() {
+		q.mu.Lock()
 		q.wakeProducers()
+		q.mu.Unlock()
 	}
 }
 
 // publishEvery is how often, in items, Taken publishes its count when no
 // producer is pressing.
 const publishEvery = 16
+
+// unhold gives back the slots of the consumer's last batch, which it is done
+// with once it comes back for more, and wakes the producers parked in Put.
+// The caller holds mu.
+func (q *Queue[T]) unhold() {
+	if q.held == 0 {
+		return
+	}
+	q.held = 0
+	q.taken.Store(0)
+	if q.pressed.Load() {
+		q.pressed.Store(false)
+	}
+	q.wakeProducers()
+}

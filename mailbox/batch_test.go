@@ -143,16 +143,14 @@ func TestStorageFollowsWhatIsQueued(t *testing.T) {
 		for i := range 999 {
 			q.TryPut(i)
 		}
-		// Rings double from 8 slots: those a burst filled are kept until
-		// the consumer has read them.
-		if n := q.Storage(); n < 1000 || n > 2048 {
+		if n := q.Storage(); n != 1000 {
 			t.Fatalf("full queue of 1000 holds %d slots", n)
 		}
 		q.Drain()
 		woke := make(chan error)
 		go func() { woke <- q.Wait(context.Background()) }()
 		synctest.Wait() // the consumer sleeps on an empty queue
-		if n := q.Storage(); n < 1000 {
+		if n := q.Storage(); n != 1000 {
 			t.Fatalf("storage released at once: %d slots; want it kept until idle", n)
 		}
 		time.Sleep(10 * time.Millisecond)

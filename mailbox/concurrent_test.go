@@ -10,10 +10,10 @@ import (
 	"github.com/troupe-go/troupe/mailbox"
 )
 
-// The guarantees under racing producers, for the paths where producers
-// take no lock: each test runs producers against one batch consumer that
-// does what the actor runtime does (Drain, Taken before each item,
-// Release when it finds nothing), and checks every item's fate.
+// The guarantees under racing producers: each test runs producers against
+// one batch consumer that does what the actor runtime does (Drain, Taken
+// before each item, Release when it finds nothing), and checks every
+// item's fate.
 
 // item is what the producers put: who put it and its number.
 type item struct{ from, n int }
@@ -108,7 +108,7 @@ func TestDropOldestUnderRacingProducers(t *testing.T) {
 // Drains that follow Close at once, even one still being written; every
 // other put returned ErrClosed.
 func TestCloseLosesNoAcceptedItem(t *testing.T) {
-	for round := range 20 {
+	for round := range 8 {
 		const producers = 4
 		q := mailbox.New[item](64 << (round % 4))
 		accepted := make([]atomic.Int64, producers)
@@ -131,7 +131,7 @@ func TestCloseLosesNoAcceptedItem(t *testing.T) {
 		}
 		started.Wait()
 		got := 0
-		for got < 5000 {
+		for got < 2000 {
 			batch, _ := q.Drain()
 			got += len(batch)
 		}
@@ -173,7 +173,7 @@ func consumeAll(q *mailbox.Queue[item]) []item {
 }
 
 // A consumer that gives its storage back whenever it finds nothing, while
-// blocked producers keep putting: the rings are made, grown and given back
+// blocked producers keep putting: its storage is made, grown and given back
 // under the producers' feet, and nothing is lost or reordered.
 func TestReleaseWhileProducersPut(t *testing.T) {
 	const capacity, producers, each = 100, 4, 5000

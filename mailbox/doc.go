@@ -17,14 +17,10 @@
 // everything queued in one step, and Wait to sleep until there is more (Wake
 // lets it sleep in one place while also watching another source of work).
 //
-// Producers take no lock while there is room: a put takes the next place with
-// one compare-and-swap, bounded by what the consumer has freed, and writes
-// its item there. Consumers have a lock of their own.
-//
 // Storage follows what is queued, not the capacity: a new queue holds no
-// slots, its ring doubles as items arrive, and it gives its storage back
-// when it empties and its consumer goes to sleep. A mailbox of capacity
-// 100,000 costs nothing until it is used.
+// slots, grows by doubling as items arrive, and gives its storage back when
+// it empties and its consumer goes to sleep. A mailbox of capacity 100,000
+// costs nothing until it is used.
 //
 // The package knows nothing about actors; package actor builds its mailboxes
 // from it. Most programs need only New, Put, TryPut, Get, TryGet, Len, Cap
