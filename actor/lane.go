@@ -75,7 +75,7 @@ func (p *process) pushSystem(m sysMsg) bool {
 		}
 		return true
 	}
-	if p.state.Load() != running {
+	if p.sched.Load() != running {
 		p.start(true)
 	}
 	return true
@@ -120,7 +120,7 @@ func (p *process) waitSystem() {
 }
 
 // handleSystem takes every queued system message and acts on it. A stop it
-// decides on is left in life (lifeMustStop) and stopCause. It is never
+// decides on is left in stage (stageDecided) and stopCause. It is never
 // re-entered: a loop that waits for its children to stop, as a restart
 // does inside it, acts only on what the wait needs (holdSystem).
 func (p *process) handleSystem() {
@@ -247,7 +247,7 @@ func (p *process) handleOne(m *sysMsg) {
 	case sysStarted:
 		p.advancePast(m.child, true)
 	case sysPlanResume:
-		if !p.stopping.Load() {
+		if !p.stopping() {
 			p.advance(m.plan)
 		}
 	}

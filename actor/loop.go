@@ -21,7 +21,7 @@ const (
 // schedule starts the actor's goroutine if it is idle. Senders call it after
 // every message they queue; it costs one atomic load when the actor runs.
 func (p *process) schedule() bool {
-	if p.state.Load() != idle {
+	if p.sched.Load() != idle {
 		return false // the fast path, inlined into every send
 	}
 	return p.start(false)
@@ -32,7 +32,7 @@ func (p *process) schedule() bool {
 // actor waits for its supervisor's word. It is the one place where an
 // actor's goroutine begins.
 func (p *process) start(system bool) bool {
-	if p.state.CompareAndSwap(idle, running) || system && p.state.CompareAndSwap(suspended, running) {
+	if p.sched.CompareAndSwap(idle, running) || system && p.sched.CompareAndSwap(suspended, running) {
 		go p.run()
 		return true
 	}
@@ -88,7 +88,7 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 	grown := false
 	for {
-		if p.life == lifeNew || p.life == lifeNewAck {
+		if (p.life == lifeNew || p.life == lifeNewAck) && !p.ending() {
 			// Started comes first for every instance, before any message.
 			ack := p.life == lifeNewAck
 			p.life = lifeRunning
@@ -306,12 +306,12 @@ func (p *process) goIdle() bool {
 		p.mbox.Release()
 		small = true
 	}
-	p.state.Store(to)
+	p.sched.Store(to)
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
 	if (userWork && p.mbox.Len() > 0) || p.systemPending() {
-		return !p.state.CompareAndSwap(to, running)
+		return !p.sched.CompareAndSwap(to, running)
 	}
 	if userWork && !small {
 		// Give the mailbox's storage back if the actor stays idle. Not at
@@ -335,11 +335,11 @@ const smallStorage = 16
 // no goroutine can be using the mailbox's buffers, gives them back, and
 // hands the actor back, starting it if work arrived meanwhile.
 func (p *process) releaseIdle() {
-	if !p.state.CompareAndSwap(idle, running) {
+	if !p.sched.CompareAndSwap(idle, running) {
 		return // busy again: it keeps its storage
 	}
 	p.mbox.Release()
-	p.state.Store(idle)
+	p.sched.Store(idle)
 	if p.mbox.Len() > 0 || p.systemPending() {
 		p.schedule()
 	}

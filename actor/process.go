@@ -41,19 +41,14 @@ type process struct {
 	// cache lines, away from the fields the actor writes per message (c),
 	// so that the two do not share a line.
 	mbox     *mailbox.Queue[envelope]
-	state    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
+	sched    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor (loop.go)
+	stage    atomic.Uint32           // how far its stop has gone: see the stages
 	unlisted atomic.Bool             // removed from the registry: its hot entry is stale
+	life     life                    // the instance's, owned by the actor's goroutine
 	lane     atomic.Pointer[sysNode] // the system lane: see pushSystem
 	ext      atomic.Pointer[procExt] // the rarely used part, made on first need
 
-	mu      sync.Mutex // guards the three flags below, and ext's timers, context and end
-	stopReq bool       // someone asked this actor to stop
-	ctxDone bool       // the instance's context is cancelled
-	ended   bool       // the stop has run to its end
-	// life is the actor goroutine's, like the fields after strategy; it
-	// sits here, with stopping, in what would be padding.
-	life     life        // where the actor is in its life: see the constants
-	stopping atomic.Bool // the stop has begun (set by stop); read by other goroutines too
+	mu sync.Mutex // guards ext's timers, context and done
 
 	strategy *supervisor.Strategy // for this actor's children
 
@@ -63,12 +58,16 @@ type process struct {
 	ties *ties      // children, watches and restart bookkeeping, made on first need
 }
 
-// life is where an actor is in its life, owned by its goroutine: an
-// instance is made, started, runs, may fail and be suspended until its
-// supervisor decides, and once a stop is decided the stop goes through its
-// steps in order. What other goroutines need to know is kept apart: the
-// scheduling state and stopping (atomic), stopReq, ctxDone and ended
-// (under mu).
+// An actor's state is three facts, each with one owner:
+//   - sched: whether a goroutine serves it, claimed by compare-and-swap by
+//     whoever starts or ends that goroutine (loop.go);
+//   - life: where its current instance is, owned by that goroutine;
+//   - stage: how far its stop has gone. It only moves forward. Anyone may
+//     ask for a stop (stageAsked), the watchdog may mark the stop slow
+//     (stageSlow); every later stage is the actor's goroutine's to enter.
+
+// life is where the actor's current instance is: made, started and
+// running, or suspended until its supervisor decides.
 type life uint8
 
 const (
@@ -76,27 +75,48 @@ const (
 	lifeNewAck                // the same, and its parent's restart plan waits to hear of Started
 	lifeRunning               // Started has run: messages flow
 	lifeSuspended             // failed, halted or exited: system messages only, until a directive
-	lifeMustStop              // a stop is decided, with ext's stopCause: the loop ends next
-
-	// The steps of the stop, in order. Each is entered once: a handler
-	// that calls runtime.Goexit during one makes the stop go on from the
-	// next (see finishStop).
-	lifeStopping // Stopping is delivered
-	lifeChildren // the children are stopped
-	lifeStopped  // Stopped is delivered
-	lifeEnd      // the mailbox is closed, watchers and parent told
 )
 
-// become moves the actor to l, unless a stop is decided: nothing undoes
-// that.
-func (p *process) become(l life) {
-	if p.life < lifeMustStop {
-		p.life = l
+// The stages of a stop, in order. Each step of the stop is entered once:
+// a handler that calls runtime.Goexit during one makes the stop go on from
+// the next (see finishStop).
+const (
+	stageNone     uint32 = iota // nobody asked, nothing decided
+	stageAsked                  // a stop was asked for: the context is cancelled, a sysStop queued
+	stageDecided                // the actor must stop, for ext's stopCause: the loop ends next
+	stageStopping               // the stop has begun: Stopping is delivered
+	stageChildren               // the children are stopped
+	stageStopped                // Stopped is delivered
+	stageEnding                 // the mailbox is closed, watchers and parent told
+	stageEnded                  // the stop has run to its end
+
+	stageSlow  uint32 = 1 << 8 // a flag beside the stage: a handler outlived the stop grace
+	stageSteps        = stageSlow - 1
+)
+
+// stageOf returns how far the actor's stop has gone.
+func (p *process) stageOf() uint32 { return p.stage.Load() & stageSteps }
+
+// reach moves the stop to stage s, and reports whether it did: false when
+// it is there or further already.
+func (p *process) reach(s uint32) bool {
+	for {
+		old := p.stage.Load()
+		if old&stageSteps >= s {
+			return false
+		}
+		if p.stage.CompareAndSwap(old, old&^stageSteps|s) {
+			return true
+		}
 	}
 }
 
 // ending reports whether a stop is decided or under way.
-func (p *process) ending() bool { return p.life >= lifeMustStop }
+func (p *process) ending() bool { return p.stageOf() >= stageDecided }
+
+// stopping reports whether the stop has begun: children are no longer
+// spawned nor restarted, timers no longer set.
+func (p *process) stopping() bool { return p.stageOf() >= stageStopping }
 
 // procExt is the rarely used part of a process, made on first need: an
 // actor that never blocked on a send, asked for its context, failed, was
@@ -117,10 +137,8 @@ type procExt struct {
 	waiting atomic.Bool
 	wake    chan struct{}
 
-	slowStop atomic.Bool // a handler outlived the stop grace (the watchdog's)
-
 	// Owned by the actor's goroutine.
-	stopCause  error      // why lifeMustStop
+	stopCause  error      // why stageDecided
 	stopReason error      // the reason the stop began with
 	pending    []envelope // taken from the mailbox, not handled, kept over a failure
 	pendFirst  uint64     // sequence number of pending[0]
@@ -283,15 +301,15 @@ func (p *process) context() context.Context {
 	e := p.extra()
 	if e.goctx == nil {
 		e.goctx, e.cancel = context.WithCancel(context.Background())
-		if p.ctxDone {
+		if p.stageOf() >= stageAsked {
 			e.cancel()
 		}
 	}
 	return e.goctx
 }
 
+// cancelLocked cancels the instance's context, if it has one, under mu.
 func (p *process) cancelLocked() {
-	p.ctxDone = true
 	if e := p.ext.Load(); e != nil && e.cancel != nil {
 		e.cancel()
 	}

@@ -13,13 +13,12 @@ import (
 // reports a handler that is still running when the stop grace has passed.
 func (p *process) requestStop(reason error) {
 	p.mu.Lock()
-	if p.stopReq {
+	if !p.reach(stageAsked) {
 		p.mu.Unlock()
-		return
+		return // asked already, or deciding for itself: the stop is on its way
 	}
-	p.stopReq = true
 	p.cancelLocked()
-	if p.state.Load() == running {
+	if p.sched.Load() == running {
 		// A handler may be running: report it if it outlives the grace. An
 		// idle actor handles the stop before any other message.
 		p.extra().watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
@@ -32,10 +31,15 @@ func (p *process) requestStop(reason error) {
 // receive loop has ended is stopping its children or finishing: not its
 // handler's fault. One still in its loop is stuck in a handler.
 func (p *process) reportSlowStop() {
-	if p.stopping.Load() {
-		return
+	for {
+		old := p.stage.Load()
+		if old&stageSteps >= stageStopping {
+			return
+		}
+		if p.stage.CompareAndSwap(old, old|stageSlow) {
+			break
+		}
 	}
-	p.extra().slowStop.Store(true) // the watchdog lives in ext: it exists
 	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
 		"pid", p.pid().String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
@@ -45,12 +49,10 @@ func (p *process) reportSlowStop() {
 // turned into dead letters, then watchers and parent told. Called again
 // after a Goexit, it goes on from the step that was interrupted.
 func (p *process) stop(reason error, leftover []envelope) {
-	if p.life < lifeStopping {
-		p.life = lifeStopping
+	if p.reach(stageStopping) {
 		if reason != nil {
 			p.extra().stopReason = reason
 		}
-		p.stopping.Store(true)
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
@@ -58,16 +60,13 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.deadLetters(leftover)
 		p.invokeWhileStopping(Stopping{})
 	}
-	if p.life < lifeChildren {
-		p.life = lifeChildren
+	if p.reach(stageChildren) {
 		p.stopChildren()
 	}
-	if p.life < lifeStopped {
-		p.life = lifeStopped
+	if p.reach(stageStopped) {
 		p.invokeWhileStopping(Stopped{})
 	}
-	if p.life < lifeEnd {
-		p.life = lifeEnd
+	if p.reach(stageEnding) {
 		p.end(p.reason())
 	}
 }
@@ -79,9 +78,9 @@ func (p *process) end(reason error) {
 	p.closeLane()
 	if e := p.ext.Load(); e != nil {
 		e.stopRuntimeTimers(&p.mu)
-		if e.slowStop.Load() {
-			reason = ignoredStop(reason)
-		}
+	}
+	if p.stage.Load()&stageSlow != 0 {
+		reason = ignoredStop(reason)
 	}
 	// Published before anyone is told: a subscriber hears of a child's
 	// stop before its parent's, and before any watcher's Terminated.
@@ -103,7 +102,7 @@ func (p *process) end(reason error) {
 	p.actor, p.producer, p.ties = nil, nil, nil
 	p.mbox.Release()
 	p.mu.Lock()
-	p.ended = true
+	p.reach(stageEnded) // under mu: doneChan sees it, or its channel is closed here
 	if reason != nil || p.ext.Load() != nil {
 		e := p.extra()
 		e.reason = reason
@@ -206,7 +205,7 @@ func (p *process) doneChan() <-chan struct{} {
 	e := p.extra()
 	if e.done == nil {
 		e.done = make(chan struct{})
-		if p.ended {
+		if p.stageOf() == stageEnded {
 			close(e.done)
 		}
 	}
