@@ -209,7 +209,7 @@ func (p *process) handleOne(m *sysMsg) {
 			return
 		}
 		delete(p.ties.watching, m.pid)
-		if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}, nil, nil); perr != nil {
+		if perr := p.invoke(Terminated{PID: m.pid, Reason: m.reason}); perr != nil {
 			p.fail(perr)
 		}
 	case sysFailed:

@@ -92,7 +92,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			// Started comes first for every instance, before any message.
 			ack := p.life == lifeNewAck
 			p.life = lifeRunning
-			perr := p.invoke(Started{}, nil, nil)
+			perr := p.invoke(Started{})
 			if ack {
 				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
 			}
@@ -211,24 +211,17 @@ func (p *process) handleObserved(batch []envelope, first, base uint64) (stop boo
 // index past the failed message and the recovered *PanicError. One deferred
 // recover serves the whole run: one per message cost a tenth of a ping-pong.
 func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (next int, perr *PanicError) {
-	c := &p.c
 	next = from
 	inside := false // Receive is running: a panic or Goexit is the actor's
 	defer func() {
 		if !inside {
 			return
 		}
-		if r := recover(); r != nil {
-			perr = newPanicError(r, c.msg)
-		} else {
-			// runtime.Goexit: the goroutine is ending; run records why,
-			// and turns the rest of the batch into dead letters.
-			perr = newPanicError("runtime.Goexit called in Receive", c.msg)
-			p.extra().stopCause = perr // the loop never returns: run's defer reads it
+		r := recover()
+		if r == nil { // runtime.Goexit: run turns the rest of the batch into dead letters
 			p.rest = batch[next:]
 		}
-		p.panicked(perr, c.reply)
-		c.msg, c.sender, c.reply = nil, nil, nil
+		perr = p.recovered(r)
 	}()
 	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain
@@ -239,15 +232,11 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		if !live {
 			continue // its timer stopped: the tick is withdrawn
 		}
-		c.msg, c.sender, c.reply = msg, env.sender, env.reply
 		inside = true
-		p.actor.Receive(c)
+		p.receive(msg, env.sender, env.reply)
 		inside = false
-		if c.reply != nil {
-			// Respond is valid only during Receive: no answer can come now.
-			c.reply.complete(nil, errUnanswered)
-		}
 	}
+	c := &p.c
 	c.msg, c.sender, c.reply = nil, nil, nil
 	return next, nil
 }

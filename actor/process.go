@@ -244,40 +244,51 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 	return p
 }
 
-// invoke calls Receive with msg, turning a panic into a *PanicError.
-func (p *process) invoke(msg any, sender *PID, reply *Future) (perr *PanicError) {
-	msg, live := untick(msg)
-	if !live {
-		return nil // its timer stopped: the tick is withdrawn
-	}
+// invoke hands a lifecycle message (Started, Terminated, Restarting,
+// Stopping, Stopped) to Receive, turning a panic into a *PanicError.
+func (p *process) invoke(msg any) (perr *PanicError) {
 	if p.actor == nil { // halted between two instances
-		if reply != nil {
-			reply.complete(nil, errNoReply(ErrStopped))
-		}
 		return nil
 	}
-	c := &p.c
-	c.msg, c.sender, c.reply = msg, sender, reply
 	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			perr = newPanicError(r, msg)
-			p.panicked(perr, reply)
-		} else if !returned {
-			// runtime.Goexit: the goroutine is ending; run records why.
-			perr := newPanicError("runtime.Goexit called in Receive", msg)
-			p.extra().stopCause = perr // the loop never returns: run's defer reads it
-			p.panicked(perr, reply)
+		if !returned {
+			perr = p.recovered(recover())
 		}
-		c.msg, c.sender, c.reply = nil, nil, nil
 	}()
-	p.actor.Receive(c)
+	p.receive(msg, nil, nil)
 	returned = true
+	p.c.msg = nil
+	return nil
+}
+
+// receive hands one message to Receive: the one place where Receive is
+// called, for lifecycle messages (invoke) and the mailbox's (receiveRun).
+func (p *process) receive(msg any, sender *PID, reply *Future) {
+	c := &p.c
+	c.msg, c.sender, c.reply = msg, sender, reply
+	p.actor.Receive(c)
 	if reply != nil {
 		// Respond is valid only during Receive: no answer can come now.
 		reply.complete(nil, errUnanswered)
 	}
-	return nil
+}
+
+// recovered reports what ended a Receive early, a panic with value r or,
+// with r nil, runtime.Goexit, as a *PanicError. After a Goexit the
+// goroutine ends and the loop never returns: run's defer reads stopCause.
+func (p *process) recovered(r any) *PanicError {
+	c := &p.c
+	var perr *PanicError
+	if r != nil {
+		perr = newPanicError(r, c.msg)
+	} else {
+		perr = newPanicError("runtime.Goexit called in Receive", c.msg)
+		p.extra().stopCause = perr
+	}
+	p.panicked(perr, c.reply)
+	c.msg, c.sender, c.reply = nil, nil, nil
+	return perr
 }
 
 // panicked reports a recovered panic: logged with its stack, counted,

@@ -58,13 +58,13 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.mu.Unlock()
 		p.stopTimers(true) // before the leftovers: a stopped timer's tick is no dead letter
 		p.deadLetters(leftover)
-		p.invokeWhileStopping(Stopping{})
+		p.invoke(Stopping{}) // a panic is reported; the stop reason stays
 	}
 	if p.reach(stageChildren) {
 		p.stopChildren()
 	}
 	if p.reach(stageStopped) {
-		p.invokeWhileStopping(Stopped{})
+		p.invoke(Stopped{})
 	}
 	if p.reach(stageEnding) {
 		p.end(p.reason())
@@ -183,12 +183,6 @@ func (p *process) untie(reason error) {
 			t.Unwatch(pid, p.pid()) // the other node forgets a watcher that is gone
 		}
 	}
-}
-
-// invokeWhileStopping delivers a lifecycle message during the stop; a panic
-// there is reported but does not change the stop reason.
-func (p *process) invokeWhileStopping(msg any) {
-	p.invoke(msg, nil, nil)
 }
 
 func (p *process) deadLetters(envs []envelope) {

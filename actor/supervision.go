@@ -143,7 +143,7 @@ func (p *process) stopNow(reason error) {
 func (p *process) halt(reason error) {
 	p.life = lifeSuspended
 	if p.actor != nil {
-		p.invoke(Restarting{Reason: reason}, nil, nil)
+		p.invoke(Restarting{Reason: reason})
 		p.stopTimers(false) // the next instance gets none of this one's ticks
 		p.stopChildren()
 		p.mu.Lock()
