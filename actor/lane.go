@@ -130,16 +130,13 @@ func (p *process) handleSystem() {
 }
 
 // holdSystem is handleSystem for a loop that waits for its children to
-// stop: it acts on a child's stop, a watch, and a stop or poison of its own,
-// and appends the other messages, in order, to the list from held to last,
-// which the wait puts back under the lane when it ends (requeue).
+// stop: it acts at once on what actWhileWaiting takes, and appends the other
+// messages, in order, to the list from held to last, which the wait puts
+// back under the lane when it ends (requeue).
 func (p *process) holdSystem(held, last *sysNode) (*sysNode, *sysNode) {
 	for n := p.takeSystem(false); n != nil; {
 		next := n.next
-		switch n.m.kind {
-		case sysChildStopped, sysWatch, sysUnwatch, sysStop, sysPoison:
-			p.handleOne(&n.m)
-		default:
+		if !p.actWhileWaiting(&n.m) {
 			n.next = nil
 			if last == nil {
 				held = n
@@ -151,6 +148,30 @@ func (p *process) holdSystem(held, last *sysNode) (*sysNode, *sysNode) {
 		n = next
 	}
 	return held, last
+}
+
+// actWhileWaiting acts on what a wait for children needs or must not hold
+// back: a child's stop, a watch, a stop or poison of its own. It reports
+// whether it is done with m. It never calls Receive, never decides for a
+// child and never waits, so a wait is never entered twice.
+func (p *process) actWhileWaiting(m *sysMsg) bool {
+	switch m.kind {
+	case sysChildStopped:
+		p.removeChild(m.child)
+		// A restart plan moves past the child only after the wait: moving
+		// it may take a supervisor's decision.
+		sup := p.sup()
+		return sup == nil || len(sup.plans) == 0
+	case sysWatch, sysUnwatch:
+		p.updateWatchers(m)
+	case sysStop:
+		p.stopNow(m.reason)
+	case sysPoison:
+		p.poison(m.mark)
+	default:
+		return false
+	}
+	return true
 }
 
 // requeue puts messages held during a wait, oldest first, back in the lane
@@ -187,13 +208,11 @@ func (p *process) handleOne(m *sysMsg) {
 	case sysStop:
 		p.stopNow(m.reason)
 	case sysPoison:
-		if e := p.extra(); e.poisonAt == 0 || m.mark+1 < e.poisonAt {
-			e.poisonAt = m.mark + 1
-		}
+		p.poison(m.mark)
 	case sysWatch, sysUnwatch:
 		p.updateWatchers(m)
 	case sysChildStopped:
-		p.removeChild(m.child)
+		p.removeChild(m.child) // done already if it arrived during a wait
 		if sup := p.sup(); sup != nil && len(sup.plans) > 0 {
 			p.childGone(m.child)
 		}
@@ -250,5 +269,13 @@ func (p *process) handleOne(m *sysMsg) {
 		if !p.stopping() {
 			p.advance(m.plan)
 		}
+	}
+}
+
+// poison makes the actor stop before the message with sequence number
+// mark, or before an earlier one that an earlier Poison marked.
+func (p *process) poison(mark uint64) {
+	if e := p.extra(); e.poisonAt == 0 || mark+1 < e.poisonAt {
+		e.poisonAt = mark + 1
 	}
 }
