@@ -281,9 +281,9 @@ func (p *process) recovered(r any) *PanicError {
 	c := &p.c
 	var perr *PanicError
 	if r != nil {
-		perr = newPanicError(r, c.msg)
+		perr = panicErrorAt(1, r, c.msg)
 	} else {
-		perr = newPanicError("runtime.Goexit called in Receive", c.msg)
+		perr = panicErrorAt(1, "runtime.Goexit called in Receive", c.msg)
 		p.extra().stopCause = perr
 	}
 	p.panicked(perr, c.reply)
