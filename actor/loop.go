@@ -55,10 +55,10 @@ func (p *process) run() {
 		// on from the step after the one it interrupted.
 		leftover := append(p.rest, p.takePending()...)
 		p.rest = nil
-		p.finishStop(p.cause(), leftover)
+		p.finishStop(leftover)
 	}()
-	if stop, leftover, reason := p.serve(); stop {
-		p.finishStop(reason, leftover)
+	if stop, leftover := p.serve(); stop {
+		p.finishStop(leftover)
 	}
 	finished = true
 }
@@ -67,7 +67,7 @@ func (p *process) run() {
 // calls runtime.Goexit, the goroutine unwinds through the deferred call
 // here, which goes on with the next step. Each step runs once, so this
 // recurses at most once per step.
-func (p *process) finishStop(reason error, leftover []envelope) {
+func (p *process) finishStop(leftover []envelope) {
 	finished := false
 	defer func() {
 		if finished {
@@ -76,16 +76,16 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 		if r := recover(); r != nil {
 			panic(r) // a bug in the runtime itself
 		}
-		p.finishStop(reason, nil)
+		p.finishStop(nil)
 	}()
-	p.stop(reason, leftover)
+	p.stop(leftover)
 	finished = true
 }
 
-// serve runs the receive loop until the actor must stop, and returns why,
-// with the messages it had taken from the mailbox but not handled; or until
-// it has no work left, and returns stop false.
-func (p *process) serve() (stop bool, leftover []envelope, reason error) {
+// serve runs the receive loop until the actor must stop, and returns the
+// messages it had taken from the mailbox but not handled; or until it has
+// no work left, and returns stop false.
+func (p *process) serve() (stop bool, leftover []envelope) {
 	grown := false
 	for {
 		if (p.life == lifeNew || p.life == lifeNewAck) && !p.ending() {
@@ -105,11 +105,11 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			p.handleSystem()
 		}
 		if p.ending() {
-			return true, p.takePending(), p.cause()
+			return true, p.takePending()
 		}
 		if p.life == lifeSuspended {
 			if !p.systemPending() && p.goIdle() {
-				return false, nil, nil
+				return false, nil
 			}
 			continue
 		}
@@ -129,12 +129,12 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		}
 		if len(batch) == 0 {
 			if p.poisonedAt(first) {
-				return true, nil, nil
+				return true, nil
 			}
 			if p.systemPending() || !p.goIdle() {
 				continue
 			}
-			return false, nil, nil
+			return false, nil
 		}
 		if !grown {
 			growStack()
@@ -142,14 +142,13 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		}
 		var stop bool
 		var leftover []envelope
-		var reason error
 		if p.kind.obs != nil {
-			stop, leftover, reason = p.handleObserved(batch, first, base)
+			stop, leftover = p.handleObserved(batch, first, base)
 		} else {
-			stop, leftover, reason, _ = p.handleBatch(batch, first, base)
+			stop, leftover, _ = p.handleBatch(batch, first, base)
 		}
 		if stop {
-			return true, leftover, reason
+			return true, leftover
 		}
 	}
 }
@@ -159,7 +158,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // actor must stop (stop true, with what is left of the batch), or a failure
 // suspends it (the rest is kept for later). It returns how many messages
 // it handed to Receive.
-func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error, n int) {
+func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, n int) {
 	for i := 0; i < len(batch); {
 		next, perr := p.receiveRun(batch, first, base, i)
 		n += next - i
@@ -167,7 +166,7 @@ func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, 
 		if perr != nil {
 			p.keep(batch[i:], first+uint64(i), base)
 			p.fail(perr)
-			return false, nil, nil, n
+			return false, nil, n
 		}
 		if i == len(batch) {
 			break
@@ -179,30 +178,30 @@ func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, 
 			p.handleSystem()
 			p.rest = nil
 			if p.ending() {
-				return true, batch[i:], p.cause(), n
+				return true, batch[i:], n
 			}
 			if p.life == lifeSuspended { // a failure while handling a system message
 				p.keep(batch[i:], first+uint64(i), base)
-				return false, nil, nil, n
+				return false, nil, n
 			}
 		}
 		if p.poisonedAt(first + uint64(i)) {
-			return true, batch[i:], nil, n
+			return true, batch[i:], n
 		}
 	}
-	return false, nil, nil, n
+	return false, nil, n
 }
 
 // handleObserved is handleBatch for an actor with an Observer, which hears
 // of the batch once, with one clock reading at each end. It is kept apart
 // so that the clock does not enlarge the stack of every actor.
-func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error) {
+func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope) {
 	start := time.Now()
-	stop, leftover, reason, n := p.handleBatch(batch, first, base)
+	stop, leftover, n := p.handleBatch(batch, first, base)
 	if n > 0 {
 		p.kind.handled(n, start)
 	}
-	return stop, leftover, reason
+	return stop, leftover
 }
 
 // receiveRun hands batch[from:] to Receive until the batch is done, the

@@ -138,12 +138,11 @@ type procExt struct {
 	wake    chan struct{}
 
 	// Owned by the actor's goroutine.
-	stopCause  error      // why stageDecided
-	stopReason error      // the reason the stop began with
-	pending    []envelope // taken from the mailbox, not handled, kept over a failure
-	pendFirst  uint64     // sequence number of pending[0]
-	pendBase   uint64     // sequence number of the first message of the Drain pending came from
-	poisonAt   uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
+	stopCause error      // the stop's reason (nil: a normal stop), set when it is decided
+	pending   []envelope // taken from the mailbox, not handled, kept over a failure
+	pendFirst uint64     // sequence number of pending[0]
+	pendBase  uint64     // sequence number of the first message of the Drain pending came from
+	poisonAt  uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 
 	// Used only by whoever decides for the actor: its parent's goroutine,
 	// or its own at the top.
@@ -189,18 +188,10 @@ func (p *process) watching(pid PID) bool {
 // pid returns the actor's PID, as its System names it: with no Address.
 func (p *process) pid() PID { return p.self }
 
-// cause returns why the loop must stop (stopCause), nil for a plain stop.
+// cause returns the stop's reason (stopCause), nil for a normal stop.
 func (p *process) cause() error {
 	if e := p.ext.Load(); e != nil {
 		return e.stopCause
-	}
-	return nil
-}
-
-// reason returns the reason the stop began with (stopReason).
-func (p *process) reason() error {
-	if e := p.ext.Load(); e != nil {
-		return e.stopReason
 	}
 	return nil
 }
@@ -275,8 +266,9 @@ func (p *process) receive(msg any, sender *PID, reply *Future) {
 }
 
 // recovered reports what ended a Receive early, a panic with value r or,
-// with r nil, runtime.Goexit, as a *PanicError. After a Goexit the
-// goroutine ends and the loop never returns: run's defer reads stopCause.
+// with r nil, runtime.Goexit, as a *PanicError. A Goexit ends the
+// goroutine, so the actor stops, for that reason unless its stop has begun
+// already (a Goexit in Stopping): run's defer goes on with the stop.
 func (p *process) recovered(r any) *PanicError {
 	c := &p.c
 	var perr *PanicError
@@ -284,7 +276,9 @@ func (p *process) recovered(r any) *PanicError {
 		perr = panicErrorAt(1, r, c.msg)
 	} else {
 		perr = panicErrorAt(1, "runtime.Goexit called in Receive", c.msg)
-		p.extra().stopCause = perr
+		if p.reach(stageDecided) {
+			p.extra().stopCause = perr
+		}
 	}
 	p.panicked(perr, c.reply)
 	c.msg, c.sender, c.reply = nil, nil, nil

@@ -48,11 +48,8 @@ func (p *process) reportSlowStop() {
 // reverse spawn order, Stopped, the mailbox closed and what is left in it
 // turned into dead letters, then watchers and parent told. Called again
 // after a Goexit, it goes on from the step that was interrupted.
-func (p *process) stop(reason error, leftover []envelope) {
+func (p *process) stop(leftover []envelope) {
 	if p.reach(stageStopping) {
-		if reason != nil {
-			p.extra().stopReason = reason
-		}
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
@@ -67,7 +64,7 @@ func (p *process) stop(reason error, leftover []envelope) {
 		p.invoke(Stopped{})
 	}
 	if p.reach(stageEnding) {
-		p.end(p.reason())
+		p.end(p.cause())
 	}
 }
 
