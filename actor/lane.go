@@ -28,15 +28,16 @@ const (
 
 // sysMsg travels in the system lane: unbounded, small, and always taken
 // before user messages, so a full mailbox never delays a stop.
+// Its two small fields sit together: a node is then 96 bytes, not 112.
 type sysMsg struct {
 	kind   sysKind
+	solo   bool // sysStart: a restart nobody waits for; no acknowledgement
 	pid    PID
 	reason error
 	mark   uint64
 	child  *process
 	plan   *restartPlan
 	delay  time.Duration // sysRestart: the backoff before the new instance
-	solo   bool          // sysStart: a restart nobody waits for; no acknowledgement
 }
 
 // sysNode holds a system message in the lane, a lock-free stack that the
