@@ -30,6 +30,14 @@ func pidOf(pid *PID) PID {
 
 // process is the runtime side of one actor: its mailbox, its system lane and
 // its receive loop, which runs on the process's own goroutine.
+//
+// Its state is three facts, each with one owner:
+//   - sched: whether a goroutine serves it, claimed by compare-and-swap by
+//     whoever starts or ends that goroutine (loop.go);
+//   - life: where its current instance is, owned by that goroutine;
+//   - stage: how far its stop has gone. It only moves forward. Anyone may
+//     ask for a stop (stageAsked), the watchdog may mark the stop slow
+//     (stageSlow); every later stage is the actor's goroutine's to enter.
 type process struct {
 	sys      *System
 	self     PID // no Address: an envelope's sender points here
@@ -37,7 +45,7 @@ type process struct {
 	parent   *process
 	producer Producer
 	actor    Actor
-	// Senders read mbox and state on every send; they sit in the first
+	// Senders read mbox and sched on every send; they sit in the first
 	// cache lines, away from the fields the actor writes per message (c),
 	// so that the two do not share a line.
 	mbox     *mailbox.Queue[envelope]
@@ -57,14 +65,6 @@ type process struct {
 	rest []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
 	ties *ties      // children, watches and restart bookkeeping, made on first need
 }
-
-// An actor's state is three facts, each with one owner:
-//   - sched: whether a goroutine serves it, claimed by compare-and-swap by
-//     whoever starts or ends that goroutine (loop.go);
-//   - life: where its current instance is, owned by that goroutine;
-//   - stage: how far its stop has gone. It only moves forward. Anyone may
-//     ask for a stop (stageAsked), the watchdog may mark the stop slow
-//     (stageSlow); every later stage is the actor's goroutine's to enter.
 
 // life is where the actor's current instance is: made, started and
 // running, or suspended until its supervisor decides.
