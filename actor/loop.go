@@ -234,6 +234,10 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		inside = true
 		p.receive(msg, env.sender, env.reply)
 		inside = false
+		if env.reply != nil {
+			// Respond is valid only during Receive: no answer can come now.
+			env.reply.complete(nil, errUnanswered)
+		}
 	}
 	c := &p.c
 	c.msg, c.sender, c.reply = nil, nil, nil

@@ -255,14 +255,11 @@ func (p *process) invoke(msg any) (perr *PanicError) {
 
 // receive hands one message to Receive: the one place where Receive is
 // called, for lifecycle messages (invoke) and the mailbox's (receiveRun).
+// Small enough to be inlined into both.
 func (p *process) receive(msg any, sender *PID, reply *Future) {
 	c := &p.c
 	c.msg, c.sender, c.reply = msg, sender, reply
 	p.actor.Receive(c)
-	if reply != nil {
-		// Respond is valid only during Receive: no answer can come now.
-		reply.complete(nil, errUnanswered)
-	}
 }
 
 // recovered reports what ended a Receive early, a panic with value r or,
