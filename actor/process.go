@@ -39,6 +39,8 @@ func pidOf(pid *PID) PID {
 //     ask for a stop (stageAsked), the watchdog may mark the stop slow
 //     (stageSlow); every later stage is the actor's goroutine's to enter.
 type process struct {
+	// Set at spawn; the actor's goroutine replaces actor at a restart
+	// and lets go of it and of producer at the end.
 	sys      *System
 	self     PID // no Address: an envelope's sender points here
 	kind     *kind
