@@ -53,8 +53,7 @@ func (p *process) run() {
 		// and what it had taken from the mailbox becomes dead letters. A
 		// Goexit in Stopping or Stopped lands here too, and the stop goes
 		// on from the step after the one it interrupted.
-		leftover := append(p.rest, p.takePending()...)
-		p.rest = nil
+		leftover := p.takeRest()
 		p.finishStop(leftover)
 	}()
 	if stop, leftover := p.serve(); stop {
@@ -174,9 +173,10 @@ func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, 
 		// receiveRun stopped before batch[i]: the system lane has work, or
 		// a poison mark is reached.
 		if p.systemPending() {
-			p.rest = batch[i:] // for run, if a handler calls runtime.Goexit
+			e := p.extra()
+			e.rest = batch[i:] // for run, if a handler calls runtime.Goexit
 			p.handleSystem()
-			p.rest = nil
+			e.rest = nil
 			if p.ending() {
 				return true, batch[i:], n
 			}
@@ -218,7 +218,7 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		}
 		r := recover()
 		if r == nil { // runtime.Goexit: run turns the rest of the batch into dead letters
-			p.rest = batch[next:]
+			p.extra().rest = batch[next:]
 		}
 		perr = p.recovered(r)
 	}()
@@ -256,6 +256,18 @@ func (p *process) keep(rest []envelope, first, base uint64) {
 	e := p.extra()
 	e.pending = append([]envelope(nil), rest...)
 	e.pendFirst, e.pendBase = first, base
+}
+
+// takeRest returns what a runtime.Goexit left unhandled: the rest of the
+// batch, then the messages kept over a failure.
+func (p *process) takeRest() []envelope {
+	e := p.ext.Load()
+	if e == nil {
+		return nil
+	}
+	rest := append(e.rest, e.pending...)
+	e.rest, e.pending = nil, nil
+	return rest
 }
 
 func (p *process) takePending() []envelope {

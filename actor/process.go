@@ -64,8 +64,7 @@ type process struct {
 
 	// Owned by the actor's goroutine.
 	c    Context
-	rest []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
-	ties *ties      // children, watches and restart bookkeeping, made on first need
+	ties *ties // children, watches and restart bookkeeping, made on first need
 }
 
 // life is where the actor's current instance is: made, started and
@@ -142,6 +141,7 @@ type procExt struct {
 	// Owned by the actor's goroutine.
 	stopCause error      // the stop's reason (nil: a normal stop), set when it is decided
 	pending   []envelope // taken from the mailbox, not handled, kept over a failure
+	rest      []envelope // the batch's messages not begun, while a handler may call runtime.Goexit outside a run of Receive
 	pendFirst uint64     // sequence number of pending[0]
 	pendBase  uint64     // sequence number of the first message of the Drain pending came from
 	poisonAt  uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
