@@ -41,6 +41,7 @@ type peer struct {
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
 	stats      counters
+	bytes      byteBudget // of the data lane (outbytes.go)
 
 	mu       sync.Mutex
 	sess     *session // the session serving, nil when down
@@ -77,7 +78,10 @@ func newPeer(n *Node, addr string) *peer {
 		watchers: map[watchKey]uint64{},
 	}
 	p.queue = mailbox.New[outMsg](n.cfg.OutboundQueue, mailbox.WithOverflow(n.cfg.Overflow)).
-		OnDrop(func(m outMsg) { p.drop(m, ErrQueueFull) })
+		OnDrop(func(m outMsg) {
+			p.release(m.size)
+			p.drop(m, ErrQueueFull)
+		})
 	return p
 }
 
@@ -392,6 +396,7 @@ func (p *peer) giveUp(reason error) {
 	p.carry = nil
 	p.mu.Unlock()
 	for _, m := range carry {
+		p.release(m.size)
 		p.drop(m, reason)
 	}
 	for {
@@ -401,6 +406,7 @@ func (p *peer) giveUp(reason error) {
 		}
 		for i := range batch {
 			p.queue.Taken(i + 1)
+			p.release(batch[i].size)
 			p.drop(batch[i], reason)
 		}
 	}
@@ -432,5 +438,5 @@ func (p *peer) drop(m outMsg, reason error) {
 	if m.sender != "" {
 		sender.ID = m.sender
 	}
-	p.n.link.DeadLetter(actor.PID{Address: p.addr, ID: m.target}, sender, m.msg, reply, reason)
+	p.n.link.DeadLetter(actor.PID{Address: p.addr, ID: m.target}, sender, m.value(), reply, reason)
 }

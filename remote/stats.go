@@ -44,6 +44,12 @@ type PeerStats struct {
 	// Queued counts the messages not yet written: in the queue or in the
 	// writer's hands.
 	Queued uint64
+	// QueuedBytes is what the messages Queued weigh against
+	// Config.OutboundBytes: the frames they make, at most.
+	QueuedBytes uint64
+	// QueueBytesFull counts the sends that found Config.OutboundBytes
+	// spent: refused, dropped, or made to wait, as Config.Overflow says.
+	QueueBytesFull uint64
 	// InFlight counts the messages written on the current connection and
 	// not yet acknowledged by the peer.
 	InFlight uint64
@@ -110,6 +116,7 @@ func (p *peer) snapshot() PeerStats {
 		Delivered: c.delivered.Load(), Uncertain: c.uncertain.Load(),
 		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
 		WatchesRefused: c.watchesRefused.Load(), AccessRefused: c.refused.Load(),
+		QueuedBytes: uint64(max(0, p.bytes.used.Load())), QueueBytesFull: p.bytes.full.Load(),
 		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
 		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
 	}

@@ -52,10 +52,22 @@ func (n *Node) localID(sender actor.PID) string {
 	return ""
 }
 
-// enqueue puts m in the data lane, waiting for room only if wait is true.
+// enqueue puts m in the data lane, waiting for room (a slot, and its
+// bytes: see outbytes.go) only if wait is true. A payload that cannot be
+// encoded is a dead letter at once.
 func (p *peer) enqueue(ctx context.Context, wait bool, m outMsg) error {
 	var err error
 	p.stats.sent.Add(1) // before the writer can count it written
+	if err = p.weigh(&m); err != nil {
+		p.drop(m, err)
+		return nil
+	}
+	if ok, err := p.reserve(ctx, wait, &m); !ok {
+		if err != nil {
+			p.stats.sent.Add(^uint64(0))
+		}
+		return err // nil: a dead letter under a drop policy
+	}
 	if wait {
 		if err = ctx.Err(); err == nil {
 			err = p.queue.Put(ctx, m)
@@ -64,6 +76,7 @@ func (p *peer) enqueue(ctx context.Context, wait bool, m outMsg) error {
 		err = p.queue.TryPut(m)
 	}
 	if err != nil {
+		p.release(m.size)
 		p.stats.sent.Add(^uint64(0))
 		if errors.Is(err, mailbox.ErrClosed) {
 			return ErrNodeStopped

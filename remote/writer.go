@@ -36,6 +36,7 @@ type outMsg struct {
 	msg    any       // the payload
 	info   *typeInfo // its registration; nil for a poison of target
 	req    *request  // for a request: where the reply goes
+	size   int       // the bytes it holds in the peer's budget (weigh)
 }
 
 // request is a request sent to a peer, waiting for its Reply frame.
@@ -129,16 +130,22 @@ func (s *session) sendLoop(ctx context.Context) error {
 	p.carry = nil
 	p.mu.Unlock()
 	stale := fmt.Errorf("%w: %s: sent to its previous run", ErrNodeDown, p.addr)
+	// A message's bytes go back to the budget once it is written or
+	// dropped; those handed to the next session stay reserved.
+	done := 0
 	for i := range carry {
+		done += carry[i].size
 		if s.staleBelow > 0 { // taken from the queue before the last session ended
 			p.drop(carry[i], stale)
 			continue
 		}
 		if err := w.message(&carry[i]); err != nil {
+			p.release(done)
 			w.keep(carry[i+1:])
 			return err
 		}
 	}
+	p.release(done)
 	q := p.queue
 	for {
 		if err := w.control(); err != nil {
@@ -148,18 +155,22 @@ func (s *session) sendLoop(ctx context.Context) error {
 			return err
 		}
 		batch, first := q.Drain()
+		done = 0
 		for i := range batch {
 			q.Taken(i + 1)
+			done += batch[i].size
 			if first+uint64(i) < s.staleBelow {
 				p.drop(batch[i], stale)
 				continue
 			}
 			if err := w.message(&batch[i]); err != nil {
+				p.release(done)
 				w.keep(batch[i+1:])
 				return err
 			}
 		}
 		if len(batch) > 0 {
+			p.release(done)
 			continue // look again before writing: batch under load
 		}
 		if s.beat.Swap(false) && w.enc.Len() == 0 {
@@ -208,7 +219,11 @@ func (w *writer) message(m *outMsg) error {
 		}
 		wm.RequestID = m.req.id
 	}
-	if err := w.enc.AppendMessageWith(&wm, m.info.codec, m.msg); err != nil {
+	codec, v := m.info.codec, m.msg
+	if e, ok := v.(*encoded); ok {
+		codec, v = nil, e.raw
+	}
+	if err := w.enc.AppendMessageWith(&wm, codec, v); err != nil {
 		p.drop(*m, err)
 		return nil
 	}

@@ -165,6 +165,24 @@ func (e *Encoder) payload(start int, c *PlainCodec, v any) error {
 	return nil
 }
 
+// EncodePayload returns the encoding of v alone, in a new slice: the
+// payload AppendMessage would write for v, checked as it checks it, for a
+// sender that weighs a payload before a writer appends it (as a
+// msgpack.RawMessage, which is written as it is). Its errors are
+// AppendMessage's: ErrPayload, or ErrFrameTooLarge for a payload that
+// could not fit in a frame. It leaves the Encoder empty.
+func (e *Encoder) EncodePayload(v any) ([]byte, error) {
+	e.Reset()
+	e.out.b = append(e.out.b, 0, 0, 0, 0) // where a frame's length would be
+	err := e.payload(0, nil, v)
+	var out []byte
+	if err == nil {
+		out = append([]byte(nil), e.out.b[HeaderSize:]...)
+	}
+	e.Reset()
+	return out, err
+}
+
 // tooLarge is the error of a payload that reaches the frame size limit.
 func (e *Encoder) tooLarge() error {
 	return fmt.Errorf("%w: the payload reaches the limit of %d bytes", ErrFrameTooLarge, e.max)

@@ -1,0 +1,149 @@
+package remote_test
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/mailbox"
+	"github.com/troupe-go/troupe/remote"
+)
+
+// nowhere returns the PID of an actor on an address where nothing
+// listens: what is sent to it waits in the queue (for ReconnectGiveUp).
+func nowhere(t *testing.T) actor.PID {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return actor.PID{Address: addr, ID: "x"}
+}
+
+// The outbound queue is bounded in bytes as well as in messages: with the
+// defaults (4096 messages, 64 MiB), messages of 1 MiB waiting for a peer
+// fill it at the 63rd, and every policy then does what it does for a full
+// queue: Reject and TrySend refuse with mailbox.ErrFull, a Block send
+// waits until its deadline, the drop policies make dead letters with
+// ErrQueueFull. The same value sent again and again costs the sender
+// nothing: what the bound guards is what the node holds once the payloads
+// differ, or are encoded.
+func TestNodeQueueBytes(t *testing.T) {
+	big := Secret{Text: strings.Repeat("x", 1<<20)}
+	const fit = 63 // 64 × (1 MiB + a frame's header) passes 64 MiB
+	const sends = fit + 5
+	refusals := func(t *testing.T, send func(*testNode, actor.PID) error, overflow mailbox.Overflow, want error) *testNode {
+		a := startNode(t, remote.Config{Overflow: overflow})
+		gone := nowhere(t)
+		for i := range sends {
+			err := send(a, gone)
+			switch {
+			case i < fit && err != nil:
+				t.Fatalf("send %d: %v", i, err)
+			case i >= fit && !errors.Is(err, want):
+				t.Fatalf("send %d over the bytes: %v, want %v", i, err, want)
+			}
+		}
+		return a
+	}
+	trySend := func(a *testNode, to actor.PID) error { return a.sys.TrySend(to, big) }
+	t.Run("Reject", func(t *testing.T) {
+		refusals(t, trySend, mailbox.Reject, mailbox.ErrFull)
+	})
+	t.Run("TrySend", func(t *testing.T) {
+		refusals(t, trySend, mailbox.Block, mailbox.ErrFull)
+	})
+	t.Run("Block until the deadline", func(t *testing.T) {
+		refusals(t, func(a *testNode, to actor.PID) error {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			defer cancel()
+			return a.sys.SendContext(ctx, to, big)
+		}, mailbox.Block, context.DeadlineExceeded)
+	})
+	for _, overflow := range []mailbox.Overflow{mailbox.DropNewest, mailbox.DropOldest} {
+		t.Run(overflow.String(), func(t *testing.T) {
+			a := startNode(t, remote.Config{Overflow: overflow})
+			dead := deadLetters(t, a.sys)
+			gone := nowhere(t)
+			for i := range sends {
+				if err := a.sys.Send(gone, Seq{From: big.Text, N: i}); err != nil {
+					t.Fatalf("send %d: %v", i, err)
+				}
+			}
+			for i := fit; i < sends; i++ {
+				if d := waitDeadLetter(t, dead, remote.ErrQueueFull); d.Message.(Seq).N != i {
+					t.Fatalf("dead letter %+v, want message %d", d.Message.(Seq).N, i)
+				}
+			}
+			select {
+			case d := <-dead:
+				t.Fatalf("one dead letter too many: %v", d.Reason)
+			default:
+			}
+		})
+	}
+}
+
+// The bytes come back as the writer writes: a Block send that waited for
+// them goes through once the peer is reachable, everything arrives in
+// order, and the queue weighs nothing once written. The payload is not a
+// plain struct, so it is weighed by encoding it when sent.
+func TestNodeQueueBytesComeBack(t *testing.T) {
+	gate := make(chan struct{})
+	dial := func(ctx context.Context, addr string) (net.Conn, error) {
+		select {
+		case <-gate:
+			var d net.Dialer
+			return d.DialContext(ctx, "tcp", addr)
+		default:
+			return nil, errors.New("not yet")
+		}
+	}
+	cfg := remote.Config{MaxFrameSize: 64 << 10, OutboundBytes: 256 << 10, ReconnectMin: 5 * time.Millisecond, ReconnectMax: 20 * time.Millisecond}
+	a := startNodeDialing(t, cfg, dial)
+	b := startNode(t, cfg)
+	got := make(chan any, 16)
+	spawn(t, b.sys, "sink", collector(got))
+	tag := strings.Repeat("t", 60<<10)
+	const fit = 4 // 4 × 60 KiB, and a fifth passes 256 KiB
+	for i := range fit {
+		if err := a.sys.TrySend(b.pid("sink"), Tagged{N: i, Tags: []string{tag}}); err != nil {
+			t.Fatalf("send %d: %v", i, err)
+		}
+	}
+	if err := a.sys.TrySend(b.pid("sink"), Tagged{N: -1, Tags: []string{tag}}); !errors.Is(err, mailbox.ErrFull) {
+		t.Fatalf("TrySend over the bytes: %v, want mailbox.ErrFull", err)
+	}
+	s := statsOf(a, b.node.Addr())
+	if s.QueueBytesFull != 1 || s.QueuedBytes <= fit*60<<10 || s.QueuedBytes > 256<<10 {
+		t.Fatalf("stats %+v", s)
+	}
+	sent := make(chan error, 1)
+	go func() { sent <- a.sys.Send(b.pid("sink"), Tagged{N: fit, Tags: []string{tag}}) }()
+	deadline := time.Now().Add(testkit.WaitLimit)
+	for statsOf(a, b.node.Addr()).QueueBytesFull != 2 { // the Send waits for room
+		if time.Now().After(deadline) {
+			t.Fatal("the Send did not find the queue full")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	close(gate)
+	if err := testkit.Recv(t, sent, "the waiting Send"); err != nil {
+		t.Fatal(err)
+	}
+	for want := range fit + 1 {
+		if m := testkit.Recv(t, got, "a message").(Tagged); m.N != want || m.Tags[0] != tag {
+			t.Fatalf("got message %d, want %d", m.N, want)
+		}
+	}
+	if s := settledStats(t, a, b.node.Addr()); s.QueuedBytes != 0 || s.Delivered != fit+1 {
+		t.Fatalf("stats %+v", s)
+	}
+}
