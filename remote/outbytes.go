@@ -8,7 +8,6 @@ import (
 
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote/wire"
-	"github.com/vmihailenco/msgpack/v5"
 )
 
 // The data lane is bounded in bytes as well as in messages: 4096 messages
@@ -29,7 +28,7 @@ const frameOverhead = 32
 // writer writes these bytes. The value is kept for a dead letter.
 type encoded struct {
 	v   any
-	raw any // a msgpack.RawMessage, boxed once here rather than per write
+	raw []byte
 }
 
 // value returns the message as its sender sent it.
@@ -66,7 +65,7 @@ func (p *peer) weigh(m *outMsg) error {
 		return err
 	}
 	m.size += len(raw)
-	m.msg = &encoded{v: m.msg, raw: msgpack.RawMessage(raw)}
+	m.msg = &encoded{v: m.msg, raw: raw}
 	return nil
 }
 

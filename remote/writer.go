@@ -219,11 +219,14 @@ func (w *writer) message(m *outMsg) error {
 		}
 		wm.RequestID = m.req.id
 	}
-	codec, v := m.info.codec, m.msg
-	if e, ok := v.(*encoded); ok {
-		codec, v = nil, e.raw
+	var err error
+	if e, ok := m.msg.(*encoded); ok {
+		wm.Payload = e.raw
+		err = w.enc.AppendMessageEncoded(&wm)
+	} else {
+		err = w.enc.AppendMessageWith(&wm, m.info.codec, m.msg)
 	}
-	if err := w.enc.AppendMessageWith(&wm, codec, v); err != nil {
+	if err != nil {
 		p.drop(*m, err)
 		return nil
 	}

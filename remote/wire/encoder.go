@@ -167,8 +167,8 @@ func (e *Encoder) payload(start int, c *PlainCodec, v any) error {
 
 // EncodePayload returns the encoding of v alone, in a new slice: the
 // payload AppendMessage would write for v, checked as it checks it, for a
-// sender that weighs a payload before a writer appends it (as a
-// msgpack.RawMessage, which is written as it is). Its errors are
+// sender that weighs a payload before a writer appends it
+// (AppendMessageEncoded). Its errors are
 // AppendMessage's: ErrPayload, or ErrFrameTooLarge for a payload that
 // could not fit in a frame. It leaves the Encoder empty.
 func (e *Encoder) EncodePayload(v any) ([]byte, error) {
@@ -222,6 +222,25 @@ func (e *Encoder) AppendMessageWith(m *Message, c *PlainCodec, v any) error {
 	if err := e.payload(start, c, v); err != nil {
 		return err
 	}
+	return e.end(start)
+}
+
+// AppendMessageEncoded is AppendMessage with m.Payload as the payload,
+// encoded already (by EncodePayload): it is checked as a payload msgpack
+// wrote is, and written as it is.
+func (e *Encoder) AppendMessageEncoded(m *Message) error {
+	if err := m.validate(); err != nil {
+		return err
+	}
+	if end, err := walk(m.Payload, 0, MaxDepth-2); err != nil || end != len(m.Payload) {
+		return fmt.Errorf("%w: not one msgpack value: %v", ErrPayload, err)
+	}
+	start := e.begin(FrameMessage, 5)
+	b := appendStr(e.out.b, m.Target)
+	b = appendStr(b, m.Sender)
+	b = appendUint(b, m.RequestID)
+	b = appendStr(b, m.Type)
+	e.out.b = append(b, m.Payload...)
 	return e.end(start)
 }
 

@@ -231,6 +231,11 @@ func checkEncode(tb testing.TB, c *wire.PlainCodec, v reflect.Value, limit int) 
 	if p, err := wire.NewEncoder(0).EncodePayload(val); err != nil || !bytes.Equal(p, want) {
 		tb.Fatalf("EncodePayload of %+v: % x, %v; want % x", val, p, err, want)
 	}
+	pre, slow := wire.NewEncoder(0), wire.NewEncoder(0)
+	m := &wire.Message{Target: "t", RequestID: 3, Type: "T", Payload: want}
+	if errA, errB := pre.AppendMessageEncoded(m), slow.AppendMessage(m, val); errA != nil || errB != nil || !bytes.Equal(pre.Bytes(), slow.Bytes()) {
+		tb.Fatalf("AppendMessageEncoded: %v, %v:\n % x\nwant % x", errA, errB, pre.Bytes(), slow.Bytes())
+	}
 	got, ok := c.Append([]byte{0xee}, val)
 	if !ok {
 		if !hasNaN32(v.Elem()) {

@@ -364,4 +364,14 @@ func TestMaxSizeAndEncodePayload(t *testing.T) {
 	if err != nil || !bytes.Equal(p, []byte{0xc0}) {
 		t.Fatalf("EncodePayload(nil) = % x, %v", p, err)
 	}
+	for _, bad := range [][]byte{nil, {0x92, 0x01}, {0x01, 0x02}, {0xc1}} {
+		m := &wire.Message{Target: "t", Type: "T", Payload: bad}
+		if err := e.AppendMessageEncoded(m); !errors.Is(err, wire.ErrPayload) || e.Len() != 0 {
+			t.Fatalf("AppendMessageEncoded(% x) = %v, %d bytes; want ErrPayload and none", bad, err, e.Len())
+		}
+	}
+	big := &wire.Message{Target: "t", Type: "T", Payload: append([]byte{0xc5, 0x04, 0x00}, make([]byte, 1024)...)}
+	if err := e.AppendMessageEncoded(big); !errors.Is(err, wire.ErrFrameTooLarge) || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded over the frame size = %v, %d bytes", err, e.Len())
+	}
 }
