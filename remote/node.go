@@ -45,8 +45,8 @@ type Node struct {
 	encoders   encoderPool // weigh the payloads msgpack encodes (outbytes.go)
 	nonces     dialNonces  // of the handshakes this node has under way as initiator
 	rare       struct {
-		watches, handshakes, access, unconfirmed, queueBytes rareLog
-		failures                                             [len(handshakeReasons)]rareLog
+		watches, handshakes, access, unconfirmed, queueBytes, inboundBytes rareLog
+		failures                                                           [len(handshakeReasons)]rareLog
 	}
 	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
 	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu

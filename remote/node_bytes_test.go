@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -12,6 +13,7 @@ import (
 	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/remote/wire"
 )
 
 // nowhere returns the PID of an actor on an address where nothing
@@ -145,5 +147,77 @@ func TestNodeQueueBytesComeBack(t *testing.T) {
 	}
 	if s := settledStats(t, a, b.node.Addr()); s.QueuedBytes != 0 || s.Delivered != fit+1 {
 		t.Fatalf("stats %+v", s)
+	}
+}
+
+// A peer cannot fill a mailbox with frames of MaxFrameSize: the payload
+// bytes of its messages that wait in local mailboxes are bounded
+// (Config.InboundBytes, 64 MiB). Past the bound the node stops reading
+// from it for half the heartbeat timeout; a message that still does not
+// fit is a dead letter. Once the actor takes what it was given, the bytes
+// are given back.
+func TestNodeInboundBytes(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie, HeartbeatInterval: 100 * time.Millisecond, HeartbeatTimeout: 600 * time.Millisecond})
+	dead := deadLetters(t, a.sys)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	got := make(chan any, 64)
+	spawn(t, a.sys, "blocker", func(c *actor.Context) {
+		if m, ok := c.Message().(Seq); ok {
+			if m.N == 0 {
+				entered <- struct{}{}
+				<-release
+			}
+			got <- m.N
+		}
+	})
+	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 2<<20)
+	const fit, sends = 31, 33 // 32 × (2 MiB + a header) passes 64 MiB
+	go func() {               // frame by frame, so that the peer is never silent for long
+		e := wire.NewEncoder(4 << 20)
+		for i := range sends {
+			if err := e.AppendMessage(&wire.Message{Target: "blocker", Type: "test.Seq"}, Seq{From: big, N: i}); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := e.WriteTo(h.conn); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	var once sync.Once
+	unblock := func() { once.Do(func() { close(release) }) }
+	t.Cleanup(unblock) // before the node and its System stop
+	testkit.Recv(t, entered, "the first message")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Log(a.logs.String())
+		}
+	})
+	for i := fit; i < sends; i++ {
+		if d := waitDeadLetter(t, dead, remote.ErrInboundFull); d.Message.(Seq).N != i {
+			t.Fatalf("dead letter of message %d, want %d", d.Message.(Seq).N, i)
+		}
+	}
+	s := statsOf(a, "127.0.0.1:1")
+	if s.InboundBytesFull != sends-fit || s.InboundBytes < fit*2<<20 || s.InboundBytes > 64<<20 {
+		t.Fatalf("stats %+v", s)
+	}
+	unblock()
+	for want := range fit {
+		if n := testkit.Recv(t, got, "a message"); n != want {
+			t.Fatalf("got message %d, want %d", n, want)
+		}
+	}
+	deadline := time.Now().Add(testkit.WaitLimit)
+	for statsOf(a, "127.0.0.1:1").InboundBytes != 0 { // the receipt follows the last message
+		if time.Now().After(deadline) {
+			t.Fatalf("the bytes never came back: %+v", statsOf(a, "127.0.0.1:1"))
+		}
+		time.Sleep(time.Millisecond)
 	}
 }

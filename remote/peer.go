@@ -41,7 +41,9 @@ type peer struct {
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
 	stats      counters
-	bytes      byteBudget // of the data lane (outbytes.go)
+	bytes      byteBudget    // of the data lane (outbytes.go)
+	inbound    atomic.Int64  // payload bytes delivered here and not yet taken (inbox.go)
+	taken      chan struct{} // a receipt gave some back
 
 	mu       sync.Mutex
 	sess     *session // the session serving, nil when down
@@ -70,6 +72,7 @@ func newPeer(n *Node, addr string) *peer {
 	p := &peer{
 		n: n, addr: addr, rw: pidRewrite{from: addr, self: n.addr},
 		kick:     make(chan struct{}, 1),
+		taken:    make(chan struct{}, 1),
 		adopt:    make(chan *session),
 		done:     make(chan struct{}),
 		enc:      wire.NewEncoder(n.cfg.MaxFrameSize),
