@@ -221,3 +221,30 @@ func TestNodeInboundBytes(t *testing.T) {
 		time.Sleep(time.Millisecond)
 	}
 }
+
+// Answers waiting for a peer are bounded in bytes too: a peer that sends
+// requests and never reads the replies cannot make the node hold more than
+// OutboundBytes of them; the session ends (ErrQueueFull) before the
+// heartbeat timeout would end it.
+func TestNodeRepliesBounded(t *testing.T) {
+	a := startNode(t, remote.Config{Cookie: hostileCookie, HeartbeatInterval: time.Second, HeartbeatTimeout: 20 * time.Second})
+	spawn(t, a.sys, "echo", echoActor)
+	h, err := dialAs(t, a.node.Addr(), "127.0.0.1:1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	big := strings.Repeat("x", 1<<20)
+	go func() { // requests, frame by frame; never a read
+		e := wire.NewEncoder(4 << 20)
+		for i := range 100 {
+			if err := e.AppendMessage(&wire.Message{Target: "echo", Type: "test.Secret", RequestID: uint64(i + 1)}, Secret{Text: big}); err != nil {
+				t.Error(err)
+				return
+			}
+			if _, err := e.WriteTo(h.conn); err != nil {
+				return // the node closed the connection
+			}
+		}
+	}()
+	waitLog(t, a, "control frames waiting")
+}

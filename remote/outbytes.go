@@ -8,6 +8,7 @@ import (
 
 	"github.com/troupe-go/troupe/mailbox"
 	"github.com/troupe-go/troupe/remote/wire"
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // The data lane is bounded in bytes as well as in messages: 4096 messages
@@ -175,3 +176,25 @@ func (ep *encoderPool) Get() *wire.Encoder {
 }
 
 func (ep *encoderPool) Put(e *wire.Encoder) { ep.pool.Put(e) }
+
+// weighReply sets the answer v of reply f, weighed as a Message is: the
+// control lane is bounded in bytes too, since a peer that sends requests
+// and does not read could otherwise make this node hold its answers. A
+// payload msgpack encodes is encoded here, once; one that cannot be is
+// left to the writer, which answers with the encoder's error.
+func (p *peer) weighReply(f *ctlFrame, v any) {
+	f.msg = v
+	f.size = frameOverhead + len(f.info.name) + len(f.text)
+	if c := f.info.codec; c != nil {
+		if n := c.MaxSize(v); n >= 0 {
+			f.size += n
+			return
+		}
+	}
+	raw, err := p.n.encodePayload(v)
+	if err != nil {
+		return
+	}
+	f.size += len(raw)
+	f.msg = msgpack.RawMessage(raw) // written as it is
+}

@@ -51,6 +51,7 @@ type peer struct {
 	dialing  bool
 	incoming int                   // sessions decide accepted, not yet adopted or failed
 	control  []ctlFrame            // the control lane: replies, watches, stops...
+	ctlBytes int                   // what the replies in control weigh
 	carry    []outMsg              // left unwritten by a failed session: first on the next
 	pending  map[uint64]*request   // requests sent to the peer, by id
 	watches  map[watchKey]struct{} // local watchers of the peer's actors
@@ -334,9 +335,11 @@ func (p *peer) lost(s *session, cause error) {
 	watches, watchers := p.watches, p.watchers
 	p.watches, p.watchers = map[watchKey]struct{}{}, map[watchKey]uint64{}
 	ctl := p.control[:0]
+	p.ctlBytes = 0
 	for _, f := range p.control {
 		if s != nil && f.gen != gen {
 			ctl = append(ctl, f) // for any session: kept for the next
+			p.ctlBytes += f.size
 		}
 	}
 	clear(p.control[len(ctl):])
@@ -422,7 +425,7 @@ func (p *peer) shutdown() {
 	p.lost(nil, ErrNodeStopped)
 	p.giveUp(ErrNodeStopped)
 	p.mu.Lock()
-	p.control = nil
+	p.control, p.ctlBytes = nil, 0
 	p.mu.Unlock()
 }
 

@@ -136,7 +136,7 @@ func (p *peer) answer(gen, id uint64, v any, err error) {
 		if f.info = p.n.cfg.Types.of(v); f.info == nil {
 			f.code, f.text = wire.CodeUnknownType, p.unregistered(v)
 		} else {
-			f.msg = v
+			p.weighReply(&f, v)
 		}
 	}
 	p.push(&f)

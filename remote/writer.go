@@ -60,6 +60,7 @@ type ctlFrame struct {
 	msg    any       // Reply: the answer
 	info   *typeInfo // its registration; nil for no value
 	req    *request  // Spawn: the spawn waiting for its Spawned
+	size   int       // Reply with a value: the bytes it holds (weighReply); else 0
 }
 
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
@@ -68,6 +69,7 @@ type ctlFrame struct {
 func (p *peer) pushLocked(f *ctlFrame) {
 	p.control = append(p.control, ctlFrame{})
 	p.control[len(p.control)-1] = *f
+	p.ctlBytes += f.size
 	p.ctlWaiting.Store(true)
 	p.queue.Wake()
 }
@@ -84,7 +86,8 @@ func (p *peer) push(f *ctlFrame) bool {
 	kept := false
 	switch {
 	case f.gen != 0 && (p.sess == nil || p.sess.gen != f.gen):
-	case len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil:
+	case len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil,
+		f.size > 0 && p.ctlBytes > 0 && p.ctlBytes+f.size > p.n.cfg.OutboundBytes && p.sess != nil:
 		p.controlOverflow()
 	default:
 		p.pushLocked(f)
@@ -95,10 +98,10 @@ func (p *peer) push(f *ctlFrame) bool {
 }
 
 // controlOverflow ends the session whose writer is far behind on frames
-// that cannot wait: the connection is as good as lost, and losing it says
+// that cannot wait (OutboundQueue of them, or OutboundBytes of replies): the connection is as good as lost, and losing it says
 // so to both sides, exactly once. p.mu is held.
 func (p *peer) controlOverflow() {
-	p.sess.fail(fmt.Errorf("%w: %d control frames waiting", ErrQueueFull, len(p.control)))
+	p.sess.fail(fmt.Errorf("%w: %d control frames waiting, of %d bytes", ErrQueueFull, len(p.control), p.ctlBytes))
 }
 
 // send runs the writer and decides what its end means: any error but
@@ -246,6 +249,7 @@ func (w *writer) control() error {
 	}
 	p.mu.Lock()
 	w.ctl, p.control = p.control, w.ctl[:0]
+	p.ctlBytes = 0
 	p.ctlWaiting.Store(false)
 	p.mu.Unlock()
 	for i := range w.ctl {
