@@ -69,13 +69,12 @@ func (s *session) hold(ctx context.Context, target string, sender actor.PID, v a
 	if in.n > 0 && in.bytes+size > s.p.n.cfg.MaxFrameSize {
 		s.deliverAll(ctx)
 	}
-	counted := 0
-	if size >= countedPayload {
+	counted := size >= countedPayload
+	if counted {
 		if err := s.roomFor(ctx, size); err != nil {
 			s.p.n.link.DeadLetter(actor.PID{ID: target}, sender, v, reply, err)
 			return
 		}
-		counted = size
 	}
 	i := 0
 	for i < in.n && in.slot[i].to != target {
@@ -95,9 +94,11 @@ func (s *session) hold(ctx context.Context, target string, sender actor.PID, v a
 		s.deliver(ctx, sl)
 	}
 	sl.b.Add(sender, v, reply)
-	sl.counted += counted
 	in.bytes += size
-	in.counted += counted
+	if counted {
+		sl.counted += size
+		in.counted += size
+	}
 }
 
 // roomFor waits until size more bytes fit in the peer's inbound bound,

@@ -44,30 +44,43 @@ func (m *outMsg) value() any {
 // senders waiting for room in it.
 type byteBudget struct {
 	used   atomic.Int64 // bytes reserved by queued messages, and those in the writer's hands
+	limit  int64        // Config.OutboundBytes
 	wanted atomic.Bool  // room is not nil: release must wake it
 	full   atomic.Uint64
 	mu     sync.Mutex
 	room   chan struct{} // closed when bytes are given back; nil while no sender waits
 }
 
-// weigh sets m.size, the bytes the frame of m will take, at most. A
-// payload that msgpack encodes is encoded here; one that cannot be is
-// returned as an error, for a dead letter.
-func (p *peer) weigh(m *outMsg) error {
+// weigh sets m.size, the bytes the frame of m will take, at most, and
+// reserves them, waiting for them as the queue waits for a slot: only
+// under Block when wait is true, until ctx is done. A queue holding
+// nothing takes any message, so the bound never refuses one message that
+// fits in a frame. It reports whether m was reserved; if not, err is the
+// refusal, nil when m became a dead letter (a drop policy, or a payload
+// that cannot be encoded). enqueue runs the common case, a plain struct
+// and room, itself, for every message (see there).
+func (p *peer) weigh(ctx context.Context, wait bool, m *outMsg) (bool, error) {
 	m.size = frameOverhead + len(m.target) + len(m.sender) + len(m.info.name)
 	if c := m.info.codec; c != nil {
 		if n := c.MaxSize(m.msg); n >= 0 {
 			m.size += n
-			return nil
+			return p.reserve(ctx, wait, m)
 		}
 	}
+	return p.weighEncoded(ctx, wait, m)
+}
+
+// weighEncoded is weigh for a payload msgpack encodes: it is encoded here,
+// once, and the writer writes these bytes.
+func (p *peer) weighEncoded(ctx context.Context, wait bool, m *outMsg) (bool, error) {
 	raw, err := p.n.encodePayload(m.msg)
 	if err != nil {
-		return err
+		p.drop(*m, err)
+		return false, nil
 	}
 	m.size += len(raw)
 	m.msg = &encoded{v: m.msg, raw: raw}
-	return nil
+	return p.reserve(ctx, wait, m)
 }
 
 // encodePayload encodes v with one of the node's spare encoders.
@@ -78,14 +91,11 @@ func (n *Node) encodePayload(v any) ([]byte, error) {
 	return raw, err
 }
 
-// reserve takes m.size bytes from the budget, waiting for them as the
-// queue waits for a slot: only under Block when wait is true, until ctx is
-// done. A queue holding nothing takes any message, so the bound never
-// refuses one message that fits in a frame. It reports whether m was
-// reserved; if not, err is the refusal (nil when m became a dead letter
-// under a drop policy).
-func (p *peer) reserve(ctx context.Context, wait bool, m *outMsg) (ok bool, err error) {
-	b, limit, size := &p.bytes, int64(p.n.cfg.OutboundBytes), int64(m.size)
+// reserve takes m.size bytes from the budget, as weigh says.
+func (p *peer) reserve(ctx context.Context, wait bool, m *outMsg) (bool, error) {
+	b := &p.bytes
+	limit, size := b.limit, int64(m.size)
+	counted := false
 	for {
 		used := b.used.Load()
 		if used == 0 || used+size <= limit {
@@ -94,26 +104,13 @@ func (p *peer) reserve(ctx context.Context, wait bool, m *outMsg) (ok bool, err 
 			}
 			continue
 		}
-		break
-	}
-	return p.reserveFull(ctx, wait, m)
-}
-
-// reserveFull is reserve once the budget is spent, kept out of line.
-func (p *peer) reserveFull(ctx context.Context, wait bool, m *outMsg) (bool, error) {
-	b, limit, size := &p.bytes, int64(p.n.cfg.OutboundBytes), int64(m.size)
-	b.full.Add(1)
-	if p.n.rare.queueBytes.allow() {
-		p.n.log.Warn("remote: outbound queue full of bytes", "peer", p.addr,
-			"bytes", b.used.Load(), "max", limit, "overflow", p.n.cfg.Overflow)
-	}
-	for {
-		used := b.used.Load()
-		if used == 0 || used+size <= limit {
-			if b.used.CompareAndSwap(used, used+size) {
-				return true, nil
+		if !counted {
+			counted = true
+			b.full.Add(1)
+			if p.n.rare.queueBytes.allow() {
+				p.n.log.Warn("remote: outbound queue full of bytes", "peer", p.addr,
+					"bytes", used, "max", limit, "overflow", p.n.cfg.Overflow)
 			}
-			continue
 		}
 		switch over := p.n.cfg.Overflow; {
 		case over == mailbox.DropNewest, over == mailbox.DropOldest:

@@ -81,6 +81,7 @@ func newPeer(n *Node, addr string) *peer {
 		watches:  map[watchKey]struct{}{},
 		watchers: map[watchKey]uint64{},
 	}
+	p.bytes.limit = int64(n.cfg.OutboundBytes)
 	p.queue = mailbox.New[outMsg](n.cfg.OutboundQueue, mailbox.WithOverflow(n.cfg.Overflow)).
 		OnDrop(func(m outMsg) {
 			p.release(m.size)

@@ -41,8 +41,9 @@ type PlainCodec struct {
 	ptr  reflect.Type // a pointer to it, what Decode takes
 	root *plainStruct
 
-	fixed int       // MaxSize's bytes but for the strings
-	strs  []uintptr // the offsets of the strings, nested ones included
+	fixed int            // MaxSize's bytes but for the strings
+	strs  []uintptr      // the offsets of the strings, nested ones included
+	rtype unsafe.Pointer // the type word of an interface holding typ
 }
 
 // plainStruct is the plan of one plain struct type.
