@@ -29,7 +29,7 @@ const frameOverhead = 32
 // writer writes these bytes. The value is kept for a dead letter.
 type encoded struct {
 	v   any
-	raw []byte
+	raw wire.EncodedPayload
 }
 
 // value returns the message as its sender sent it.
@@ -78,13 +78,13 @@ func (p *peer) weighEncoded(ctx context.Context, wait bool, m *outMsg) (bool, er
 		p.drop(*m, err)
 		return false, nil
 	}
-	m.size += len(raw)
+	m.size += raw.Len()
 	m.msg = &encoded{v: m.msg, raw: raw}
 	return p.reserve(ctx, wait, m)
 }
 
 // encodePayload encodes v with one of the node's spare encoders.
-func (n *Node) encodePayload(v any) ([]byte, error) {
+func (n *Node) encodePayload(v any) (wire.EncodedPayload, error) {
 	e := n.encoders.Get()
 	raw, err := e.EncodePayload(v)
 	n.encoders.Put(e)
@@ -192,6 +192,6 @@ func (p *peer) weighReply(f *ctlFrame, v any) {
 	if err != nil {
 		return
 	}
-	f.size += len(raw)
-	f.msg = msgpack.RawMessage(raw) // written as it is
+	f.size += raw.Len()
+	f.msg = msgpack.RawMessage(raw.Bytes()) // written as it is
 }

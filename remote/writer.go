@@ -224,8 +224,7 @@ func (w *writer) message(m *outMsg) error {
 	}
 	var err error
 	if e, ok := m.msg.(*encoded); ok {
-		wm.Payload = e.raw
-		err = w.enc.AppendMessageEncoded(&wm)
+		err = w.enc.AppendMessageEncoded(&wm, e.raw)
 	} else {
 		err = w.enc.AppendMessageWith(&wm, m.info.codec, m.msg)
 	}

@@ -165,19 +165,29 @@ func (e *Encoder) payload(start int, c *PlainCodec, v any) error {
 	return nil
 }
 
-// EncodePayload returns the encoding of v alone, in a new slice: the
-// payload AppendMessage would write for v, checked as it checks it, for a
-// sender that weighs a payload before a writer appends it
-// (AppendMessageEncoded). Its errors are
-// AppendMessage's: ErrPayload, or ErrFrameTooLarge for a payload that
-// could not fit in a frame. It leaves the Encoder empty.
-func (e *Encoder) EncodePayload(v any) ([]byte, error) {
+// EncodedPayload is a payload encoded and checked by EncodePayload, for
+// AppendMessageEncoded to append as it is. The zero value holds nothing:
+// AppendMessageEncoded refuses it.
+type EncodedPayload struct{ b []byte }
+
+// Bytes returns the encoding. It must not be modified.
+func (p EncodedPayload) Bytes() []byte { return p.b }
+
+// Len returns the size of the encoding in bytes.
+func (p EncodedPayload) Len() int { return len(p.b) }
+
+// EncodePayload encodes v alone, into a new slice: the payload
+// AppendMessage would write for v, checked as it checks it, for a sender
+// that weighs a payload before a writer appends it. Its errors are
+// AppendMessage's: ErrPayload, or ErrFrameTooLarge for a payload that could
+// not fit in a frame. It leaves the Encoder empty.
+func (e *Encoder) EncodePayload(v any) (EncodedPayload, error) {
 	e.Reset()
 	e.out.b = append(e.out.b, 0, 0, 0, 0) // where a frame's length would be
 	err := e.payload(0, nil, v)
-	var out []byte
+	var out EncodedPayload
 	if err == nil {
-		out = append([]byte(nil), e.out.b[HeaderSize:]...)
+		out.b = append([]byte(nil), e.out.b[HeaderSize:]...)
 	}
 	e.Reset()
 	return out, err
@@ -225,22 +235,22 @@ func (e *Encoder) AppendMessageWith(m *Message, c *PlainCodec, v any) error {
 	return e.end(start)
 }
 
-// AppendMessageEncoded is AppendMessage with m.Payload as the payload,
-// encoded already (by EncodePayload): it is checked as a payload msgpack
-// wrote is, and written as it is.
-func (e *Encoder) AppendMessageEncoded(m *Message) error {
+// AppendMessageEncoded is AppendMessage with p, encoded and checked
+// already by EncodePayload, as the payload: written as it is. m.Payload is
+// not used.
+func (e *Encoder) AppendMessageEncoded(m *Message, p EncodedPayload) error {
+	if len(p.b) == 0 {
+		return fmt.Errorf("%w: no encoded payload", ErrPayload)
+	}
 	if err := m.validate(); err != nil {
 		return err
-	}
-	if end, err := walk(m.Payload, 0, MaxDepth-2); err != nil || end != len(m.Payload) {
-		return fmt.Errorf("%w: not one msgpack value: %v", ErrPayload, err)
 	}
 	start := e.begin(FrameMessage, 5)
 	b := appendStr(e.out.b, m.Target)
 	b = appendStr(b, m.Sender)
 	b = appendUint(b, m.RequestID)
 	b = appendStr(b, m.Type)
-	e.out.b = append(b, m.Payload...)
+	e.out.b = append(b, p.b...)
 	return e.end(start)
 }
 

@@ -361,17 +361,21 @@ func TestMaxSizeAndEncodePayload(t *testing.T) {
 		t.Fatalf("the Encoder holds %d bytes, %d frames", e.Len(), e.Frames())
 	}
 	p, err := e.EncodePayload(nil)
-	if err != nil || !bytes.Equal(p, []byte{0xc0}) {
-		t.Fatalf("EncodePayload(nil) = % x, %v", p, err)
+	if err != nil || !bytes.Equal(p.Bytes(), []byte{0xc0}) {
+		t.Fatalf("EncodePayload(nil) = % x, %v", p.Bytes(), err)
 	}
-	for _, bad := range [][]byte{nil, {0x92, 0x01}, {0x01, 0x02}, {0xc1}} {
-		m := &wire.Message{Target: "t", Type: "T", Payload: bad}
-		if err := e.AppendMessageEncoded(m); !errors.Is(err, wire.ErrPayload) || e.Len() != 0 {
-			t.Fatalf("AppendMessageEncoded(% x) = %v, %d bytes; want ErrPayload and none", bad, err, e.Len())
-		}
+	m := &wire.Message{Target: "t", Type: "T"}
+	if err := e.AppendMessageEncoded(m, wire.EncodedPayload{}); !errors.Is(err, wire.ErrPayload) || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded of no payload = %v, %d bytes; want ErrPayload and none", err, e.Len())
 	}
-	big := &wire.Message{Target: "t", Type: "T", Payload: append([]byte{0xc5, 0x04, 0x00}, make([]byte, 1024)...)}
-	if err := e.AppendMessageEncoded(big); !errors.Is(err, wire.ErrFrameTooLarge) || e.Len() != 0 {
+	if err := e.AppendMessageEncoded(&wire.Message{Type: "T"}, p); err == nil || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded without a target = %v, %d bytes", err, e.Len())
+	}
+	big, err := wire.NewEncoder(0).EncodePayload(strings.Repeat("x", 1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendMessageEncoded(m, big); !errors.Is(err, wire.ErrFrameTooLarge) || e.Len() != 0 {
 		t.Fatalf("AppendMessageEncoded over the frame size = %v, %d bytes", err, e.Len())
 	}
 }
