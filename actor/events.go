@@ -40,9 +40,10 @@ type NodeUp struct {
 
 func (NodeUp) event() {}
 
-// NodeDown is published when the connection to another node is lost:
-// requests to it have failed and the watchers of its actors have been told.
-// Reason says why. A Transport reports it through Link.NodeDown.
+// NodeDown is published when the connection to another node is lost, or
+// cannot be made (once until it is up again): requests to it have failed
+// and the watchers of its actors have been told. Reason says why. A
+// Transport reports it through Link.NodeDown.
 type NodeDown struct {
 	Address string
 	Reason  error

@@ -1,16 +1,26 @@
 package cluster
 
 import (
+	"hash/maphash"
 	"sync"
-
-	"github.com/troupe-go/troupe/actor"
 )
 
-// pidCache remembers where this member last found each identity it sent
-// to. It is sharded maps of values, not a sync.Map: an entry costs about a
-// third as much, which matters with many grains, and a send finds it with
-// one read lock on one of 64 shards.
+// pidCache remembers which identities this member has found activated on
+// which owner, so that a send to a warm identity on another member goes
+// straight to its PID, which is fixed: {owner, actorName(id)}. An entry
+// is a 64-bit key, a keyed hash of the identity and its owner's address:
+// about 12 bytes where an entry holding the PID and the identity took
+// over 100, which mattered with many grains. The grains of this member
+// are not cached: the activation table finds them.
+//
+// Two identities whose keys collide (a chance of about n²/2⁶⁵ among n
+// entries, and not one a sender can aim at: the seed is random per
+// process) make one of them look activated when it may not be: a request
+// to it then fails with actor.ErrNotFound and is retried after the entry
+// is forgotten, and a send is a dead letter on the owner with that
+// reason, as after a passivation.
 type pidCache struct {
+	seed   maphash.Seed
 	shards [cacheShards]cacheShard
 }
 
@@ -21,47 +31,52 @@ const (
 	maxCachePerShard = 1 << 14
 )
 
+// cacheShard is a set of keys (see openSet): 8 bytes a slot, where a Go
+// map of them took about 33 bytes an entry. A key is never 0, which
+// marks an empty slot.
 type cacheShard struct {
-	mu sync.RWMutex
-	m  map[ID]cacheEntry
+	mu  sync.RWMutex
+	set openSet[uint64]
 }
 
-// cacheEntry is where an identity was found, in view epoch; act is its
-// activation when it is on this member.
-type cacheEntry struct {
-	pid   actor.PID
-	act   *activation
-	epoch uint64
+func newPIDCache() *pidCache { return &pidCache{seed: maphash.MakeSeed()} }
+
+// key is the entry of id activated on the member whose address hashes
+// to owner (see newCandidate).
+func (c *pidCache) key(id ID, owner uint64) uint64 {
+	var h maphash.Hash
+	h.SetSeed(c.seed)
+	h.WriteString(id.Kind)
+	h.WriteByte(0)
+	h.WriteString(id.Name)
+	return max(h.Sum64()^owner, 1)
 }
 
-func (c *pidCache) shard(id ID) *cacheShard {
-	return &c.shards[fnvAdd(fnvOffset, id.Name)%cacheShards]
-}
+// The low bits of a key pick its shard, the rest its slot.
+func (c *pidCache) shard(key uint64) *cacheShard { return &c.shards[key%cacheShards] }
 
-func (c *pidCache) load(id ID) (cacheEntry, bool) {
-	s := c.shard(id)
+func slotOf(key uint64) uint64 { return key / cacheShards }
+
+func (c *pidCache) has(key uint64) bool {
+	s := c.shard(key)
 	s.mu.RLock()
-	e, ok := s.m[id]
-	s.mu.RUnlock()
-	return e, ok
+	defer s.mu.RUnlock()
+	return s.set.find(slotOf(key), func(k uint64) bool { return k == key }) != 0
 }
 
-func (c *pidCache) store(id ID, e cacheEntry) {
-	s := c.shard(id)
+func (c *pidCache) add(key uint64) {
+	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.m == nil || len(s.m) >= maxCachePerShard {
-		s.m = map[ID]cacheEntry{}
+	if s.set.n >= maxCachePerShard {
+		s.set = openSet[uint64]{}
 	}
-	s.m[id] = e
+	s.set.insert(key, slotOf(key), func(k uint64) bool { return k == key }, false, slotOf)
 }
 
-// forget drops id's entry if it still holds pid.
-func (c *pidCache) forget(id ID, pid actor.PID) {
-	s := c.shard(id)
+func (c *pidCache) forget(key uint64) {
+	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if e, ok := s.m[id]; ok && e.pid == pid {
-		delete(s.m, id)
-	}
+	s.set.remove(key, slotOf(key), slotOf)
 }

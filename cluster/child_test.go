@@ -112,7 +112,7 @@ func childMain() int {
 			fmt.Println("grains", c.grains.len())
 		case "has":
 			has := 0
-			if c.grains.get(ID{Kind: "echo", Name: f[1]}) != nil {
+			if c.localGrain(ID{Kind: "echo", Name: f[1]}) != nil {
 				has = 1
 			}
 			fmt.Println("has", has)

@@ -33,10 +33,10 @@ type Cluster struct {
 	self string // the node's address: this member's name
 	inc  uint64
 
-	kinds  map[string]actor.Producer
+	kinds  map[string]*grainKind
 	view   *view
-	grains grainTable
-	cache  pidCache
+	grains *grainTable
+	cache  *pidCache
 	stats  stats
 
 	meta  meta
@@ -45,6 +45,9 @@ type Cluster struct {
 	tr    *transport
 	unsub func()
 	ctl   actor.PID
+
+	confirmMu sync.Mutex
+	confirmed map[string]uint64 // member address -> the incarnation confirm found there
 
 	changed chan struct{} // cap 1: the view changed, the loop looks at the grains
 	verify  chan string   // members whose ownership a refused activation doubts
@@ -63,8 +66,14 @@ type Cluster struct {
 const ctlName = "troupe.cluster"
 
 // ping is what a probe sends to the control actor; a string, so that it
-// crosses the wire with the built-in types only.
+// crosses the wire with the built-in types only. The answer names the
+// member's run (see pingReply).
 const ping = "troupe.cluster.ping"
+
+// pingReply is the control actor's answer to a ping on the member whose
+// incarnation is inc: a prober learns that the node at the address a
+// member gossips is that member, in that run.
+func pingReply(inc uint64) string { return ping + ":" + strconv.FormatUint(inc, 16) }
 
 // Start makes the node a member of a cluster as cfg says: it registers
 // cfg.Kinds on the node, starts memberlist on cfg.Addr, and joins
@@ -95,22 +104,26 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 	rand.Read(b[:])
 	c := &Cluster{
 		node: node, sys: node.System(), cfg: cfg, log: cfg.Logger, self: node.Addr(),
-		inc:     binary.BigEndian.Uint64(b[:]) | 1, // never 0, which means "any run"
-		kinds:   maps.Clone(cfg.Kinds),
-		changed: make(chan struct{}, 1),
-		verify:  make(chan string, 64),
-		quit:    make(chan struct{}),
-		done:    make(chan struct{}),
+		inc:       binary.BigEndian.Uint64(b[:]) | 1, // never 0, which means "any run"
+		kinds:     map[string]*grainKind{},
+		grains:    newGrainTable(),
+		cache:     newPIDCache(),
+		confirmed: map[string]uint64{},
+		changed:   make(chan struct{}, 1),
+		verify:    make(chan string, 64),
+		quit:      make(chan struct{}),
+		done:      make(chan struct{}),
 	}
 	c.view = newView(c.publish, c.poke)
-	c.meta = meta{Addr: c.self, Incarnation: c.inc, Kinds: slices.Sorted(maps.Keys(c.kinds))}
+	c.meta = meta{Addr: c.self, Incarnation: c.inc, Kinds: slices.Sorted(maps.Keys(cfg.Kinds))}
 	metaBytes, err := c.meta.encode()
 	if err != nil {
 		return nil, err
 	}
 	for _, kind := range c.meta.Kinds {
-		c.kinds[kind] = c.producer(kind, cfg.Kinds[kind])
-		if err := node.RegisterKind(kind, c.kinds[kind]); err != nil {
+		k := &grainKind{c: c, name: kind, user: cfg.Kinds[kind], stats: c.stats.of(kind)}
+		c.kinds[kind] = k
+		if err := node.RegisterKind(kind, k.produce); err != nil {
 			return nil, fmt.Errorf("cluster: kind %q: %w", kind, err)
 		}
 	}
@@ -169,7 +182,7 @@ func (c *Cluster) control(ctx *actor.Context) {
 	switch {
 	case !ok:
 	case s == ping:
-		ctx.Respond(ping)
+		ctx.Respond(pingReply(c.inc))
 	case strings.HasPrefix(s, releasePrefix):
 		id, ok := parseActorName(s[len(releasePrefix):])
 		if ok {
@@ -328,6 +341,7 @@ func (c *Cluster) loop() {
 			if c.cfg.ForgetDeadAfter > 0 {
 				c.view.reap(time.Now().Add(-c.cfg.ForgetDeadAfter))
 			}
+			c.forgetConfirmed()
 			c.rejoin()
 		case <-c.quit:
 			return
@@ -358,11 +372,10 @@ func (c *Cluster) probe(m Member, probed chan<- string) {
 			case <-ctx.Done():
 			}
 		}()
-		_, err := c.sys.Request(ctx, actor.PID{Address: m.Addr, ID: ctlName}, ping)
-		switch {
+		switch err := c.ask(ctx, m); {
 		case err == nil:
 			c.view.cleared(m.Addr, m.Incarnation)
-		case errors.Is(err, remote.ErrNodeDown):
+		case errors.Is(err, errNotMember), errors.Is(err, remote.ErrNodeDown):
 			c.view.suspect(m.Addr)
 		}
 		select {
@@ -370,6 +383,69 @@ func (c *Cluster) probe(m Member, probed chan<- string) {
 		case <-c.quit:
 		}
 	}()
+}
+
+// errNotMember is ask's error when the node at a member's address is not
+// that member's, or not in that run.
+var errNotMember = errors.New("cluster: the node there is not the member")
+
+// ask pings m's control actor and checks that the answer is m's, in the
+// run m gossips.
+func (c *Cluster) ask(ctx context.Context, m Member) error {
+	ans, err := c.sys.Request(ctx, actor.PID{Address: m.Addr, ID: ctlName}, ping)
+	switch {
+	case err == nil && ans == pingReply(m.Incarnation):
+		return nil
+	case err == nil:
+		return fmt.Errorf("%w: %s answered %.80q", errNotMember, m.Addr, fmt.Sprint(ans))
+	case errors.Is(err, actor.ErrNotFound):
+		return fmt.Errorf("%w: %s has no member's control actor: %w", errNotMember, m.Addr, err)
+	}
+	return err
+}
+
+// confirm makes sure, once per run of the member at addr, that the node
+// at that address is that member (see ask) before this member sends it
+// grains: a member gossips its address, and one that names a node not its
+// own (by a mistake in its Advertise, or on purpose) would otherwise be
+// given identities that node cannot host. A member that fails is suspect,
+// and the caller retries on another owner.
+func (c *Cluster) confirm(ctx context.Context, addr string) error {
+	m, ok := c.view.member(addr)
+	if !ok {
+		return fmt.Errorf("%w: %s left the view", ErrHandoff, addr)
+	}
+	c.confirmMu.Lock()
+	done := c.confirmed[addr] == m.Incarnation
+	c.confirmMu.Unlock()
+	if done {
+		return nil
+	}
+	switch err := c.ask(ctx, m); {
+	case err == nil:
+		c.confirmMu.Lock()
+		c.confirmed[addr] = m.Incarnation
+		c.confirmMu.Unlock()
+		return nil
+	case errors.Is(err, errNotMember), errors.Is(err, remote.ErrNodeDown):
+		c.log.Warn("cluster: member not confirmed at its address; suspect", "member", addr, "err", err)
+		c.view.suspect(addr)
+		return fmt.Errorf("%w: %w", ErrHandoff, err)
+	default:
+		return err
+	}
+}
+
+// forgetConfirmed drops what confirm remembers of members no longer in
+// the view.
+func (c *Cluster) forgetConfirmed() {
+	c.confirmMu.Lock()
+	defer c.confirmMu.Unlock()
+	for addr := range c.confirmed {
+		if _, ok := c.view.member(addr); !ok {
+			delete(c.confirmed, addr)
+		}
+	}
 }
 
 // rejoin tries to join again the members memberlist declared dead (a
@@ -434,12 +510,12 @@ func (c *Cluster) stop(ctx context.Context) error {
 	close(c.quit)
 	<-c.done
 	var errs []error
-	for _, a := range c.grains.all() {
-		c.stopActivation(a, stopLeave)
+	for _, g := range c.grains.all() {
+		g.stop(stopLeave)
 	}
 	if ctx.Err() == nil {
-		for _, a := range c.grains.all() {
-			if _, err := c.sys.Wait(ctx, a.pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		for _, g := range c.grains.all() {
+			if _, err := c.sys.Wait(ctx, g.pid()); err != nil && !errors.Is(err, actor.ErrNotFound) {
 				errs = append(errs, err)
 				break
 			}

@@ -2,7 +2,6 @@ package cluster
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -13,12 +12,14 @@ import (
 // producer that wraps the user's actor in a grain: the grain checks, when
 // it starts, that this member owns its identity by its own view (a sender
 // whose view differs is refused and retries), enters the activation
-// table, counts its messages for passivation, and leaves the table when
-// it stops. The loop stops the grains this member no longer owns after
+// table, notes that it handled messages, for passivation, and leaves the
+// table when it stops. A restart keeps the grain: the runtime's new
+// wrapper hands the new instance of the user's actor to the grain it
+// replaces. The loop stops the grains this member no longer owns after
 // each view change, and those idle for IdleAfter.
 
 // stopWhy says why a grain was asked to stop, for the counters.
-type stopWhy int32
+type stopWhy uint64
 
 const (
 	stopNone    stopWhy = iota
@@ -27,216 +28,225 @@ const (
 	stopLeave           // this member is stopping
 )
 
-// activation is one grain alive on this member.
-type activation struct {
-	id      ID
-	pid     actor.PID
-	msgs    atomic.Uint64 // messages handled; the sweeper compares
-	why     atomic.Int32  // a stopWhy, set once, before the stop
-	gate    atomic.Int64  // local senders in the act of sending, plus gateClosed, gatePoisoned
-	started atomic.Bool   // its grain has started: a restart is not counted again
-
-	seen uint64 // msgs at the last sweep; the loop's own
-	idle int    // sweeps without a message; the loop's own
+// grainKind is what the grains of one kind hosted here share.
+type grainKind struct {
+	c     *Cluster
+	name  string
+	user  actor.Producer
+	stats *kindCounters
 }
 
-// The gate lets a grain of this member stop without a local message
-// becoming a dead letter: a local send enters the gate, sends, and leaves
-// it; a stop closes it, so that later sends are refused (and retried) before
-// they are sent, and the grain is poisoned, after the messages already
-// sent, by whoever leaves the gate last. Messages from other members are
-// not gated: one that arrives after the stop is a dead letter on this
-// member, with its reason.
+// grain wraps a user's actor as a virtual actor of this member, and is
+// its entry in the activation table. It is kept small, since a member may
+// host a great many idle ones: its identity is its actor name, and all
+// that changes is one atomic word.
+type grain struct {
+	k     *grainKind
+	inner actor.Actor // the user's; nil once refused; for a restart's wrapper, the grain it restarts
+	name  string      // its actor name, which holds its identity (see actorName)
+	state atomic.Uint64
+}
+
+// The bits of a grain's state. The gate lets a grain of this member stop
+// without a local message becoming a dead letter: a local send enters the
+// gate, sends, and leaves it; a stop closes it, so that later sends are
+// refused (and retried) before they are sent, and the grain is poisoned,
+// after the messages already sent, by whoever leaves the gate last.
+// Messages from other members are not gated: one that arrives after the
+// stop is a dead letter on this member, with its reason.
 const (
-	gateClosed   = 1 << 62
+	gateCount    = 1<<40 - 1 // local senders in the act of sending
+	touched      = 1 << 48   // handled a message since the last sweep
+	idleOnce     = 1 << 49   // the last sweep found it idle
+	restarting   = 1 << 50   // its instance is being replaced
+	produced     = 1 << 51   // its spawn has called its producer
+	counted      = 1 << 52   // counted as an activation: its stop is counted too
+	pending      = 1 << 53   // made by a local sender, not yet spawned: not to be sent to
+	whyShift     = 56        // two bits: the stopWhy, set once
+	whyMask      = 3 << whyShift
 	gatePoisoned = 1 << 61
+	gateClosed   = 1 << 62
 )
 
-// enter reports whether a local sender may send to a now; if so, it must
-// call c.leave(a) once it has.
-func (c *Cluster) enter(a *activation) bool {
-	if a.gate.Add(1)&gateClosed != 0 {
-		c.leave(a)
+func (g *grain) pid() actor.PID { return actor.PID{ID: g.name} }
+
+// ending reports whether g was asked to stop.
+func (g *grain) ending() bool { return g.state.Load()&whyMask != 0 }
+
+// enter reports whether a local sender may send to g now; if so, it must
+// call g.leave() once it has.
+func (g *grain) enter() bool {
+	if g.state.Add(1)&gateClosed != 0 {
+		g.leave()
 		return false
 	}
 	return true
 }
 
-func (c *Cluster) leave(a *activation) {
-	if a.gate.Add(-1) == gateClosed {
-		c.poison(a)
+func (g *grain) leave() {
+	if g.state.Add(^uint64(0))&(gateCount|gateClosed|gatePoisoned) == gateClosed {
+		g.poison()
 	}
 }
 
-// stopActivation stops a for why, unless it is stopping already: it
-// closes the gate, and poisons a at once if no local send is under way.
-func (c *Cluster) stopActivation(a *activation, why stopWhy) bool {
-	if !a.why.CompareAndSwap(int32(stopNone), int32(why)) {
-		return false
-	}
-	if a.gate.Or(gateClosed) == 0 {
-		c.poison(a)
-	}
-	return true
-}
-
-// poison poisons a once, when its gate is closed and empty.
-func (c *Cluster) poison(a *activation) {
-	if a.gate.CompareAndSwap(gateClosed, gateClosed|gatePoisoned) {
-		c.sys.Poison(a.pid)
-	}
-}
-
-// grainTable holds the activations of this member, by identity.
-type grainTable struct {
-	mu sync.Mutex
-	m  map[ID]*activation
-}
-
-// put enters a as its identity's activation. An entry it replaces is of
-// an activation that is ending: its grain has left the System, and its
-// Stopped, still to run, removes only its own entry.
-func (t *grainTable) put(a *activation) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m == nil {
-		t.m = map[ID]*activation{}
-	}
-	t.m[a.id] = a
-}
-
-// remove removes a, if it is still its identity's entry.
-func (t *grainTable) remove(a *activation) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.m[a.id] == a {
-		delete(t.m, a.id)
-	}
-}
-
-func (t *grainTable) get(id ID) *activation {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.m[id]
-}
-
-func (t *grainTable) all() []*activation {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	out := make([]*activation, 0, len(t.m))
-	for _, a := range t.m {
-		out = append(out, a)
-	}
-	return out
-}
-
-func (t *grainTable) len() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return len(t.m)
-}
-
-// producer returns the producer registered on the node for kind: a grain
-// around the user's actor. It refuses (returns nil, which fails the spawn)
-// once the member is stopping.
-func (c *Cluster) producer(kind string, user actor.Producer) actor.Producer {
-	return c.producerFor(kind, user, nil)
-}
-
-// producerFor is producer for an activation that a local sender made,
-// pre, which the grain enters in the table when it starts (see
-// activateLocal); nil for one spawned from another member.
-func (c *Cluster) producerFor(kind string, user actor.Producer, pre *activation) actor.Producer {
-	return func() actor.Actor {
-		if c.stopping.Load() {
-			return nil
+// stop stops g for why, unless it is stopping already: it closes the
+// gate, and poisons g at once if no local send is under way.
+func (g *grain) stop(why stopWhy) bool {
+	for {
+		v := g.state.Load()
+		if v&whyMask != 0 {
+			return false
 		}
-		inner := user()
-		if inner == nil {
-			return nil
+		next := v | uint64(why)<<whyShift | gateClosed
+		now := v&(gateCount|gateClosed|gatePoisoned) == 0
+		if now {
+			next |= gatePoisoned
 		}
-		return &grain{c: c, kind: kind, inner: inner, pre: pre}
+		if g.state.CompareAndSwap(v, next) {
+			if now && v&pending == 0 { // a pending one is poisoned by its spawner (see spawnLocal)
+				g.k.c.sys.Poison(g.pid())
+			}
+			return true
+		}
 	}
 }
 
-// grain wraps a user's actor as a virtual actor of this member.
-type grain struct {
-	c       *Cluster
-	kind    string
-	inner   actor.Actor
-	pre     *activation // made by a local sender before the spawn, or nil
-	act     *activation // its entry in the table, from Started on
-	refused bool        // not ours: the user's actor never sees a message
+// poison poisons g once, when its gate is closed and empty.
+func (g *grain) poison() {
+	for {
+		v := g.state.Load()
+		if v&(gateCount|gateClosed|gatePoisoned) != gateClosed {
+			return
+		}
+		if g.state.CompareAndSwap(v, v|gatePoisoned) {
+			g.k.c.sys.Poison(g.pid())
+			return
+		}
+	}
+}
+
+// produce makes a grain of kind k around a new instance of the user's
+// actor, for a spawn from another member or a restart. It refuses
+// (returns nil, which fails the spawn) once the member is stopping.
+func (k *grainKind) produce() actor.Actor {
+	if k.c.stopping.Load() {
+		return nil
+	}
+	inner := k.user()
+	if inner == nil {
+		return nil
+	}
+	return &grain{k: k, inner: inner}
+}
+
+// spawnProducer is the producer of a grain a local sender made (see
+// activateLocal): g itself the first time, a new grain for a restart.
+func (g *grain) spawnProducer() actor.Actor {
+	if g.state.Or(produced)&produced != 0 {
+		return g.k.produce()
+	}
+	if g.k.c.stopping.Load() {
+		return nil
+	}
+	if g.inner = g.k.user(); g.inner == nil {
+		return nil
+	}
+	return g
 }
 
 // Receive passes every message to the user's actor, after Started has
 // checked ownership.
 func (g *grain) Receive(ctx *actor.Context) {
+	if t, ok := g.inner.(*grain); ok {
+		g = t // a restart's wrapper: the grain it restarted does the work
+	}
 	switch ctx.Message().(type) {
 	case actor.Started:
-		if !g.start(ctx) {
+		if g = g.start(ctx); g == nil {
 			return
 		}
+	case actor.Restarting:
+		g.state.Or(restarting)
 	case actor.Stopped:
-		if g.act != nil {
-			g.act.gate.Or(gateClosed | gatePoisoned) // however it stopped, refuse local sends
-			g.c.grains.remove(g.act)
-			g.c.stats.stopped(g.kind, stopWhy(g.act.why.Load()))
+		v := g.state.Or(gateClosed | gatePoisoned) // however it stopped, refuse local sends
+		g.k.c.grains.remove(g)
+		if v&counted != 0 {
+			g.k.stats.stopped(stopWhy(v & whyMask >> whyShift))
 		}
 	}
-	if g.refused {
-		return
+	if g.inner == nil {
+		return // refused: the user's actor never sees a message
 	}
-	if g.act != nil {
-		g.act.msgs.Add(1)
+	if g.state.Load()&touched == 0 {
+		g.state.Or(touched)
 	}
 	g.inner.Receive(ctx)
 }
 
 // start enters the activation table, or refuses: the name is not a grain
 // of this kind, the member is stopping, or by this member's view another
-// member owns the identity (the sender's view differs; it will retry).
-func (g *grain) start(ctx *actor.Context) bool {
+// member owns the identity (the sender's view differs; it will retry). A
+// grain asked to stop before it started starts all the same: the messages
+// let through its gate before the stop come first. It returns the grain that goes
+// on: g, or for a restart the grain it replaces, which keeps its entry
+// and gate and takes the new instance of the user's actor.
+func (g *grain) start(ctx *actor.Context) *grain {
 	self := ctx.Self()
-	id, ok := parseActorName(self.ID)
-	c := g.c
+	c := g.k.c
+	if g.name == "" {
+		g.name = self.ID
+	}
+	if old := c.grains.byName(g.name); old != nil && old != g && old.state.Load()&restarting != 0 {
+		old.state.And(^uint64(restarting))
+		old.inner, g.inner = g.inner, old
+		g = old
+	}
+	id, ok := parseActorName(g.name)
 	owner := ""
 	if ok {
 		owner = c.view.current().ownerOf(id)
 	}
-	if !ok || id.Kind != g.kind || c.stopping.Load() || owner != c.self {
+	if !ok || id.Kind != g.k.name || c.stopping.Load() || owner != c.self {
 		if owner != "" && owner != c.self {
 			c.doubt(owner)
 		}
-		if g.pre != nil {
-			c.stopActivation(g.pre, stopHandoff) // its local sender retries
-		}
-		g.refused = true
-		c.stats.refused(g.kind)
+		g.refuse()
+		g.inner = nil
+		g.k.stats.refused.Add(1)
 		ctx.Stop(self)
-		return false
+		return nil
 	}
-	if g.act == nil {
+	if g.state.Load()&counted == 0 {
 		c.release(id)
-		g.act = g.pre
-		if g.act == nil {
-			g.act = &activation{id: id, pid: self}
+		g.state.Or(counted | touched)
+		c.grains.put(g)
+		g.k.stats.activations.Add(1)
+	}
+	return g
+}
+
+// refuse closes g's gate and marks it handed off, without poisoning it:
+// its stop is under way. A local sender retries.
+func (g *grain) refuse() {
+	for {
+		v := g.state.Load()
+		next := v | gateClosed | gatePoisoned
+		if v&whyMask == 0 {
+			next |= uint64(stopHandoff) << whyShift
 		}
-		c.grains.put(g.act)
-		if g.act.started.CompareAndSwap(false, true) { // not a restart
-			c.stats.activated(g.kind)
+		if g.state.CompareAndSwap(v, next) {
+			return
 		}
 	}
-	return true
 }
 
 // handOff stops the grains this member no longer owns by its view: the
 // new owner activates them on their next message.
 func (c *Cluster) handOff() {
 	snap := c.view.current()
-	for _, a := range c.grains.all() {
-		if snap.ownerOf(a.id) != c.self {
-			c.stopActivation(a, stopHandoff)
+	for _, g := range c.grains.all() {
+		if id, ok := parseActorName(g.name); ok && snap.ownerOf(id) != c.self {
+			g.stop(stopHandoff)
 		}
 	}
 }
@@ -244,14 +254,16 @@ func (c *Cluster) handOff() {
 // passivateIdle stops the grains that handled no message for two sweeps
 // (IdleAfter/2 apart).
 func (c *Cluster) passivateIdle() {
-	for _, a := range c.grains.all() {
-		n := a.msgs.Load()
-		if n != a.seen {
-			a.seen, a.idle = n, 0
-			continue
-		}
-		if a.idle++; a.idle >= 2 {
-			c.stopActivation(a, stopIdle)
+	for _, g := range c.grains.all() {
+		switch v := g.state.And(^uint64(touched)); {
+		case v&touched != 0:
+			if v&idleOnce != 0 {
+				g.state.And(^uint64(idleOnce))
+			}
+		case v&idleOnce == 0:
+			g.state.Or(idleOnce)
+		default:
+			g.stop(stopIdle)
 		}
 	}
 }
@@ -300,12 +312,12 @@ func (c *Cluster) release(id ID) {
 // released stops this member's copy of id, if it has one that it does
 // not own, and waits until it has stopped (its Stopping has run).
 func (c *Cluster) released(ctx context.Context, id ID) {
-	a := c.grains.get(id)
-	if a == nil || c.view.current().ownerOf(id) == c.self {
+	g := c.localGrain(id)
+	if g == nil || c.view.current().ownerOf(id) == c.self {
 		return // nothing to give, or this member's view has not moved yet
 	}
-	c.stopActivation(a, stopHandoff)
+	g.stop(stopHandoff)
 	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
 	defer cancel()
-	c.sys.Wait(ctx, a.pid)
+	c.sys.Wait(ctx, g.pid())
 }

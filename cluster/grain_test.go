@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"errors"
+	"fmt"
 	"runtime"
 	"sync"
 	"testing"
@@ -132,7 +133,7 @@ func TestLocalSendsAcrossStops(t *testing.T) {
 			running = false
 		default:
 			for _, id := range ids {
-				if a := m.c.grains.get(id); a != nil && m.c.stopActivation(a, stopIdle) {
+				if g := m.c.localGrain(id); g != nil && g.stop(stopIdle) {
 					stops++
 				}
 			}
@@ -184,5 +185,80 @@ func TestIdleAfter(t *testing.T) {
 	}
 	if got := m.c.Stats().Kinds["echo"].Passivations; got == 0 {
 		t.Fatalf("no passivation counted")
+	}
+}
+
+// crasher is a grain that panics on "boom" and answers anything else with
+// how many messages this instance has handled.
+type crasher struct{ n int }
+
+func (c *crasher) Receive(ctx *actor.Context) {
+	switch m := ctx.Message().(type) {
+	case string:
+		if m == "boom" {
+			panic("boom")
+		}
+		c.n++
+		ctx.Respond(c.n)
+	}
+}
+
+// TestGrainRestartKeepsItsEntry: a grain whose actor panics is restarted
+// by the runtime as any actor is, and stays the same activation: one entry
+// in the table, counted once, gated, passivated and counted as such when
+// it stops. Both a grain spawned by a local sender and one spawned from
+// another member.
+func TestGrainRestartKeepsItsEntry(t *testing.T) {
+	kinds := map[string]actor.Producer{"crash": func() actor.Actor { return &crasher{} }}
+	a := startMember(t, nil, Config{IdleAfter: -1, Kinds: kinds})
+	b := startMember(t, nil, Config{IdleAfter: -1, Kinds: kinds}, a.c.GossipAddr())
+	waitAlive(t, []*member{a, b}, 2)
+	ctx := ctxFor(t, 10*time.Second)
+	var local, fromB ID // both owned by a: one made by a's own send, one by b's
+	for i := 0; local.Name == "" || fromB.Name == ""; i++ {
+		id := ID{Kind: "crash", Name: fmt.Sprint("c-", i)}
+		if a.c.view.current().ownerOf(id) != a.c.Addr() {
+			continue
+		}
+		if local.Name == "" {
+			local = id
+		} else {
+			fromB = id
+		}
+	}
+	for _, tc := range []struct {
+		id     ID
+		sender *member
+	}{{local, a}, {fromB, b}} {
+		if v, err := tc.sender.c.Request(ctx, tc.id, "x"); err != nil || v != 1 {
+			t.Fatalf("%v: first request: %v %v", tc.id, v, err)
+		}
+		if err := tc.sender.c.Send(ctx, tc.id, "boom"); err != nil {
+			t.Fatal(err)
+		}
+		if v, err := tc.sender.c.Request(ctx, tc.id, "x"); err != nil || v != 1 {
+			t.Fatalf("%v: after the panic: %v %v, want 1 from a new instance", tc.id, v, err)
+		}
+	}
+	st := a.c.Stats()
+	if k := st.Kinds["crash"]; k.Activations != 2 || st.Active != 2 {
+		t.Fatalf("after two restarts: %d activations counted, %d active; want 2 and 2", k.Activations, st.Active)
+	}
+	for _, id := range []ID{local, fromB} {
+		if g := a.c.localGrain(id); g == nil || g.ending() {
+			t.Fatalf("%v: not in the table, or ending, after its restart", id)
+		}
+	}
+	for range 3 {
+		a.c.passivateIdle()
+	}
+	for _, id := range []ID{local, fromB} {
+		if _, err := a.sys.Wait(ctx, actor.PID{ID: actorName(id)}); err != nil && !errors.Is(err, actor.ErrNotFound) {
+			t.Fatal(err)
+		}
+	}
+	st = a.c.Stats()
+	if k := st.Kinds["crash"]; k.Passivations != 2 || st.Active != 0 {
+		t.Fatalf("after passivating both: %d passivations, %d active; want 2 and 0", k.Passivations, st.Active)
 	}
 }

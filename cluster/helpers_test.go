@@ -146,6 +146,13 @@ func testLogger() *slog.Logger {
 // (unless cfg.Kinds says otherwise), joined to seeds; t.Cleanup closes them.
 func startMember(t testing.TB, life *lifeLog, cfg Config, seeds ...string) *member {
 	t.Helper()
+	return startMemberWith(t, life, remote.Config{}, cfg, seeds...)
+}
+
+// startMemberWith is startMember with a node started as nodeCfg says
+// (with the test's types and remote spawn allowed).
+func startMemberWith(t testing.TB, life *lifeLog, nodeCfg remote.Config, cfg Config, seeds ...string) *member {
+	t.Helper()
 	m := &member{sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
 	m.sys.Subscribe(func(ev actor.Event) {
 		if d, ok := ev.(actor.DeadLetter); ok {
@@ -155,7 +162,8 @@ func startMember(t testing.TB, life *lifeLog, cfg Config, seeds ...string) *memb
 		}
 	})
 	var err error
-	m.node, err = remote.Start(m.sys, remote.Config{Types: testTypes(), AllowRemoteSpawn: true})
+	nodeCfg.Types, nodeCfg.AllowRemoteSpawn = testTypes(), true
+	m.node, err = remote.Start(m.sys, nodeCfg)
 	if err != nil {
 		t.Fatal(err)
 	}

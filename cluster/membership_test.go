@@ -167,6 +167,62 @@ func TestTransportLossIsSuspect(t *testing.T) {
 	}
 }
 
+// TestFailedDialIsSuspect: a member whose node cannot be dialled is
+// suspect at once, as one whose connection ended is, though no connection
+// to it was ever up and memberlist still sees it alive.
+func TestFailedDialIsSuspect(t *testing.T) {
+	ms := startCluster(t, 2, nil)
+	a, b := ms[0], ms[1]
+	for _, p := range a.node.Stats() {
+		if p.Addr == b.c.Addr() && p.Connects > 0 {
+			t.Fatal("a's node has been connected to b's: the test proves nothing")
+		}
+	}
+	b.node.Close() // b's memberlist goes on; its node is gone
+	// A plain one-way send: nothing returns an error to the cluster, only
+	// the transport can tell it.
+	if err := a.sys.Send(actor.PID{Address: b.c.Addr(), ID: "anyone"}, "x"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, a.c, 2*time.Second, "b suspect", func(s *snapshot) bool { return aliveCount(s) == 1 })
+	if !slices.ContainsFunc(a.c.ml.Members(), func(n *memberlist.Node) bool {
+		return n.Name == b.c.Addr() && n.State == memberlist.StateAlive
+	}) {
+		t.Fatal("memberlist no longer sees b: the test proves nothing")
+	}
+}
+
+// TestMemberAddressConfirmed: a member that gossips the address of a node
+// not its own (here a plain node's, by its Advertise) is given no grains:
+// the first sender that would place one there finds that node is not that
+// member, suspects it, and places the identity on another.
+func TestMemberAddressConfirmed(t *testing.T) {
+	a := startMember(t, nil, Config{})
+	other := startMember(t, nil, Config{}) // only for its node: its member leaves at once
+	other.c.Close()
+	liar := startMemberWith(t, nil, remote.Config{Advertise: other.node.Addr()}, Config{}, a.c.GossipAddr())
+	waitFor(t, a.c, 10*time.Second, "the liar alive", func(s *snapshot) bool { return aliveCount(s) == 2 })
+	if liar.c.Addr() != other.node.Addr() {
+		t.Fatalf("the liar gossips %s, not the other node's %s", liar.c.Addr(), other.node.Addr())
+	}
+	var id ID
+	for i := 0; ; i++ {
+		if id = echoID(i); a.c.view.current().ownerOf(id) == liar.c.Addr() {
+			break
+		}
+	}
+	r, err := a.c.Request(ctxFor(t, 5*time.Second), id, "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := r.(echoReply).Node; got != a.c.Addr() {
+		t.Fatalf("answered from %s, want a", got)
+	}
+	if m, _ := a.c.view.member(liar.c.Addr()); m.State != Suspect {
+		t.Fatalf("a sees the liar %v, want suspect", m.State)
+	}
+}
+
 // TestJoinLater: a member whose seed does not answer starts anyway, keeps
 // trying in the background, and stops cleanly; one that joins with Join
 // later is seen by both.

@@ -81,18 +81,17 @@ func (c *Cluster) attempt(ctx context.Context, id ID, f func(actor.PID) (any, er
 		if c.stopping.Load() {
 			return nil, ErrStopped
 		}
-		pid, act, err := c.resolve(ctx, id)
+		pid, g, err := c.resolve(ctx, id)
 		var v any
 		switch {
 		case err != nil:
-		case act != nil && !c.enter(act):
+		case g != nil && !g.enter():
 			// It is stopping here: refused before it was sent.
-			c.forget(id, pid)
 			err = fmt.Errorf("%w: %s is stopping", ErrHandoff, id)
 		default:
 			v, err = f(pid)
-			if act != nil {
-				c.leave(act)
+			if g != nil {
+				g.leave()
 			}
 			if err == nil {
 				return v, nil
@@ -149,66 +148,95 @@ func (c *Cluster) nodeStopped() bool {
 	}
 }
 
-// forget drops id's cached PID if it is still pid.
-func (c *Cluster) forget(id ID, pid actor.PID) { c.cache.forget(id, pid) }
+// forget drops the cached note that id is activated at pid, if pid is on
+// another member.
+func (c *Cluster) forget(id ID, pid actor.PID) {
+	if pid.Address != "" && pid.Address != c.self {
+		c.cache.forget(c.cache.key(id, hashString(pid.Address)))
+	}
+}
 
-// resolve returns the PID of id's activation, and the activation itself
-// when it is on this member: cached if the view has not changed since,
-// found or made on its owner otherwise.
-func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, *activation, error) {
-	snap := c.view.current()
-	prev, cached := c.cache.load(id)
-	if cached && prev.epoch == snap.epoch {
-		return prev.pid, prev.act, nil
-	}
-	owner := snap.ownerOf(id)
-	var pid actor.PID
-	var act *activation
-	var err error
+// resolve returns the PID of id's activation, and the grain itself when
+// it is on this member: found in the table or started here, or on another
+// member found in the cache or made there.
+func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, *grain, error) {
+	owner, ok := c.view.current().ownerCand(id)
 	switch {
-	case owner == "":
+	case !ok:
 		return actor.PID{}, nil, fmt.Errorf("%w: %q", ErrNoMember, id.Kind)
-	case owner == c.self:
-		if act, err = c.activateLocal(id); err == nil {
-			pid = act.pid
+	case owner.addr == c.self:
+		g, err := c.activateLocal(id)
+		if err != nil {
+			return actor.PID{}, nil, err
 		}
-	case cached && prev.pid.Address == owner:
-		pid = prev.pid // the view changed, the owner did not
-	default:
-		pid, err = c.activateRemote(ctx, owner, id)
+		return g.pid(), g, nil
 	}
+	key := c.cache.key(id, owner.hash)
+	if c.cache.has(key) {
+		return actor.PID{Address: owner.addr, ID: actorName(id)}, nil, nil
+	}
+	if err := c.confirm(ctx, owner.addr); err != nil {
+		return actor.PID{}, nil, err
+	}
+	pid, err := c.activateRemote(ctx, owner.addr, id)
 	if err != nil {
 		return actor.PID{}, nil, err
 	}
-	c.cache.store(id, cacheEntry{pid: pid, act: act, epoch: snap.epoch})
-	return pid, act, nil
+	c.cache.add(key)
+	return pid, nil, nil
 }
 
-// activateLocal finds or starts id's activation on this member. A new
-// one is made here, so that this sender has its gate at once, and handed
-// to the grain, which enters it in the table when it starts: the table
-// never holds an activation whose grain is not running.
-func (c *Cluster) activateLocal(id ID) (*activation, error) {
-	stopping := fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
-	if a := c.grains.get(id); a != nil {
-		if a.why.Load() != int32(stopNone) {
-			return nil, stopping // the next attempt finds it gone, and starts it again
+// localGrain returns id's grain on this member, or nil.
+func (c *Cluster) localGrain(id ID) *grain { return c.grains.get(id) }
+
+// activateLocal finds or starts id's grain on this member. A new one is
+// made here and entered in the table before its spawn, so that this
+// sender and those after it have its gate at once; it checks ownership
+// when it starts, as any grain does, and is removed if the spawn fails.
+func (c *Cluster) activateLocal(id ID) (*grain, error) {
+	g := c.grains.get(id)
+	if g == nil {
+		g = &grain{k: c.kinds[id.Kind], name: actorName(id)}
+		g.state.Store(touched | pending) // not idle before its first sweep
+		if old := c.grains.putIfAbsent(g); old != nil {
+			g = old
+		} else if err := c.spawnLocal(g, id); err != nil {
+			return nil, err
 		}
-		return a, nil
 	}
-	a := &activation{id: id, pid: actor.PID{ID: actorName(id)}}
-	_, err := c.sys.Spawn(c.producerFor(id.Kind, c.cfg.Kinds[id.Kind], a), actor.WithName(a.pid.ID), actor.WithKind(id.Kind))
+	switch v := g.state.Load(); {
+	case v&whyMask != 0:
+		// The next attempt finds it gone, and starts it again.
+		return nil, fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
+	case v&pending != 0:
+		// Another sender is spawning it: a message now would find no
+		// actor of that name.
+		return nil, fmt.Errorf("%w: %s is starting here", ErrHandoff, id)
+	}
+	return g, nil
+}
+
+// spawnLocal spawns g, made by activateLocal, and takes it out of the
+// table again if it cannot run.
+func (c *Cluster) spawnLocal(g *grain, id ID) error {
+	_, err := c.sys.Spawn(g.spawnProducer, actor.WithName(g.name), actor.WithKind(id.Kind))
+	if err == nil {
+		if g.state.And(^uint64(pending))&gatePoisoned != 0 {
+			// Stopped while pending, before anyone could send to it.
+			c.sys.Poison(g.pid())
+		}
+		return nil
+	}
+	c.grains.remove(g)
 	switch {
-	case err == nil:
-		return a, nil
 	case errors.Is(err, actor.ErrNameTaken):
-		// Another sender's spawn, a grain spawned from another member and
-		// starting, or one ending: the next attempt finds which.
-		return nil, stopping
+		// A grain spawned from another member and starting, or one
+		// ending: the next attempt finds which.
+		return fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
 	case errors.Is(err, actor.ErrSystemStopped):
-		return nil, fmt.Errorf("%w: %w", ErrStopped, err)
+		return fmt.Errorf("%w: %w", ErrStopped, err)
 	}
-	return nil, fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
+	return fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
 }
 
 // activateRemote finds or starts id's activation on owner, through the

@@ -85,15 +85,13 @@ func (s *stats) of(kind string) *kindCounters {
 	return k
 }
 
-func (s *stats) activated(kind string) { s.of(kind).activations.Add(1) }
-func (s *stats) refused(kind string)   { s.of(kind).refused.Add(1) }
-
-func (s *stats) stopped(kind string, why stopWhy) {
+// stopped counts the stop of a grain of k's kind.
+func (k *kindCounters) stopped(why stopWhy) {
 	switch why {
 	case stopIdle:
-		s.of(kind).passivations.Add(1)
+		k.passivations.Add(1)
 	case stopHandoff, stopLeave:
-		s.of(kind).handoffs.Add(1)
+		k.handoffs.Add(1)
 	}
 }
 

@@ -96,12 +96,18 @@ func (s *snapshot) ownerWithout(id ID, self string) string {
 
 // ownerOf returns the address of the member that owns id, or "".
 func (s *snapshot) ownerOf(id ID) string {
+	c, _ := s.ownerCand(id)
+	return c.addr
+}
+
+// ownerCand returns the member that owns id, and false if none does.
+func (s *snapshot) ownerCand(id ID) (candidate, bool) {
 	cands := s.byKind[id.Kind]
 	i := owner(cands, hashID(id))
 	if i < 0 {
-		return ""
+		return candidate{}, false
 	}
-	return cands[i].addr
+	return cands[i], true
 }
 
 // view is this member's belief about the others, fed by memberlist's

@@ -2,6 +2,7 @@ package mailbox_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 
 	"github.com/troupe-go/troupe/mailbox"
@@ -48,5 +49,40 @@ func benchPutDrain(b *testing.B, taken bool) {
 	for i := range b.N {
 		q.Put(ctx, benchItem{v: i & 127})
 	}
+	<-done
+}
+
+// BenchmarkPutDrainFanIn is PutDrainTaken with eight producers sharing the
+// b.N puts: the queue's share of an actor's fan-in, where producers contend
+// for the tail.
+func BenchmarkPutDrainFanIn(b *testing.B) {
+	const producers = 8
+	q := mailbox.New[benchItem](1024)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for n := 0; n < b.N; {
+			batch, _ := q.Drain()
+			for i := range batch {
+				q.Taken(i + 1)
+			}
+			n += len(batch)
+			if len(batch) == 0 {
+				q.Wait(context.Background())
+			}
+		}
+	}()
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	var wg sync.WaitGroup
+	for p := range producers {
+		wg.Go(func() {
+			for i := p; i < b.N; i += producers {
+				q.Put(ctx, benchItem{v: i & 127})
+			}
+		})
+	}
+	wg.Wait()
 	<-done
 }

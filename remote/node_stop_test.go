@@ -3,7 +3,10 @@ package remote_test
 import (
 	"context"
 	"errors"
+	"net"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/actortest"
@@ -91,6 +94,46 @@ func TestNodeDown(t *testing.T) {
 	<-fut.Done()
 	if _, err := fut.Result(); !errors.Is(err, actor.ErrNoReply) {
 		t.Fatalf("pending request = %v", err)
+	}
+}
+
+// A node that cannot be dialled is down for the System's subscribers too
+// (a cluster's view suspects it at once), not only a node whose
+// connection ends; and once, not at every attempt, until it is up.
+func TestNodeDownOnFailedDial(t *testing.T) {
+	dials := make(chan string, 100)
+	refuse := func(ctx context.Context, addr string) (net.Conn, error) {
+		select {
+		case dials <- addr:
+		default:
+		}
+		return nil, &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}
+	}
+	a := startNodeDialing(t, remote.Config{ReconnectMin: time.Millisecond, ReconnectMax: 2 * time.Millisecond}, refuse)
+	const gone = "127.0.0.1:1" // never dialled for real: refuse answers
+	downs := make(chan actor.NodeDown, 100)
+	a.sys.Subscribe(func(ev actor.Event) {
+		if d, ok := ev.(actor.NodeDown); ok {
+			downs <- d
+		}
+	})
+	if err := a.sys.Send(actor.PID{Address: gone, ID: "x"}, Ping{}); err != nil {
+		t.Fatal(err)
+	}
+	d := testkit.Recv(t, downs, "NodeDown after a failed dial")
+	if d.Address != gone || !errors.Is(d.Reason, remote.ErrNodeDown) || !errors.Is(d.Reason, syscall.ECONNREFUSED) {
+		t.Fatalf("NodeDown %+v", d)
+	}
+	// Three more attempts: each begins after the last one's failure was
+	// handled, and publishing is synchronous, so a second NodeDown would be
+	// in the channel by now.
+	for range 3 {
+		testkit.Recv(t, dials, "another dial")
+	}
+	select {
+	case d := <-downs:
+		t.Fatalf("a second NodeDown while still down: %+v", d)
+	default:
 	}
 }
 

@@ -58,6 +58,7 @@ type peer struct {
 	watchers map[watchKey]uint64   // the peer's watchers of local actors, by session
 	lastRun  wire.Incarnation      // the incarnation of the last session
 	lastMark uint64                // the queue's Mark when it ended
+	downTold bool                  // NodeDown published since the last NodeUp
 
 	// Set at the peer's birth and by inbound connections; read by sends,
 	// here, away from the lines that sends and the reader write.
@@ -134,7 +135,8 @@ func (p *peer) run() {
 // connect waits for work or an accepted session, and dials while there is
 // work, with backoff; it returns nil when the node stops, or when the
 // peer retires: down for ReconnectGiveUp with nothing to do. A failed dial is
-// a node down for what needs a live peer (requests, watches); queued
+// a node down for what needs a live peer (requests, watches) and for the
+// System's subscribers (NodeDown, once until the peer is up); queued
 // messages wait, until ReconnectGiveUp has passed since the first failure:
 // from then on every failure makes dead letters of the queue.
 func (p *peer) connect() *session {
@@ -201,6 +203,7 @@ func (p *peer) connect() *session {
 		if !errors.As(err, &refused) || refused.Code != wire.CodeDuplicate {
 			p.n.log.Warn("remote: cannot connect", "peer", p.addr, "err", err)
 			p.lost(nil, err)
+			p.dialFailed(err)
 			if failingSince.IsZero() {
 				failingSince = time.Now()
 			}
@@ -322,6 +325,7 @@ func (p *peer) lost(s *session, cause error) {
 			p.sess = nil
 			p.up.Store(false)
 			wasUp = true
+			p.downTold = true
 		}
 		// What is queued now was meant for this run of the peer.
 		p.lastRun, p.lastMark = s.remote.Incarnation, p.queue.Mark()
@@ -359,6 +363,20 @@ func (p *peer) lost(s *session, cause error) {
 	}
 	if wasUp {
 		p.n.link.NodeDown(p.addr, reason)
+	}
+}
+
+// dialFailed publishes NodeDown for a failed dial, once until the peer is
+// up again: the node cannot be reached, which a subscriber (a cluster's
+// view) must hear as it hears of a lost connection, and not only when the
+// node was up before.
+func (p *peer) dialFailed(cause error) {
+	p.mu.Lock()
+	told := p.downTold
+	p.downTold = true
+	p.mu.Unlock()
+	if !told {
+		p.n.link.NodeDown(p.addr, fmt.Errorf("%w: %s: %w", ErrNodeDown, p.addr, cause))
 	}
 }
 

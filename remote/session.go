@@ -93,6 +93,7 @@ func (p *peer) install(s *session) {
 	}
 	p.sess = s
 	p.up.Store(true)
+	p.downTold = false // NodeUp follows
 	for w := range p.watches {
 		p.pushLocked(&ctlFrame{kind: wire.FrameWatch, gen: s.gen, target: w.target, other: w.watcher})
 	}

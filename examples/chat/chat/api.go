@@ -130,7 +130,7 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 // backlog answers GET /rooms/{room}/backlog with the room's last messages,
 // oldest first.
 func (g *Gateway) backlog(w http.ResponseWriter, r *http.Request) {
-	room, err := g.lookup(r.Context(), r.PathValue("room"))
+	room, err := g.find(r.Context(), r.PathValue("room"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -160,7 +160,7 @@ func (g *Gateway) post(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	room, err := g.lookup(r.Context(), r.PathValue("room"))
+	room, err := g.find(r.Context(), r.PathValue("room"))
 	if err != nil {
 		writeError(w, err)
 		return
@@ -204,13 +204,10 @@ func (g *Gateway) join(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m := v.(type) {
 	case Joined:
-		if g.cfg.Cluster != nil {
-			// The activation that answered, which askRoom may have found
-			// anew: the one the user must watch.
-			if room, err = g.lookup(r.Context(), name); err != nil {
-				writeError(w, roomErr(name, err))
-				return
-			}
+		// The room that answered, which the cluster may have found anew:
+		// the one the user must watch.
+		if !m.PID.IsZero() {
+			room = m.PID
 		}
 		if err := g.sys.SendContext(r.Context(), u.pid, Track{Room: name, RoomPID: room}); err != nil {
 			writeError(w, userErr(err))
@@ -237,7 +234,7 @@ func (g *Gateway) leave(w http.ResponseWriter, r *http.Request) {
 		writeError(w, roomErr(name, err))
 		return
 	}
-	g.sys.SendContext(r.Context(), u.pid, Untrack{RoomPID: room})
+	g.sys.SendContext(r.Context(), u.pid, Untrack{RoomPID: room, Room: name}) // room is zero with a cluster (find)
 	writeJSON(w, http.StatusOK, struct {
 		Room string `json:"room"`
 	}{name})
@@ -256,7 +253,7 @@ func (g *Gateway) userAndRoom(w http.ResponseWriter, r *http.Request) (req UserR
 		return
 	}
 	name = r.PathValue("room")
-	room, err := g.lookup(r.Context(), name)
+	room, err := g.find(r.Context(), name)
 	if err != nil {
 		writeError(w, err)
 		return

@@ -2,6 +2,7 @@ package chat
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -114,6 +115,11 @@ func (d *directory) Receive(c *actor.Context) {
 		d.learn(c, m)
 	case hosted:
 		d.host(c, m)
+	case memberGone:
+		delete(d.peers, m.Address)
+		delete(d.names, m.Address)
+	case peersQuery:
+		c.Respond(slices.Sorted(maps.Keys(d.peers)))
 	case Lookup:
 		pid, ok := d.rooms[m.Room]
 		c.Respond(Location{Room: m.Room, PID: pid, Found: ok, Node: d.nameOf(pid)})

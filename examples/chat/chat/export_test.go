@@ -1,5 +1,7 @@
 package chat
 
+import "context"
+
 // InboxOf returns the inbox of the user called name, or nil.
 func (g *Gateway) InboxOf(name string) *Inbox {
 	g.mu.Lock()
@@ -15,3 +17,13 @@ var Printable = printable
 
 // ClientAddr is clientAddr, the address UsersPerAddr counts by.
 var ClientAddr = clientAddr
+
+// PeersOf returns the addresses of the nodes n's directory tells of its
+// rooms, sorted.
+func PeersOf(ctx context.Context, n *Node) ([]string, error) {
+	v, err := n.System.Request(ctx, n.Directory, peersQuery{})
+	if err != nil {
+		return nil, err
+	}
+	return v.([]string), nil
+}

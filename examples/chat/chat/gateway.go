@@ -421,7 +421,18 @@ func (g *Gateway) lookup(ctx context.Context, name string) (actor.PID, error) {
 	return loc.PID, nil
 }
 
-// askRoom asks the room called name, found by lookup at room, and waits
+// find is lookup for a handler that then asks the room (askRoom): with a
+// cluster, askRoom finds the grain itself, so find only checks the name
+// and returns the zero PID; without, it is lookup. A room is looked up
+// once per request.
+func (g *Gateway) find(ctx context.Context, name string) (actor.PID, error) {
+	if g.cfg.Cluster != nil {
+		return actor.PID{}, ValidName(name)
+	}
+	return g.lookup(ctx, name)
+}
+
+// askRoom asks the room called name, found by find at room, and waits
 // for its answer, at most RequestTimeout. With a cluster it asks the grain,
 // which the cluster finds anew if it has moved; a Join, Leave or
 // GetBacklog whose room's node was lost on the way is asked again (they

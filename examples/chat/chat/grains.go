@@ -84,6 +84,16 @@ type hosted struct {
 	PID  actor.PID
 }
 
+// memberGone tells a node's directory that the cluster says the member at
+// Address is gone (dead, or left): it is no peer to tell of rooms any
+// more. A member that comes back is met again. Local only, as hosted.
+type memberGone struct {
+	Address string
+}
+
+// peersQuery asks a directory for its peers' addresses, sorted; for tests.
+type peersQuery struct{}
+
 // Receive handles the room's messages.
 func (g *roomGrain) Receive(c *actor.Context) {
 	switch c.Message().(type) {

@@ -2,12 +2,15 @@ package chat_test
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/troupe-go/troupe/actor"
 	"github.com/troupe-go/troupe/cluster"
 	"github.com/troupe-go/troupe/examples/chat/chat"
 	"github.com/troupe-go/troupe/examples/chat/internal/chattest"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -102,6 +105,75 @@ func TestGrainRoomIsMadeByJoiningAndComesBackAfterItsNodeDies(t *testing.T) {
 		}
 		return true
 	})
+}
+
+// A directory drops a member the cluster says is gone from its peers: it
+// no longer tells it of rooms.
+func TestDirectoryForgetsAGoneMember(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+	a, dead := nodes[0], nodes[2]
+	chattest.Eventually(t, "a's directory meets both others", func() bool {
+		peers, err := chat.PeersOf(t.Context(), a)
+		return err == nil && len(peers) == 2
+	})
+	gone := make(chan struct{}, 1)
+	unsub := a.System.Subscribe(func(ev actor.Event) {
+		if e, ok := ev.(cluster.MemberEvent); ok && e.Member.Addr == dead.NodeAddr() && (e.Member.State == cluster.Dead || e.Member.State == cluster.Left) {
+			select {
+			case gone <- struct{}{}:
+			default:
+			}
+		}
+	})
+	defer unsub()
+	chattest.Kill(t, dead)
+	testkit.Recv(t, gone, "the killed member dead in a's view")
+	// The node's own subscriber, called before this test's, has queued
+	// the news to the directory: the query comes after it.
+	peers, err := chat.PeersOf(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Contains(peers, dead.NodeAddr()) || len(peers) != 1 {
+		t.Fatalf("a's directory's peers: %v, want only %s", peers, nodes[1].NodeAddr())
+	}
+}
+
+// The gateway finds a grain room once per request: the request to the
+// room finds it, with no lookup before (or, for a join, after) it. The
+// member counts every Send, Request and Get as a lookup.
+func TestGatewayFindsAGrainRoomOncePerRequest(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b")
+	n := nodes[0]
+	lookups := func() uint64 { return n.Cluster.Stats().Kinds[chat.RoomKind].Lookups }
+	ann := openStream(t, n.URL(), "ann")
+	join(t, n.URL(), "zed", "ann") // the room and the user exist from here
+	// (TestUserUntracksARoomByName checks the leave's Untrack by name.)
+	steps := []struct {
+		name string
+		do   func()
+	}{
+		{"join", func() { join(t, n.URL(), "zed", "ann") }},
+		{"post", func() { say(t, n.URL(), "zed", "ann", "hi") }},
+		{"backlog", func() {
+			if r := call(t, "GET", n.URL()+"/rooms/zed/backlog", nil); r.Status != http.StatusOK {
+				t.Fatalf("backlog: %d %s", r.Status, r.Body)
+			}
+		}},
+		{"leave", func() {
+			if r := call(t, "POST", n.URL()+"/rooms/zed/leave", chat.UserRequest{User: "ann"}); r.Status != http.StatusOK {
+				t.Fatalf("leave: %d %s", r.Status, r.Body)
+			}
+		}},
+	}
+	for _, step := range steps {
+		before := lookups()
+		step.do()
+		if got := lookups() - before; got != 1 {
+			t.Errorf("%s: %d lookups, want 1", step.name, got)
+		}
+	}
+	ann.close()
 }
 
 // A node with a cluster needs a network, and takes no rooms or peers of

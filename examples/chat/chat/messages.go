@@ -44,6 +44,7 @@ type Joined struct {
 	Room    string
 	Epoch   int64 // tells this room from an earlier one of the same name
 	Backlog []Message
+	PID     actor.PID // the room actor that answered: the one its user watches
 }
 
 // Refused answers a Join the room cannot take, or a CreateRoom the
@@ -103,9 +104,12 @@ type Track struct {
 	RoomPID actor.PID
 }
 
-// Untrack tells a user actor that it has left the room RoomPID.
+// Untrack tells a user actor that it has left the room RoomPID, or, with
+// a zero RoomPID, the room called Room wherever it is (a grain, which the
+// gateway does not look up to leave).
 type Untrack struct {
 	RoomPID actor.PID
+	Room    string
 }
 
 // Allow asks a user actor whether its person may post now (the per-user

@@ -209,10 +209,19 @@ func (n *Node) startCluster(ccfg cluster.Config, dcfg DirectoryConfig, logger *s
 		ccfg.Logger = logger
 	}
 	self := n.Remote.Addr()
-	// Subscribed before Start, so that no member's arrival is missed.
+	// Subscribed before Start, so that no member's arrival is missed. A
+	// member that is gone stops being a peer: its directory would only
+	// pile up our announcements in a queue that never empties.
 	n.unsub = n.System.Subscribe(func(ev actor.Event) {
-		if e, ok := ev.(cluster.MemberEvent); ok && e.Member.State == cluster.Alive && e.Member.Addr != self {
+		e, ok := ev.(cluster.MemberEvent)
+		if !ok || e.Member.Addr == self {
+			return
+		}
+		switch e.Member.State {
+		case cluster.Alive:
 			n.System.TrySend(n.Directory, Meet{Address: e.Member.Addr})
+		case cluster.Dead, cluster.Left:
+			n.System.TrySend(n.Directory, memberGone{Address: e.Member.Addr})
 		}
 	})
 	c, err := cluster.Start(n.Remote, ccfg)

@@ -164,7 +164,7 @@ func (st *roomState) join(c *actor.Context, m Join) {
 		}
 		st.subs[m.User] = &subscriber{name: m.Name}
 	}
-	c.Respond(Joined{Room: st.name, Epoch: st.epoch, Backlog: st.copyBacklog()})
+	c.Respond(Joined{Room: st.name, Epoch: st.epoch, Backlog: st.copyBacklog(), PID: c.Self()})
 }
 
 // fanOut hands msg to every subscriber. It never waits: a subscriber whose

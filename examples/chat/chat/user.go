@@ -110,8 +110,12 @@ func (u *user) Receive(c *actor.Context) {
 			st.rooms[m.RoomPID] = m.Room
 		}
 	case Untrack:
-		c.Unwatch(m.RoomPID)
-		delete(st.rooms, m.RoomPID)
+		for pid, room := range st.rooms {
+			if pid == m.RoomPID || m.RoomPID.IsZero() && room == m.Room {
+				c.Unwatch(pid)
+				delete(st.rooms, pid)
+			}
+		}
 	case actor.Terminated:
 		if room, ok := st.rooms[m.PID]; ok {
 			delete(st.rooms, m.PID)

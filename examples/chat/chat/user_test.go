@@ -95,6 +95,27 @@ func TestUserIsToldWhenItsRoomGoesAway(t *testing.T) {
 	}
 }
 
+// Untrack by name (a grain room, whose PID the gateway does not look up
+// to leave) forgets the room of that name only: the user hears when the
+// other room goes, not when the one it left does.
+func TestUserUntracksARoomByName(t *testing.T) {
+	sys := newSystem(t)
+	in := chat.NewInbox(8)
+	u := spawnUser(t, sys, in, chat.UserConfig{}, nil)
+	foo := spawnRoom(t, sys, "foo", chat.RoomConfig{})
+	bar := spawnRoom(t, sys, "bar", chat.RoomConfig{})
+	sys.Send(u, chat.Track{Room: "foo", RoomPID: foo})
+	sys.Send(u, chat.Track{Room: "bar", RoomPID: bar})
+	sys.Send(u, chat.Untrack{Room: "foo"})
+	ask(t, sys, u, chat.Allow{}) // handled after the three
+	sys.Stop(foo)
+	sys.Stop(bar)
+	evs := next(t, in)
+	if len(evs) != 1 || evs[0].Type != chat.EventGone || evs[0].Room != "bar" {
+		t.Fatalf("got %+v, want only room bar gone", evs)
+	}
+}
+
 func TestUserRateLimit(t *testing.T) {
 	sys := newSystem(t)
 	u := spawnUser(t, sys, chat.NewInbox(1), chat.UserConfig{Rate: 0.001, Burst: 3}, nil)
