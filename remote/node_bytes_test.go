@@ -248,3 +248,32 @@ func TestNodeRepliesBounded(t *testing.T) {
 	}()
 	waitLog(t, a, "control frames waiting")
 }
+
+// Boxed holds an interface: neither wire.PlainCodec nor wire.Sizer can
+// weigh it, so it is encoded when sent.
+type Boxed struct{ V any }
+
+// A payload weighed by encoding it arrives as any other; one that cannot
+// be encoded is a dead letter at once, with the encoder's reason.
+func TestNodeEncodedWhenSent(t *testing.T) {
+	types := testTypes()
+	remote.Register[Boxed](types, "test.Boxed")
+	cfg := remote.Config{Types: types}
+	a, b := startNode(t, cfg), startNode(t, cfg)
+	dead := deadLetters(t, a.sys)
+	got := make(chan any, 2)
+	spawn(t, b.sys, "sink", collector(got))
+	if err := a.sys.Send(b.pid("sink"), Boxed{V: "inside"}); err != nil {
+		t.Fatal(err)
+	}
+	if m := testkit.Recv(t, got, "the message").(Boxed); m.V != "inside" {
+		t.Fatalf("got %+v", m)
+	}
+	if err := a.sys.Send(b.pid("sink"), Boxed{V: make(chan int)}); err != nil {
+		t.Fatal(err)
+	}
+	waitDeadLetter(t, dead, wire.ErrPayload)
+	if s := settledStats(t, a, b.node.Addr()); s.Sent != 2 || s.Delivered != 1 || s.Dropped != 1 || s.QueuedBytes != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}

@@ -24,9 +24,11 @@ import (
 // request id.
 const frameOverhead = 32
 
-// encoded is the payload of a message whose type has no wire.PlainCodec:
-// weighing it means encoding it, so it is encoded once, when sent, and the
-// writer writes these bytes. The value is kept for a dead letter.
+// encoded is the payload of a message whose type neither a wire.PlainCodec
+// nor a wire.Sizer can weigh (an interface inside, a type with its own
+// msgpack methods): weighing it means encoding it, so it is encoded once,
+// when sent, and the writer writes these bytes. The value is kept for a
+// dead letter.
 type encoded struct {
 	v   any
 	raw wire.EncodedPayload
@@ -61,13 +63,17 @@ type byteBudget struct {
 // and room, itself, for every message (see there).
 func (p *peer) weigh(ctx context.Context, wait bool, m *outMsg) (bool, error) {
 	m.size = frameOverhead + len(m.target) + len(m.sender) + len(m.info.name)
+	n := -1
 	if c := m.info.codec; c != nil {
-		if n := c.MaxSize(m.msg); n >= 0 {
-			m.size += n
-			return p.reserve(ctx, wait, m)
-		}
+		n = c.MaxSize(m.msg)
+	} else if s := m.info.sizer; s != nil {
+		n = s.MaxSize(m.msg)
 	}
-	return p.weighEncoded(ctx, wait, m)
+	if n < 0 {
+		return p.weighEncoded(ctx, wait, m)
+	}
+	m.size += n
+	return p.reserve(ctx, wait, m)
 }
 
 // weighEncoded is weigh for a payload msgpack encodes: it is encoded here,
@@ -182,11 +188,15 @@ func (ep *encoderPool) Put(e *wire.Encoder) { ep.pool.Put(e) }
 func (p *peer) weighReply(f *ctlFrame, v any) {
 	f.msg = v
 	f.size = frameOverhead + len(f.info.name) + len(f.text)
+	n := -1
 	if c := f.info.codec; c != nil {
-		if n := c.MaxSize(v); n >= 0 {
-			f.size += n
-			return
-		}
+		n = c.MaxSize(v)
+	} else if s := f.info.sizer; s != nil {
+		n = s.MaxSize(v)
+	}
+	if n >= 0 {
+		f.size += n
+		return
 	}
 	raw, err := p.n.encodePayload(v)
 	if err != nil {
