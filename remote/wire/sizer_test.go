@@ -43,9 +43,9 @@ func TestSizer(t *testing.T) {
 		sizedTagged{}, sizedTagged{N: -1 << 60, Tags: []string{"", "a", long}},
 		sizedAll{}, sizedAll{
 			Bytes: []byte(long), Array: [3]uint16{1, 300, 65535},
-			Map:    map[string]*sizedInner{"x": {A: long}, "nil": nil},
-			Ptr:    &sizedInner{B: "b"},
-			Nested: []map[int8][]float32{{-1: {1.5, -2}}, nil},
+			Map:        map[string]*sizedInner{"x": {A: long}, "nil": nil},
+			Ptr:        &sizedInner{B: "b"},
+			Nested:     []map[int8][]float32{{-1: {1.5, -2}}, nil},
 			sizedInner: sizedInner{A: "inline"}, Tagged: long,
 		},
 		sizedList{V: 1, Next: &sizedList{V: 2, Next: &sizedList{V: 1 << 40}}},
