@@ -137,7 +137,7 @@ func (c *Context) sendSlow(pid PID, msg any, err error) error {
 // Spawn starts a child of this actor. Children stop before their parent.
 // It returns ErrStopping while the actor is stopping.
 func (c *Context) Spawn(producer Producer, opts ...Option) (PID, error) {
-	if c.proc.stopping.Load() {
+	if c.proc.stopping() {
 		return PID{}, ErrStopping
 	}
 	return c.proc.sys.spawn(c.proc, producer, opts)

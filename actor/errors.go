@@ -107,8 +107,14 @@ type PanicError struct {
 // recovers it. Only the program counters are taken here: formatting a stack
 // costs more than a whole restart, and most are never read.
 func newPanicError(value, msg any) *PanicError {
+	return panicErrorAt(1, value, msg)
+}
+
+// panicErrorAt is newPanicError for a caller that is depth calls below the
+// function that recovered, whose frames the stack leaves out.
+func panicErrorAt(depth int, value, msg any) *PanicError {
 	var pcs [64]uintptr
-	n := runtime.Callers(3, pcs[:])
+	n := runtime.Callers(3+depth, pcs[:])
 	return &PanicError{Value: value, Message: msg, pcs: slices.Clone(pcs[:n])}
 }
 

@@ -3,7 +3,9 @@ package actor_test
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
@@ -126,4 +128,62 @@ func TestPanickingDeciderEscalates(t *testing.T) {
 	if err := probe.ExpectTerminated(parent).Reason; !errors.As(err, &perr) || perr.Value != "boom" {
 		t.Fatalf("parent stopped with %v, want the child's failure escalated", err)
 	}
+}
+
+// TestNoDecisionWhileWaitingForChildren: a parent that restarts waits for
+// its children to stop, and no supervisor decision may run inside that
+// wait. Under RestForOne with a backoff, c fails and its restart plan waits
+// out the backoff; a fails and waits its turn; then the parent fails. Its
+// restart stops c, which ends the plan: a's failure was decided there, in
+// the middle of the wait, and halted b (b got Restarting) before stopping it.
+func TestNoDecisionWhileWaitingForChildren(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var decided atomic.Int32
+		strategy := supervisor.RestForOne(supervisor.WithBackoff(time.Second, time.Second),
+			supervisor.WithJitter(func() float64 { return 0 }),
+			supervisor.WithDecider(func(any) supervisor.Directive { decided.Add(1); return supervisor.Restart }))
+		sys := newSystem(t, actor.WithGuardian(supervisor.OneForOne(noBackoff()...)))
+		log := newLifelog()
+		kids := make(chan []actor.PID, 2)
+		parent, err := sys.SpawnFunc(func(c *actor.Context) {
+			switch c.Message().(type) {
+			case actor.Started:
+				var pids []actor.PID
+				for _, name := range []string{"a", "b", "c"} {
+					pid, _ := c.Spawn(func() actor.Actor { return &tally{log: log.note(name)} })
+					pids = append(pids, pid)
+				}
+				kids <- pids
+			case string:
+				panic("boom")
+			}
+		}, actor.WithSupervisor(strategy))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pids := <-kids
+		synctest.Wait()
+		sys.Send(pids[2], "boom") // c: restarted at once, the first time
+		synctest.Wait()
+		sys.Send(pids[2], "boom") // c: halted, restarted after the backoff
+		synctest.Wait()
+		sys.Send(pids[0], "boom") // a: waits for c's plan to end
+		synctest.Wait()
+		if n := decided.Load(); n != 2 {
+			t.Fatalf("%d decisions before the parent fails, want 2", n)
+		}
+		sys.Send(parent, "boom")
+		synctest.Wait()
+		<-kids // the parent's new instance has its children
+		if n := decided.Load(); n != 2 {
+			t.Fatalf("%d decisions, want 2: a's failure was decided while the parent stopped its children", n)
+		}
+		log.mu.Lock()
+		defer log.mu.Unlock()
+		for _, note := range log.notes {
+			if note == "b restarting" {
+				t.Fatalf("b was halted for a restart while its parent stopped it: %v", log.notes)
+			}
+		}
+	})
 }

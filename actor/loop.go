@@ -21,7 +21,7 @@ const (
 // schedule starts the actor's goroutine if it is idle. Senders call it after
 // every message they queue; it costs one atomic load when the actor runs.
 func (p *process) schedule() bool {
-	if p.state.Load() != idle {
+	if p.sched.Load() != idle {
 		return false // the fast path, inlined into every send
 	}
 	return p.start(false)
@@ -32,7 +32,7 @@ func (p *process) schedule() bool {
 // actor waits for its supervisor's word. It is the one place where an
 // actor's goroutine begins.
 func (p *process) start(system bool) bool {
-	if p.state.CompareAndSwap(idle, running) || system && p.state.CompareAndSwap(suspended, running) {
+	if p.sched.CompareAndSwap(idle, running) || system && p.sched.CompareAndSwap(suspended, running) {
 		go p.run()
 		return true
 	}
@@ -53,12 +53,11 @@ func (p *process) run() {
 		// and what it had taken from the mailbox becomes dead letters. A
 		// Goexit in Stopping or Stopped lands here too, and the stop goes
 		// on from the step after the one it interrupted.
-		leftover := append(p.rest, p.takePending()...)
-		p.rest = nil
-		p.finishStop(p.cause(), leftover)
+		leftover := p.takeRest()
+		p.finishStop(leftover)
 	}()
-	if stop, leftover, reason := p.serve(); stop {
-		p.finishStop(reason, leftover)
+	if stop, leftover := p.serve(); stop {
+		p.finishStop(leftover)
 	}
 	finished = true
 }
@@ -67,7 +66,7 @@ func (p *process) run() {
 // calls runtime.Goexit, the goroutine unwinds through the deferred call
 // here, which goes on with the next step. Each step runs once, so this
 // recurses at most once per step.
-func (p *process) finishStop(reason error, leftover []envelope) {
+func (p *process) finishStop(leftover []envelope) {
 	finished := false
 	defer func() {
 		if finished {
@@ -76,23 +75,23 @@ func (p *process) finishStop(reason error, leftover []envelope) {
 		if r := recover(); r != nil {
 			panic(r) // a bug in the runtime itself
 		}
-		p.finishStop(reason, nil)
+		p.finishStop(nil)
 	}()
-	p.stop(reason, leftover)
+	p.stop(leftover)
 	finished = true
 }
 
-// serve runs the receive loop until the actor must stop, and returns why,
-// with the messages it had taken from the mailbox but not handled; or until
-// it has no work left, and returns stop false.
-func (p *process) serve() (stop bool, leftover []envelope, reason error) {
+// serve runs the receive loop until the actor must stop, and returns the
+// messages it had taken from the mailbox but not handled; or until it has
+// no work left, and returns stop false.
+func (p *process) serve() (stop bool, leftover []envelope) {
 	grown := false
 	for {
-		if p.life == lifeNew || p.life == lifeNewAck {
+		if (p.life == lifeNew || p.life == lifeNewAck) && !p.ending() {
 			// Started comes first for every instance, before any message.
 			ack := p.life == lifeNewAck
 			p.life = lifeRunning
-			perr := p.invoke(Started{}, nil, nil)
+			perr := p.invoke(Started{})
 			if ack {
 				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
 			}
@@ -105,11 +104,11 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 			p.handleSystem()
 		}
 		if p.ending() {
-			return true, p.takePending(), p.cause()
+			return true, p.takePending()
 		}
 		if p.life == lifeSuspended {
 			if !p.systemPending() && p.goIdle() {
-				return false, nil, nil
+				return false, nil
 			}
 			continue
 		}
@@ -129,12 +128,12 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		}
 		if len(batch) == 0 {
 			if p.poisonedAt(first) {
-				return true, nil, nil
+				return true, nil
 			}
 			if p.systemPending() || !p.goIdle() {
 				continue
 			}
-			return false, nil, nil
+			return false, nil
 		}
 		if !grown {
 			growStack()
@@ -142,14 +141,13 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 		}
 		var stop bool
 		var leftover []envelope
-		var reason error
 		if p.kind.obs != nil {
-			stop, leftover, reason = p.handleObserved(batch, first, base)
+			stop, leftover = p.handleObserved(batch, first, base)
 		} else {
-			stop, leftover, reason, _ = p.handleBatch(batch, first, base)
+			stop, leftover, _ = p.handleBatch(batch, first, base)
 		}
 		if stop {
-			return true, leftover, reason
+			return true, leftover
 		}
 	}
 }
@@ -159,7 +157,7 @@ func (p *process) serve() (stop bool, leftover []envelope, reason error) {
 // actor must stop (stop true, with what is left of the batch), or a failure
 // suspends it (the rest is kept for later). It returns how many messages
 // it handed to Receive.
-func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error, n int) {
+func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, leftover []envelope, n int) {
 	for i := 0; i < len(batch); {
 		next, perr := p.receiveRun(batch, first, base, i)
 		n += next - i
@@ -167,7 +165,7 @@ func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, 
 		if perr != nil {
 			p.keep(batch[i:], first+uint64(i), base)
 			p.fail(perr)
-			return false, nil, nil, n
+			return false, nil, n
 		}
 		if i == len(batch) {
 			break
@@ -175,34 +173,35 @@ func (p *process) handleBatch(batch []envelope, first, base uint64) (stop bool, 
 		// receiveRun stopped before batch[i]: the system lane has work, or
 		// a poison mark is reached.
 		if p.systemPending() {
-			p.rest = batch[i:] // for run, if a handler calls runtime.Goexit
+			e := p.extra()
+			e.rest = batch[i:] // for run, if a handler calls runtime.Goexit
 			p.handleSystem()
-			p.rest = nil
+			e.rest = nil
 			if p.ending() {
-				return true, batch[i:], p.cause(), n
+				return true, batch[i:], n
 			}
 			if p.life == lifeSuspended { // a failure while handling a system message
 				p.keep(batch[i:], first+uint64(i), base)
-				return false, nil, nil, n
+				return false, nil, n
 			}
 		}
 		if p.poisonedAt(first + uint64(i)) {
-			return true, batch[i:], nil, n
+			return true, batch[i:], n
 		}
 	}
-	return false, nil, nil, n
+	return false, nil, n
 }
 
 // handleObserved is handleBatch for an actor with an Observer, which hears
 // of the batch once, with one clock reading at each end. It is kept apart
 // so that the clock does not enlarge the stack of every actor.
-func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope, reason error) {
+func (p *process) handleObserved(batch []envelope, first, base uint64) (stop bool, leftover []envelope) {
 	start := time.Now()
-	stop, leftover, reason, n := p.handleBatch(batch, first, base)
+	stop, leftover, n := p.handleBatch(batch, first, base)
 	if n > 0 {
 		p.kind.handled(n, start)
 	}
-	return stop, leftover, reason
+	return stop, leftover
 }
 
 // receiveRun hands batch[from:] to Receive until the batch is done, the
@@ -211,24 +210,17 @@ func (p *process) handleObserved(batch []envelope, first, base uint64) (stop boo
 // index past the failed message and the recovered *PanicError. One deferred
 // recover serves the whole run: one per message cost a tenth of a ping-pong.
 func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (next int, perr *PanicError) {
-	c := &p.c
 	next = from
 	inside := false // Receive is running: a panic or Goexit is the actor's
 	defer func() {
 		if !inside {
 			return
 		}
-		if r := recover(); r != nil {
-			perr = newPanicError(r, c.msg)
-		} else {
-			// runtime.Goexit: the goroutine is ending; run records why,
-			// and turns the rest of the batch into dead letters.
-			perr = newPanicError("runtime.Goexit called in Receive", c.msg)
-			p.extra().stopCause = perr // the loop never returns: run's defer reads it
-			p.rest = batch[next:]
+		r := recover()
+		if r == nil { // runtime.Goexit: run turns the rest of the batch into dead letters
+			p.extra().rest = batch[next:]
 		}
-		p.panicked(perr, c.reply)
-		c.msg, c.sender, c.reply = nil, nil, nil
+		perr = p.recovered(r)
 	}()
 	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain
@@ -239,15 +231,15 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		if !live {
 			continue // its timer stopped: the tick is withdrawn
 		}
-		c.msg, c.sender, c.reply = msg, env.sender, env.reply
 		inside = true
-		p.actor.Receive(c)
+		p.receive(msg, env.sender, env.reply)
 		inside = false
-		if c.reply != nil {
+		if env.reply != nil {
 			// Respond is valid only during Receive: no answer can come now.
-			c.reply.complete(nil, errUnanswered)
+			env.reply.complete(nil, errUnanswered)
 		}
 	}
+	c := &p.c
 	c.msg, c.sender, c.reply = nil, nil, nil
 	return next, nil
 }
@@ -264,6 +256,18 @@ func (p *process) keep(rest []envelope, first, base uint64) {
 	e := p.extra()
 	e.pending = append([]envelope(nil), rest...)
 	e.pendFirst, e.pendBase = first, base
+}
+
+// takeRest returns what a runtime.Goexit left unhandled: the rest of the
+// batch, then the messages kept over a failure.
+func (p *process) takeRest() []envelope {
+	e := p.ext.Load()
+	if e == nil {
+		return nil
+	}
+	rest := append(e.rest, e.pending...)
+	e.rest, e.pending = nil, nil
+	return rest
 }
 
 func (p *process) takePending() []envelope {
@@ -306,12 +310,12 @@ func (p *process) goIdle() bool {
 		p.mbox.Release()
 		small = true
 	}
-	p.state.Store(to)
+	p.sched.Store(to)
 	// A sender that queued after our last look saw running and left the
 	// work to us: look once more. Either we see its message here, or it
 	// sees idle and starts a new goroutine; the CAS picks one of us.
 	if (userWork && p.mbox.Len() > 0) || p.systemPending() {
-		return !p.state.CompareAndSwap(to, running)
+		return !p.sched.CompareAndSwap(to, running)
 	}
 	if userWork && !small {
 		// Give the mailbox's storage back if the actor stays idle. Not at
@@ -335,11 +339,11 @@ const smallStorage = 16
 // no goroutine can be using the mailbox's buffers, gives them back, and
 // hands the actor back, starting it if work arrived meanwhile.
 func (p *process) releaseIdle() {
-	if !p.state.CompareAndSwap(idle, running) {
+	if !p.sched.CompareAndSwap(idle, running) {
 		return // busy again: it keeps its storage
 	}
 	p.mbox.Release()
-	p.state.Store(idle)
+	p.sched.Store(idle)
 	if p.mbox.Len() > 0 || p.systemPending() {
 		p.schedule()
 	}

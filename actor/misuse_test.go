@@ -27,6 +27,12 @@ func TestGoexitWhileStoppingCompletesTheStopOnce(t *testing.T) {
 		t.Run(during, func(t *testing.T) {
 			sys := newSystem(t)
 			var stopping, stopped atomic.Int32
+			reasons := make(chan error, 2)
+			defer sys.Subscribe(func(ev actor.Event) {
+				if e, ok := ev.(actor.ActorStopped); ok {
+					reasons <- e.Reason
+				}
+			})()
 			pid, err := sys.SpawnFunc(func(c *actor.Context) {
 				switch c.Message().(type) {
 				case actor.Stopping:
@@ -56,6 +62,11 @@ func TestGoexitWhileStoppingCompletesTheStopOnce(t *testing.T) {
 			}
 			if n, m := stopping.Load(), stopped.Load(); n != 1 || (during != "Stopping" && m != 1) || m > 1 {
 				t.Fatalf("Stopping delivered %d times, Stopped %d times", n, m)
+			}
+			// The stop keeps the reason it began with: a Goexit in a
+			// stop's handler is not why the actor stopped.
+			if reason := <-reasons; reason != nil {
+				t.Fatalf("ActorStopped reason = %v, want nil: a normal stop", reason)
 			}
 			if err := sys.Stop(actor.PID{ID: "goner"}); err != nil {
 				t.Fatal(err)

@@ -30,45 +30,45 @@ func pidOf(pid *PID) PID {
 
 // process is the runtime side of one actor: its mailbox, its system lane and
 // its receive loop, which runs on the process's own goroutine.
+//
+// Its state is three facts, each with one owner:
+//   - sched: whether a goroutine serves it, claimed by compare-and-swap by
+//     whoever starts or ends that goroutine (loop.go);
+//   - life: where its current instance is, owned by that goroutine;
+//   - stage: how far its stop has gone. It only moves forward. Anyone may
+//     ask for a stop (stageAsked), the watchdog may mark the stop slow
+//     (stageSlow); every later stage is the actor's goroutine's to enter.
 type process struct {
+	// Set at spawn; the actor's goroutine replaces actor at a restart
+	// and lets go of it and of producer at the end.
 	sys      *System
 	self     PID // no Address: an envelope's sender points here
 	kind     *kind
 	parent   *process
 	producer Producer
 	actor    Actor
-	// Senders read mbox and state on every send; they sit in the first
+	// Senders read mbox and sched on every send; they sit in the first
 	// cache lines, away from the fields the actor writes per message (c),
 	// so that the two do not share a line.
 	mbox     *mailbox.Queue[envelope]
-	state    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor
+	sched    atomic.Int32            // idle, running or suspended: whether a goroutine serves the actor (loop.go)
+	stage    atomic.Uint32           // how far its stop has gone: see the stages
 	unlisted atomic.Bool             // removed from the registry: its hot entry is stale
+	life     life                    // the instance's, owned by the actor's goroutine
 	lane     atomic.Pointer[sysNode] // the system lane: see pushSystem
 	ext      atomic.Pointer[procExt] // the rarely used part, made on first need
 
-	mu      sync.Mutex // guards the three flags below, and ext's timers, context and end
-	stopReq bool       // someone asked this actor to stop
-	ctxDone bool       // the instance's context is cancelled
-	ended   bool       // the stop has run to its end
-	// life is the actor goroutine's, like the fields after strategy; it
-	// sits here, with stopping, in what would be padding.
-	life     life        // where the actor is in its life: see the constants
-	stopping atomic.Bool // the stop has begun (set by stop); read by other goroutines too
+	mu sync.Mutex // guards ext's timers, context and done
 
 	strategy *supervisor.Strategy // for this actor's children
 
 	// Owned by the actor's goroutine.
 	c    Context
-	rest []envelope // while a handler may call runtime.Goexit outside a run of Receive: the batch's messages not begun
-	ties *ties      // children, watches and restart bookkeeping, made on first need
+	ties *ties // children, watches and restart bookkeeping, made on first need
 }
 
-// life is where an actor is in its life, owned by its goroutine: an
-// instance is made, started, runs, may fail and be suspended until its
-// supervisor decides, and once a stop is decided the stop goes through its
-// steps in order. What other goroutines need to know is kept apart: the
-// scheduling state and stopping (atomic), stopReq, ctxDone and ended
-// (under mu).
+// life is where the actor's current instance is: made, started and
+// running, or suspended until its supervisor decides.
 type life uint8
 
 const (
@@ -76,27 +76,48 @@ const (
 	lifeNewAck                // the same, and its parent's restart plan waits to hear of Started
 	lifeRunning               // Started has run: messages flow
 	lifeSuspended             // failed, halted or exited: system messages only, until a directive
-	lifeMustStop              // a stop is decided, with ext's stopCause: the loop ends next
-
-	// The steps of the stop, in order. Each is entered once: a handler
-	// that calls runtime.Goexit during one makes the stop go on from the
-	// next (see finishStop).
-	lifeStopping // Stopping is delivered
-	lifeChildren // the children are stopped
-	lifeStopped  // Stopped is delivered
-	lifeEnd      // the mailbox is closed, watchers and parent told
 )
 
-// become moves the actor to l, unless a stop is decided: nothing undoes
-// that.
-func (p *process) become(l life) {
-	if p.life < lifeMustStop {
-		p.life = l
+// The stages of a stop, in order. Each step of the stop is entered once:
+// a handler that calls runtime.Goexit during one makes the stop go on from
+// the next (see finishStop).
+const (
+	stageNone     uint32 = iota // nobody asked, nothing decided
+	stageAsked                  // a stop was asked for: the context is cancelled, a sysStop queued
+	stageDecided                // the actor must stop, for ext's stopCause: the loop ends next
+	stageStopping               // the stop has begun: Stopping is delivered
+	stageChildren               // the children are stopped
+	stageStopped                // Stopped is delivered
+	stageEnding                 // the mailbox is closed, watchers and parent told
+	stageEnded                  // the stop has run to its end
+
+	stageSlow  uint32 = 1 << 8 // a flag beside the stage: a handler outlived the stop grace
+	stageSteps        = stageSlow - 1
+)
+
+// stageOf returns how far the actor's stop has gone.
+func (p *process) stageOf() uint32 { return p.stage.Load() & stageSteps }
+
+// reach moves the stop to stage s, and reports whether it did: false when
+// it is there or further already.
+func (p *process) reach(s uint32) bool {
+	for {
+		old := p.stage.Load()
+		if old&stageSteps >= s {
+			return false
+		}
+		if p.stage.CompareAndSwap(old, old&^stageSteps|s) {
+			return true
+		}
 	}
 }
 
 // ending reports whether a stop is decided or under way.
-func (p *process) ending() bool { return p.life >= lifeMustStop }
+func (p *process) ending() bool { return p.stageOf() >= stageDecided }
+
+// stopping reports whether the stop has begun: children are no longer
+// spawned nor restarted, timers no longer set.
+func (p *process) stopping() bool { return p.stageOf() >= stageStopping }
 
 // procExt is the rarely used part of a process, made on first need: an
 // actor that never blocked on a send, asked for its context, failed, was
@@ -117,15 +138,13 @@ type procExt struct {
 	waiting atomic.Bool
 	wake    chan struct{}
 
-	slowStop atomic.Bool // a handler outlived the stop grace (the watchdog's)
-
 	// Owned by the actor's goroutine.
-	stopCause  error      // why lifeMustStop
-	stopReason error      // the reason the stop began with
-	pending    []envelope // taken from the mailbox, not handled, kept over a failure
-	pendFirst  uint64     // sequence number of pending[0]
-	pendBase   uint64     // sequence number of the first message of the Drain pending came from
-	poisonAt   uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
+	stopCause error      // the stop's reason (nil: a normal stop), set when it is decided
+	pending   []envelope // taken from the mailbox, not handled, kept over a failure
+	rest      []envelope // the batch's messages not begun, while a handler may call runtime.Goexit outside a run of Receive
+	pendFirst uint64     // sequence number of pending[0]
+	pendBase  uint64     // sequence number of the first message of the Drain pending came from
+	poisonAt  uint64     // 1 + the mark of the earliest Poison; 0: not poisoned
 
 	// Used only by whoever decides for the actor: its parent's goroutine,
 	// or its own at the top.
@@ -171,18 +190,10 @@ func (p *process) watching(pid PID) bool {
 // pid returns the actor's PID, as its System names it: with no Address.
 func (p *process) pid() PID { return p.self }
 
-// cause returns why the loop must stop (stopCause), nil for a plain stop.
+// cause returns the stop's reason (stopCause), nil for a normal stop.
 func (p *process) cause() error {
 	if e := p.ext.Load(); e != nil {
 		return e.stopCause
-	}
-	return nil
-}
-
-// reason returns the reason the stop began with (stopReason).
-func (p *process) reason() error {
-	if e := p.ext.Load(); e != nil {
-		return e.stopReason
 	}
 	return nil
 }
@@ -226,40 +237,51 @@ func newProcess(s *System, parent *process, pid PID, producer Producer, a Actor,
 	return p
 }
 
-// invoke calls Receive with msg, turning a panic into a *PanicError.
-func (p *process) invoke(msg any, sender *PID, reply *Future) (perr *PanicError) {
-	msg, live := untick(msg)
-	if !live {
-		return nil // its timer stopped: the tick is withdrawn
-	}
+// invoke hands a lifecycle message (Started, Terminated, Restarting,
+// Stopping, Stopped) to Receive, turning a panic into a *PanicError.
+func (p *process) invoke(msg any) (perr *PanicError) {
 	if p.actor == nil { // halted between two instances
-		if reply != nil {
-			reply.complete(nil, errNoReply(ErrStopped))
-		}
 		return nil
 	}
-	c := &p.c
-	c.msg, c.sender, c.reply = msg, sender, reply
 	returned := false
 	defer func() {
-		if r := recover(); r != nil {
-			perr = newPanicError(r, msg)
-			p.panicked(perr, reply)
-		} else if !returned {
-			// runtime.Goexit: the goroutine is ending; run records why.
-			perr := newPanicError("runtime.Goexit called in Receive", msg)
-			p.extra().stopCause = perr // the loop never returns: run's defer reads it
-			p.panicked(perr, reply)
+		if !returned {
+			perr = p.recovered(recover())
 		}
-		c.msg, c.sender, c.reply = nil, nil, nil
 	}()
-	p.actor.Receive(c)
+	p.receive(msg, nil, nil)
 	returned = true
-	if reply != nil {
-		// Respond is valid only during Receive: no answer can come now.
-		reply.complete(nil, errUnanswered)
-	}
+	p.c.msg = nil
 	return nil
+}
+
+// receive hands one message to Receive: the one place where Receive is
+// called, for lifecycle messages (invoke) and the mailbox's (receiveRun).
+// Small enough to be inlined into both.
+func (p *process) receive(msg any, sender *PID, reply *Future) {
+	c := &p.c
+	c.msg, c.sender, c.reply = msg, sender, reply
+	p.actor.Receive(c)
+}
+
+// recovered reports what ended a Receive early, a panic with value r or,
+// with r nil, runtime.Goexit, as a *PanicError. A Goexit ends the
+// goroutine, so the actor stops, for that reason unless its stop has begun
+// already (a Goexit in Stopping): run's defer goes on with the stop.
+func (p *process) recovered(r any) *PanicError {
+	c := &p.c
+	var perr *PanicError
+	if r != nil {
+		perr = panicErrorAt(1, r, c.msg)
+	} else {
+		perr = panicErrorAt(1, "runtime.Goexit called in Receive", c.msg)
+		if p.reach(stageDecided) {
+			p.extra().stopCause = perr
+		}
+	}
+	p.panicked(perr, c.reply)
+	c.msg, c.sender, c.reply = nil, nil, nil
+	return perr
 }
 
 // panicked reports a recovered panic: logged with its stack, counted,
@@ -283,15 +305,15 @@ func (p *process) context() context.Context {
 	e := p.extra()
 	if e.goctx == nil {
 		e.goctx, e.cancel = context.WithCancel(context.Background())
-		if p.ctxDone {
+		if p.stageOf() >= stageAsked {
 			e.cancel()
 		}
 	}
 	return e.goctx
 }
 
+// cancelLocked cancels the instance's context, if it has one, under mu.
 func (p *process) cancelLocked() {
-	p.ctxDone = true
 	if e := p.ext.Load(); e != nil && e.cancel != nil {
 		e.cancel()
 	}

@@ -13,13 +13,12 @@ import (
 // reports a handler that is still running when the stop grace has passed.
 func (p *process) requestStop(reason error) {
 	p.mu.Lock()
-	if p.stopReq {
+	if !p.reach(stageAsked) {
 		p.mu.Unlock()
-		return
+		return // asked already, or deciding for itself: the stop is on its way
 	}
-	p.stopReq = true
 	p.cancelLocked()
-	if p.state.Load() == running {
+	if p.sched.Load() == running {
 		// A handler may be running: report it if it outlives the grace. An
 		// idle actor handles the stop before any other message.
 		p.extra().watchdog = time.AfterFunc(p.sys.grace, p.reportSlowStop)
@@ -32,10 +31,15 @@ func (p *process) requestStop(reason error) {
 // receive loop has ended is stopping its children or finishing: not its
 // handler's fault. One still in its loop is stuck in a handler.
 func (p *process) reportSlowStop() {
-	if p.stopping.Load() {
-		return
+	for {
+		old := p.stage.Load()
+		if old&stageSteps >= stageStopping {
+			return
+		}
+		if p.stage.CompareAndSwap(old, old|stageSlow) {
+			break
+		}
 	}
-	p.extra().slowStop.Store(true) // the watchdog lives in ext: it exists
 	p.sys.logger.Warn("actor: handler still running after stop; it ignores Context.Context",
 		"pid", p.pid().String(), "kind", p.kind.name, "grace", p.sys.grace)
 }
@@ -44,31 +48,23 @@ func (p *process) reportSlowStop() {
 // reverse spawn order, Stopped, the mailbox closed and what is left in it
 // turned into dead letters, then watchers and parent told. Called again
 // after a Goexit, it goes on from the step that was interrupted.
-func (p *process) stop(reason error, leftover []envelope) {
-	if p.life < lifeStopping {
-		p.life = lifeStopping
-		if reason != nil {
-			p.extra().stopReason = reason
-		}
-		p.stopping.Store(true)
+func (p *process) stop(leftover []envelope) {
+	if p.reach(stageStopping) {
 		p.mu.Lock()
 		p.cancelLocked()
 		p.mu.Unlock()
 		p.stopTimers(true) // before the leftovers: a stopped timer's tick is no dead letter
 		p.deadLetters(leftover)
-		p.invokeWhileStopping(Stopping{})
+		p.invoke(Stopping{}) // a panic is reported; the stop reason stays
 	}
-	if p.life < lifeChildren {
-		p.life = lifeChildren
+	if p.reach(stageChildren) {
 		p.stopChildren()
 	}
-	if p.life < lifeStopped {
-		p.life = lifeStopped
-		p.invokeWhileStopping(Stopped{})
+	if p.reach(stageStopped) {
+		p.invoke(Stopped{})
 	}
-	if p.life < lifeEnd {
-		p.life = lifeEnd
-		p.end(p.reason())
+	if p.reach(stageEnding) {
+		p.end(p.cause())
 	}
 }
 
@@ -79,9 +75,9 @@ func (p *process) end(reason error) {
 	p.closeLane()
 	if e := p.ext.Load(); e != nil {
 		e.stopRuntimeTimers(&p.mu)
-		if e.slowStop.Load() {
-			reason = ignoredStop(reason)
-		}
+	}
+	if p.stage.Load()&stageSlow != 0 {
+		reason = ignoredStop(reason)
 	}
 	// Published before anyone is told: a subscriber hears of a child's
 	// stop before its parent's, and before any watcher's Terminated.
@@ -103,7 +99,7 @@ func (p *process) end(reason error) {
 	p.actor, p.producer, p.ties = nil, nil, nil
 	p.mbox.Release()
 	p.mu.Lock()
-	p.ended = true
+	p.reach(stageEnded) // under mu: doneChan sees it, or its channel is closed here
 	if reason != nil || p.ext.Load() != nil {
 		e := p.extra()
 		e.reason = reason
@@ -186,12 +182,6 @@ func (p *process) untie(reason error) {
 	}
 }
 
-// invokeWhileStopping delivers a lifecycle message during the stop; a panic
-// there is reported but does not change the stop reason.
-func (p *process) invokeWhileStopping(msg any) {
-	p.invoke(msg, nil, nil)
-}
-
 func (p *process) deadLetters(envs []envelope) {
 	for i := range envs {
 		p.sys.deadLetter(p.pid(), envs[i], ErrStopped)
@@ -206,7 +196,7 @@ func (p *process) doneChan() <-chan struct{} {
 	e := p.extra()
 	if e.done == nil {
 		e.done = make(chan struct{})
-		if p.ended {
+		if p.stageOf() == stageEnded {
 			close(e.done)
 		}
 	}

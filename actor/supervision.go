@@ -85,7 +85,7 @@ func (p *process) history() *supervisor.History {
 // its supervisor has decided. The parent decides on its own goroutine; the
 // system's guardian decides here, for a top-level actor.
 func (p *process) fail(perr *PanicError) {
-	p.become(lifeSuspended)
+	p.life = lifeSuspended
 	if p.parent != nil {
 		p.parent.pushSystem(sysMsg{kind: sysFailed, child: p, reason: perr})
 		return
@@ -132,11 +132,8 @@ func (p *process) resume() {
 
 // stopNow makes the receive loop stop the actor with reason.
 func (p *process) stopNow(reason error) {
-	if !p.ending() {
-		p.life = lifeMustStop
-		if reason != nil { // most stops have none: no need for the rare part
-			p.extra().stopCause = reason
-		}
+	if p.reach(stageDecided) && reason != nil { // most stops have none: no need for the rare part
+		p.extra().stopCause = reason
 	}
 }
 
@@ -144,18 +141,15 @@ func (p *process) stopNow(reason error) {
 // to it, its children are stopped, its context is cancelled. The actor stays
 // suspended until startInstance.
 func (p *process) halt(reason error) {
-	p.become(lifeSuspended)
+	p.life = lifeSuspended
 	if p.actor != nil {
-		p.invoke(Restarting{Reason: reason}, nil, nil)
+		p.invoke(Restarting{Reason: reason})
 		p.stopTimers(false) // the next instance gets none of this one's ticks
 		p.stopChildren()
 		p.mu.Lock()
 		p.cancelLocked()
 		if e := p.ext.Load(); e != nil {
-			e.goctx, e.cancel = nil, nil
-		}
-		if !p.stopReq {
-			p.ctxDone = false // the next instance gets a fresh context
+			e.goctx, e.cancel = nil, nil // the next instance gets a fresh context
 		}
 		p.mu.Unlock()
 		p.actor = nil
@@ -187,7 +181,7 @@ func (p *process) startInstance(reason error) {
 		return
 	}
 	p.actor = a
-	p.become(lifeNew)
+	p.life = lifeNew
 	p.redeliverDeferred()
 	p.kind.restarted()
 	p.sys.publish(ActorRestarted{PID: p.pid(), Kind: p.kind.name, Reason: reason})
@@ -205,7 +199,7 @@ func (p *process) exitNormally() {
 		return
 	}
 	if p.parent != nil {
-		p.become(lifeSuspended)
+		p.life = lifeSuspended
 		p.parent.pushSystem(sysMsg{kind: sysExited, child: p})
 		return
 	}
@@ -237,7 +231,7 @@ func (p *process) restartSelf(reason error, delay time.Duration) {
 func (p *process) after(d time.Duration, m sysMsg) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.ended {
+	if p.stageOf() == stageEnded {
 		return
 	}
 	var t *time.Timer
@@ -257,7 +251,7 @@ func (p *process) after(d time.Duration, m sysMsg) {
 // childExited runs on the parent's goroutine when a Permanent child has
 // stopped itself: a restart, limited and delayed like any other.
 func (p *process) childExited(child *process) {
-	if !p.hasChild(child) || p.inPlan(child) || p.stopping.Load() {
+	if !p.hasChild(child) || p.inPlan(child) || p.stopping() {
 		return
 	}
 	hist := &p.supervising().groupHist
@@ -284,7 +278,7 @@ func (p *process) childFailed(child *process, perr *PanicError) {
 	if !p.hasChild(child) || p.inPlan(child) {
 		return // gone, or about to get a new instance anyway
 	}
-	if p.stopping.Load() {
+	if p.stopping() {
 		return // every child is being stopped
 	}
 	if p.strategy.Kind() != supervisor.KindOneForOne && len(p.supervising().plans) > 0 {
@@ -328,7 +322,7 @@ func (p *process) stopChildren() {
 				held, last = p.holdSystem(held, last)
 			}
 			var batch []envelope
-			if p.stopping.Load() {
+			if p.stopping() {
 				batch, _ = p.mbox.Drain()
 				p.deadLetters(batch)
 			}

@@ -285,7 +285,7 @@ func (s *System) awaitIdle(ctx context.Context, idle <-chan struct{}) error {
 	var stuck int
 	s.registry.each(func(p *process) {
 		stuck++
-		if p.stopping.Load() {
+		if p.stopping() {
 			s.logger.Error("actor: still stopping at shutdown", "pid", p.pid().String(), "kind", p.kind.name)
 			return
 		}

@@ -137,7 +137,7 @@ func (p *process) newTimer(to PID, d, every time.Duration, msg any) *Timer {
 		t.err = ErrNilMessage
 	case to.IsZero():
 		t.err = ErrZeroPID
-	case p.stopping.Load():
+	case p.stopping():
 		t.err = ErrStopping
 	default:
 		t.set = p.timerSet()

@@ -9,9 +9,10 @@ import (
 // which owner, so that a send to a warm identity on another member goes
 // straight to its PID, which is fixed: {owner, actorName(id)}. An entry
 // is a 64-bit key, a keyed hash of the identity and its owner's address:
-// about 12 bytes where an entry holding the PID and the identity took
-// over 100, which mattered with many grains. The grains of this member
-// are not cached: the activation table finds them.
+// about 12 bytes (a slot of 8, the set half to three quarters full), where
+// an entry holding the PID and the identity took over 100, which mattered
+// with many grains. The grains of this member are not cached: the
+// activation table finds them.
 //
 // Two identities whose keys collide (a chance of about n²/2⁶⁵ among n
 // entries, and not one a sender can aim at: the seed is random per

@@ -244,17 +244,17 @@ func (g *grain) refuse() {
 // new owner activates them on their next message.
 func (c *Cluster) handOff() {
 	snap := c.view.current()
-	for _, g := range c.grains.all() {
+	c.grains.each(func(g *grain) {
 		if id, ok := parseActorName(g.name); ok && snap.ownerOf(id) != c.self {
 			g.stop(stopHandoff)
 		}
-	}
+	})
 }
 
 // passivateIdle stops the grains that handled no message for two sweeps
 // (IdleAfter/2 apart).
 func (c *Cluster) passivateIdle() {
-	for _, g := range c.grains.all() {
+	c.grains.each(func(g *grain) {
 		switch v := g.state.And(^uint64(touched)); {
 		case v&touched != 0:
 			if v&idleOnce != 0 {
@@ -265,7 +265,7 @@ func (c *Cluster) passivateIdle() {
 		default:
 			g.stop(stopIdle)
 		}
-	}
+	})
 }
 
 // The hand-off on a join, as Akka's sharding does it (BeginHandOff,

@@ -1,14 +1,37 @@
 package cluster
 
+import "math/bits"
+
 // openSet is a set of Ts in one slice, found by linear probing from the
 // slot of their hash: the slot is all an entry costs, where a Go map's
 // entry costs its slot, control byte and the room kept for growth over a
 // larger slot. The zero T marks an empty slot and is never held. The
 // caller locks, hashes and compares; hash must give an entry's hash as
 // the caller gives it to find, insert and remove.
+//
+// The slice grows by half, not double, so that it is between half and
+// three quarters full (about 11 bytes an entry of 8), where doubling
+// leaves it between three eighths and three quarters (about 15): a slot
+// is then found by scaling the hash, not masking it.
 type openSet[T comparable] struct {
-	slots []T // nil, or a power of two long
+	slots []T // nil, or at least 8 long
 	n     int // entries held
+}
+
+// home is the slot where h's probe starts: the hash, spread over 64 bits
+// by a multiplication (Fibonacci hashing: callers may give hashes whose
+// top bits are zero), scaled to the slice's length.
+func home(h uint64, n int) int {
+	hi, _ := bits.Mul64(h*0x9e3779b97f4a7c15, uint64(n))
+	return int(hi)
+}
+
+// next is the slot after i, wrapping around a slice of n.
+func next(i, n int) int {
+	if i++; i == n {
+		return 0
+	}
+	return i
 }
 
 // find returns the entry at or after h's slot that matches, or the zero T.
@@ -17,8 +40,8 @@ func (s *openSet[T]) find(h uint64, match func(T) bool) T {
 	if s.slots == nil {
 		return zero
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	n := len(s.slots)
+	for i := home(h, n); ; i = next(i, n) {
 		if e := s.slots[i]; e == zero || match(e) {
 			return e
 		}
@@ -31,10 +54,10 @@ func (s *openSet[T]) find(h uint64, match func(T) bool) T {
 func (s *openSet[T]) insert(v T, h uint64, match func(T) bool, replace bool, hash func(T) uint64) T {
 	var zero T
 	if (s.n+1)*4 > len(s.slots)*3 { // over three quarters full
-		s.resize(max(8, len(s.slots)*2), hash)
+		s.resize(max(8, len(s.slots)*3/2), hash)
 	}
-	mask := uint64(len(s.slots) - 1)
-	for i := h & mask; ; i = (i + 1) & mask {
+	n := len(s.slots)
+	for i := home(h, n); ; i = next(i, n) {
 		switch e := s.slots[i]; {
 		case e == zero:
 			s.slots[i] = v
@@ -55,9 +78,9 @@ func (s *openSet[T]) remove(v T, h uint64, hash func(T) uint64) {
 	if s.slots == nil || v == zero {
 		return
 	}
-	mask := uint64(len(s.slots) - 1)
-	i := h & mask
-	for ; s.slots[i] != v; i = (i + 1) & mask {
+	n := len(s.slots)
+	i := home(h, n)
+	for ; s.slots[i] != v; i = next(i, n) {
 		if s.slots[i] == zero {
 			return
 		}
@@ -67,17 +90,17 @@ func (s *openSet[T]) remove(v T, h uint64, hash func(T) uint64) {
 	for j := i; ; {
 		s.slots[i] = zero
 		for {
-			j = (j + 1) & mask
+			j = next(j, n)
 			e := s.slots[j]
 			if e == zero {
 				s.n--
 				if s.n*8 < len(s.slots) && len(s.slots) > 8 { // under an eighth full: give memory back
-					s.resize(len(s.slots)/2, hash)
+					s.resize(max(8, len(s.slots)/2), hash)
 				}
 				return
 			}
 			// e may fill the hole at i unless its home lies cyclically in (i, j].
-			if home := hash(e) & mask; (j > i && (home <= i || home > j)) || (j < i && home <= i && home > j) {
+			if at := home(hash(e), n); (j > i && (at <= i || at > j)) || (j < i && at <= i && at > j) {
 				s.slots[i] = e
 				i = j
 				break
@@ -91,14 +114,13 @@ func (s *openSet[T]) resize(n int, hash func(T) uint64) {
 	var zero T
 	old := s.slots
 	s.slots = make([]T, n)
-	mask := uint64(n - 1)
 	for _, e := range old {
 		if e == zero {
 			continue
 		}
-		i := hash(e) & mask
+		i := home(hash(e), n)
 		for s.slots[i] != zero {
-			i = (i + 1) & mask
+			i = next(i, n)
 		}
 		s.slots[i] = e
 	}

@@ -117,3 +117,29 @@ func TestGrainTableByIDAndName(t *testing.T) {
 		t.Fatalf("%d held, want 3", n)
 	}
 }
+
+// TestGrainTableEach: each visits every grain once, and f may remove
+// grains from the table (a stop does) without waiting on the shard's lock.
+func TestGrainTableEach(t *testing.T) {
+	tb := newGrainTable()
+	const n = 500
+	for i := range n {
+		tb.put(&grain{name: actorName(echoID(i))})
+	}
+	seen := map[*grain]int{}
+	tb.each(func(g *grain) {
+		seen[g]++
+		tb.remove(g)
+	})
+	if len(seen) != n {
+		t.Fatalf("visited %d grains, want %d", len(seen), n)
+	}
+	for g, k := range seen {
+		if k != 1 {
+			t.Fatalf("%s visited %d times", g.name, k)
+		}
+	}
+	if l := tb.len(); l != 0 {
+		t.Fatalf("%d left after each removed them all", l)
+	}
+}

@@ -117,7 +117,7 @@ func (d *directory) Receive(c *actor.Context) {
 		d.host(c, m)
 	case memberGone:
 		delete(d.peers, m.Address)
-		delete(d.names, m.Address)
+		d.forgetName(m.Address)
 	case peersQuery:
 		c.Respond(slices.Sorted(maps.Keys(d.peers)))
 	case Lookup:
@@ -153,6 +153,7 @@ func (d *directory) Receive(c *actor.Context) {
 				delete(d.rooms, name)
 			}
 		}
+		d.forgetName(m.PID.Address)
 	}
 }
 
@@ -212,6 +213,22 @@ func (d *directory) nameOf(pid actor.PID) string {
 		return d.cfg.Node
 	}
 	return d.names[pid.Address]
+}
+
+// forgetName drops the name of the node at addr once it is no peer and
+// hosts no room listed here. A member the cluster calls gone may still
+// have rooms listed until their watches fire (or it was only thought dead,
+// on a loaded machine): they keep the name the page shows.
+func (d *directory) forgetName(addr string) {
+	if addr == "" || d.peers[addr] {
+		return
+	}
+	for _, pid := range d.rooms {
+		if pid.Address == addr {
+			return
+		}
+	}
+	delete(d.names, addr)
 }
 
 // directoryOf is the directory of the node at addr.

@@ -27,3 +27,9 @@ func PeersOf(ctx context.Context, n *Node) ([]string, error) {
 	}
 	return v.([]string), nil
 }
+
+// TellGone tells n's directory what the cluster tells it when the member
+// at addr is dead or left.
+func TellGone(n *Node, addr string) error {
+	return n.System.Send(n.Directory, memberGone{Address: addr})
+}

@@ -139,6 +139,45 @@ func TestDirectoryForgetsAGoneMember(t *testing.T) {
 	}
 }
 
+// A member the cluster calls gone keeps its name on the rooms still
+// listed on it, as long as they are: the cluster can call a live member
+// dead on a loaded machine (TestDemoRunsTenNodes once saw a room on node
+// "" after that), and a dead one's rooms go when their watches fire.
+func TestDirectoryKeepsTheNameOfAGoneMembersRooms(t *testing.T) {
+	nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b")
+	r := call(t, "POST", nodes[0].URL()+"/rooms", chat.RoomRequest{Name: "zed"})
+	if r.Status != http.StatusCreated {
+		t.Fatalf("make zed: %d %s", r.Status, r.Body)
+	}
+	var ri chat.RoomInfo
+	r.Decode(t, &ri)
+	host, lister := nodes[0], nodes[1]
+	if ri.Node != host.NodeAddr() {
+		host, lister = lister, host
+	}
+	nameAt := func() string {
+		var infos []chat.RoomInfo
+		do(t, "GET", lister.URL()+"/rooms", nil).Decode(t, &infos)
+		for _, i := range infos {
+			if i.Name == "zed" {
+				return i.NodeName
+			}
+		}
+		return "(not listed)"
+	}
+	var want string
+	eventually(t, "the other node lists zed with its node's name", func() bool {
+		want = nameAt()
+		return want != "" && want != "(not listed)"
+	})
+	if err := chat.TellGone(lister, host.NodeAddr()); err != nil {
+		t.Fatal(err)
+	}
+	if got := nameAt(); got != want {
+		t.Fatalf("zed, still listed, is on node %q after its member was called gone; want %q", got, want)
+	}
+}
+
 // The gateway finds a grain room once per request: the request to the
 // room finds it, with no lookup before (or, for a join, after) it. The
 // member counts every Send, Request and Get as a lookup.
