@@ -14,6 +14,16 @@ func (b *Batch) Add(sender PID, msg any, reply Reply) {
 	b.envs = append(b.envs, envelope{msg: msg, sender: senderRef(sender), reply: reply.f})
 }
 
+// AddReceipt appends a receipt: not a message, since the actor never sees
+// it and it never becomes a dead letter, but a mark that calls received
+// once it leaves the mailbox, after the messages added before it: when the
+// actor comes to it, or when it is dropped, or the actor stops, or does not
+// exist. A Transport learns so what its deliveries still hold. A receipt
+// takes a slot in the mailbox, like a message.
+func (b *Batch) AddReceipt(received func()) {
+	b.envs = append(b.envs, envelope{msg: &tick{received: received}})
+}
+
 // Len returns how many messages the batch holds.
 func (b *Batch) Len() int { return len(b.envs) }
 

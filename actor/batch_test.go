@@ -106,3 +106,81 @@ func TestTryDeliverBatchStoppedSystem(t *testing.T) {
 		t.Fatalf("TryDeliverBatch on a stopped System = %d", n)
 	}
 }
+
+// A receipt calls back once it leaves the mailbox, after the messages
+// before it, however it leaves: handled past, dropped, left behind by a
+// stop, or delivered to no actor. The actor never sees it, and it is never
+// a dead letter.
+func TestBatchReceipt(t *testing.T) {
+	_, b, pa, _ := joined(t)
+	ev := subscribe(t, b)
+	link := pa.peer.self
+	entered, release := make(chan struct{}), make(chan struct{})
+	seen := make(chan any, 8)
+	pid, _ := b.SpawnFunc(blocker(entered, release, seen))
+	receipts := make(chan string, 8)
+	receipt := func(name string) func() { return func() { receipts <- name } }
+
+	var batch actor.Batch
+	batch.Add(actor.PID{}, "block", actor.Reply{})
+	batch.Add(actor.PID{}, "x", actor.Reply{})
+	batch.AddReceipt(receipt("handled"))
+	if n := link.TryDeliverBatch(pid, &batch); n != 3 {
+		t.Fatalf("TryDeliverBatch = %d, want 3", n)
+	}
+	<-entered
+	select {
+	case r := <-receipts:
+		t.Fatalf("receipt %q before the messages before it were handled", r)
+	default:
+	}
+	close(release)
+	if r := receive(t, receipts); r != "handled" {
+		t.Fatalf("receipt %q", r)
+	}
+	for _, want := range []any{"block", "x"} {
+		m := receive(t, seen)
+		for _, ok := m.(string); !ok; _, ok = m.(string) {
+			m = receive(t, seen) // Started
+		}
+		if m != want {
+			t.Fatalf("got %v, want %v", m, want)
+		}
+	}
+
+	// Left in the mailbox of an actor that stops.
+	entered2, release2 := make(chan struct{}), make(chan struct{})
+	stopping, _ := b.SpawnFunc(blocker(entered2, release2, nil))
+	batch.Reset()
+	batch.Add(actor.PID{}, "block", actor.Reply{})
+	batch.AddReceipt(receipt("stopped"))
+	if n := link.TryDeliverBatch(stopping, &batch); n != 2 {
+		t.Fatalf("TryDeliverBatch = %d, want 2", n)
+	}
+	<-entered2
+	b.Stop(stopping)
+	close(release2)
+	if r := receive(t, receipts); r != "stopped" {
+		t.Fatalf("receipt %q", r)
+	}
+
+	// Delivered to no actor, as the remote reader does with what is left.
+	batch.Reset()
+	batch.AddReceipt(receipt("nobody"))
+	_, m, reply := batch.At(0)
+	if err := link.TryDeliver(actor.PID{ID: "nobody"}, actor.PID{}, m, reply); !errors.Is(err, actor.ErrNotFound) {
+		t.Fatalf("TryDeliver to nobody: %v", err)
+	}
+	if r := receive(t, receipts); r != "nobody" {
+		t.Fatalf("receipt %q", r)
+	}
+	link.DeadLetter(pid, actor.PID{}, m, reply, errors.New("dropped")) // once only: a second leave calls nothing
+	select {
+	case r := <-receipts:
+		t.Fatalf("receipt %q called twice", r)
+	default:
+	}
+	if d := ev.deadLetters(); len(d) != 0 {
+		t.Fatalf("dead letters: %v", d)
+	}
+}

@@ -56,7 +56,14 @@ const (
 
 // tick is what a timer puts in a mailbox. Its type is unexported, so no
 // user message can be mistaken for one; the receive loop unwraps it.
-type tick struct{ t *Timer }
+//
+// A tick with no Timer is a receipt (Batch.AddReceipt): it is never
+// handled, and calls received when it leaves the mailbox, however it does.
+type tick struct {
+	t        *Timer
+	received func()
+	left     atomic.Bool // a receipt's: received has been called
+}
 
 // SendAfter sends msg to this actor after d (at once if d <= 0), with the
 // actor as its sender. The returned Timer stops with the actor instance:
@@ -244,6 +251,12 @@ func (t *Timer) waitContext() (context.Context, func()) {
 // stopped timer's tick is withdrawn, neither handled nor a dead letter.
 func (tk *tick) take() (any, bool) {
 	t := tk.t
+	if t == nil {
+		if !tk.left.Swap(true) {
+			tk.received()
+		}
+		return nil, false
+	}
 	t.queued.Store(false)
 	if t.every > 0 {
 		return t.msg, t.state.Load() == timerArmed

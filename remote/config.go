@@ -21,6 +21,12 @@ import (
 const (
 	// DefaultOutboundQueue bounds the messages waiting for one peer.
 	DefaultOutboundQueue = 4096
+	// DefaultOutboundBytes bounds the bytes of the messages waiting for
+	// one peer: 16 frames of the largest default size.
+	DefaultOutboundBytes = 64 << 20
+	// DefaultInboundBytes bounds the payload bytes one peer's messages hold
+	// in local mailboxes, not yet taken by their actors.
+	DefaultInboundBytes = 64 << 20
 	// DefaultHeartbeatInterval is how long a connection stays quiet
 	// before it sends a heartbeat.
 	DefaultHeartbeatInterval = time.Second
@@ -111,6 +117,29 @@ type Config struct {
 	// OutboundQueue bounds the messages waiting to be written to one peer.
 	// Zero means DefaultOutboundQueue.
 	OutboundQueue int
+
+	// OutboundBytes bounds the bytes of the messages waiting to be written
+	// to one peer, each weighed when sent as the frame it will make, at
+	// most: a queue of OutboundQueue messages of MaxFrameSize bytes would
+	// otherwise hold gigabytes. A send that finds them spent is treated as
+	// one that finds the queue full (Overflow), except that DropOldest
+	// drops the message sent; each is counted (PeerStats.QueueBytesFull)
+	// and logged at a limited rate. An empty queue takes any message. Zero
+	// means DefaultOutboundBytes, or MaxFrameSize if that is larger; it
+	// must be at least MaxFrameSize.
+	OutboundBytes int
+
+	// InboundBytes bounds the payload bytes of the messages read from one
+	// peer that wait in local mailboxes, not yet taken by their actors
+	// (messages under 4 KiB are not counted: a mailbox of n slots holds at
+	// most n × 4 KiB of those). Over the bound the node stops reading from
+	// the peer, so that TCP holds it back, for half the HeartbeatTimeout at
+	// most, as for a full Block mailbox; a message that still does not fit
+	// is then a dead letter (ErrInboundFull). Each wait is counted
+	// (PeerStats.InboundBytesFull) and logged at a limited rate. Zero means
+	// DefaultInboundBytes, or MaxFrameSize if that is larger; it must be at
+	// least MaxFrameSize.
+	InboundBytes int
 
 	// Overflow says what a send does when a peer's queue is full: Block
 	// (the zero value) waits for room as a Block mailbox does (TrySend
@@ -214,6 +243,8 @@ func (c Config) defaults() Config {
 	}
 	setDefault(&c.OutboundQueue, DefaultOutboundQueue)
 	setDefault(&c.MaxFrameSize, wire.DefaultMaxFrameSize)
+	setDefault(&c.OutboundBytes, max(DefaultOutboundBytes, c.MaxFrameSize))
+	setDefault(&c.InboundBytes, max(DefaultInboundBytes, c.MaxFrameSize))
 	setDefault(&c.HandshakeTimeout, server.DefaultHandshakeTimeout)
 	setDefault(&c.HeartbeatInterval, DefaultHeartbeatInterval)
 	setDefault(&c.HeartbeatTimeout, DefaultHeartbeatTimeout)
@@ -261,6 +292,8 @@ func (c *Config) validate() error {
 		return bad("OutboundQueue, MaxFrameSize, MaxHandshakes, MaxPeers and MaxWatches must not be negative")
 	case c.MaxFrameSize < 1024:
 		return bad("MaxFrameSize %d is under 1024 bytes", c.MaxFrameSize)
+	case c.OutboundBytes < c.MaxFrameSize, c.InboundBytes < c.MaxFrameSize:
+		return bad("OutboundBytes %d and InboundBytes %d must be at least MaxFrameSize %d", c.OutboundBytes, c.InboundBytes, c.MaxFrameSize)
 	case c.Overflow > mailbox.Reject:
 		return bad("unknown Overflow %v", c.Overflow)
 	case c.HandshakeTimeout < 0, c.HeartbeatInterval < 0, c.ReconnectMin < 0, c.ReconnectGiveUp < 0, c.StopTimeout < 0:

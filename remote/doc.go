@@ -16,8 +16,9 @@
 // let in only once the node at that address confirms it is dialling (or,
 // with Config.VerifyPeerAddress, once the peer's certificate names that
 // host). Everything a peer can make a node hold is bounded (MaxPeers,
-// MaxWatches, MaxHandshakes, MaxConns, the frame size, the lengths of
-// strings at the wire), Config.Expose says what peers may do to local
+// MaxWatches, MaxHandshakes, MaxConns, the frame size, the bytes in local
+// mailboxes and in the answers waiting for it, the lengths of strings at
+// the wire), Config.Expose says what peers may do to local
 // actors, and Config.AllowDial which addresses the node may dial. The
 // remote guide's Security section has the threat model.
 //
@@ -27,20 +28,24 @@
 // (ErrUnknownType, mailbox.ErrFull, ErrNodeStopped), or the message becomes
 // a dead letter of the sending System with a reason (ErrQueueFull,
 // ErrNodeUnreachable, ErrNodeStopped, an encoding error), or of the
-// receiving System (ErrUnknownType, a decoding error, actor.ErrNotFound).
+// receiving System (ErrUnknownType, a decoding error, actor.ErrNotFound,
+// mailbox.ErrFull, ErrInboundFull).
 // The receiving node acknowledges the messages it reads (the Ack frame), so
 // PeerStats counts a message Delivered only when the peer has it; one
 // written to a connection that dies before its acknowledgement may or may
 // not have arrived: PeerStats counts those as Uncertain.
 //
-// Backpressure. Each peer has a bounded outbound queue (Config.OutboundQueue)
-// that behaves like a mailbox: Send and SendContext wait for room, TrySend
+// Backpressure. Each peer has an outbound queue bounded in messages and in
+// bytes (Config.OutboundQueue, Config.OutboundBytes) that behaves like a
+// mailbox: Send and SendContext wait for room, TrySend
 // returns mailbox.ErrFull, and Config.Overflow may drop instead. On the
 // receiving side a message waits for room in a full Block mailbox, which
 // slows the connection and, through TCP, the sender's queue; while the
 // reader waits for one actor, the other actors that peer sends to wait too
 // (head-of-line blocking), so the wait is bounded by half the heartbeat
 // timeout, after which the message becomes a dead letter (mailbox.ErrFull).
+// So does the reader wait while a peer's messages hold Config.InboundBytes
+// in local mailboxes (ErrInboundFull).
 // A connection whose peer stops reading, or that hears nothing, not even a
 // heartbeat, for Config.HeartbeatTimeout is dropped, so no sender waits
 // forever on a peer that is gone.

@@ -53,6 +53,12 @@ var (
 	// full Block queue returns mailbox.ErrFull instead.
 	ErrQueueFull = errors.New("remote: outbound queue full")
 
+	// ErrInboundFull is the reason of a dead letter made of a message read
+	// from a peer that did not fit in Config.InboundBytes, the bytes the
+	// peer's messages may hold in local mailboxes, within half the
+	// heartbeat timeout.
+	ErrInboundFull = errors.New("remote: inbound bytes full")
+
 	// ErrNodeDown is wrapped by the reason of the Terminated every local
 	// watcher of a remote actor receives when the connection to its node is
 	// lost or cannot be made, and by the error of every request pending on

@@ -42,10 +42,11 @@ type Node struct {
 	kinds      kindTable     // what other nodes may spawn here (RegisterKind)
 	reqID      atomic.Uint64 // the last request id handed out
 	hsFailures handshakeFailures
-	nonces     dialNonces // of the handshakes this node has under way as initiator
+	encoders   encoderPool // weigh the payloads msgpack encodes (outbytes.go)
+	nonces     dialNonces  // of the handshakes this node has under way as initiator
 	rare       struct {
-		watches, handshakes, access, unconfirmed rareLog
-		failures                                 [len(handshakeReasons)]rareLog
+		watches, handshakes, access, unconfirmed, queueBytes, inboundBytes rareLog
+		failures                                                           [len(handshakeReasons)]rareLog
 	}
 	handshaking atomic.Int64                     // inbound handshakes in progress, TLS included
 	peers       atomic.Pointer[map[string]*peer] // copy on write, under mu
@@ -121,6 +122,7 @@ func start(sys *actor.System, cfg Config, ln net.Listener, dial dialFunc) (*Node
 		life: lifecycle.New(),
 	}
 	n.hs.Confirmed = n.nonces.has
+	n.encoders.max = cfg.MaxFrameSize
 	n.peers.Store(&map[string]*peer{})
 	if n.link, err = sys.SetTransport(addr, transport{n}); err != nil {
 		ln.Close()

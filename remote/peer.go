@@ -41,6 +41,9 @@ type peer struct {
 	ctlWaiting atomic.Bool   // the control lane may hold frames
 	enc        *wire.Encoder // reused by each session's writer in turn
 	stats      counters
+	bytes      byteBudget    // of the data lane (outbytes.go)
+	inbound    atomic.Int64  // payload bytes delivered here and not yet taken (inbox.go)
+	taken      chan struct{} // a receipt gave some back
 
 	mu       sync.Mutex
 	sess     *session // the session serving, nil when down
@@ -48,6 +51,7 @@ type peer struct {
 	dialing  bool
 	incoming int                   // sessions decide accepted, not yet adopted or failed
 	control  []ctlFrame            // the control lane: replies, watches, stops...
+	ctlBytes int                   // what the replies in control weigh
 	carry    []outMsg              // left unwritten by a failed session: first on the next
 	pending  map[uint64]*request   // requests sent to the peer, by id
 	watches  map[watchKey]struct{} // local watchers of the peer's actors
@@ -70,6 +74,7 @@ func newPeer(n *Node, addr string) *peer {
 	p := &peer{
 		n: n, addr: addr, rw: pidRewrite{from: addr, self: n.addr},
 		kick:     make(chan struct{}, 1),
+		taken:    make(chan struct{}, 1),
 		adopt:    make(chan *session),
 		done:     make(chan struct{}),
 		enc:      wire.NewEncoder(n.cfg.MaxFrameSize),
@@ -77,8 +82,12 @@ func newPeer(n *Node, addr string) *peer {
 		watches:  map[watchKey]struct{}{},
 		watchers: map[watchKey]uint64{},
 	}
+	p.bytes.limit = int64(n.cfg.OutboundBytes)
 	p.queue = mailbox.New[outMsg](n.cfg.OutboundQueue, mailbox.WithOverflow(n.cfg.Overflow)).
-		OnDrop(func(m outMsg) { p.drop(m, ErrQueueFull) })
+		OnDrop(func(m outMsg) {
+			p.release(m.size)
+			p.drop(m, ErrQueueFull)
+		})
 	return p
 }
 
@@ -331,9 +340,11 @@ func (p *peer) lost(s *session, cause error) {
 	watches, watchers := p.watches, p.watchers
 	p.watches, p.watchers = map[watchKey]struct{}{}, map[watchKey]uint64{}
 	ctl := p.control[:0]
+	p.ctlBytes = 0
 	for _, f := range p.control {
 		if s != nil && f.gen != gen {
 			ctl = append(ctl, f) // for any session: kept for the next
+			p.ctlBytes += f.size
 		}
 	}
 	clear(p.control[len(ctl):])
@@ -410,6 +421,7 @@ func (p *peer) giveUp(reason error) {
 	p.carry = nil
 	p.mu.Unlock()
 	for _, m := range carry {
+		p.release(m.size)
 		p.drop(m, reason)
 	}
 	for {
@@ -419,6 +431,7 @@ func (p *peer) giveUp(reason error) {
 		}
 		for i := range batch {
 			p.queue.Taken(i + 1)
+			p.release(batch[i].size)
 			p.drop(batch[i], reason)
 		}
 	}
@@ -431,7 +444,7 @@ func (p *peer) shutdown() {
 	p.lost(nil, ErrNodeStopped)
 	p.giveUp(ErrNodeStopped)
 	p.mu.Lock()
-	p.control = nil
+	p.control, p.ctlBytes = nil, 0
 	p.mu.Unlock()
 }
 
@@ -450,5 +463,5 @@ func (p *peer) drop(m outMsg, reason error) {
 	if m.sender != "" {
 		sender.ID = m.sender
 	}
-	p.n.link.DeadLetter(actor.PID{Address: p.addr, ID: m.target}, sender, m.msg, reply, reason)
+	p.n.link.DeadLetter(actor.PID{Address: p.addr, ID: m.target}, sender, m.value(), reply, reason)
 }

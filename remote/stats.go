@@ -44,6 +44,21 @@ type PeerStats struct {
 	// Queued counts the messages not yet written: in the queue or in the
 	// writer's hands.
 	Queued uint64
+	// QueuedBytes is what the messages Queued weigh against
+	// Config.OutboundBytes: the frames they make, at most.
+	QueuedBytes uint64
+	// QueueBytesFull counts the sends that found Config.OutboundBytes
+	// spent: refused, dropped, or made to wait, as Config.Overflow says.
+	QueueBytesFull uint64
+
+	// InboundBytes is the payload bytes of the messages read from the peer
+	// that are in local mailboxes, or the reader's hands, not yet taken by
+	// their actors, weighed against Config.InboundBytes (messages under 4
+	// KiB are not counted).
+	InboundBytes uint64
+	// InboundBytesFull counts the times the reader stopped reading from the
+	// peer because InboundBytes had reached Config.InboundBytes.
+	InboundBytesFull uint64
 	// InFlight counts the messages written on the current connection and
 	// not yet acknowledged by the peer.
 	InFlight uint64
@@ -85,6 +100,7 @@ type counters struct {
 	received, unknown, late atomic.Uint64 // the reader
 	framesRecv, bytesRecv   atomic.Uint64
 	watchesRefused          atomic.Uint64
+	inboundFull             atomic.Uint64 // times the reader waited for Config.InboundBytes
 	refused                 atomic.Uint64 // frames Config.Expose refused
 	delivered               atomic.Uint64 // acknowledged by the peer
 }
@@ -110,6 +126,8 @@ func (p *peer) snapshot() PeerStats {
 		Delivered: c.delivered.Load(), Uncertain: c.uncertain.Load(),
 		Received: c.received.Load(), Undecodable: c.unknown.Load(), LateReplies: c.late.Load(),
 		WatchesRefused: c.watchesRefused.Load(), AccessRefused: c.refused.Load(),
+		QueuedBytes: uint64(max(0, p.bytes.used.Load())), QueueBytesFull: p.bytes.full.Load(),
+		InboundBytes: uint64(max(0, p.inbound.Load())), InboundBytesFull: c.inboundFull.Load(),
 		FramesSent: c.framesSent.Load(), BytesSent: c.bytesSent.Load(),
 		FramesReceived: c.framesRecv.Load(), BytesReceived: c.bytesRecv.Load(),
 	}

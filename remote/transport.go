@@ -52,10 +52,31 @@ func (n *Node) localID(sender actor.PID) string {
 	return ""
 }
 
-// enqueue puts m in the data lane, waiting for room only if wait is true.
+// enqueue puts m in the data lane, waiting for room (a slot, and its
+// bytes: see outbytes.go) only if wait is true. A payload that cannot be
+// encoded is a dead letter at once.
 func (p *peer) enqueue(ctx context.Context, wait bool, m outMsg) error {
 	var err error
 	p.stats.sent.Add(1) // before the writer can count it written
+	// weigh's common case, written out here: it runs for every message,
+	// and a call costs as much as the work.
+	reserved := false
+	if c := m.info.codec; c != nil {
+		if n := c.MaxSize(m.msg); n >= 0 {
+			m.size = frameOverhead + len(m.target) + len(m.sender) + len(m.info.name) + n
+			b := &p.bytes
+			used := b.used.Load()
+			reserved = (used == 0 || used+int64(m.size) <= b.limit) && b.used.CompareAndSwap(used, used+int64(m.size))
+		}
+	}
+	if !reserved {
+		if ok, err := p.weigh(ctx, wait, &m); !ok {
+			if err != nil {
+				p.stats.sent.Add(^uint64(0))
+			}
+			return err // nil: a dead letter under a drop policy
+		}
+	}
 	if wait {
 		if err = ctx.Err(); err == nil {
 			err = p.queue.Put(ctx, m)
@@ -64,6 +85,7 @@ func (p *peer) enqueue(ctx context.Context, wait bool, m outMsg) error {
 		err = p.queue.TryPut(m)
 	}
 	if err != nil {
+		p.release(m.size)
 		p.stats.sent.Add(^uint64(0))
 		if errors.Is(err, mailbox.ErrClosed) {
 			return ErrNodeStopped
@@ -123,7 +145,7 @@ func (p *peer) answer(gen, id uint64, v any, err error) {
 		if f.info = p.n.cfg.Types.of(v); f.info == nil {
 			f.code, f.text = wire.CodeUnknownType, p.unregistered(v)
 		} else {
-			f.msg = v
+			p.weighReply(&f, v)
 		}
 	}
 	p.push(&f)

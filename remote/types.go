@@ -41,6 +41,9 @@ type typeInfo struct {
 	// codec encodes and decodes the type without msgpack's reflection, if
 	// it is a plain struct (wire.PlainCodec); nil otherwise.
 	codec *wire.PlainCodec
+	// sizer weighs a value of a type that is not plain without encoding
+	// it, if it can be (wire.Sizer); nil otherwise.
+	sizer *wire.Sizer
 	// decode decodes a payload into a new value of the type and gives
 	// the PIDs inside it the addresses they have on this node.
 	decode func(d *wire.Decoder, p []byte, rw pidRewrite) (any, error)
@@ -91,6 +94,9 @@ func Register[T any](types *Types, name string) {
 	fix := pidPlan(typ)
 	codec := wire.NewPlainCodec(typ)
 	info := &typeInfo{name: name, typ: typ, codec: codec}
+	if codec == nil {
+		info.sizer = wire.NewSizer(typ)
+	}
 	info.decode = func(d *wire.Decoder, p []byte, rw pidRewrite) (any, error) {
 		v := new(T)
 		if codec == nil || !codec.Decode(p, v) {

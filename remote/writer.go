@@ -36,6 +36,7 @@ type outMsg struct {
 	msg    any       // the payload
 	info   *typeInfo // its registration; nil for a poison of target
 	req    *request  // for a request: where the reply goes
+	size   int       // the bytes it holds in the peer's budget (weigh)
 }
 
 // request is a request sent to a peer, waiting for its Reply frame.
@@ -59,6 +60,7 @@ type ctlFrame struct {
 	msg    any       // Reply: the answer
 	info   *typeInfo // its registration; nil for no value
 	req    *request  // Spawn: the spawn waiting for its Spawned
+	size   int       // Reply with a value: the bytes it holds (weighReply); else 0
 }
 
 // pushLocked queues a control frame and wakes the writer. p.mu is held.
@@ -67,6 +69,7 @@ type ctlFrame struct {
 func (p *peer) pushLocked(f *ctlFrame) {
 	p.control = append(p.control, ctlFrame{})
 	p.control[len(p.control)-1] = *f
+	p.ctlBytes += f.size
 	p.ctlWaiting.Store(true)
 	p.queue.Wake()
 }
@@ -83,7 +86,8 @@ func (p *peer) push(f *ctlFrame) bool {
 	kept := false
 	switch {
 	case f.gen != 0 && (p.sess == nil || p.sess.gen != f.gen):
-	case len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil:
+	case len(p.control) >= p.n.cfg.OutboundQueue && p.sess != nil,
+		f.size > 0 && p.ctlBytes > 0 && p.ctlBytes+f.size > p.n.cfg.OutboundBytes && p.sess != nil:
 		p.controlOverflow()
 	default:
 		p.pushLocked(f)
@@ -94,10 +98,10 @@ func (p *peer) push(f *ctlFrame) bool {
 }
 
 // controlOverflow ends the session whose writer is far behind on frames
-// that cannot wait: the connection is as good as lost, and losing it says
+// that cannot wait (OutboundQueue of them, or OutboundBytes of replies): the connection is as good as lost, and losing it says
 // so to both sides, exactly once. p.mu is held.
 func (p *peer) controlOverflow() {
-	p.sess.fail(fmt.Errorf("%w: %d control frames waiting", ErrQueueFull, len(p.control)))
+	p.sess.fail(fmt.Errorf("%w: %d control frames waiting, of %d bytes", ErrQueueFull, len(p.control), p.ctlBytes))
 }
 
 // send runs the writer and decides what its end means: any error but
@@ -129,16 +133,22 @@ func (s *session) sendLoop(ctx context.Context) error {
 	p.carry = nil
 	p.mu.Unlock()
 	stale := fmt.Errorf("%w: %s: sent to its previous run", ErrNodeDown, p.addr)
+	// A message's bytes go back to the budget once it is written or
+	// dropped; those handed to the next session stay reserved.
+	done := 0
 	for i := range carry {
+		done += carry[i].size
 		if s.staleBelow > 0 { // taken from the queue before the last session ended
 			p.drop(carry[i], stale)
 			continue
 		}
 		if err := w.message(&carry[i]); err != nil {
+			p.release(done)
 			w.keep(carry[i+1:])
 			return err
 		}
 	}
+	p.release(done)
 	q := p.queue
 	for {
 		if err := w.control(); err != nil {
@@ -148,18 +158,22 @@ func (s *session) sendLoop(ctx context.Context) error {
 			return err
 		}
 		batch, first := q.Drain()
+		done = 0
 		for i := range batch {
 			q.Taken(i + 1)
+			done += batch[i].size
 			if first+uint64(i) < s.staleBelow {
 				p.drop(batch[i], stale)
 				continue
 			}
 			if err := w.message(&batch[i]); err != nil {
+				p.release(done)
 				w.keep(batch[i+1:])
 				return err
 			}
 		}
 		if len(batch) > 0 {
+			p.release(done)
 			continue // look again before writing: batch under load
 		}
 		if s.beat.Swap(false) && w.enc.Len() == 0 {
@@ -208,7 +222,13 @@ func (w *writer) message(m *outMsg) error {
 		}
 		wm.RequestID = m.req.id
 	}
-	if err := w.enc.AppendMessageWith(&wm, m.info.codec, m.msg); err != nil {
+	var err error
+	if e, ok := m.msg.(*encoded); ok {
+		err = w.enc.AppendMessageEncoded(&wm, e.raw)
+	} else {
+		err = w.enc.AppendMessageWith(&wm, m.info.codec, m.msg)
+	}
+	if err != nil {
 		p.drop(*m, err)
 		return nil
 	}
@@ -228,6 +248,7 @@ func (w *writer) control() error {
 	}
 	p.mu.Lock()
 	w.ctl, p.control = p.control, w.ctl[:0]
+	p.ctlBytes = 0
 	p.ctlWaiting.Store(false)
 	p.mu.Unlock()
 	for i := range w.ctl {

@@ -165,6 +165,34 @@ func (e *Encoder) payload(start int, c *PlainCodec, v any) error {
 	return nil
 }
 
+// EncodedPayload is a payload encoded and checked by EncodePayload, for
+// AppendMessageEncoded to append as it is. The zero value holds nothing:
+// AppendMessageEncoded refuses it.
+type EncodedPayload struct{ b []byte }
+
+// Bytes returns the encoding. It must not be modified.
+func (p EncodedPayload) Bytes() []byte { return p.b }
+
+// Len returns the size of the encoding in bytes.
+func (p EncodedPayload) Len() int { return len(p.b) }
+
+// EncodePayload encodes v alone, into a new slice: the payload
+// AppendMessage would write for v, checked as it checks it, for a sender
+// that weighs a payload before a writer appends it. Its errors are
+// AppendMessage's: ErrPayload, or ErrFrameTooLarge for a payload that could
+// not fit in a frame. It leaves the Encoder empty.
+func (e *Encoder) EncodePayload(v any) (EncodedPayload, error) {
+	e.Reset()
+	e.out.b = append(e.out.b, 0, 0, 0, 0) // where a frame's length would be
+	err := e.payload(0, nil, v)
+	var out EncodedPayload
+	if err == nil {
+		out.b = append([]byte(nil), e.out.b[HeaderSize:]...)
+	}
+	e.Reset()
+	return out, err
+}
+
 // tooLarge is the error of a payload that reaches the frame size limit.
 func (e *Encoder) tooLarge() error {
 	return fmt.Errorf("%w: the payload reaches the limit of %d bytes", ErrFrameTooLarge, e.max)
@@ -204,6 +232,25 @@ func (e *Encoder) AppendMessageWith(m *Message, c *PlainCodec, v any) error {
 	if err := e.payload(start, c, v); err != nil {
 		return err
 	}
+	return e.end(start)
+}
+
+// AppendMessageEncoded is AppendMessage with p, encoded and checked
+// already by EncodePayload, as the payload: written as it is. m.Payload is
+// not used.
+func (e *Encoder) AppendMessageEncoded(m *Message, p EncodedPayload) error {
+	if len(p.b) == 0 {
+		return fmt.Errorf("%w: no encoded payload", ErrPayload)
+	}
+	if err := m.validate(); err != nil {
+		return err
+	}
+	start := e.begin(FrameMessage, 5)
+	b := appendStr(e.out.b, m.Target)
+	b = appendStr(b, m.Sender)
+	b = appendUint(b, m.RequestID)
+	b = appendStr(b, m.Type)
+	e.out.b = append(b, p.b...)
 	return e.end(start)
 }
 

@@ -40,6 +40,10 @@ type PlainCodec struct {
 	typ  reflect.Type // the struct type
 	ptr  reflect.Type // a pointer to it, what Decode takes
 	root *plainStruct
+
+	fixed int            // MaxSize's bytes but for the strings
+	strs  []uintptr      // the offsets of the strings, nested ones included
+	rtype unsafe.Pointer // the type word of an interface holding typ
 }
 
 // plainStruct is the plan of one plain struct type.
@@ -114,6 +118,7 @@ func NewPlainCodec(t reflect.Type) *PlainCodec {
 	if !c.agrees() {
 		return nil
 	}
+	c.sizePlan()
 	return c
 }
 

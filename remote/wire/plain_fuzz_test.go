@@ -202,7 +202,7 @@ var decodeSeeds = [][]byte{
 
 // FuzzPlainCodecEncode builds values of plainTypes from arbitrary field
 // values. Append must write exactly what msgpack writes, or decline for a
-// float32 NaN only; a whole frame must be the same bytes, or the same
+// float32 NaN only, and never more than MaxSize; a whole frame must be the same bytes, or the same
 // error, with the codec as without it, also against a small frame limit;
 // and the codec must decode its bytes back to the value.
 func FuzzPlainCodecEncode(f *testing.F) {
@@ -225,6 +225,18 @@ func checkEncode(tb testing.TB, c *wire.PlainCodec, v reflect.Value, limit int) 
 	tb.Helper()
 	val := v.Elem().Interface()
 	want := msgpackBytes(tb, val)
+	if n := c.MaxSize(val); n < len(want) {
+		tb.Fatalf("MaxSize of %+v is %d, under the %d bytes written", val, n, len(want))
+	}
+	p, err := wire.NewEncoder(0).EncodePayload(val)
+	if err != nil || !bytes.Equal(p.Bytes(), want) || p.Len() != len(want) {
+		tb.Fatalf("EncodePayload of %+v: % x, %v; want % x", val, p.Bytes(), err, want)
+	}
+	pre, slow := wire.NewEncoder(0), wire.NewEncoder(0)
+	m := &wire.Message{Target: "t", RequestID: 3, Type: "T"}
+	if errA, errB := pre.AppendMessageEncoded(m, p), slow.AppendMessage(m, val); errA != nil || errB != nil || !bytes.Equal(pre.Bytes(), slow.Bytes()) {
+		tb.Fatalf("AppendMessageEncoded: %v, %v:\n % x\nwant % x", errA, errB, pre.Bytes(), slow.Bytes())
+	}
 	got, ok := c.Append([]byte{0xee}, val)
 	if !ok {
 		if !hasNaN32(v.Elem()) {

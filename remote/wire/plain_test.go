@@ -339,3 +339,43 @@ func TestPlainCodecAllocs(t *testing.T) {
 		t.Errorf("Decode of a map bomb: %v allocations", n)
 	}
 }
+
+// MaxSize weighs only values of its codec's type; EncodePayload refuses
+// what AppendMessage refuses, and leaves the Encoder empty.
+func TestMaxSizeAndEncodePayload(t *testing.T) {
+	c := wire.NewPlainCodec(reflect.TypeFor[plainPID]())
+	if n := c.MaxSize(plainAll{}); n != -1 {
+		t.Fatalf("MaxSize of another type = %d, want -1", n)
+	}
+	if n := c.MaxSize(&plainPID{}); n != -1 {
+		t.Fatalf("MaxSize of a pointer = %d, want -1", n)
+	}
+	e := wire.NewEncoder(1024)
+	if _, err := e.EncodePayload(plainPID{ID: strings.Repeat("x", 1024)}); !errors.Is(err, wire.ErrFrameTooLarge) {
+		t.Fatalf("EncodePayload over the frame size: %v, want ErrFrameTooLarge", err)
+	}
+	if _, err := e.EncodePayload(make(chan int)); !errors.Is(err, wire.ErrPayload) {
+		t.Fatalf("EncodePayload of a channel: %v, want ErrPayload", err)
+	}
+	if e.Len() != 0 || e.Frames() != 0 {
+		t.Fatalf("the Encoder holds %d bytes, %d frames", e.Len(), e.Frames())
+	}
+	p, err := e.EncodePayload(nil)
+	if err != nil || !bytes.Equal(p.Bytes(), []byte{0xc0}) {
+		t.Fatalf("EncodePayload(nil) = % x, %v", p.Bytes(), err)
+	}
+	m := &wire.Message{Target: "t", Type: "T"}
+	if err := e.AppendMessageEncoded(m, wire.EncodedPayload{}); !errors.Is(err, wire.ErrPayload) || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded of no payload = %v, %d bytes; want ErrPayload and none", err, e.Len())
+	}
+	if err := e.AppendMessageEncoded(&wire.Message{Type: "T"}, p); err == nil || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded without a target = %v, %d bytes", err, e.Len())
+	}
+	big, err := wire.NewEncoder(0).EncodePayload(strings.Repeat("x", 1024))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.AppendMessageEncoded(m, big); !errors.Is(err, wire.ErrFrameTooLarge) || e.Len() != 0 {
+		t.Fatalf("AppendMessageEncoded over the frame size = %v, %d bytes", err, e.Len())
+	}
+}
