@@ -63,12 +63,7 @@ type byteBudget struct {
 // and room, itself, for every message (see there).
 func (p *peer) weigh(ctx context.Context, wait bool, m *outMsg) (bool, error) {
 	m.size = frameOverhead + len(m.target) + len(m.sender) + len(m.info.name)
-	n := -1
-	if c := m.info.codec; c != nil {
-		n = c.MaxSize(m.msg)
-	} else if s := m.info.sizer; s != nil {
-		n = s.MaxSize(m.msg)
-	}
+	n := m.info.maxSize(m.msg)
 	if n < 0 {
 		return p.weighEncoded(ctx, wait, m)
 	}
@@ -87,6 +82,18 @@ func (p *peer) weighEncoded(ctx context.Context, wait bool, m *outMsg) (bool, er
 	m.size += raw.Len()
 	m.msg = &encoded{v: m.msg, raw: raw}
 	return p.reserve(ctx, wait, m)
+}
+
+// maxSize bounds the payload bytes of v, a value of the type, by its
+// codec or its sizer; -1 when neither can, and v must be encoded to know.
+func (t *typeInfo) maxSize(v any) int {
+	if t.codec != nil {
+		return t.codec.MaxSize(v)
+	}
+	if t.sizer != nil {
+		return t.sizer.MaxSize(v)
+	}
+	return -1
 }
 
 // encodePayload encodes v with one of the node's spare encoders.
@@ -188,13 +195,7 @@ func (ep *encoderPool) Put(e *wire.Encoder) { ep.pool.Put(e) }
 func (p *peer) weighReply(f *ctlFrame, v any) {
 	f.msg = v
 	f.size = frameOverhead + len(f.info.name) + len(f.text)
-	n := -1
-	if c := f.info.codec; c != nil {
-		n = c.MaxSize(v)
-	} else if s := f.info.sizer; s != nil {
-		n = s.MaxSize(v)
-	}
-	if n >= 0 {
+	if n := f.info.maxSize(v); n >= 0 {
 		f.size += n
 		return
 	}
