@@ -3,6 +3,8 @@ package cluster
 import (
 	"hash/maphash"
 	"sync"
+
+	"github.com/troupe-go/troupe/internal/openset"
 )
 
 // pidCache remembers which identities this member has found activated on
@@ -32,12 +34,12 @@ const (
 	maxCachePerShard = 1 << 14
 )
 
-// cacheShard is a set of keys (see openSet): 8 bytes a slot, where a Go
+// cacheShard is a set of keys (see openset.Set): 8 bytes a slot, where a Go
 // map of them took about 33 bytes an entry. A key is never 0, which
 // marks an empty slot.
 type cacheShard struct {
 	mu  sync.RWMutex
-	set openSet[uint64]
+	set openset.Set[uint64]
 }
 
 func newPIDCache() *pidCache { return &pidCache{seed: maphash.MakeSeed()} }
@@ -62,22 +64,22 @@ func (c *pidCache) has(key uint64) bool {
 	s := c.shard(key)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.set.find(slotOf(key), func(k uint64) bool { return k == key }) != 0
+	return s.set.Find(slotOf(key), func(k uint64) bool { return k == key }) != 0
 }
 
 func (c *pidCache) add(key uint64) {
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.set.n >= maxCachePerShard {
-		s.set = openSet[uint64]{}
+	if s.set.Len() >= maxCachePerShard {
+		s.set = openset.Set[uint64]{}
 	}
-	s.set.insert(key, slotOf(key), func(k uint64) bool { return k == key }, false, slotOf)
+	s.set.Insert(key, slotOf(key), func(k uint64) bool { return k == key }, false, slotOf)
 }
 
 func (c *pidCache) forget(key uint64) {
 	s := c.shard(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.set.remove(key, slotOf(key), slotOf)
+	s.set.Remove(key, slotOf(key), slotOf)
 }

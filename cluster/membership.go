@@ -44,6 +44,9 @@ func memberlistConfig(cfg *Config, name string, d *delegate, tr memberlist.Trans
 		mc.PushPullInterval = time.Second
 		mc.GossipToTheDeadTime = 5 * time.Second
 		mc.TCPTimeout = time.Second
+		// Compression saves no time between processes of one host, and
+		// costs each compressed message a 64 KiB LZW table.
+		mc.EnableCompression = false
 	default:
 		mc = memberlist.DefaultLANConfig()
 	}

@@ -3,10 +3,12 @@ package cluster
 import (
 	"hash/maphash"
 	"sync"
+
+	"github.com/troupe-go/troupe/internal/openset"
 )
 
 // grainTable holds the grains of this member, by actor name: sets of
-// pointers (see openSet), each grain found by its own name. A map from an
+// pointers (see openset.Set), each grain found by its own name. A map from an
 // identity to its entry cost about 90 bytes a grain, more than the grain
 // itself; here it is about 12.
 type grainTable struct {
@@ -20,7 +22,7 @@ const tableShards = 32
 
 type tableShard struct {
 	mu  sync.RWMutex
-	set openSet[*grain]
+	set openset.Set[*grain]
 }
 
 func newGrainTable() *grainTable { return &grainTable{seed: maphash.MakeSeed()} }
@@ -58,7 +60,7 @@ func (t *grainTable) byName(name string) *grain {
 	s := t.shard(h)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.set.find(h/tableShards, func(g *grain) bool { return g.name == name })
+	return s.set.Find(h/tableShards, func(g *grain) bool { return g.name == name })
 }
 
 // get returns the grain of id, or nil.
@@ -67,7 +69,7 @@ func (t *grainTable) get(id ID) *grain {
 	s := t.shard(h)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.set.find(h/tableShards, func(g *grain) bool { return isName(g.name, id) })
+	return s.set.Find(h/tableShards, func(g *grain) bool { return isName(g.name, id) })
 }
 
 // put enters g under its name. An entry it replaces is of a grain that is
@@ -84,7 +86,7 @@ func (t *grainTable) insert(g *grain, replace bool) *grain {
 	s := t.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.set.insert(g, h/tableShards, func(e *grain) bool { return e.name == g.name }, replace, t.slotHash)
+	return s.set.Insert(g, h/tableShards, func(e *grain) bool { return e.name == g.name }, replace, t.slotHash)
 }
 
 // remove removes g, if it is still its name's entry.
@@ -93,7 +95,7 @@ func (t *grainTable) remove(g *grain) {
 	s := t.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.set.remove(g, h/tableShards, t.slotHash)
+	s.set.Remove(g, h/tableShards, t.slotHash)
 }
 
 // each calls f with every grain in the table, a shard at a time and
@@ -106,7 +108,7 @@ func (t *grainTable) each(f func(*grain)) {
 		s := &t.shards[i]
 		s.mu.RLock()
 		batch = batch[:0]
-		s.set.each(func(g *grain) { batch = append(batch, g) })
+		s.set.Each(func(g *grain) { batch = append(batch, g) })
 		s.mu.RUnlock()
 		for _, g := range batch {
 			f(g)
@@ -121,7 +123,7 @@ func (t *grainTable) all() []*grain {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.RLock()
-		s.set.each(func(g *grain) { out = append(out, g) })
+		s.set.Each(func(g *grain) { out = append(out, g) })
 		s.mu.RUnlock()
 	}
 	return out
@@ -133,7 +135,7 @@ func (t *grainTable) len() int {
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.RLock()
-		n += s.set.n
+		n += s.set.Len()
 		s.mu.RUnlock()
 	}
 	return n

@@ -1,19 +1,18 @@
-package cluster
+package openset
 
 import "math/bits"
 
-// openSet is a set of Ts in one slice, found by linear probing from the
-// slot of their hash: the slot is all an entry costs, where a Go map's
-// entry costs its slot, control byte and the room kept for growth over a
-// larger slot. The zero T marks an empty slot and is never held. The
+// Set is a set of Ts in one slice, found by linear probing from the slot
+// of their hash. The zero T marks an empty slot and is never held. The
 // caller locks, hashes and compares; hash must give an entry's hash as
-// the caller gives it to find, insert and remove.
+// the caller gives it to Find, Insert and Remove. The zero Set is empty
+// and ready.
 //
 // The slice grows by half, not double, so that it is between half and
 // three quarters full (about 11 bytes an entry of 8), where doubling
 // leaves it between three eighths and three quarters (about 15): a slot
 // is then found by scaling the hash, not masking it.
-type openSet[T comparable] struct {
+type Set[T comparable] struct {
 	slots []T // nil, or at least 8 long
 	n     int // entries held
 }
@@ -34,8 +33,8 @@ func next(i, n int) int {
 	return i
 }
 
-// find returns the entry at or after h's slot that matches, or the zero T.
-func (s *openSet[T]) find(h uint64, match func(T) bool) T {
+// Find returns the entry at or after h's slot that matches, or the zero T.
+func (s *Set[T]) Find(h uint64, match func(T) bool) T {
 	var zero T
 	if s.slots == nil {
 		return zero
@@ -48,10 +47,10 @@ func (s *openSet[T]) find(h uint64, match func(T) bool) T {
 	}
 }
 
-// insert enters v, whose hash is h, unless an entry that matches is
+// Insert enters v, whose hash is h, unless an entry that matches is
 // there: it returns that one, replaced by v when replace is set, or the
 // zero T.
-func (s *openSet[T]) insert(v T, h uint64, match func(T) bool, replace bool, hash func(T) uint64) T {
+func (s *Set[T]) Insert(v T, h uint64, match func(T) bool, replace bool, hash func(T) uint64) T {
 	var zero T
 	if (s.n+1)*4 > len(s.slots)*3 { // over three quarters full
 		s.resize(max(8, len(s.slots)*3/2), hash)
@@ -72,8 +71,8 @@ func (s *openSet[T]) insert(v T, h uint64, match func(T) bool, replace bool, has
 	}
 }
 
-// remove removes v, whose hash is h, if it is held.
-func (s *openSet[T]) remove(v T, h uint64, hash func(T) uint64) {
+// Remove removes v, whose hash is h, if it is held.
+func (s *Set[T]) Remove(v T, h uint64, hash func(T) uint64) {
 	var zero T
 	if s.slots == nil || v == zero {
 		return
@@ -110,7 +109,7 @@ func (s *openSet[T]) remove(v T, h uint64, hash func(T) uint64) {
 }
 
 // resize moves the entries to n slots.
-func (s *openSet[T]) resize(n int, hash func(T) uint64) {
+func (s *Set[T]) resize(n int, hash func(T) uint64) {
 	var zero T
 	old := s.slots
 	s.slots = make([]T, n)
@@ -126,8 +125,8 @@ func (s *openSet[T]) resize(n int, hash func(T) uint64) {
 	}
 }
 
-// each calls f with every entry.
-func (s *openSet[T]) each(f func(T)) {
+// Each calls f with every entry.
+func (s *Set[T]) Each(f func(T)) {
 	var zero T
 	for _, e := range s.slots {
 		if e != zero {
@@ -135,3 +134,6 @@ func (s *openSet[T]) each(f func(T)) {
 		}
 	}
 }
+
+// Len is the number of entries held.
+func (s *Set[T]) Len() int { return s.n }
