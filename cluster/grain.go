@@ -195,6 +195,8 @@ func (g *grain) ended() {
 // (it returned nil or panicked, or the member is stopping), or a stop
 // while a restart waited. The runtime has no instance to deliver Stopped
 // to then; the System's event of the stop (see onEvent) comes instead.
+// Should that event come late, while a later process of the name
+// restarts, its new instance only enters the table afresh.
 func (c *Cluster) lost(name string) {
 	if g := c.grains.byName(name); g != nil && g.claimRestart() {
 		g.ended()
