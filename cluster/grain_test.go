@@ -367,3 +367,27 @@ func TestGrainFirstSpawnWithoutActor(t *testing.T) {
 		t.Fatalf("%d active, %d activations; want 1 and 1", st.Active, st.Kinds["crash"].Activations)
 	}
 }
+
+// TestGrainRestartWhileStopping: a grain that fails while its member is
+// stopping gets no new instance (the member refuses to make grains then),
+// and leaves the table as its process stops, not when the member's stop
+// looks for it.
+func TestGrainRestartWhileStopping(t *testing.T) {
+	m := startMember(t, nil, Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": func() actor.Actor { return &crasher{} }}})
+	ctx := ctxFor(t, 10*time.Second)
+	id := ID{Kind: "crash", Name: "c"}
+	if v, err := m.c.Request(ctx, id, "x"); err != nil || v != 1 {
+		t.Fatalf("first request: %v %v", v, err)
+	}
+	pid := actor.PID{ID: actorName(id)}
+	m.c.stopping.Store(true) // as Stop does first
+	if err := m.sys.Send(pid, "boom"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sys.Wait(ctx, pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if g := m.c.localGrain(id); g != nil || m.c.Stats().Active != 0 {
+		t.Fatalf("after a restart refused while stopping: %v in the table, %d active", g, m.c.Stats().Active)
+	}
+}
