@@ -11,6 +11,7 @@ import (
 	"net"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -257,6 +258,7 @@ func (c *Cluster) poke() {
 
 // onEvent feeds the transport's notices into the view: a member whose
 // connection is lost is suspect at once, not after memberlist's timeouts.
+// A grain's stop ends its entry if its Stopped could not (see lost).
 func (c *Cluster) onEvent(ev actor.Event) {
 	switch e := ev.(type) {
 	case actor.NodeDown:
@@ -265,6 +267,10 @@ func (c *Cluster) onEvent(ev actor.Event) {
 		}
 	case actor.NodeUp:
 		c.view.cleared(e.Address, 0)
+	case actor.ActorStopped:
+		if e.PID.Address == "" && strings.HasPrefix(e.PID.ID, grainPrefix) {
+			c.lost(e.PID.ID)
+		}
 	}
 }
 

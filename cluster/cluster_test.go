@@ -5,10 +5,15 @@ import (
 	"time"
 )
 
+// TestTwoMembersRequest: requests from either member reach the same
+// activation of an identity, on the member that owns it, while the views
+// agree.
 func TestTwoMembersRequest(t *testing.T) {
 	life := newLifeLog()
 	ms := startCluster(t, 2, life)
+	doubted := watchDoubts(ms)
 	ctx := ctxFor(t, 10*time.Second)
+	excused := 0
 	for i := range 20 {
 		id := echoID(i)
 		r1, err := ms[0].c.Request(ctx, id, "a")
@@ -20,12 +25,19 @@ func TestTwoMembersRequest(t *testing.T) {
 			t.Fatal(err)
 		}
 		a, b := r1.(echoReply), r2.(echoReply)
-		if a.Token != b.Token || a.Node != b.Node || b.N != 2 {
-			t.Fatalf("%v: two activations or lost message: %+v %+v", id, a, b)
+		want := ms[0].c.view.current().ownerOf(id)
+		if a.Token == b.Token && a.Node == b.Node && b.N == 2 && a.Node == want {
+			continue
 		}
-		if want := ms[0].c.view.current().ownerOf(id); a.Node != want {
-			t.Fatalf("%v answered from %s, owner is %s", id, a.Node, want)
+		// A view that doubted a member placed the identity without it.
+		if !doubted.of(a.Node, b.Node) {
+			t.Fatalf("%v: two activations, a lost message or the wrong owner (%s), though no view ever doubted a member: %+v %+v\n%v", id, want, a, b, doubted)
 		}
+		excused++
+		t.Logf("%v: answered %+v then %+v after a view doubted a member (a starved host):\n%v", id, a, b, doubted)
+	}
+	if excused > 0 {
+		t.Logf("%d of 20 identities excused", excused)
 	}
 }
 
@@ -39,28 +51,9 @@ func TestTenMembers(t *testing.T) {
 	}
 	life := newLifeLog()
 	ms := startCluster(t, 10, life)
-	// Every change of every view from now on: a member falsely suspected
-	// on a starved host (its heartbeat late) moves identities, by design;
-	// only such a change may explain an identity that moved.
-	evs := make([]*events, len(ms))
-	for k, m := range ms {
-		evs[k] = watchEvents(m.sys)
-	}
-	doubted := func(addrs ...string) bool {
-		for _, e := range evs {
-			e.mu.Lock()
-			for _, ev := range e.ev {
-				for _, a := range addrs {
-					if ev.Member.Addr == a && ev.Member.State != Alive {
-						e.mu.Unlock()
-						return true
-					}
-				}
-			}
-			e.mu.Unlock()
-		}
-		return false
-	}
+	// Every change of every view from now on: only a member doubted (see
+	// doubts) may explain an identity that moved.
+	doubted := watchDoubts(ms).of
 	ctx := ctxFor(t, 60*time.Second)
 	const n = 1000
 	first := make([]echoReply, n)

@@ -15,8 +15,9 @@ import (
 // table, notes that it handled messages, for passivation, and leaves the
 // table when it stops. A restart keeps the grain: the runtime's new
 // wrapper hands the new instance of the user's actor to the grain it
-// replaces. The loop stops the grains this member no longer owns after
-// each view change, and those idle for IdleAfter.
+// replaces; a restart that gets no new instance ends the grain. The loop
+// stops the grains this member no longer owns after each view change, and
+// those idle for IdleAfter.
 
 // stopWhy says why a grain was asked to stop, for the counters.
 type stopWhy uint64
@@ -168,11 +169,7 @@ func (g *grain) Receive(ctx *actor.Context) {
 	case actor.Restarting:
 		g.state.Or(restarting)
 	case actor.Stopped:
-		v := g.state.Or(gateClosed | gatePoisoned) // however it stopped, refuse local sends
-		g.k.c.grains.remove(g)
-		if v&counted != 0 {
-			g.k.stats.stopped(stopWhy(v & whyMask >> whyShift))
-		}
+		g.ended()
 	}
 	if g.inner == nil {
 		return // refused: the user's actor never sees a message
@@ -182,6 +179,33 @@ func (g *grain) Receive(ctx *actor.Context) {
 	}
 	g.inner.Receive(ctx)
 }
+
+// ended takes g out of the table once its process has stopped, however it
+// stopped, and refuses local sends from then on.
+func (g *grain) ended() {
+	v := g.state.Or(gateClosed | gatePoisoned)
+	g.k.c.grains.remove(g)
+	if v&counted != 0 {
+		g.k.stats.stopped(stopWhy(v & whyMask >> whyShift))
+	}
+}
+
+// lost ends the grain named name if its process stopped between two
+// instances of the user's actor: a restart whose producer gave none
+// (it returned nil or panicked, or the member is stopping), or a stop
+// while a restart waited. The runtime has no instance to deliver Stopped
+// to then; the System's event of the stop (see onEvent) comes instead.
+// Should that event come late, while a later process of the name
+// restarts, its new instance only enters the table afresh.
+func (c *Cluster) lost(name string) {
+	if g := c.grains.byName(name); g != nil && g.claimRestart() {
+		g.ended()
+	}
+}
+
+// claimRestart clears g's restarting bit, and reports whether it was set:
+// of a restart's new instance (see start) and lost, one takes the grain.
+func (g *grain) claimRestart() bool { return g.state.And(^uint64(restarting))&restarting != 0 }
 
 // start enters the activation table, or refuses: the name is not a grain
 // of this kind, the member is stopping, or by this member's view another
@@ -196,8 +220,7 @@ func (g *grain) start(ctx *actor.Context) *grain {
 	if g.name == "" {
 		g.name = self.ID
 	}
-	if old := c.grains.byName(g.name); old != nil && old != g && old.state.Load()&restarting != 0 {
-		old.state.And(^uint64(restarting))
+	if old := c.grains.byName(g.name); old != nil && old != g && old.claimRestart() {
 		old.inner, g.inner = g.inner, old
 		g = old
 	}

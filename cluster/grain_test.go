@@ -1,10 +1,12 @@
 package cluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -260,5 +262,132 @@ func TestGrainRestartKeepsItsEntry(t *testing.T) {
 	st = a.c.Stats()
 	if k := st.Kinds["crash"]; k.Passivations != 2 || st.Active != 0 {
 		t.Fatalf("after passivating both: %d passivations, %d active; want 2 and 0", k.Passivations, st.Active)
+	}
+}
+
+// flaky makes crashers, or nothing while its refuse is set.
+type flaky struct {
+	refuse atomic.Bool
+	calls  atomic.Int64
+}
+
+func (f *flaky) produce() actor.Actor {
+	f.calls.Add(1)
+	if f.refuse.Load() {
+		return nil
+	}
+	return &crasher{}
+}
+
+// TestGrainRestartWithoutActor: a grain whose restart's producer gives no
+// actor ends there: the runtime stops its process and delivers Stopped to
+// no one, so the grain leaves the table on the process's stop, its gate
+// closed, and the next message activates the identity again. Both a grain
+// spawned by a local sender and one spawned from another member.
+func TestGrainRestartWithoutActor(t *testing.T) {
+	var fa flaky
+	a := startMember(t, nil, Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": fa.produce}})
+	b := startMember(t, nil, Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": func() actor.Actor { return &crasher{} }}}, a.c.GossipAddr())
+	waitAlive(t, []*member{a, b}, 2)
+	ctx := ctxFor(t, 10*time.Second)
+	var ids []ID // owned by a: the first made by a's own send, the second by b's
+	for i := 0; len(ids) < 2; i++ {
+		if id := (ID{Kind: "crash", Name: fmt.Sprint("c-", i)}); a.c.view.current().ownerOf(id) == a.c.Addr() {
+			ids = append(ids, id)
+		}
+	}
+	for n, tc := range []struct {
+		id     ID
+		sender *member
+	}{{ids[0], a}, {ids[1], b}} {
+		if v, err := tc.sender.c.Request(ctx, tc.id, "x"); err != nil || v != 1 {
+			t.Fatalf("%v: first request: %v %v", tc.id, v, err)
+		}
+		g := a.c.localGrain(tc.id)
+		if g == nil {
+			t.Fatalf("%v: not in a's table", tc.id)
+		}
+		fa.refuse.Store(true)
+		calls := fa.calls.Load()
+		if err := tc.sender.c.Send(ctx, tc.id, "boom"); err != nil {
+			t.Fatal(err)
+		}
+		reason, err := a.sys.Wait(ctx, g.pid())
+		if err != nil && !errors.Is(err, actor.ErrNotFound) {
+			t.Fatal(err)
+		}
+		fa.refuse.Store(false)
+		if fa.calls.Load() == calls {
+			t.Fatalf("%v: stopped (%v) without calling the producer", tc.id, reason)
+		}
+		if got := a.c.localGrain(tc.id); got != nil {
+			t.Fatalf("%v: still in the table after its restart failed (%v): state %#x", tc.id, reason, got.state.Load())
+		}
+		if g.enter() {
+			t.Fatalf("%v: a local sender entered the gate of a grain whose process is gone", tc.id)
+		}
+		if st := a.c.Stats(); st.Active != n {
+			t.Fatalf("%v: %d active after its restart failed, want %d", tc.id, st.Active, n)
+		}
+		if v, err := tc.sender.c.Request(ctx, tc.id, "x"); err != nil || v != 1 {
+			t.Fatalf("%v: after the failed restart: %v %v, want 1 from a new activation", tc.id, v, err)
+		}
+		if st := a.c.Stats(); st.Active != n+1 || st.Kinds["crash"].Activations != uint64(2*(n+1)) {
+			t.Fatalf("%v: %d active, %d activations; want %d and %d", tc.id, st.Active, st.Kinds["crash"].Activations, n+1, 2*(n+1))
+		}
+	}
+}
+
+// TestGrainFirstSpawnWithoutActor: a grain whose producer gives no actor
+// at its first spawn is not activated: its sender retries (the error
+// says why when its context ends), the table keeps nothing of it, and the
+// first producer that gives an actor activates it.
+func TestGrainFirstSpawnWithoutActor(t *testing.T) {
+	var f flaky
+	f.refuse.Store(true)
+	m := startMember(t, nil, Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": f.produce}})
+	id := ID{Kind: "crash", Name: "c"}
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	_, err := m.c.Request(ctx, id, "x")
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, ErrHandoff) || !errors.Is(err, actor.ErrNilProducer) {
+		t.Fatalf("request while the producer gives nothing: %v", err)
+	}
+	if f.calls.Load() == 0 {
+		t.Fatal("the producer was never called")
+	}
+	if g := m.c.localGrain(id); g != nil || m.c.Stats().Active != 0 {
+		t.Fatalf("after failed spawns: %v in the table, %d active", g, m.c.Stats().Active)
+	}
+	f.refuse.Store(false)
+	if v, err := m.c.Request(ctxFor(t, 5*time.Second), id, "x"); err != nil || v != 1 {
+		t.Fatalf("once the producer gives an actor: %v %v", v, err)
+	}
+	if st := m.c.Stats(); st.Active != 1 || st.Kinds["crash"].Activations != 1 {
+		t.Fatalf("%d active, %d activations; want 1 and 1", st.Active, st.Kinds["crash"].Activations)
+	}
+}
+
+// TestGrainRestartWhileStopping: a grain that fails while its member is
+// stopping gets no new instance (the member refuses to make grains then),
+// and leaves the table as its process stops, not when the member's stop
+// looks for it.
+func TestGrainRestartWhileStopping(t *testing.T) {
+	m := startMember(t, nil, Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": func() actor.Actor { return &crasher{} }}})
+	ctx := ctxFor(t, 10*time.Second)
+	id := ID{Kind: "crash", Name: "c"}
+	if v, err := m.c.Request(ctx, id, "x"); err != nil || v != 1 {
+		t.Fatalf("first request: %v %v", v, err)
+	}
+	pid := actor.PID{ID: actorName(id)}
+	m.c.stopping.Store(true) // as Stop does first
+	if err := m.sys.Send(pid, "boom"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sys.Wait(ctx, pid); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if g := m.c.localGrain(id); g != nil || m.c.Stats().Active != 0 {
+		t.Fatalf("after a restart refused while stopping: %v in the table, %d active", g, m.c.Stats().Active)
 	}
 }

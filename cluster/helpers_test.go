@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -240,3 +242,48 @@ func ctxFor(t testing.TB, d time.Duration) context.Context {
 }
 
 func echoID(i int) ID { return ID{Kind: "echo", Name: fmt.Sprintf("e-%d", i)} }
+
+// doubts records every change of the views of a test's members from its
+// start: a member falsely suspected on a starved host (its heartbeat or a
+// probe late) moves identities, by design, and only such a change may
+// excuse an identity that moved or answered from two activations.
+type doubts struct{ evs []*events }
+
+func watchDoubts(ms []*member) *doubts {
+	d := &doubts{}
+	for _, m := range ms {
+		d.evs = append(d.evs, watchEvents(m.sys))
+	}
+	return d
+}
+
+// of reports whether some view has doubted one of addrs: seen it in a
+// state other than alive.
+func (d *doubts) of(addrs ...string) bool {
+	for _, e := range d.evs {
+		e.mu.Lock()
+		for _, ev := range e.ev {
+			if ev.Member.State != Alive && slices.Contains(addrs, ev.Member.Addr) {
+				e.mu.Unlock()
+				return true
+			}
+		}
+		e.mu.Unlock()
+	}
+	return false
+}
+
+// String lists the changes each view saw, for the log.
+func (d *doubts) String() string {
+	var b strings.Builder
+	for i, e := range d.evs {
+		e.mu.Lock()
+		fmt.Fprintf(&b, "view %d:", i)
+		for _, ev := range e.ev {
+			fmt.Fprintf(&b, " %s %v->%v;", ev.Member.Addr, ev.Previous, ev.Member.State)
+		}
+		e.mu.Unlock()
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -1,6 +1,7 @@
 package chat
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -67,13 +68,19 @@ func (g *Gateway) listRooms(w http.ResponseWriter, r *http.Request) {
 	list, _ := v.(RoomList)
 	infos := make([]RoomInfo, 0, len(list.Rooms))
 	for _, loc := range list.Rooms {
-		node := loc.PID.Address
-		if node == "" {
-			node = g.sys.Address()
-		}
-		infos = append(infos, RoomInfo{Name: loc.Room, Node: node, NodeName: loc.Node})
+		infos = append(infos, g.roomInfo(loc))
 	}
 	writeJSON(w, http.StatusOK, infos)
+}
+
+// roomInfo describes the room at loc, as GET /rooms and POST /rooms give
+// it.
+func (g *Gateway) roomInfo(loc Location) RoomInfo {
+	node := loc.PID.Address
+	if node == "" {
+		node = g.sys.Address()
+	}
+	return RoomInfo{Name: loc.Room, Node: node, NodeName: loc.Node}
 }
 
 // node answers GET /node with the gateway's own node.
@@ -105,11 +112,7 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 			writeError(w, roomErr(req.Name, err))
 			return
 		}
-		node := pid.Address
-		if node == "" {
-			node = g.sys.Address()
-		}
-		writeJSON(w, http.StatusCreated, RoomInfo{Name: req.Name, Node: node})
+		writeJSON(w, http.StatusCreated, g.roomInfo(Location{Room: req.Name, PID: pid, Found: true, Node: g.hostName(r.Context(), req.Name, pid.Address)}))
 		return
 	}
 	v, err := g.ask(r.Context(), g.cfg.Directory, CreateRoom{Room: req.Name})
@@ -119,12 +122,29 @@ func (g *Gateway) createRoom(w http.ResponseWriter, r *http.Request) {
 	}
 	switch m := v.(type) {
 	case Location:
-		writeJSON(w, http.StatusCreated, RoomInfo{Name: m.Room, Node: g.sys.Address(), NodeName: m.Node})
+		writeJSON(w, http.StatusCreated, g.roomInfo(m))
 	case Refused:
 		writeError(w, &httpError{status: http.StatusConflict, err: errors.New(m.Reason)})
 	default:
 		writeError(w, fmt.Errorf("chat: the directory answered %T", v))
 	}
+}
+
+// hostName returns the name of the node at addr ("" for this one) that
+// hosts room, as that node's directory tells the others, so GET /rooms
+// shows it too. The room, a grain, told the directory it started there
+// before it answered the gateway. "" if the directory cannot answer: the
+// room is made, only its node goes unnamed.
+func (g *Gateway) hostName(ctx context.Context, room, addr string) string {
+	dir := g.cfg.Directory
+	if addr != "" {
+		dir = directoryOf(addr)
+	}
+	v, err := g.ask(ctx, dir, Lookup{Room: room})
+	if loc, ok := v.(Location); ok && err == nil {
+		return loc.Node
+	}
+	return ""
 }
 
 // backlog answers GET /rooms/{room}/backlog with the room's last messages,

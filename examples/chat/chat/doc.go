@@ -13,7 +13,7 @@
 //	GET  /                          the page (package page)
 //	GET  /node                      this node: {"addr","name"}
 //	GET  /rooms                     the rooms: [{"name","node","nodeName"}]
-//	POST /rooms                     create a room here (on a cluster: where it is placed): {"name"}
+//	POST /rooms                     create a room here (on a cluster: where it is placed): {"name"}; answers {"name","node","nodeName"}
 //	GET  /rooms/{room}/backlog      the last 25 messages, oldest first
 //	POST /rooms/{room}/join         {"user"}: subscribe; answers the backlog
 //	POST /rooms/{room}/leave        {"user"}

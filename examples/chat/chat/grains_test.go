@@ -1,6 +1,7 @@
 package chat_test
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -290,4 +291,66 @@ func TestGrainRoomsPerNodeAreBounded(t *testing.T) {
 		t.Fatalf("the node lists %v", rooms)
 	}
 	say(t, n.URL(), "one", "ann", "the first room works")
+}
+
+// POST /rooms answers what GET /rooms lists for the room: its node's
+// address and name, on a cluster (the room a grain made on the member
+// that owns its name, this one or another) and on a node without one.
+func TestCreateRoomAnswersAsTheListDoes(t *testing.T) {
+	check := func(t *testing.T, n *chat.Node, room string, names map[string]string) chat.RoomInfo {
+		t.Helper()
+		r := call(t, "POST", n.URL()+"/rooms", chat.RoomRequest{Name: room})
+		if r.Status != http.StatusCreated {
+			t.Fatalf("make %s: %d %s", room, r.Status, r.Body)
+		}
+		var made chat.RoomInfo
+		r.Decode(t, &made)
+		if want, ok := names[made.Node]; !ok || made.Name != room || made.NodeName != want {
+			t.Fatalf("POST /rooms %s answered %+v; want node %q named %q", room, made, made.Node, want)
+		}
+		var listed chat.RoomInfo
+		eventually(t, "GET /rooms lists "+room+" with its node's name", func() bool {
+			var infos []chat.RoomInfo
+			do(t, "GET", n.URL()+"/rooms", nil).Decode(t, &infos)
+			for _, i := range infos {
+				if i.Name == room {
+					listed = i
+				}
+			}
+			return listed.NodeName != ""
+		})
+		if listed != made {
+			t.Fatalf("POST /rooms %s answered %+v, GET /rooms lists %+v", room, made, listed)
+		}
+		return made
+	}
+	nameOf := func(t *testing.T, n *chat.Node, names map[string]string) {
+		var info chat.NodeInfo
+		do(t, "GET", n.URL()+"/node", nil).Decode(t, &info)
+		names[info.Addr] = info.Name
+	}
+	t.Run("cluster", func(t *testing.T) {
+		nodes := chattest.StartGrains(t, chat.GatewayConfig{}, "a", "b", "c")
+		names := map[string]string{}
+		for _, n := range nodes {
+			nameOf(t, n, names)
+		}
+		here, elsewhere := 0, 0
+		for i := 0; here == 0 || elsewhere == 0; i++ {
+			if i == 40 {
+				t.Fatalf("40 rooms: %d on the gateway's member, %d on others", here, elsewhere)
+			}
+			if check(t, nodes[0], fmt.Sprint("r", i), names).Node == nodes[0].NodeAddr() {
+				here++
+			} else {
+				elsewhere++
+			}
+		}
+	})
+	t.Run("no cluster", func(t *testing.T) {
+		n := startNode(t, chat.NodeConfig{Name: "solo"})
+		names := map[string]string{}
+		nameOf(t, n, names)
+		check(t, n, "baz", names)
+	})
 }
