@@ -113,9 +113,19 @@ func newPanicError(value, msg any) *PanicError {
 // panicErrorAt is newPanicError for a caller that is depth calls below the
 // function that recovered, whose frames the stack leaves out.
 func panicErrorAt(depth int, value, msg any) *PanicError {
-	var pcs [64]uintptr
+	var pcs [maxPanicFrames]uintptr
 	n := runtime.Callers(3+depth, pcs[:])
-	return &PanicError{Value: value, Message: msg, pcs: slices.Clone(pcs[:n])}
+	return panicErrorOf(pcs[:n], value, msg)
+}
+
+// maxPanicFrames bounds the stack a PanicError keeps.
+const maxPanicFrames = 64
+
+// panicErrorOf is a PanicError with the stack pcs, taken by the deferred
+// function that recovers: each frame the walk passes costs, more so an
+// inlined one, so a helper that took them would make every restart slower.
+func panicErrorOf(pcs []uintptr, value, msg any) *PanicError {
+	return &PanicError{Value: value, Message: msg, pcs: slices.Clone(pcs)}
 }
 
 // Stack returns the stack at the panic, one function and one file:line per

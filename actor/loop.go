@@ -216,11 +216,13 @@ func (p *process) receiveRun(batch []envelope, first, base uint64, from int) (ne
 		if !inside {
 			return
 		}
+		var pcs [maxPanicFrames]uintptr
+		n := runtime.Callers(2, pcs[:]) // here, where the walk is shortest: from the panic
 		r := recover()
 		if r == nil { // runtime.Goexit: run turns the rest of the batch into dead letters
 			p.extra().rest = batch[next:]
 		}
-		perr = p.recovered(r)
+		perr = p.recovered(r, pcs[:n])
 	}()
 	for next < len(batch) && !p.systemPending() && !p.poisonedAt(first+uint64(next)) {
 		env := &batch[next] // not cleared: see mailbox.Queue.Drain

@@ -2,6 +2,7 @@ package actor
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -246,7 +247,9 @@ func (p *process) invoke(msg any) (perr *PanicError) {
 	returned := false
 	defer func() {
 		if !returned {
-			perr = p.recovered(recover())
+			var pcs [maxPanicFrames]uintptr
+			n := runtime.Callers(2, pcs[:]) // see receiveRun
+			perr = p.recovered(recover(), pcs[:n])
 		}
 	}()
 	p.receive(msg, nil, nil)
@@ -268,13 +271,13 @@ func (p *process) receive(msg any, sender *PID, reply *Future) {
 // with r nil, runtime.Goexit, as a *PanicError. A Goexit ends the
 // goroutine, so the actor stops, for that reason unless its stop has begun
 // already (a Goexit in Stopping): run's defer goes on with the stop.
-func (p *process) recovered(r any) *PanicError {
+func (p *process) recovered(r any, pcs []uintptr) *PanicError {
 	c := &p.c
 	var perr *PanicError
 	if r != nil {
-		perr = panicErrorAt(1, r, c.msg)
+		perr = panicErrorOf(pcs, r, c.msg)
 	} else {
-		perr = panicErrorAt(1, "runtime.Goexit called in Receive", c.msg)
+		perr = panicErrorOf(pcs, "runtime.Goexit called in Receive", c.msg)
 		if p.reach(stageDecided) {
 			p.extra().stopCause = perr
 		}
