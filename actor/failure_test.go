@@ -35,6 +35,16 @@ func TestPanicStopsTheActorWithItsStack(t *testing.T) {
 	if perr.Message != "bad" || !strings.Contains(string(perr.Stack()), "failure_test.go") {
 		t.Fatalf("PanicError lacks the message or the stack: %+v", perr)
 	}
+	// The stack starts at the panic, as Go's own traces do: the first frame
+	// is the runtime's panic, the next the function that panicked, and none
+	// is the runtime's own recovery.
+	stack := string(perr.Stack())
+	if first, _, _ := strings.Cut(stack, "\n"); first != "runtime.gopanic" {
+		t.Fatalf("stack starts at %q, want runtime.gopanic:\n%s", first, stack)
+	}
+	if strings.Contains(stack, "recovered") || strings.Contains(stack, "panicError") || strings.Contains(stack, "receiveRun.func") {
+		t.Fatalf("stack shows the recovery:\n%s", stack)
+	}
 	if err.Error() != "actor: panic: bad input" || !strings.Contains(perr.Unwrap().Error(), "bad input") {
 		t.Fatalf("Error() = %q", err.Error())
 	}
