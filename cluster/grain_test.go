@@ -11,6 +11,9 @@ import (
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
+	"github.com/troupe-go/troupe/remote"
+	"github.com/troupe-go/troupe/supervisor"
 )
 
 // TestPassivation: a grain idle for two sweeps stops (its Stopping runs),
@@ -335,6 +338,58 @@ func TestGrainRestartWithoutActor(t *testing.T) {
 		if st := a.c.Stats(); st.Active != n+1 || st.Kinds["crash"].Activations != uint64(2*(n+1)) {
 			t.Fatalf("%v: %d active, %d activations; want %d and %d", tc.id, st.Active, st.Kinds["crash"].Activations, n+1, 2*(n+1))
 		}
+	}
+}
+
+// TestGrainStoppedDuringRestartBackoff: a grain stopped while its restart
+// waits out the supervisor's backoff has no instance for the runtime to
+// deliver Stopped to; it leaves the table on its process's stop all the
+// same, its gate closed and its stop counted, and the next message
+// activates the identity again.
+func TestGrainStoppedDuringRestartBackoff(t *testing.T) {
+	// The second failure in a row waits an hour: the stop surely lands in
+	// the backoff.
+	guardian := supervisor.OneForOne(supervisor.WithBackoff(time.Hour, time.Hour), supervisor.WithMaxRestarts(100, time.Hour))
+	m := startMemberSys(t, nil, []actor.SystemOption{actor.WithGuardian(guardian)}, remote.Config{},
+		Config{IdleAfter: -1, Kinds: map[string]actor.Producer{"crash": func() actor.Actor { return &crasher{} }}})
+	failed := make(chan actor.ActorFailed, 4)
+	t.Cleanup(m.sys.Subscribe(func(ev actor.Event) {
+		if f, ok := ev.(actor.ActorFailed); ok {
+			failed <- f
+		}
+	}))
+	ctx := ctxFor(t, 10*time.Second)
+	id := ID{Kind: "crash", Name: "c"}
+	if v, err := m.c.Request(ctx, id, "x"); err != nil || v != 1 {
+		t.Fatalf("first request: %v %v", v, err)
+	}
+	g := m.c.localGrain(id)
+	for range 2 {
+		if err := m.c.Send(ctx, id, "boom"); err != nil {
+			t.Fatal(err)
+		}
+		testkit.Recv(t, failed, "ActorFailed")
+	}
+	// The first failure restarted it at once; the second waits for its
+	// restart, and the stop lands there: the failing goroutine decides the
+	// restart before it looks at its system lane.
+	if err := m.sys.Stop(g.pid()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := m.sys.Wait(ctx, g.pid()); err != nil && !errors.Is(err, actor.ErrNotFound) {
+		t.Fatal(err)
+	}
+	if got := m.c.localGrain(id); got != nil {
+		t.Fatalf("still in the table after a stop during its restart's backoff: state %#x", got.state.Load())
+	}
+	if g.enter() {
+		t.Fatal("a local sender entered the gate of a grain whose process is gone")
+	}
+	if st := m.c.Stats(); st.Active != 0 {
+		t.Fatalf("%d active after the stop, want 0", st.Active)
+	}
+	if v, err := m.c.Request(ctx, id, "x"); err != nil || v != 1 {
+		t.Fatalf("after the stop: %v %v, want 1 from a new activation", v, err)
 	}
 }
 

@@ -155,7 +155,13 @@ func startMember(t testing.TB, life *lifeLog, cfg Config, seeds ...string) *memb
 // (with the test's types and remote spawn allowed).
 func startMemberWith(t testing.TB, life *lifeLog, nodeCfg remote.Config, cfg Config, seeds ...string) *member {
 	t.Helper()
-	m := &member{sys: actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))}
+	return startMemberSys(t, life, nil, nodeCfg, cfg, seeds...)
+}
+
+// startMemberSys is startMemberWith on a System made with sysOpts as well.
+func startMemberSys(t testing.TB, life *lifeLog, sysOpts []actor.SystemOption, nodeCfg remote.Config, cfg Config, seeds ...string) *member {
+	t.Helper()
+	m := &member{sys: actor.NewSystem(append([]actor.SystemOption{actor.WithLogger(slog.New(slog.DiscardHandler))}, sysOpts...)...)}
 	m.sys.Subscribe(func(ev actor.Event) {
 		if d, ok := ev.(actor.DeadLetter); ok {
 			m.mu.Lock()
