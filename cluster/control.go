@@ -99,6 +99,10 @@ func (c *Cluster) ask(ctx context.Context, m Member) error {
 		return fmt.Errorf("%w: %s answered %.80q", errNotMember, m.Addr, fmt.Sprint(ans))
 	case errors.Is(err, actor.ErrNotFound):
 		return fmt.Errorf("%w: %s has no member's control actor: %w", errNotMember, m.Addr, err)
+	case errors.Is(err, actor.ErrStopped), errors.Is(err, remote.ErrNodeStopped):
+		// The control actor, or its node, stopped with the ping queued:
+		// the member there is closing.
+		return fmt.Errorf("%w: %s is closing: %w", errNotMember, m.Addr, err)
 	}
 	return err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"slices"
 	"sync"
 	"testing"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/hashicorp/memberlist"
 	"github.com/troupe-go/troupe/actor"
+	"github.com/troupe-go/troupe/internal/testkit"
 	"github.com/troupe-go/troupe/remote"
 )
 
@@ -318,5 +320,58 @@ func TestLANProfile(t *testing.T) {
 	}
 	if err := c.Stop(ctxFor(t, 5*time.Second)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestAskControlActorStopping: a member's control actor that stops with
+// the ping still in its mailbox (its member closing, as another member
+// confirms it) answers with actor.ErrStopped: that node is not a member
+// any more, so the ping is errNotMember, which makes the member suspect
+// and the sender retry elsewhere, not an error for the sender's caller.
+// CI saw TestMemberAddressConfirmed fail with that error once.
+func TestAskControlActorStopping(t *testing.T) {
+	a := startMember(t, nil, Config{})
+	sys := actor.NewSystem(actor.WithLogger(slog.New(slog.DiscardHandler)))
+	t.Cleanup(func() { sys.Shutdown(context.Background()) })
+	node, err := remote.Start(sys, remote.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { node.Close() })
+	holding, release := make(chan struct{}), make(chan struct{})
+	ctl, err := sys.SpawnFunc(func(c *actor.Context) {
+		if c.Message() == "hold" {
+			close(holding)
+			<-release
+		}
+	}, actor.WithName(ctlName), actor.WithKind("control"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sys.Send(ctl, "hold"); err != nil {
+		t.Fatal(err)
+	}
+	<-holding
+	asked := make(chan error, 1)
+	go func() { asked <- a.c.ask(ctxFor(t, 10*time.Second), Member{Addr: node.Addr(), Incarnation: 1}) }()
+	// The ping waits in the mailbox behind "hold"; then the actor stops.
+	deadline := time.Now().Add(testkit.WaitLimit)
+	for depth := 0; depth == 0; {
+		for _, k := range sys.Snapshot().Kinds {
+			if k.Kind == "control" {
+				depth = k.MailboxDepth
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ping never reached the control actor's mailbox")
+		}
+		runtime.Gosched()
+	}
+	if err := sys.Stop(ctl); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if err := <-asked; !errors.Is(err, errNotMember) {
+		t.Fatalf("ask of a stopping control actor: %v, want errNotMember", err)
 	}
 }
