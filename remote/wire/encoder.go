@@ -221,14 +221,10 @@ func (e *Encoder) AppendMessage(m *Message, v any) error {
 // v's type: the same bytes, sooner. If c is nil, or leaves v to msgpack
 // (see PlainCodec.Append), msgpack encodes v.
 func (e *Encoder) AppendMessageWith(m *Message, c *PlainCodec, v any) error {
-	if err := m.validate(); err != nil {
+	start, err := e.beginMessage(m)
+	if err != nil {
 		return err
 	}
-	start := e.begin(FrameMessage, 5)
-	b := appendStr(e.out.b, m.Target)
-	b = appendStr(b, m.Sender)
-	b = appendUint(b, m.RequestID)
-	e.out.b = appendStr(b, m.Type)
 	if err := e.payload(start, c, v); err != nil {
 		return err
 	}
@@ -242,16 +238,27 @@ func (e *Encoder) AppendMessageEncoded(m *Message, p EncodedPayload) error {
 	if len(p.b) == 0 {
 		return fmt.Errorf("%w: no encoded payload", ErrPayload)
 	}
-	if err := m.validate(); err != nil {
+	start, err := e.beginMessage(m)
+	if err != nil {
 		return err
 	}
-	start := e.begin(FrameMessage, 5)
+	e.out.b = append(e.out.b, p.b...)
+	return e.end(start)
+}
+
+// beginMessage checks m and writes a Message frame up to its payload: the
+// target, sender, request id and type. It returns where the frame starts,
+// for end.
+func (e *Encoder) beginMessage(m *Message) (start int, err error) {
+	if err := m.validate(); err != nil {
+		return 0, err
+	}
+	start = e.begin(FrameMessage, 5)
 	b := appendStr(e.out.b, m.Target)
 	b = appendStr(b, m.Sender)
 	b = appendUint(b, m.RequestID)
-	b = appendStr(b, m.Type)
-	e.out.b = append(b, p.b...)
-	return e.end(start)
+	e.out.b = appendStr(b, m.Type)
+	return start, nil
 }
 
 // AppendReply appends a Reply frame with the fields of r and v, encoded
