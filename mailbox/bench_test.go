@@ -27,22 +27,7 @@ func BenchmarkPutDrainTaken(b *testing.B) { benchPutDrain(b, true) }
 // draining them in batches, calling Taken before each item when taken.
 func benchPutDrain(b *testing.B, taken bool) {
 	q := mailbox.New[benchItem](1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for n := 0; n < b.N; {
-			batch, _ := q.Drain()
-			if taken {
-				for i := range batch {
-					q.Taken(i + 1)
-				}
-			}
-			n += len(batch)
-			if len(batch) == 0 {
-				q.Wait(context.Background())
-			}
-		}
-	}()
+	done := drainN(q, b.N, taken)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -58,20 +43,7 @@ func benchPutDrain(b *testing.B, taken bool) {
 func BenchmarkPutDrainFanIn(b *testing.B) {
 	const producers = 8
 	q := mailbox.New[benchItem](1024)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for n := 0; n < b.N; {
-			batch, _ := q.Drain()
-			for i := range batch {
-				q.Taken(i + 1)
-			}
-			n += len(batch)
-			if len(batch) == 0 {
-				q.Wait(context.Background())
-			}
-		}
-	}()
+	done := drainN(q, b.N, true)
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -85,4 +57,27 @@ func BenchmarkPutDrainFanIn(b *testing.B) {
 	}
 	wg.Wait()
 	<-done
+}
+
+// drainN drains n items from q in batches on a goroutine of its own,
+// calling Taken before each item when taken, and closes the channel it
+// returns when it has them all.
+func drainN(q *mailbox.Queue[benchItem], n int, taken bool) <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for got := 0; got < n; {
+			batch, _ := q.Drain()
+			if taken {
+				for i := range batch {
+					q.Taken(i + 1)
+				}
+			}
+			got += len(batch)
+			if len(batch) == 0 {
+				q.Wait(context.Background())
+			}
+		}
+	}()
+	return done
 }

@@ -66,15 +66,7 @@ func TestDropOldestUnderRacingProducers(t *testing.T) {
 		}
 	})
 	var wg sync.WaitGroup
-	for p := range producers {
-		wg.Go(func() {
-			for i := range each {
-				if err := q.Put(context.Background(), item{p, i}); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
+	putAll(t, q, &wg, producers, each)
 	done := make(chan struct{})
 	go func() { wg.Wait(); q.Close(); close(done) }()
 	var taken atomic.Int64
@@ -160,6 +152,21 @@ func TestCloseLosesNoAcceptedItem(t *testing.T) {
 	}
 }
 
+// putAll starts producers goroutines in wg, each putting its items 0 to
+// each-1 with Put; an error fails the test and ends that producer.
+func putAll(t *testing.T, q *mailbox.Queue[item], wg *sync.WaitGroup, producers, each int) {
+	for p := range producers {
+		wg.Go(func() {
+			for i := range each {
+				if err := q.Put(context.Background(), item{p, i}); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+}
+
 // consumeAll drains a closed queue.
 func consumeAll(q *mailbox.Queue[item]) []item {
 	var all []item
@@ -179,16 +186,7 @@ func TestReleaseWhileProducersPut(t *testing.T) {
 	const capacity, producers, each = 100, 4, 5000
 	q := mailbox.New[item](capacity)
 	var wg sync.WaitGroup
-	for p := range producers {
-		wg.Go(func() {
-			for i := range each {
-				if err := q.Put(context.Background(), item{p, i}); err != nil {
-					t.Error(err)
-					return
-				}
-			}
-		})
-	}
+	putAll(t, q, &wg, producers, each)
 	next := consume(t, q, producers, func(got int) bool { return got == producers*each })
 	wg.Wait()
 	for p, n := range next {
