@@ -106,15 +106,11 @@ type PanicError struct {
 // newPanicError records a panic with the stack of the goroutine that
 // recovers it. Only the program counters are taken here: formatting a stack
 // costs more than a whole restart, and most are never read.
+// Called from the function that recovered, it leaves out its own frame and
+// that one's.
 func newPanicError(value, msg any) *PanicError {
-	return panicErrorAt(1, value, msg)
-}
-
-// panicErrorAt is newPanicError for a caller that is depth calls below the
-// function that recovered, whose frames the stack leaves out.
-func panicErrorAt(depth int, value, msg any) *PanicError {
 	var pcs [maxPanicFrames]uintptr
-	n := runtime.Callers(3+depth, pcs[:])
+	n := runtime.Callers(3, pcs[:])
 	return panicErrorOf(pcs[:n], value, msg)
 }
 
