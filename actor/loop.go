@@ -91,7 +91,10 @@ func (p *process) serve() (stop bool, leftover []envelope) {
 			// Started comes first for every instance, before any message.
 			ack := p.life == lifeNewAck
 			p.life = lifeRunning
-			perr := p.invoke(Started{})
+			var perr *PanicError
+			if p.tag == nil || p.admit() {
+				perr = p.invoke(Started{})
+			}
 			if ack {
 				p.parent.pushSystem(sysMsg{kind: sysStarted, child: p})
 			}
@@ -145,6 +148,9 @@ func (p *process) serve() (stop bool, leftover []envelope) {
 			stop, leftover = p.handleObserved(batch, first, base)
 		} else {
 			stop, leftover, _ = p.handleBatch(batch, first, base)
+		}
+		if p.tag != nil {
+			p.touch()
 		}
 		if stop {
 			return true, leftover

@@ -62,6 +62,7 @@ type process struct {
 	mu sync.Mutex // guards ext's timers, context and done
 
 	strategy *supervisor.Strategy // for this actor's children
+	tag      *Tag                 // WithTag or WithHooks: nil for most actors
 
 	// Owned by the actor's goroutine.
 	c    Context

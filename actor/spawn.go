@@ -31,6 +31,8 @@ type spawnConfig struct {
 	size     int
 	overflow mailbox.Overflow
 	strategy *supervisor.Strategy
+	tag      *Tag   // WithTag
+	hooks    *Hooks // WithHooks
 }
 
 // WithName gives the actor its ID. Spawn returns ErrNameTaken if a running
@@ -102,7 +104,15 @@ func (s *System) spawn(parent *process, producer Producer, opts []Option) (PID, 
 		cfg.kind = kindOf(a)
 	}
 	p := newProcess(s, parent, PID{ID: cfg.name}, producer, a, &cfg)
+	if cfg.tag != nil || cfg.hooks != nil {
+		if p.tag, err = tagFor(p, &cfg); err != nil {
+			return PID{}, err
+		}
+	}
 	if err := s.register(p); err != nil {
+		if p.tag != nil {
+			p.tag.p.Store(nil) // free for another spawn
+		}
 		return PID{}, err
 	}
 	if parent != nil {

@@ -70,6 +70,9 @@ func (p *process) stop(leftover []envelope) {
 
 // end is the last step of a stop, where no handler runs.
 func (p *process) end(reason error) {
+	if p.tag != nil {
+		p.untag() // first: the hooks' package stops sending before the mailbox closes
+	}
 	p.closeMailbox()
 	p.sys.registry.remove(p)
 	p.closeLane()
