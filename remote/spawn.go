@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/troupe-go/troupe/actor"
@@ -42,7 +43,13 @@ func WithSpawnName(name string) SpawnOption {
 // value is empty and ready.
 type kindTable struct {
 	mu sync.RWMutex
-	m  map[string]actor.Producer
+	m  map[string]kindEntry
+}
+
+// kindEntry is one registered kind: its producer and its spawn options.
+type kindEntry struct {
+	producer actor.Producer
+	opts     []actor.Option
 }
 
 // RegisterKind lets other nodes spawn actors made by producer on this node
@@ -50,10 +57,15 @@ type kindTable struct {
 // called at any time, from any goroutine; a spawn that arrives before the
 // kind is registered fails with ErrUnknownKind.
 //
+// Every such actor is spawned with opts (its mailbox, its supervisor, its
+// kind label, hooks: see actor.Option), then with the name the spawn asks
+// for, if any. An option that names the actor (actor.WithName) or gives it
+// one tag (actor.WithTag) makes the second spawn of the kind fail.
+//
 // It returns an error wrapping ErrInvalidKind for an empty name,
 // actor.ErrNilProducer for a nil producer, and ErrDuplicateKind for a name
 // already registered: a kind, once registered, stays.
-func (n *Node) RegisterKind(kind string, producer actor.Producer) error {
+func (n *Node) RegisterKind(kind string, producer actor.Producer, opts ...actor.Option) error {
 	switch {
 	case kind == "":
 		return fmt.Errorf("%w: empty name", ErrInvalidKind)
@@ -67,14 +79,15 @@ func (n *Node) RegisterKind(kind string, producer actor.Producer) error {
 		return fmt.Errorf("%w: %q", ErrDuplicateKind, kind)
 	}
 	if t.m == nil {
-		t.m = map[string]actor.Producer{}
+		t.m = map[string]kindEntry{}
 	}
-	t.m[kind] = producer
+	t.m[kind] = kindEntry{producer: producer, opts: slices.Clip(slices.Clone(opts))}
 	return nil
 }
 
-// producer returns the producer registered as kind, or nil.
-func (t *kindTable) producer(kind string) actor.Producer {
+// entry returns what was registered as kind; its producer is nil if
+// nothing was.
+func (t *kindTable) entry(kind string) kindEntry {
 	t.mu.RLock()
 	defer t.mu.RUnlock()
 	return t.m[kind]
@@ -207,14 +220,14 @@ func (n *Node) spawnKind(kind, name string) (actor.PID, error) {
 	if n.life.Stopping() {
 		return actor.PID{}, ErrNodeStopped
 	}
-	producer := n.kinds.producer(kind)
-	if producer == nil {
+	k := n.kinds.entry(kind)
+	if k.producer == nil {
 		return actor.PID{}, ErrUnknownKind
 	}
 	if name == "" {
-		return n.sys.Spawn(producer)
+		return n.sys.Spawn(k.producer, k.opts...)
 	}
-	return n.sys.Spawn(producer, actor.WithName(name))
+	return n.sys.Spawn(k.producer, append(k.opts, actor.WithName(name))...)
 }
 
 // onSpawned completes the spawn that a Spawned answers. An answer no one

@@ -79,6 +79,52 @@ func TestSpawnRemote(t *testing.T) {
 	noPending(t, a, b)
 }
 
+// The options a kind was registered with apply to every actor spawned of
+// it, named or not, and the spawn's name comes after them.
+func TestSpawnRemoteKindOptions(t *testing.T) {
+	a := startNode(t, remote.Config{})
+	b := startNode(t, remote.Config{AllowRemoteSpawn: true})
+	started := make(chan actor.PID, 2)
+	hooks := &actor.Hooks{Start: func(c *actor.Context, tag *actor.Tag) bool {
+		started <- tag.PID()
+		return true
+	}}
+	opts := []actor.Option{actor.WithKind("echo-label"), actor.WithHooks(hooks), actor.WithName("ignored")}
+	if err := b.node.RegisterKind("echo", echoKind, opts...); err != nil {
+		t.Fatal(err)
+	}
+	opts[0] = nil // the node keeps its own copy
+	ctx := context.Background()
+	named, err := a.node.SpawnRemote(ctx, b.node.Addr(), "echo", remote.WithSpawnName("worker"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if named != b.pid("worker") {
+		t.Fatalf("named spawn = %v, want %v: the spawn's name comes last", named, b.pid("worker"))
+	}
+	select {
+	case got := <-started:
+		if got != (actor.PID{ID: "worker"}) {
+			t.Fatalf("the hooks saw %v, want worker", got)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the hooks were not called")
+	}
+	if pid, err := a.node.SpawnRemote(ctx, b.node.Addr(), "echo"); err != nil || pid != b.pid("ignored") {
+		t.Fatalf("unnamed spawn = %v, %v, want the registered name", pid, err)
+	}
+	if _, err := a.node.SpawnRemote(ctx, b.node.Addr(), "echo"); !errors.Is(err, actor.ErrNameTaken) {
+		t.Fatalf("second unnamed spawn = %v, want the registered name, taken", err)
+	}
+	kinds := map[string]int{}
+	for _, k := range b.sys.Snapshot().Kinds {
+		kinds[k.Kind] = k.Alive
+	}
+	if kinds["echo-label"] != 2 {
+		t.Fatalf("kinds %v, want two actors labelled echo-label", kinds)
+	}
+}
+
 // Remote spawn is off by default: the other node refuses it, and its
 // kinds do not matter.
 func TestSpawnRemoteDisabled(t *testing.T) {
