@@ -11,7 +11,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -107,9 +106,9 @@ func Start(node *remote.Node, cfg Config) (*Cluster, error) {
 		return nil, err
 	}
 	for _, kind := range c.meta.Kinds {
-		k := &grainKind{c: c, name: kind, user: cfg.Kinds[kind], stats: c.stats.of(kind)}
+		k := newGrainKind(c, kind, cfg.Kinds[kind])
 		c.kinds[kind] = k
-		if err := node.RegisterKind(kind, k.produce); err != nil {
+		if err := node.RegisterKind(kind, k.producer, actor.WithKind(kind), actor.WithHooks(&k.hooks)); err != nil {
 			return nil, fmt.Errorf("cluster: kind %q: %w", kind, err)
 		}
 	}
@@ -258,7 +257,6 @@ func (c *Cluster) poke() {
 
 // onEvent feeds the transport's notices into the view: a member whose
 // connection is lost is suspect at once, not after memberlist's timeouts.
-// A grain's stop ends its entry if its Stopped could not (see lost).
 func (c *Cluster) onEvent(ev actor.Event) {
 	switch e := ev.(type) {
 	case actor.NodeDown:
@@ -267,10 +265,6 @@ func (c *Cluster) onEvent(ev actor.Event) {
 		}
 	case actor.NodeUp:
 		c.view.cleared(e.Address, 0)
-	case actor.ActorStopped:
-		if e.PID.Address == "" && strings.HasPrefix(e.PID.ID, grainPrefix) {
-			c.lost(e.PID.ID)
-		}
 	}
 }
 
@@ -386,7 +380,7 @@ func (c *Cluster) stop(ctx context.Context) error {
 	<-c.done
 	var errs []error
 	for _, g := range c.grains.all() {
-		g.stop(stopLeave)
+		g.stop(c.sys, stopLeave)
 	}
 	if ctx.Err() == nil {
 		for _, g := range c.grains.all() {

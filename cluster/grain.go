@@ -2,22 +2,23 @@ package cluster
 
 import (
 	"context"
-	"sync/atomic"
 	"time"
 
 	"github.com/troupe-go/troupe/actor"
 )
 
-// Grains. Each kind this member hosts is registered on the node with a
-// producer that wraps the user's actor in a grain: the grain checks, when
-// it starts, that this member owns its identity by its own view (a sender
-// whose view differs is refused and retries), enters the activation
-// table, notes that it handled messages, for passivation, and leaves the
-// table when it stops. A restart keeps the grain: the runtime's new
-// wrapper hands the new instance of the user's actor to the grain it
-// replaces; a restart that gets no new instance ends the grain. The loop
-// stops the grains this member no longer owns after each view change, and
-// those idle for IdleAfter.
+// Grains. Each kind this member hosts spawns its grains, from a local
+// sender or from another member, with the kind's hooks (actor.Hooks): the
+// user's actor is the grain's actor, and the grain itself is the tag the
+// runtime keeps beside it (actor.Tag), a word of state and the actor it
+// names. Before each instance starts, the kind checks that this member
+// owns the identity by its own view (a sender whose view differs is
+// refused and retries) and enters the grain in the activation table; the
+// runtime marks the tag when the grain handles messages, for passivation;
+// and the kind hears when the grain has stopped, however it stopped, and
+// takes it out of the table. A restart keeps the tag. The loop stops the
+// grains this member no longer owns after each view change, and those
+// idle for IdleAfter.
 
 // stopWhy says why a grain was asked to stop, for the counters.
 type stopWhy uint64
@@ -35,66 +36,75 @@ type grainKind struct {
 	name  string
 	user  actor.Producer
 	stats *kindCounters
+	hooks actor.Hooks // start and end, made once
+
+	// producer is k.produce, made once: a method value made at each spawn
+	// would cost every grain 16 bytes, since its process keeps it.
+	producer actor.Producer
 }
 
-// grain wraps a user's actor as a virtual actor of this member, and is
-// its entry in the activation table. It is kept small, since a member may
-// host a great many idle ones: its identity is its actor name, and all
-// that changes is one atomic word.
-type grain struct {
-	k     *grainKind
-	inner actor.Actor // the user's; nil once refused; for a restart's wrapper, the grain it restarts
-	name  string      // its actor name, which holds its identity (see actorName)
-	state atomic.Uint64
+func newGrainKind(c *Cluster, name string, user actor.Producer) *grainKind {
+	k := &grainKind{c: c, name: name, user: user, stats: c.stats.of(name)}
+	k.hooks = actor.Hooks{Start: k.start, End: k.end}
+	k.producer = k.produce
+	return k
 }
 
-// The bits of a grain's state. The gate lets a grain of this member stop
+// grain is a virtual actor of this member: the tag of its actor, seen
+// through the cluster's methods, and its entry in the activation table.
+// Its identity is its actor name; all that changes is its State word.
+type grain actor.Tag
+
+func grainOf(t *actor.Tag) *grain { return (*grain)(t) }
+
+func (g *grain) pid() actor.PID { return (*actor.Tag)(g).PID() }
+
+// name is its actor name, which holds its identity (see actorName).
+func (g *grain) name() string { return g.pid().ID }
+
+// The bits of a grain's State. The gate lets a grain of this member stop
 // without a local message becoming a dead letter: a local send enters the
 // gate, sends, and leaves it; a stop closes it, so that later sends are
 // refused (and retried) before they are sent, and the grain is poisoned,
 // after the messages already sent, by whoever leaves the gate last.
 // Messages from other members are not gated: one that arrives after the
-// stop is a dead letter on this member, with its reason.
+// stop is a dead letter on this member, with its reason. The runtime sets
+// actor.TagTouched when the grain handled messages.
 const (
 	gateCount    = 1<<40 - 1 // local senders in the act of sending
-	touched      = 1 << 48   // handled a message since the last sweep
 	idleOnce     = 1 << 49   // the last sweep found it idle
-	restarting   = 1 << 50   // its instance is being replaced
-	produced     = 1 << 51   // its spawn has called its producer
 	counted      = 1 << 52   // counted as an activation: its stop is counted too
-	pending      = 1 << 53   // made by a local sender, not yet spawned: not to be sent to
 	whyShift     = 56        // two bits: the stopWhy, set once
 	whyMask      = 3 << whyShift
 	gatePoisoned = 1 << 61
 	gateClosed   = 1 << 62
+	touched      = actor.TagTouched // handled a message since the last sweep
 )
 
-func (g *grain) pid() actor.PID { return actor.PID{ID: g.name} }
-
 // ending reports whether g was asked to stop.
-func (g *grain) ending() bool { return g.state.Load()&whyMask != 0 }
+func (g *grain) ending() bool { return g.State.Load()&whyMask != 0 }
 
 // enter reports whether a local sender may send to g now; if so, it must
-// call g.leave() once it has.
-func (g *grain) enter() bool {
-	if g.state.Add(1)&gateClosed != 0 {
-		g.leave()
+// call g.leave once it has.
+func (g *grain) enter(sys *actor.System) bool {
+	if g.State.Add(1)&gateClosed != 0 {
+		g.leave(sys)
 		return false
 	}
 	return true
 }
 
-func (g *grain) leave() {
-	if g.state.Add(^uint64(0))&(gateCount|gateClosed|gatePoisoned) == gateClosed {
-		g.poison()
+func (g *grain) leave(sys *actor.System) {
+	if g.State.Add(^uint64(0))&(gateCount|gateClosed|gatePoisoned) == gateClosed {
+		g.poison(sys)
 	}
 }
 
 // stop stops g for why, unless it is stopping already: it closes the
 // gate, and poisons g at once if no local send is under way.
-func (g *grain) stop(why stopWhy) bool {
+func (g *grain) stop(sys *actor.System, why stopWhy) bool {
 	for {
-		v := g.state.Load()
+		v := g.State.Load()
 		if v&whyMask != 0 {
 			return false
 		}
@@ -103,9 +113,9 @@ func (g *grain) stop(why stopWhy) bool {
 		if now {
 			next |= gatePoisoned
 		}
-		if g.state.CompareAndSwap(v, next) {
-			if now && v&pending == 0 { // a pending one is poisoned by its spawner (see spawnLocal)
-				g.k.c.sys.Poison(g.pid())
+		if g.State.CompareAndSwap(v, next) {
+			if now {
+				sys.Poison(g.pid())
 			}
 			return true
 		}
@@ -113,151 +123,86 @@ func (g *grain) stop(why stopWhy) bool {
 }
 
 // poison poisons g once, when its gate is closed and empty.
-func (g *grain) poison() {
+func (g *grain) poison(sys *actor.System) {
 	for {
-		v := g.state.Load()
+		v := g.State.Load()
 		if v&(gateCount|gateClosed|gatePoisoned) != gateClosed {
 			return
 		}
-		if g.state.CompareAndSwap(v, v|gatePoisoned) {
-			g.k.c.sys.Poison(g.pid())
+		if g.State.CompareAndSwap(v, v|gatePoisoned) {
+			sys.Poison(g.pid())
 			return
 		}
 	}
 }
 
-// produce makes a grain of kind k around a new instance of the user's
-// actor, for a spawn from another member or a restart. It refuses
-// (returns nil, which fails the spawn) once the member is stopping.
+// produce makes a new instance of the user's actor, for a spawn or a
+// restart. It refuses (returns nil, which fails a spawn and ends a
+// restarting grain) once the member is stopping.
 func (k *grainKind) produce() actor.Actor {
 	if k.c.stopping.Load() {
 		return nil
 	}
-	inner := k.user()
-	if inner == nil {
-		return nil
-	}
-	return &grain{k: k, inner: inner}
+	return k.user()
 }
 
-// spawnProducer is the producer of a grain a local sender made (see
-// activateLocal): g itself the first time, a new grain for a restart.
-func (g *grain) spawnProducer() actor.Actor {
-	if g.state.Or(produced)&produced != 0 {
-		return g.k.produce()
-	}
-	if g.k.c.stopping.Load() {
-		return nil
-	}
-	if g.inner = g.k.user(); g.inner == nil {
-		return nil
-	}
-	return g
-}
-
-// Receive passes every message to the user's actor, after Started has
-// checked ownership.
-func (g *grain) Receive(ctx *actor.Context) {
-	if t, ok := g.inner.(*grain); ok {
-		g = t // a restart's wrapper: the grain it restarted does the work
-	}
-	switch ctx.Message().(type) {
-	case actor.Started:
-		if g = g.start(ctx); g == nil {
-			return
-		}
-	case actor.Restarting:
-		g.state.Or(restarting)
-	case actor.Stopped:
-		g.ended()
-	}
-	if g.inner == nil {
-		return // refused: the user's actor never sees a message
-	}
-	if g.state.Load()&touched == 0 {
-		g.state.Or(touched)
-	}
-	g.inner.Receive(ctx)
-}
-
-// ended takes g out of the table once its process has stopped, however it
-// stopped, and refuses local sends from then on.
-func (g *grain) ended() {
-	v := g.state.Or(gateClosed | gatePoisoned)
-	g.k.c.grains.remove(g)
-	if v&counted != 0 {
-		g.k.stats.stopped(stopWhy(v & whyMask >> whyShift))
-	}
-}
-
-// lost ends the grain named name if its process stopped between two
-// instances of the user's actor: a restart whose producer gave none
-// (it returned nil or panicked, or the member is stopping), or a stop
-// while a restart waited. The runtime has no instance to deliver Stopped
-// to then; the System's event of the stop (see onEvent) comes instead.
-// Should that event come late, while a later process of the name
-// restarts, its new instance only enters the table afresh.
-func (c *Cluster) lost(name string) {
-	if g := c.grains.byName(name); g != nil && g.claimRestart() {
-		g.ended()
-	}
-}
-
-// claimRestart clears g's restarting bit, and reports whether it was set:
-// of a restart's new instance (see start) and lost, one takes the grain.
-func (g *grain) claimRestart() bool { return g.state.And(^uint64(restarting))&restarting != 0 }
-
-// start enters the activation table, or refuses: the name is not a grain
-// of this kind, the member is stopping, or by this member's view another
-// member owns the identity (the sender's view differs; it will retry). A
+// start admits an instance of a grain, or refuses it: the name is not a
+// grain of this kind, the member is stopping, or by this member's view
+// another member owns the identity (the sender's view differs; it will
+// retry). The first instance enters the activation table before the view
+// is read, so that a view change either is seen here or finds the grain
+// in the table (handOff), and waits for the previous owner's release. A
 // grain asked to stop before it started starts all the same: the messages
-// let through its gate before the stop come first. It returns the grain that goes
-// on: g, or for a restart the grain it replaces, which keeps its entry
-// and gate and takes the new instance of the user's actor.
-func (g *grain) start(ctx *actor.Context) *grain {
-	self := ctx.Self()
-	c := g.k.c
-	if g.name == "" {
-		g.name = self.ID
+// let through its gate before the stop come first.
+func (k *grainKind) start(ctx *actor.Context, t *actor.Tag) bool {
+	g, c := grainOf(t), k.c
+	first := g.State.Load()&counted == 0
+	id, ok := parseActorName(ctx.Self().ID)
+	ok = ok && id.Kind == k.name
+	if ok && first {
+		c.grains.put(g)
 	}
-	if old := c.grains.byName(g.name); old != nil && old != g && old.claimRestart() {
-		old.inner, g.inner = g.inner, old
-		g = old
-	}
-	id, ok := parseActorName(g.name)
 	owner := ""
 	if ok {
 		owner = c.view.current().ownerOf(id)
 	}
-	if !ok || id.Kind != g.k.name || c.stopping.Load() || owner != c.self {
+	if owner != c.self || c.stopping.Load() {
 		if owner != "" && owner != c.self {
 			c.doubt(owner)
 		}
 		g.refuse()
-		g.inner = nil
-		g.k.stats.refused.Add(1)
-		ctx.Stop(self)
-		return nil
+		k.stats.refused.Add(1)
+		return false // end takes it out of the table
 	}
-	if g.state.Load()&counted == 0 {
+	if first {
 		c.release(id)
-		g.state.Or(counted | touched)
-		c.grains.put(g)
-		g.k.stats.activations.Add(1)
+		g.State.Or(counted | touched)
+		k.stats.activations.Add(1)
 	}
-	return g
+	return true
+}
+
+// end takes g out of the table once its actor has stopped, however it
+// stopped, and refuses local sends from then on.
+func (k *grainKind) end(t *actor.Tag) {
+	g := grainOf(t)
+	v := g.State.Or(gateClosed | gatePoisoned)
+	k.c.grains.remove(g)
+	if v&counted != 0 {
+		k.stats.stopped(stopWhy(v & whyMask >> whyShift))
+	}
 }
 
 // refuse closes g's gate and marks it handed off, without poisoning it:
-// its stop is under way. A local sender retries.
+// the runtime stops it. A local sender retries.
 func (g *grain) refuse() {
 	for {
-		v := g.state.Load()
+		v := g.State.Load()
 		next := v | gateClosed | gatePoisoned
 		if v&whyMask == 0 {
 			next |= uint64(stopHandoff) << whyShift
 		}
-		if g.state.CompareAndSwap(v, next) {
+		if g.State.CompareAndSwap(v, next) {
 			return
 		}
 	}
@@ -268,8 +213,8 @@ func (g *grain) refuse() {
 func (c *Cluster) handOff() {
 	snap := c.view.current()
 	c.grains.each(func(g *grain) {
-		if id, ok := parseActorName(g.name); ok && snap.ownerOf(id) != c.self {
-			g.stop(stopHandoff)
+		if id, ok := parseActorName(g.name()); ok && snap.ownerOf(id) != c.self {
+			g.stop(c.sys, stopHandoff)
 		}
 	})
 }
@@ -278,15 +223,15 @@ func (c *Cluster) handOff() {
 // (IdleAfter/2 apart).
 func (c *Cluster) passivateIdle() {
 	c.grains.each(func(g *grain) {
-		switch v := g.state.And(^uint64(touched)); {
+		switch v := g.State.And(^uint64(touched)); {
 		case v&touched != 0:
 			if v&idleOnce != 0 {
-				g.state.And(^uint64(idleOnce))
+				g.State.And(^uint64(idleOnce))
 			}
 		case v&idleOnce == 0:
-			g.state.Or(idleOnce)
+			g.State.Or(idleOnce)
 		default:
-			g.stop(stopIdle)
+			g.stop(c.sys, stopIdle)
 		}
 	})
 }
@@ -339,7 +284,7 @@ func (c *Cluster) released(ctx context.Context, id ID) {
 	if g == nil || c.view.current().ownerOf(id) == c.self {
 		return // nothing to give, or this member's view has not moved yet
 	}
-	g.stop(stopHandoff)
+	g.stop(c.sys, stopHandoff)
 	ctx, cancel := context.WithTimeout(ctx, releaseTimeout)
 	defer cancel()
 	c.sys.Wait(ctx, g.pid())

@@ -138,7 +138,7 @@ func TestLocalSendsAcrossStops(t *testing.T) {
 			running = false
 		default:
 			for _, id := range ids {
-				if g := m.c.localGrain(id); g != nil && g.stop(stopIdle) {
+				if g := m.c.localGrain(id); g != nil && g.stop(m.sys, stopIdle) {
 					stops++
 				}
 			}
@@ -324,9 +324,9 @@ func TestGrainRestartWithoutActor(t *testing.T) {
 			t.Fatalf("%v: stopped (%v) without calling the producer", tc.id, reason)
 		}
 		if got := a.c.localGrain(tc.id); got != nil {
-			t.Fatalf("%v: still in the table after its restart failed (%v): state %#x", tc.id, reason, got.state.Load())
+			t.Fatalf("%v: still in the table after its restart failed (%v): state %#x", tc.id, reason, got.State.Load())
 		}
-		if g.enter() {
+		if g.enter(a.sys) {
 			t.Fatalf("%v: a local sender entered the gate of a grain whose process is gone", tc.id)
 		}
 		if st := a.c.Stats(); st.Active != n {
@@ -380,9 +380,9 @@ func TestGrainStoppedDuringRestartBackoff(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got := m.c.localGrain(id); got != nil {
-		t.Fatalf("still in the table after a stop during its restart's backoff: state %#x", got.state.Load())
+		t.Fatalf("still in the table after a stop during its restart's backoff: state %#x", got.State.Load())
 	}
-	if g.enter() {
+	if g.enter(m.sys) {
 		t.Fatal("a local sender entered the gate of a grain whose process is gone")
 	}
 	if st := m.c.Stats(); st.Active != 0 {

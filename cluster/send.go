@@ -85,13 +85,13 @@ func (c *Cluster) attempt(ctx context.Context, id ID, f func(actor.PID) (any, er
 		var v any
 		switch {
 		case err != nil:
-		case g != nil && !g.enter():
+		case g != nil && !g.enter(c.sys):
 			// It is stopping here: refused before it was sent.
 			err = fmt.Errorf("%w: %s is stopping", ErrHandoff, id)
 		default:
 			v, err = f(pid)
 			if g != nil {
-				g.leave()
+				g.leave(c.sys)
 			}
 			if err == nil {
 				return v, nil
@@ -189,54 +189,42 @@ func (c *Cluster) resolve(ctx context.Context, id ID) (actor.PID, *grain, error)
 // localGrain returns id's grain on this member, or nil.
 func (c *Cluster) localGrain(id ID) *grain { return c.grains.get(id) }
 
-// activateLocal finds or starts id's grain on this member. A new one is
-// made here and entered in the table before its spawn, so that this
-// sender and those after it have its gate at once; it checks ownership
-// when it starts, as any grain does, and is removed if the spawn fails.
+// activateLocal finds or starts id's grain on this member. A grain this
+// sender spawns is its own to send to at once, before it enters the table
+// when it starts (and checks ownership, as any grain does); another
+// sender meanwhile finds the name taken, and retries.
 func (c *Cluster) activateLocal(id ID) (*grain, error) {
 	g := c.grains.get(id)
 	if g == nil {
-		g = &grain{k: c.kinds[id.Kind], name: actorName(id)}
-		g.state.Store(touched | pending) // not idle before its first sweep
-		if old := c.grains.putIfAbsent(g); old != nil {
-			g = old
-		} else if err := c.spawnLocal(g, id); err != nil {
+		var err error
+		if g, err = c.spawnLocal(id); err != nil {
 			return nil, err
 		}
 	}
-	switch v := g.state.Load(); {
-	case v&whyMask != 0:
+	if g.ending() {
 		// The next attempt finds it gone, and starts it again.
 		return nil, fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
-	case v&pending != 0:
-		// Another sender is spawning it: a message now would find no
-		// actor of that name.
-		return nil, fmt.Errorf("%w: %s is starting here", ErrHandoff, id)
 	}
 	return g, nil
 }
 
-// spawnLocal spawns g, made by activateLocal, and takes it out of the
-// table again if it cannot run.
-func (c *Cluster) spawnLocal(g *grain, id ID) error {
-	_, err := c.sys.Spawn(g.spawnProducer, actor.WithName(g.name), actor.WithKind(id.Kind))
-	if err == nil {
-		if g.state.And(^uint64(pending))&gatePoisoned != 0 {
-			// Stopped while pending, before anyone could send to it.
-			c.sys.Poison(g.pid())
-		}
-		return nil
-	}
-	c.grains.remove(g)
+// spawnLocal spawns id's grain on this member.
+func (c *Cluster) spawnLocal(id ID) (*grain, error) {
+	k := c.kinds[id.Kind]
+	t := actor.NewTag(&k.hooks)
+	t.State.Store(touched) // not idle before its first sweep
+	_, err := c.sys.Spawn(k.producer, actor.WithName(actorName(id)), actor.WithKind(id.Kind), actor.WithTag(t))
 	switch {
+	case err == nil:
+		return grainOf(t), nil
 	case errors.Is(err, actor.ErrNameTaken):
-		// A grain spawned from another member and starting, or one
-		// ending: the next attempt finds which.
-		return fmt.Errorf("%w: %s is stopping here", ErrHandoff, id)
+		// Starting (spawned by another sender or member) or ending: the
+		// next attempt finds which.
+		return nil, fmt.Errorf("%w: %s is starting or stopping here", ErrHandoff, id)
 	case errors.Is(err, actor.ErrSystemStopped):
-		return fmt.Errorf("%w: %w", ErrStopped, err)
+		return nil, fmt.Errorf("%w: %w", ErrStopped, err)
 	}
-	return fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
+	return nil, fmt.Errorf("%w: activating %s here: %w", ErrHandoff, id, err)
 }
 
 // activateRemote finds or starts id's activation on owner, through the

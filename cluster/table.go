@@ -34,7 +34,7 @@ func (t *grainTable) shard(h uint64) *tableShard { return &t.shards[h%tableShard
 func (t *grainTable) hashName(name string) uint64 { return maphash.String(t.seed, name) }
 
 // slotHash is the hash a shard's set sees.
-func (t *grainTable) slotHash(g *grain) uint64 { return t.hashName(g.name) / tableShards }
+func (t *grainTable) slotHash(g *grain) uint64 { return t.hashName(g.name()) / tableShards }
 
 // hashID hashes actorName(id) without making the string.
 func (t *grainTable) hashID(id ID) uint64 {
@@ -60,7 +60,7 @@ func (t *grainTable) byName(name string) *grain {
 	s := t.shard(h)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.set.Find(h/tableShards, func(g *grain) bool { return g.name == name })
+	return s.set.Find(h/tableShards, func(g *grain) bool { return g.name() == name })
 }
 
 // get returns the grain of id, or nil.
@@ -69,12 +69,12 @@ func (t *grainTable) get(id ID) *grain {
 	s := t.shard(h)
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return s.set.Find(h/tableShards, func(g *grain) bool { return isName(g.name, id) })
+	return s.set.Find(h/tableShards, func(g *grain) bool { return isName(g.name(), id) })
 }
 
-// put enters g under its name. An entry it replaces is of a grain that is
-// ending (its process has left the System, and its Stopped, still to run,
-// removes only itself), or of a local sender's whose spawn will fail.
+// put enters g under its name, in place of any entry there: a grain
+// leaves the table before its name is free for another actor (see
+// grainKind.end), so there is none but g itself after a restart.
 func (t *grainTable) put(g *grain) { t.insert(g, true) }
 
 // putIfAbsent enters g unless a grain of its name is there: it returns
@@ -82,16 +82,17 @@ func (t *grainTable) put(g *grain) { t.insert(g, true) }
 func (t *grainTable) putIfAbsent(g *grain) *grain { return t.insert(g, false) }
 
 func (t *grainTable) insert(g *grain, replace bool) *grain {
-	h := t.hashName(g.name)
+	name := g.name()
+	h := t.hashName(name)
 	s := t.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.set.Insert(g, h/tableShards, func(e *grain) bool { return e.name == g.name }, replace, t.slotHash)
+	return s.set.Insert(g, h/tableShards, func(e *grain) bool { return e.name() == name }, replace, t.slotHash)
 }
 
 // remove removes g, if it is still its name's entry.
 func (t *grainTable) remove(g *grain) {
-	h := t.hashName(g.name)
+	h := t.hashName(g.name())
 	s := t.shard(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
