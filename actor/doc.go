@@ -71,4 +71,12 @@
 // Instrumentation comes through the Observer interface, which package
 // metrics implements for Prometheus. An Observer that panics is recovered
 // and logged; the runtime goes on.
+//
+// # Building on actor
+//
+// A package that spawns actors for its users can keep a word of state
+// beside each one and hear of its life without wrapping it: Hooks run
+// before each instance starts and once when the actor has ended, and a Tag
+// holds the state (see WithTag and WithHooks). Package cluster keeps its
+// virtual actors so.
 package actor

@@ -142,15 +142,15 @@ func (p *process) serve() (stop bool, leftover []envelope) {
 			growStack()
 			grown = true
 		}
+		if p.tag != nil {
+			p.touch()
+		}
 		var stop bool
 		var leftover []envelope
 		if p.kind.obs != nil {
 			stop, leftover = p.handleObserved(batch, first, base)
 		} else {
 			stop, leftover, _ = p.handleBatch(batch, first, base)
-		}
-		if p.tag != nil {
-			p.touch()
 		}
 		if stop {
 			return true, leftover

@@ -45,8 +45,9 @@ type Tag struct {
 }
 
 // TagTouched is the bit of Tag.State that the runtime sets whenever the
-// actor has handled a batch of messages; whoever reads it clears it, to
-// learn whether the actor was idle since (package cluster passivates so).
+// actor takes a batch of messages to handle, before the first of them;
+// whoever reads it clears it, to learn whether the actor was idle since
+// (package cluster passivates so).
 const TagTouched = 1 << 63
 
 // NewTag returns a tag for one spawn WithTag, whose hooks are h.
@@ -106,7 +107,7 @@ func (p *process) admit() bool {
 	return false
 }
 
-// touch marks the tag, if any, after a batch of messages.
+// touch marks the tag before a batch of messages.
 func (p *process) touch() {
 	if t := p.tag; t != nil && t.State.Load()&TagTouched == 0 {
 		t.State.Or(TagTouched)
