@@ -160,6 +160,7 @@ func (k *grainKind) start(ctx *actor.Context, t *actor.Tag) bool {
 	id, ok := parseActorName(ctx.Self().ID)
 	ok = ok && id.Kind == k.name
 	if ok && first {
+		g.State.Or(touched) // not idle before its first sweep
 		c.grains.put(g)
 	}
 	owner := ""

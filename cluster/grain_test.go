@@ -254,6 +254,15 @@ func TestGrainRestartKeepsItsEntry(t *testing.T) {
 			t.Fatalf("%v: not in the table, or ending, after its restart", id)
 		}
 	}
+	// The user's actor is the grain's actor, labelled by its kind however
+	// it was spawned: no wrapper type stands in the metrics.
+	labels := map[string]int{}
+	for _, k := range a.sys.Snapshot().Kinds {
+		labels[k.Kind] = k.Alive
+	}
+	if labels["crash"] != 2 {
+		t.Fatalf("live actors by kind %v, want both grains as crash", labels)
+	}
 	for range 3 {
 		a.c.passivateIdle()
 	}

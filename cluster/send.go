@@ -212,7 +212,6 @@ func (c *Cluster) activateLocal(id ID) (*grain, error) {
 func (c *Cluster) spawnLocal(id ID) (*grain, error) {
 	k := c.kinds[id.Kind]
 	t := actor.NewTag(&k.hooks)
-	t.State.Store(touched) // not idle before its first sweep
 	_, err := c.sys.Spawn(k.producer, actor.WithName(actorName(id)), actor.WithKind(id.Kind), actor.WithTag(t))
 	switch {
 	case err == nil:
