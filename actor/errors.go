@@ -19,6 +19,10 @@ var (
 	// name given with WithName.
 	ErrNameTaken = errors.New("actor: name taken")
 
+	// ErrTagTaken is returned by Spawn when the tag given with WithTag
+	// belongs to another actor: a tag serves one.
+	ErrTagTaken = errors.New("actor: tag taken")
+
 	// ErrSystemStopped is returned by every call on a System after Shutdown,
 	// and by Spawn once Shutdown has begun.
 	ErrSystemStopped = errors.New("actor: system stopped")

@@ -68,7 +68,8 @@ func (p *process) stop(leftover []envelope) {
 	}
 }
 
-// end is the last step of a stop, where no handler runs.
+// end is the last step of a stop, where no handler of the actor runs;
+// the End hook of its tag, if any, runs first.
 func (p *process) end(reason error) {
 	if p.tag != nil {
 		p.untag() // first: the hooks' package stops sending before the mailbox closes

@@ -1,9 +1,6 @@
 package actor
 
-import (
-	"errors"
-	"sync/atomic"
-)
+import "sync/atomic"
 
 // Tags and hooks let a package built on actor keep a little state of its
 // own beside each actor it spawns, and hear of the actor's life, without
@@ -63,8 +60,9 @@ func (t *Tag) PID() PID {
 }
 
 // WithTag spawns the actor with tag t: its hooks are called for it, and
-// t.PID names it. A tag serves one actor: a second spawn with t fails,
-// unless the first one failed. WithTag(nil) is no option.
+// t.PID names it. A tag serves one actor: a second spawn with t fails
+// with ErrTagTaken, unless the first one failed. WithTag(nil) is no
+// option.
 func WithTag(t *Tag) Option {
 	return spawnOption(func(c *spawnConfig) { c.tag = t })
 }
@@ -77,9 +75,6 @@ func WithHooks(h *Hooks) Option {
 	return spawnOption(func(c *spawnConfig) { c.hooks = h })
 }
 
-// errTagTaken is Spawn's error for a tag that belongs to another actor.
-var errTagTaken = errors.New("actor: the tag belongs to another actor")
-
 // tagFor returns the tag a spawn with cfg gives p, taken for p, or nil.
 func tagFor(p *process, cfg *spawnConfig) (*Tag, error) {
 	t := cfg.tag
@@ -90,7 +85,7 @@ func tagFor(p *process, cfg *spawnConfig) (*Tag, error) {
 		t = NewTag(cfg.hooks)
 	}
 	if !t.p.CompareAndSwap(nil, p) {
-		return nil, errTagTaken
+		return nil, ErrTagTaken
 	}
 	return t, nil
 }

@@ -230,8 +230,8 @@ func TestTagOneActor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := sys.Spawn(l.instance, actor.WithTag(tag)); err == nil {
-		t.Fatal("a second actor took the tag")
+	if _, err := sys.Spawn(l.instance, actor.WithTag(tag)); !errors.Is(err, actor.ErrTagTaken) {
+		t.Fatalf("a second spawn with the tag: %v, want ErrTagTaken", err)
 	}
 	if tag.PID() != pid {
 		t.Fatalf("the tag names %v, want %v", tag.PID(), pid)
