@@ -90,11 +90,12 @@ func tagFor(p *process, cfg *spawnConfig) (*Tag, error) {
 	return t, nil
 }
 
-// admit asks the tag's Start hook whether the new instance may run. A
-// refused one is dropped at once, and the actor stops.
+// admit asks the Start hook of the actor's tag (the caller checked it has
+// one) whether the new instance may run. A refused one is dropped at once,
+// and the actor stops.
 func (p *process) admit() bool {
 	t := p.tag
-	if t == nil || t.hooks == nil || t.hooks.Start == nil || t.hooks.Start(&p.c, t) {
+	if t.hooks == nil || t.hooks.Start == nil || t.hooks.Start(&p.c, t) {
 		return true
 	}
 	p.actor = nil
@@ -102,14 +103,16 @@ func (p *process) admit() bool {
 	return false
 }
 
-// touch marks the tag before a batch of messages.
+// touch marks the actor's tag (the caller checked it has one) before a
+// batch of messages.
 func (p *process) touch() {
-	if t := p.tag; t != nil && t.State.Load()&TagTouched == 0 {
+	if t := p.tag; t.State.Load()&TagTouched == 0 {
 		t.State.Or(TagTouched)
 	}
 }
 
-// untag tells the tag's End hook that the actor has stopped.
+// untag tells the End hook of the actor's tag (the caller checked it has
+// one) that the actor has stopped.
 //
 //go:noinline
 func (p *process) untag() {
