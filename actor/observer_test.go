@@ -65,6 +65,14 @@ func TestSnapshot(t *testing.T) {
 		if snap.Kinds[i] != want[i] {
 			t.Errorf("kind %d = %+v, want %+v", i, snap.Kinds[i], want[i])
 		}
+		if got := snap.Kind(want[i].Kind); got != want[i] {
+			t.Errorf("Kind(%q) = %+v, want %+v", want[i].Kind, got, want[i])
+		}
+	}
+	for _, name := range []string{"", "a", "ghost", "zzz"} { // before, between and after the kinds
+		if got := snap.Kind(name); got != (actor.KindSnapshot{Kind: name}) {
+			t.Errorf("Kind(%q) of no live actor = %+v, want a zero entry", name, got)
+		}
 	}
 	if snap.DeadLetters != 1 {
 		t.Errorf("DeadLetters = %d, want 1", snap.DeadLetters)

@@ -1,6 +1,10 @@
 package actor
 
-import "sort"
+import (
+	"slices"
+	"sort"
+	"strings"
+)
 
 // Snapshot is the state of a System at one moment, for a metrics collector
 // to read at scrape time: the runtime pushes no gauge per message, it only
@@ -60,4 +64,15 @@ func (s *System) Snapshot() Snapshot {
 	}
 	sort.Slice(snap.Kinds, func(i, j int) bool { return snap.Kinds[i].Kind < snap.Kinds[j].Kind })
 	return snap
+}
+
+// Kind returns the entry of kind name, and the zero KindSnapshot, with
+// that name, when no actor of it is alive.
+func (s Snapshot) Kind(name string) KindSnapshot {
+	if i, ok := slices.BinarySearchFunc(s.Kinds, name, func(k KindSnapshot, n string) int {
+		return strings.Compare(k.Kind, n)
+	}); ok {
+		return s.Kinds[i]
+	}
+	return KindSnapshot{Kind: name}
 }

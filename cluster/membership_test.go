@@ -356,12 +356,7 @@ func TestAskControlActorStopping(t *testing.T) {
 	go func() { asked <- a.c.ask(ctxFor(t, 10*time.Second), Member{Addr: node.Addr(), Incarnation: 1}) }()
 	// The ping waits in the mailbox behind "hold"; then the actor stops.
 	deadline := time.Now().Add(testkit.WaitLimit)
-	for depth := 0; depth == 0; {
-		for _, k := range sys.Snapshot().Kinds {
-			if k.Kind == "control" {
-				depth = k.MailboxDepth
-			}
-		}
+	for sys.Snapshot().Kind("control").MailboxDepth == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("the ping never reached the control actor's mailbox")
 		}

@@ -116,12 +116,8 @@ func TestSpawnRemoteKindOptions(t *testing.T) {
 	if _, err := a.node.SpawnRemote(ctx, b.node.Addr(), "echo"); !errors.Is(err, actor.ErrNameTaken) {
 		t.Fatalf("second unnamed spawn = %v, want the registered name, taken", err)
 	}
-	kinds := map[string]int{}
-	for _, k := range b.sys.Snapshot().Kinds {
-		kinds[k.Kind] = k.Alive
-	}
-	if kinds["echo-label"] != 2 {
-		t.Fatalf("kinds %v, want two actors labelled echo-label", kinds)
+	if snap := b.sys.Snapshot(); snap.Kind("echo-label").Alive != 2 {
+		t.Fatalf("kinds %+v, want two actors labelled echo-label", snap.Kinds)
 	}
 }
 
